@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Subject, type Observable } from 'rxjs';
+import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
+import type { SseCloseReason, SseRequest } from '../interfaces/sse-client.interface.js';
+import { encodeRetry } from '../protocol/encode-event.js';
+import { FlushScheduler, type Flushable } from './flush-scheduler.js';
+import { Heartbeat } from './heartbeat.js';
+import { SseConnection, type SseConnectionOwner } from './sse-connection.js';
+
+/** How long shutdown waits for streams to end before it cuts them off. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+/** A stream that opened or closed. */
+export type SseConnectionChange =
+  | { type: 'opened'; connection: SseConnection }
+  | { type: 'closed'; connection: SseConnection; reason: SseCloseReason };
+
+/**
+ * Every open stream of the app. Owns what they share: the flush scheduler, the
+ * heartbeat timers and the ending of all streams when the app shuts down.
+ */
+@Injectable()
+export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicationShutdown {
+  private readonly logger = new Logger('SseConnections');
+  private readonly open = new Set<SseConnection>();
+  private readonly flushes = new FlushScheduler();
+  private readonly heartbeat = new Heartbeat();
+  private readonly changeSubject = new Subject<SseConnectionChange>();
+  private shuttingDown = false;
+  /** Streams opened and closed, for those that need to follow them (the hub). */
+  readonly changes: Observable<SseConnectionChange> = this.changeSubject.asObservable();
+  /** Streams closed because the client did not read fast enough. */
+  slowClientDisconnects = 0;
+
+  constructor(@Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseStreamOptions) {}
+
+  /** Whether the app is shutting down (new streams are refused). */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** The number of open streams. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** How many heartbeat timers run (one per distinct period in use). */
+  get heartbeatTimers(): number {
+    return this.heartbeat.timers;
+  }
+
+  /** All open streams. */
+  all(): IterableIterator<SseConnection> {
+    return this.open.values();
+  }
+
+  /** A connection for a request; it opens (sends headers) with `open()`. */
+  create(request: SseRequest, response: ServerResponse, options: ResolvedSseStreamOptions): SseConnection {
+    return new SseConnection(request, response, options, this);
+  }
+
+  scheduleFlush(connection: Flushable): void {
+    this.flushes.schedule(connection);
+  }
+
+  opened(connection: SseConnection): void {
+    this.open.add(connection);
+    this.heartbeat.add(connection);
+    this.changeSubject.next({ type: 'opened', connection });
+  }
+
+  closed(connection: SseConnection, reason: SseCloseReason): void {
+    this.open.delete(connection);
+    this.heartbeat.remove(connection);
+    this.changeSubject.next({ type: 'closed', connection, reason });
+  }
+
+  slowClient(connection: SseConnection, bufferedBytes: number): void {
+    this.slowClientDisconnects++;
+    this.logger.warn(SSE_MESSAGES.slowClient(connection.id, bufferedBytes, connection.options.maxBufferedBytes));
+  }
+
+  callbackFailed(connection: SseConnection, error: unknown): void {
+    this.logger.error(`Stream ${connection.id}: a close callback threw`, (error as Error)?.stack ?? String(error));
+  }
+
+  /**
+   * Ends every stream with a `retry:` hint spread over one to two retry
+   * periods, so that clients do not all reconnect at once; waits for them to
+   * close (cutting off any still open after a grace period).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    this.flushes.run();
+    const closing = [...this.open];
+    for (const connection of closing) {
+      const retryMs = connection.options.retryMs;
+      connection.end('shutdown', encodeRetry(retryMs + Math.floor(Math.random() * (retryMs + 1))));
+    }
+    await this.whenAllClosed(closing);
+    this.heartbeat.stop();
+    this.changeSubject.complete();
+  }
+
+  private whenAllClosed(connections: SseConnection[]): Promise<void> {
+    const stillOpen = connections.filter((connection) => this.open.has(connection));
+    if (stillOpen.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let remaining = stillOpen.length;
+      const cutOff = setTimeout(() => {
+        for (const connection of stillOpen) connection.destroy('shutdown');
+      }, SHUTDOWN_GRACE_MS);
+      for (const connection of stillOpen) {
+        connection.onClose(() => {
+          if (--remaining === 0) {
+            clearTimeout(cutOff);
+            resolve();
+          }
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
+import type { SseClient, SseCloseReason, SseRequest } from '../interfaces/sse-client.interface.js';
+import { encodeRetry } from '../protocol/encode-event.js';
+import { readLastEventId } from './last-event-id.js';
+import { setEventStreamHeaders } from './sse-headers.js';
+import type { Flushable } from './flush-scheduler.js';
+
+const enum State {
+  Pending,
+  Open,
+  Ending,
+  Closed,
+}
+
+/** What a connection needs from whoever keeps track of it. */
+export interface SseConnectionOwner {
+  scheduleFlush(connection: Flushable): void;
+  opened(connection: SseConnection): void;
+  closed(connection: SseConnection, reason: SseCloseReason): void;
+  slowClient(connection: SseConnection, bufferedBytes: number): void;
+  callbackFailed(connection: SseConnection, error: unknown): void;
+}
+
+/**
+ * Owns the response of one stream. Takes pre-framed text, holds what was
+ * written during the current turn and sends it in one socket write, counts the
+ * bytes not yet sent (closing the connection past `maxBufferedBytes`), and
+ * runs its close callbacks once, whoever ends it.
+ */
+export class SseConnection implements SseClient, Flushable {
+  readonly id: string = randomUUID();
+  readonly lastEventId: string | undefined;
+  /** Set by the heartbeat after each beat, cleared by every write. */
+  idle = false;
+  private state = State.Pending;
+  private registered = false;
+  private pending = '';
+  private pendingBytes = 0;
+  private flushQueued = false;
+  private awaitingDrain = false;
+  private reason: SseCloseReason = 'client-closed';
+  private abortController: AbortController | undefined;
+  private closeCallbacks: ((reason: SseCloseReason) => void)[] | undefined;
+
+  constructor(
+    readonly request: SseRequest,
+    private readonly response: ServerResponse,
+    readonly options: ResolvedSseStreamOptions,
+    private readonly owner: SseConnectionOwner,
+  ) {
+    this.lastEventId = readLastEventId(request);
+    response.once('close', this.handleClose);
+  }
+
+  get user(): unknown {
+    return this.request.user;
+  }
+
+  get closed(): boolean {
+    return this.state >= State.Ending;
+  }
+
+  /** Whether the stream has sent its headers and takes events. */
+  get isOpen(): boolean {
+    return this.state === State.Open;
+  }
+
+  /** Why the stream ended (`client-closed` until it has). */
+  get closeReason(): SseCloseReason {
+    return this.reason;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.state === State.Closed) this.abortController.abort(this.reason);
+    }
+    return this.abortController.signal;
+  }
+
+  /** Calls `callback` once when the stream ends (at once if it has). */
+  onClose(callback: (reason: SseCloseReason) => void): void {
+    if (this.state === State.Closed) {
+      callback(this.reason);
+      return;
+    }
+    (this.closeCallbacks ??= []).push(callback);
+  }
+
+  /**
+   * Queues one or more complete frames. Before `open()` they wait and go out
+   * right after the headers. Returns false when the frame was not taken: the
+   * stream is closed, or its unsent bytes passed `maxBufferedBytes` (the
+   * connection is then closed as a slow client).
+   */
+  write(frames: string, bytes: number = Buffer.byteLength(frames)): boolean {
+    if (this.state >= State.Ending) return false;
+    const buffered = this.pendingBytes + bytes + this.response.writableLength;
+    if (buffered > this.options.maxBufferedBytes) {
+      this.owner.slowClient(this, buffered);
+      this.destroy('slow-client');
+      return false;
+    }
+    this.pending += frames;
+    this.pendingBytes += bytes;
+    this.idle = false;
+    if (!this.flushQueued && this.state === State.Open && !this.awaitingDrain) {
+      this.flushQueued = true;
+      this.owner.scheduleFlush(this);
+    }
+    return true;
+  }
+
+  /** Sends the headers, the `retry:` hint and whatever was written before. */
+  open(): void {
+    if (this.state !== State.Pending) return;
+    this.state = State.Open;
+    this.registered = true;
+    setEventStreamHeaders(this.request, this.response);
+    const first = encodeRetry(this.options.retryMs) + this.pending;
+    this.pending = '';
+    this.pendingBytes = 0;
+    this.owner.opened(this);
+    this.send(first);
+  }
+
+  /** Writes what is pending now. Called by the flush scheduler. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.state !== State.Open || this.awaitingDrain || this.pending === '') return;
+    const chunk = this.pending;
+    this.pending = '';
+    this.pendingBytes = 0;
+    this.send(chunk);
+  }
+
+  /**
+   * Ends the stream after what is pending and `finalFrame`. A client that
+   * does not take the rest within a second is cut off.
+   */
+  end(reason: SseCloseReason, finalFrame = ''): void {
+    if (this.state >= State.Ending) return;
+    this.reason = reason;
+    if (this.state === State.Pending) {
+      this.state = State.Ending;
+      this.response.end();
+      return;
+    }
+    this.state = State.Ending;
+    const rest = this.pending + finalFrame;
+    this.pending = '';
+    this.pendingBytes = 0;
+    this.response.end(rest);
+    if (this.response.writableLength > 0) {
+      const cutOff = setTimeout(() => this.response.destroy(), 1000);
+      cutOff.unref();
+      this.onClose(() => clearTimeout(cutOff));
+    }
+  }
+
+  /** Answers `204 No Content` instead of a stream: browsers stop reconnecting. */
+  noContent(): void {
+    if (this.state !== State.Pending) return;
+    this.response.statusCode = 204;
+    this.end('no-content');
+  }
+
+  /** Closes the connection at once, dropping what was not sent. */
+  destroy(reason: SseCloseReason): void {
+    if (this.state === State.Closed) return;
+    this.reason = reason;
+    this.state = State.Ending;
+    this.pending = '';
+    this.pendingBytes = 0;
+    this.response.destroy();
+  }
+
+  private send(chunk: string): void {
+    if (!this.response.write(chunk)) {
+      this.awaitingDrain = true;
+      this.response.once('drain', this.handleDrain);
+    }
+  }
+
+  private readonly handleDrain = (): void => {
+    this.awaitingDrain = false;
+    this.flush();
+  };
+
+  private readonly handleClose = (): void => {
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
+    this.pending = '';
+    this.pendingBytes = 0;
+    this.response.removeListener('drain', this.handleDrain);
+    this.abortController?.abort(this.reason);
+    const callbacks = this.closeCallbacks;
+    this.closeCallbacks = undefined;
+    if (this.registered) this.owner.closed(this, this.reason);
+    if (!callbacks) return;
+    for (const callback of callbacks) {
+      try {
+        callback(this.reason);
+      } catch (error) {
+        this.owner.callbackFailed(this, error);
+      }
+    }
+  };
+}

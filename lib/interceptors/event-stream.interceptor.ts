@@ -1,0 +1,168 @@
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  ServiceUnavailableException,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
+import { mergeMap, Observable, type Subscription } from 'rxjs';
+import { SSE_CONNECTION_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import { SseConnectionRegistry } from '../connection/sse-connection-registry.js';
+import type { SseConnection } from '../connection/sse-connection.js';
+import { SseFrameError } from '../errors/sse-frame.error.js';
+import type { SseRequest } from '../interfaces/sse-client.interface.js';
+import type {
+  ResolvedSseStreamOptions,
+  SseStreamOptions,
+} from '../interfaces/sse-stream-options.interface.js';
+import { encodeEvent } from '../protocol/encode-event.js';
+import { toSseEventInit } from '../protocol/sse-event.js';
+import { resolveStreamOptions } from '../options/resolve-stream-options.js';
+import { HandlerResult } from './handler-result.js';
+import { toEventSource } from './to-event-source.js';
+
+/**
+ * Turns what an `@EventStream()` handler returns into a stream on its
+ * response. Runs after guards and before pipes, like any interceptor, so that
+ * everything that fails before the handler has produced its stream still
+ * answers with its real HTTP status through Nest's exception filters.
+ *
+ * Added by `@EventStream()`; not meant to be used on its own.
+ */
+@Injectable()
+export class EventStreamInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('EventStream');
+  private readonly routeOptions = new WeakMap<object, ResolvedSseStreamOptions>();
+  private readonly connections: SseConnectionRegistry;
+
+  constructor(
+    @Optional() @Inject(SseConnectionRegistry) connections: SseConnectionRegistry | undefined,
+    private readonly reflector: Reflector,
+  ) {
+    if (!connections) throw new Error(SSE_MESSAGES.moduleNotImported());
+    this.connections = connections;
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    if (this.connections.isShuttingDown) {
+      throw new ServiceUnavailableException('The server is shutting down; reconnect shortly.');
+    }
+    const http = context.switchToHttp();
+    const request = http.getRequest<SseRequest>();
+    const response = http.getResponse<ServerResponse>();
+    const connection = this.connections.create(request, response, this.optionsFor(context));
+    (request as unknown as Record<symbol, unknown>)[SSE_CONNECTION_KEY] = connection;
+    return next.handle().pipe(mergeMap((result) => this.stream(connection, result)));
+  }
+
+  private optionsFor(context: ExecutionContext): ResolvedSseStreamOptions {
+    const handler = context.getHandler();
+    let options = this.routeOptions.get(handler);
+    if (!options) {
+      const route = this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS_METADATA, handler) ?? {};
+      options = resolveStreamOptions(this.connections.defaults, route);
+      this.routeOptions.set(handler, options);
+    }
+    return options;
+  }
+
+  /**
+   * Streams the handler's result. Emits once (a value Nest ignores, as the
+   * route owns its response) when the stream is over.
+   */
+  private stream(connection: SseConnection, result: unknown): Observable<undefined> {
+    return new Observable<undefined>((done) => {
+      let subscription: Subscription | undefined;
+      const finish = () => {
+        done.next(undefined);
+        done.complete();
+      };
+      const start = (value: unknown) => {
+        if (value === null || value === undefined) {
+          connection.noContent();
+          return finish();
+        }
+        const source = toEventSource(value);
+        if (!source) {
+          const name = result instanceof HandlerResult ? result.handlerName : 'The handler';
+          throw new TypeError(SSE_MESSAGES.invalidHandlerResult(name, value));
+        }
+        if (connection.closed) return finish();
+        let failedBeforeOpen: { error: unknown } | undefined;
+        let completed = false;
+        connection.onClose(() => {
+          subscription?.unsubscribe();
+          finish();
+        });
+        subscription = source.subscribe({
+          next: (item) => this.writeValue(connection, item),
+          error: (error: unknown) => {
+            if (connection.isOpen) this.fail(connection, error);
+            else failedBeforeOpen = { error };
+          },
+          complete: () => {
+            if (connection.isOpen) connection.end('completed');
+            else completed = true;
+          },
+        });
+        if (failedBeforeOpen) {
+          done.error(failedBeforeOpen.error);
+          return;
+        }
+        connection.open();
+        if (completed) connection.end('completed');
+      };
+      const value = result instanceof HandlerResult ? result.value : result;
+      if (isThenable(value)) {
+        value.then(
+          (awaited) => {
+            try {
+              start(awaited);
+            } catch (error) {
+              done.error(error);
+            }
+          },
+          (error: unknown) => done.error(error),
+        );
+      } else {
+        start(value);
+      }
+      return () => subscription?.unsubscribe();
+    });
+  }
+
+  private writeValue(connection: SseConnection, value: unknown): void {
+    let frame: string;
+    try {
+      frame = encodeEvent(toSseEventInit(value), connection.options.serializer);
+    } catch (error) {
+      if (!(error instanceof SseFrameError)) throw error;
+      this.logger.warn(SSE_MESSAGES.frameSkipped(connection.id, error.message));
+      if (connection.options.onFrameError === 'end') connection.end('frame-error');
+      return;
+    }
+    connection.write(frame);
+  }
+
+  /** One sanitized error event, then the end: an error's text reaches the client only if it is an HttpException. */
+  private fail(connection: SseConnection, error: unknown): void {
+    this.logger.error(SSE_MESSAGES.streamFailed(connection.id), (error as Error)?.stack ?? String(error));
+    const data =
+      error instanceof HttpException
+        ? { status: error.getStatus(), message: error.message }
+        : { status: 500, message: 'Internal server error' };
+    connection.end('error', encodeEvent({ event: connection.options.errorEventName, data }));
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}

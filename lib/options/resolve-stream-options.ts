@@ -1,0 +1,74 @@
+import {
+  DEFAULT_ERROR_EVENT_NAME,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_RETRY_MS,
+} from '../sse.constants.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import { assertEventName } from '../protocol/encode-event.js';
+import { jsonSerializer } from '../protocol/sse-serializer.js';
+import type {
+  ResolvedSseStreamOptions,
+  SseStreamOptions,
+} from '../interfaces/sse-stream-options.interface.js';
+
+export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
+  heartbeatMs: DEFAULT_HEARTBEAT_MS,
+  retryMs: DEFAULT_RETRY_MS,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  serializer: jsonSerializer,
+  errorEventName: DEFAULT_ERROR_EVENT_NAME,
+  onFrameError: 'skip',
+});
+
+function assertInteger(name: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new Error(SSE_MESSAGES.invalidOption(name, value, `an integer >= ${min}`));
+  }
+}
+
+/**
+ * Checks the stream options that were given, naming the first bad one.
+ * `where` prefixes the option name (e.g. `@EventStream() on Feed.events: `).
+ */
+export function validateStreamOptions(options: SseStreamOptions, where = ''): void {
+  assertInteger(`${where}heartbeatMs`, options.heartbeatMs, 0);
+  assertInteger(`${where}retryMs`, options.retryMs, 0);
+  assertInteger(`${where}maxBufferedBytes`, options.maxBufferedBytes, 1);
+  if (options.serializer !== undefined && typeof options.serializer !== 'function') {
+    throw new Error(SSE_MESSAGES.invalidOption(`${where}serializer`, options.serializer, 'a function'));
+  }
+  if (options.errorEventName !== undefined) {
+    try {
+      assertEventName(options.errorEventName);
+    } catch (error) {
+      throw new Error(
+        SSE_MESSAGES.invalidOption(`${where}errorEventName`, options.errorEventName, 'a valid SSE event name') +
+          ` ${(error as Error).message}`,
+      );
+    }
+  }
+  if (options.onFrameError !== undefined && options.onFrameError !== 'skip' && options.onFrameError !== 'end') {
+    throw new Error(SSE_MESSAGES.invalidOption(`${where}onFrameError`, options.onFrameError, `'skip' or 'end'`));
+  }
+}
+
+/** Only the stream options that are set, so that `undefined` never hides a default. */
+export function pickStreamOptions(options: SseStreamOptions): SseStreamOptions {
+  const picked: SseStreamOptions = {};
+  for (const key of Object.keys(DEFAULT_STREAM_OPTIONS) as (keyof SseStreamOptions)[]) {
+    if (options[key] !== undefined) (picked as Record<string, unknown>)[key] = options[key];
+  }
+  return picked;
+}
+
+/** Layers option sets over the defaults, later ones winning; validates each. */
+export function resolveStreamOptions(...layers: SseStreamOptions[]): ResolvedSseStreamOptions {
+  let resolved: ResolvedSseStreamOptions = DEFAULT_STREAM_OPTIONS;
+  for (const layer of layers) {
+    validateStreamOptions(layer);
+    resolved = { ...resolved, ...pickStreamOptions(layer) };
+  }
+  return resolved;
+}

@@ -1,0 +1,12 @@
+/** Metadata key of the options given to `@EventStream()`. */
+export const SSE_STREAM_OPTIONS_METADATA = 'SSE:stream-options';
+/** Injection token of the module options with defaults applied and validated. */
+export const SSE_RESOLVED_OPTIONS = 'SSE:resolved-options';
+/** Property of the request that holds its stream connection. */
+export const SSE_CONNECTION_KEY = Symbol.for('nestjs-sse.connection');
+
+/** The defaults of every stream option. */
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+export const DEFAULT_RETRY_MS = 3_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_ERROR_EVENT_NAME = 'stream-error';
