@@ -15,3 +15,19 @@ export { jsonSerializer, type SseSerializer } from './protocol/sse-serializer.js
 export { SseFrameError, type SseFrameField } from './errors/sse-frame.error.js';
 export { SseConnectionRegistry } from './connection/sse-connection-registry.js';
 export { EventStreamInterceptor } from './interceptors/event-stream.interceptor.js';
+export { SseHub } from './hub/sse-hub.js';
+export { isChannelName, assertChannelName, MAX_CHANNEL_NAME_LENGTH } from './hub/channel-name.js';
+export { parseEventId, formatEventId, type HubEventPosition } from './hub/event-id.js';
+export { SseChannelNameError } from './errors/sse-channel-name.error.js';
+export { InMemorySseAdapter, type InMemorySseAdapterOptions } from './adapters/in-memory/in-memory-sse.adapter.js';
+export type { SseHubAdapter, SseHubMessage, SseReplay, SseStoredEvent } from './interfaces/sse-hub-adapter.interface.js';
+export type { SseChannelAuthorizer } from './interfaces/sse-channel-authorizer.interface.js';
+export type {
+  SseConnectionFilter,
+  SseExcept,
+  SseHubStats,
+  SseLifecycleEvent,
+  SsePublishOptions,
+} from './interfaces/sse-hub.interface.js';
+export type { SseHistoryOptions, SseHubOptions } from './interfaces/sse-module-options.interface.js';
+export { SSE_HUB_ADAPTER, SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';

@@ -11,6 +11,15 @@ export const SSE_MESSAGES = {
   frameSkipped: (connectionId: string, message: string) =>
     `Stream ${connectionId}: a value was not written: ${message}`,
   streamFailed: (connectionId: string) => `Stream ${connectionId} failed after it started; sent an error event and ended it.`,
+  tooManyConnections: (limit: number) =>
+    `This server holds its maximum of ${limit} event streams (maxConnections); retry later.`,
+  tooManyUserConnections: (limit: number) =>
+    `This user already has ${limit} open event streams (maxConnectionsPerUser); close one, or share one stream between tabs.`,
+  hubAssignsIds: () =>
+    'nestjs-sse: SseHub assigns event ids itself; remove `id` from the event passed to the hub.',
+  joinWithoutClient: (value: unknown) =>
+    `nestjs-sse: SseHub.join() needs the client from @SseClient(), got ${formatValue(value)}.`,
+  channelForbidden: (channel: string) => `Not allowed to join channel ${JSON.stringify(channel)}.`,
   slowClient: (connectionId: string, bytes: number, limit: number) =>
     `Stream ${connectionId} closed: ${bytes} bytes waiting to be sent exceed maxBufferedBytes (${limit}); the client is not reading.`,
 } as const;

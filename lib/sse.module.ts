@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { SSE_RESOLVED_OPTIONS } from './sse.constants.js';
+import { SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from './sse.constants.js';
 import { SseConfigurableModule, SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
-import { resolveStreamOptions } from './options/resolve-stream-options.js';
+import { resolveModuleOptions, type ResolvedSseModuleOptions } from './options/resolve-module-options.js';
+import { InMemorySseAdapter } from './adapters/in-memory/in-memory-sse.adapter.js';
+import { SseHub } from './hub/sse-hub.js';
 import { SseConnectionRegistry } from './connection/sse-connection-registry.js';
 
 /**
@@ -20,11 +22,17 @@ import { SseConnectionRegistry } from './connection/sse-connection-registry.js';
   providers: [
     {
       provide: SSE_RESOLVED_OPTIONS,
-      useFactory: (options: SseModuleOptions) => resolveStreamOptions(options ?? {}),
+      useFactory: (options: SseModuleOptions) => resolveModuleOptions(options ?? {}),
       inject: [SSE_MODULE_OPTIONS],
     },
+    {
+      provide: SSE_HUB_ADAPTER,
+      useFactory: (options: ResolvedSseModuleOptions) => options.adapter ?? new InMemorySseAdapter(options.history),
+      inject: [SSE_RESOLVED_OPTIONS],
+    },
     SseConnectionRegistry,
+    SseHub,
   ],
-  exports: [SSE_RESOLVED_OPTIONS, SseConnectionRegistry],
+  exports: [SSE_RESOLVED_OPTIONS, SSE_HUB_ADAPTER, SseConnectionRegistry, SseHub],
 })
 export class SseModule extends SseConfigurableModule {}

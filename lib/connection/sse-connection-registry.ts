@@ -1,9 +1,17 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { Subject, type Observable } from 'rxjs';
 import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
+import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import type { SseCloseReason, SseRequest } from '../interfaces/sse-client.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
 import { FlushScheduler, type Flushable } from './flush-scheduler.js';
@@ -25,7 +33,8 @@ export type SseConnectionChange =
 @Injectable()
 export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicationShutdown {
   private readonly logger = new Logger('SseConnections');
-  private readonly open = new Set<SseConnection>();
+  private readonly open = new Map<string, SseConnection>();
+  private readonly byUser = new Map<string, Set<SseConnection>>();
   private readonly flushes = new FlushScheduler();
   private readonly heartbeat = new Heartbeat();
   private readonly changeSubject = new Subject<SseConnectionChange>();
@@ -35,7 +44,7 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   /** Streams closed because the client did not read fast enough. */
   slowClientDisconnects = 0;
 
-  constructor(@Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseStreamOptions) {}
+  constructor(@Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseModuleOptions) {}
 
   /** Whether the app is shutting down (new streams are refused). */
   get isShuttingDown(): boolean {
@@ -57,9 +66,47 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
     return this.open.values();
   }
 
-  /** A connection for a request; it opens (sends headers) with `open()`. */
+  /** The open stream with this id. */
+  get(connectionId: string): SseConnection | undefined {
+    return this.open.get(connectionId);
+  }
+
+  /** The open streams of a user. */
+  ofUser(userId: string): ReadonlySet<SseConnection> | undefined {
+    return this.byUser.get(userId);
+  }
+
+  /**
+   * A connection for a request; it opens (sends headers) with `open()`.
+   * Refuses the request, before any stream byte, while the app shuts down
+   * (503), past `maxConnections` (503) or past `maxConnectionsPerUser` (429).
+   */
   create(request: SseRequest, response: ServerResponse, options: ResolvedSseStreamOptions): SseConnection {
-    return new SseConnection(request, response, options, this);
+    const retryAfter = String(Math.max(1, Math.ceil(options.retryMs / 1000)));
+    if (this.shuttingDown) {
+      response.setHeader('Retry-After', retryAfter);
+      throw new HttpException('The server is shutting down; reconnect shortly.', HttpStatus.SERVICE_UNAVAILABLE);
+    }
+    if (this.open.size >= this.defaults.maxConnections) {
+      response.setHeader('Retry-After', retryAfter);
+      throw new HttpException(SSE_MESSAGES.tooManyConnections(this.defaults.maxConnections), HttpStatus.SERVICE_UNAVAILABLE);
+    }
+    const userId = this.userIdOf(request);
+    if (userId !== undefined && (this.byUser.get(userId)?.size ?? 0) >= this.defaults.maxConnectionsPerUser) {
+      response.setHeader('Retry-After', retryAfter);
+      throw new HttpException(
+        SSE_MESSAGES.tooManyUserConnections(this.defaults.maxConnectionsPerUser),
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    const connection = new SseConnection(request, response, options, this);
+    connection.userId = userId;
+    return connection;
+  }
+
+  private userIdOf(request: SseRequest): string | undefined {
+    const id = this.defaults.userIdOf(request);
+    return id === undefined || id === null ? undefined : String(id);
   }
 
   scheduleFlush(connection: Flushable): void {
@@ -67,13 +114,22 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   opened(connection: SseConnection): void {
-    this.open.add(connection);
+    this.open.set(connection.id, connection);
+    if (connection.userId !== undefined) {
+      let tabs = this.byUser.get(connection.userId);
+      if (!tabs) this.byUser.set(connection.userId, (tabs = new Set()));
+      tabs.add(connection);
+    }
     this.heartbeat.add(connection);
     this.changeSubject.next({ type: 'opened', connection });
   }
 
   closed(connection: SseConnection, reason: SseCloseReason): void {
-    this.open.delete(connection);
+    this.open.delete(connection.id);
+    if (connection.userId !== undefined) {
+      const tabs = this.byUser.get(connection.userId);
+      if (tabs?.delete(connection) && tabs.size === 0) this.byUser.delete(connection.userId);
+    }
     this.heartbeat.remove(connection);
     this.changeSubject.next({ type: 'closed', connection, reason });
   }
@@ -95,7 +151,7 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.flushes.run();
-    const closing = [...this.open];
+    const closing = [...this.open.values()];
     for (const connection of closing) {
       const retryMs = connection.options.retryMs;
       connection.end('shutdown', encodeRetry(retryMs + Math.floor(Math.random() * (retryMs + 1))));
@@ -106,7 +162,7 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   private whenAllClosed(connections: SseConnection[]): Promise<void> {
-    const stillOpen = connections.filter((connection) => this.open.has(connection));
+    const stillOpen = connections.filter((connection) => this.open.has(connection.id));
     if (stillOpen.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let remaining = stillOpen.length;

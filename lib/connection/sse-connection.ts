@@ -34,6 +34,8 @@ export class SseConnection implements SseClient, Flushable {
   readonly lastEventId: string | undefined;
   /** Set by the heartbeat after each beat, cleared by every write. */
   idle = false;
+  /** The user the stream belongs to (see the `userIdOf` option), set when it opens. */
+  userId: string | undefined;
   private state = State.Pending;
   private registered = false;
   private pending = '';
@@ -43,6 +45,7 @@ export class SseConnection implements SseClient, Flushable {
   private reason: SseCloseReason = 'client-closed';
   private abortController: AbortController | undefined;
   private closeCallbacks: ((reason: SseCloseReason) => void)[] | undefined;
+  private openGates: Promise<unknown>[] | undefined;
 
   constructor(
     readonly request: SseRequest,
@@ -113,6 +116,25 @@ export class SseConnection implements SseClient, Flushable {
     return true;
   }
 
+  /**
+   * Holds the headers back until `gate` settles: what a stream source must
+   * finish before the client may see the stream open (joining channels,
+   * authorizing them, replaying history). A gate that rejects fails the
+   * request with its error, before any stream byte.
+   */
+  deferOpenUntil(gate: Promise<unknown>): void {
+    if (this.state !== State.Pending) throw new Error(`Stream ${this.id} is already open; join channels before it opens.`);
+    (this.openGates ??= []).push(gate);
+  }
+
+  /** Settles when every gate given to `deferOpenUntil()` has; `undefined` if there are none. */
+  whenReadyToOpen(): Promise<unknown> | undefined {
+    const gates = this.openGates;
+    if (!gates) return undefined;
+    this.openGates = undefined;
+    return Promise.all(gates).then(() => this.whenReadyToOpen());
+  }
+
   /** Sends the headers, the `retry:` hint and whatever was written before. */
   open(): void {
     if (this.state !== State.Pending) return;
@@ -158,6 +180,14 @@ export class SseConnection implements SseClient, Flushable {
       cutOff.unref();
       this.onClose(() => clearTimeout(cutOff));
     }
+  }
+
+  /**
+   * Gives the response back without writing to it: the request failed before
+   * the stream opened, and Nest's exception filters answer it.
+   */
+  abandon(): void {
+    if (this.state === State.Pending) this.state = State.Ending;
   }
 
   /** Answers `204 No Content` instead of a stream: browsers stop reconnecting. */

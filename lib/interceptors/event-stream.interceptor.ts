@@ -4,7 +4,6 @@ import {
   Injectable,
   Logger,
   Optional,
-  ServiceUnavailableException,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -52,9 +51,6 @@ export class EventStreamInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    if (this.connections.isShuttingDown) {
-      throw new ServiceUnavailableException('The server is shutting down; reconnect shortly.');
-    }
     const http = context.switchToHttp();
     const request = http.getRequest<SseRequest>();
     const response = http.getResponse<ServerResponse>();
@@ -113,12 +109,25 @@ export class EventStreamInterceptor implements NestInterceptor {
             else completed = true;
           },
         });
-        if (failedBeforeOpen) {
-          done.error(failedBeforeOpen.error);
-          return;
-        }
-        connection.open();
-        if (completed) connection.end('completed');
+        const open = () => {
+          if (failedBeforeOpen) {
+            subscription?.unsubscribe();
+            connection.abandon();
+            done.error(failedBeforeOpen.error);
+            return;
+          }
+          connection.open();
+          if (completed) connection.end('completed');
+        };
+        const ready = connection.whenReadyToOpen();
+        if (!ready) return open();
+        ready.then(
+          () => open(),
+          (error: unknown) => {
+            failedBeforeOpen ??= { error };
+            open();
+          },
+        );
       };
       const value = result instanceof HandlerResult ? result.value : result;
       if (isThenable(value)) {

@@ -1,7 +1,35 @@
+import type { SseHubAdapter } from './sse-hub-adapter.interface.js';
+import type { SseRequest } from './sse-client.interface.js';
 import type { SseStreamOptions } from './sse-stream-options.interface.js';
 
+/** How much channel history the in-memory adapter keeps for `Last-Event-ID` replay. */
+export interface SseHistoryOptions {
+  /** Events kept per channel. Default 1000; 0 keeps none (no replay). */
+  maxEvents?: number;
+  /** Age in ms past which events are dropped; 0 (default) keeps them by count only. */
+  maxAgeMs?: number;
+  /** Channels whose history is kept; past it, the one published to least recently is dropped. Default 10000. */
+  maxChannels?: number;
+}
+
+/** Options of the hub: connection limits, users, replay. */
+export interface SseHubOptions {
+  /** History for replay, used by the default in-memory adapter. */
+  history?: SseHistoryOptions;
+  /** Storage and transport of the hub. Default: `new InMemorySseAdapter(history)`. */
+  adapter?: SseHubAdapter;
+  /** Open streams allowed in this instance; past it new ones get 503 with `Retry-After`. Default: no limit. */
+  maxConnections?: number;
+  /** Open streams allowed per user (see `userIdOf`); past it new ones get 429 with `Retry-After`. Default: no limit. */
+  maxConnectionsPerUser?: number;
+  /** The user a request belongs to. Default: `request.user.id`, else `request.user.sub`. */
+  userIdOf?: (request: SseRequest) => string | number | undefined | null;
+  /** Name of the event sent when a `Last-Event-ID` cannot be resumed without a gap. Default `'sse-reset'`. */
+  resetEventName?: string;
+}
+
 /** Options of `SseModule.forRoot()` / `forRootAsync()`. */
-export interface SseModuleOptions extends SseStreamOptions {}
+export interface SseModuleOptions extends SseStreamOptions, SseHubOptions {}
 
 /** A class that `forRootAsync({ useClass })` instantiates to get the options. */
 export interface SseOptionsFactory {

@@ -1,0 +1,31 @@
+/**
+ * Hub event ids: `<epoch>.<seq>`. `seq` counts every event published in one
+ * hub namespace, so one id is a resumable position across all channels of a
+ * connection. `epoch` names the history the sequence belongs to (a restarted
+ * in-memory hub has a new one), so an id from elsewhere is known for what it
+ * is. Only `[a-z0-9.]`: safe to echo back in `Last-Event-ID`.
+ */
+export interface HubEventPosition {
+  readonly epoch: string;
+  readonly seq: number;
+}
+
+const EVENT_ID = /^([a-z0-9]{1,16})\.([1-9][0-9]{0,15})$/;
+
+export function formatEventId(epoch: string, seq: number): string {
+  return `${epoch}.${seq}`;
+}
+
+/** The position an id stands for, or `undefined` for anything that is not a hub id. */
+export function parseEventId(id: string | undefined): HubEventPosition | undefined {
+  if (id === undefined) return undefined;
+  const match = EVENT_ID.exec(id);
+  if (!match) return undefined;
+  const seq = Number(match[2]);
+  return Number.isSafeInteger(seq) ? { epoch: match[1], seq } : undefined;
+}
+
+/** A new epoch: the current time in base 36 plus randomness, unique per start. */
+export function newEpoch(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0')}`;
+}

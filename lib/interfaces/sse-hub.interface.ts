@@ -1,0 +1,34 @@
+import type { SseClient, SseCloseReason } from './sse-client.interface.js';
+
+/** Who should not receive an event: a connection id, or the client itself (usually the sender's). */
+export type SseExcept = string | SseClient;
+
+export interface SsePublishOptions {
+  /** A connection that must not receive the event (e.g. the sender's own stream). */
+  except?: SseExcept;
+}
+
+/** Which open streams `SseHub.connections()` returns. */
+export type SseConnectionFilter = { channel?: string; userId?: string | number } | ((client: SseClient) => boolean);
+
+/** What happened to a stream, as `SseHub.lifecycle$` tells it. */
+export type SseLifecycleEvent =
+  | { type: 'connected'; client: SseClient }
+  | { type: 'joined'; client: SseClient; channels: readonly string[] }
+  | { type: 'disconnected'; client: SseClient; reason: SseCloseReason };
+
+/** Counters of one hub instance, since it started. */
+export interface SseHubStats {
+  /** Open streams. */
+  connections: number;
+  /** Channels with at least one stream of this instance. */
+  channels: number;
+  /** Events published through this instance (`publish`). */
+  eventsPublished: number;
+  /** Frames handed to a stream (one per stream per event). */
+  delivered: number;
+  /** Frames a stream refused (it had closed, or was closed for being too slow). */
+  dropped: number;
+  /** Streams closed because their client did not read fast enough. */
+  slowClientDisconnects: number;
+}

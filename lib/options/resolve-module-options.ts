@@ -1,0 +1,83 @@
+import { SSE_MESSAGES } from '../sse.messages.js';
+import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
+import type { SseHubAdapter } from '../interfaces/sse-hub-adapter.interface.js';
+import type { SseRequest } from '../interfaces/sse-client.interface.js';
+import type { SseHistoryOptions, SseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import { assertEventName } from '../protocol/encode-event.js';
+import { resolveStreamOptions } from './resolve-stream-options.js';
+
+/** The module options with every default filled in. */
+export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
+  history: Required<SseHistoryOptions>;
+  adapter: SseHubAdapter | undefined;
+  maxConnections: number;
+  maxConnectionsPerUser: number;
+  userIdOf: (request: SseRequest) => string | number | undefined | null;
+  resetEventName: string;
+}
+
+/** `request.user.id`, else `request.user.sub`. */
+export function defaultUserIdOf(request: SseRequest): string | number | undefined {
+  const user = request.user as { id?: unknown; sub?: unknown } | undefined | null;
+  if (!user || typeof user !== 'object') return undefined;
+  const id = user.id ?? user.sub;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
+
+function limit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(SSE_MESSAGES.invalidOption(name, value, 'an integer >= 1'));
+  }
+  return value;
+}
+
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(SSE_MESSAGES.invalidOption(name, value, 'an integer >= 0'));
+  }
+  return value;
+}
+
+function isAdapter(value: unknown): value is SseHubAdapter {
+  const adapter = value as Partial<SseHubAdapter> | null;
+  return (
+    typeof adapter === 'object' &&
+    adapter !== null &&
+    ['connect', 'publish', 'send', 'subscribe', 'unsubscribe', 'replay', 'close'].every(
+      (method) => typeof (adapter as Record<string, unknown>)[method] === 'function',
+    )
+  );
+}
+
+/** Validates the module options (naming the first bad one) and fills in the defaults. */
+export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSseModuleOptions {
+  const stream = resolveStreamOptions(options);
+  const history = options.history ?? {};
+  if (options.adapter !== undefined && !isAdapter(options.adapter)) {
+    throw new Error(SSE_MESSAGES.invalidOption('adapter', options.adapter, 'an SseHubAdapter (e.g. new RedisSseAdapter(...))'));
+  }
+  if (options.userIdOf !== undefined && typeof options.userIdOf !== 'function') {
+    throw new Error(SSE_MESSAGES.invalidOption('userIdOf', options.userIdOf, 'a function (request) => user id'));
+  }
+  const resetEventName = options.resetEventName ?? 'sse-reset';
+  try {
+    assertEventName(resetEventName);
+  } catch (error) {
+    throw new Error(`${SSE_MESSAGES.invalidOption('resetEventName', resetEventName, 'a valid SSE event name')} ${(error as Error).message}`);
+  }
+  return {
+    ...stream,
+    history: {
+      maxEvents: count('history.maxEvents', history.maxEvents, 1000),
+      maxAgeMs: count('history.maxAgeMs', history.maxAgeMs, 0),
+      maxChannels: limit('history.maxChannels', history.maxChannels, 10_000),
+    },
+    adapter: options.adapter,
+    maxConnections: limit('maxConnections', options.maxConnections, Number.POSITIVE_INFINITY),
+    maxConnectionsPerUser: limit('maxConnectionsPerUser', options.maxConnectionsPerUser, Number.POSITIVE_INFINITY),
+    userIdOf: options.userIdOf ?? defaultUserIdOf,
+    resetEventName,
+  };
+}
