@@ -20,7 +20,13 @@ export { isChannelName, assertChannelName, MAX_CHANNEL_NAME_LENGTH } from './hub
 export { parseEventId, formatEventId, type HubEventPosition } from './hub/event-id.js';
 export { SseChannelNameError } from './errors/sse-channel-name.error.js';
 export { InMemorySseAdapter, type InMemorySseAdapterOptions } from './adapters/in-memory/in-memory-sse.adapter.js';
-export type { SseHubAdapter, SseHubMessage, SseReplay, SseStoredEvent } from './interfaces/sse-hub-adapter.interface.js';
+export type {
+  SseHubAdapter,
+  SseHubAdapterHooks,
+  SseHubMessage,
+  SseReplay,
+  SseStoredEvent,
+} from './interfaces/sse-hub-adapter.interface.js';
 export type { SseChannelAuthorizer } from './interfaces/sse-channel-authorizer.interface.js';
 export type {
   SseConnectionFilter,
@@ -31,3 +37,32 @@ export type {
 } from './interfaces/sse-hub.interface.js';
 export type { SseHistoryOptions, SseHubOptions } from './interfaces/sse-module-options.interface.js';
 export { SSE_HUB_ADAPTER, SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
+export { SseAuthGuard, isSseAuthResult, type SseUnauthorizedReason } from './auth/sse-auth.guard.js';
+export { SseAuthService } from './auth/sse-auth.service.js';
+export { SseAuthExpiryService } from './auth/sse-auth-expiry.service.js';
+export { StaticTokenVerifier } from './auth/static-token.verifier.js';
+export {
+  JwtTokenVerifier,
+  type JwtTokenVerifierOptions,
+  type SseJwtAlgorithm,
+  type SseJwtPayload,
+  type SseJwtServiceLike,
+} from './auth/jwt-token.verifier.js';
+export { MAX_TOKEN_LENGTH } from './auth/token-sources.js';
+export type { SseAuthOptions, SseCanJoinFunction, SseTokenSource } from './auth/sse-auth-options.interface.js';
+export type {
+  SseAuthResult,
+  SseTokenVerifier,
+  SseVerifyFunction,
+  SseVerifyResult,
+} from './auth/sse-token-verifier.interface.js';
+export { Broadcast } from './schedule/broadcast.decorator.js';
+export { InMemorySseScheduleLock } from './schedule/in-memory-sse-schedule.lock.js';
+export { SSE_SCHEDULE_LOCK } from './sse.constants.js';
+export type { SseScheduleLock } from './interfaces/sse-schedule-lock.interface.js';
+export type {
+  BroadcastOptions,
+  SseBroadcastProducer,
+  SseScheduleOptions,
+  SseScheduleTrigger,
+} from './interfaces/sse-schedule.interface.js';

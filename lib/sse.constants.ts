@@ -14,3 +14,9 @@ export const DEFAULT_ERROR_EVENT_NAME = 'stream-error';
 export const SSE_HUB_ADAPTER = 'SSE:hub-adapter';
 /** Injection token of the `SseChannelAuthorizer` that `SseHub.join()` asks. */
 export const SSE_CHANNEL_AUTHORIZER = 'SSE:channel-authorizer';
+/** Metadata key of the channel and options given to `@Broadcast()`. */
+export const SSE_BROADCAST_METADATA = 'SSE:broadcast';
+/** Injection token of the `SseScheduleLock` every scheduled broadcast tick asks. */
+export const SSE_SCHEDULE_LOCK = 'SSE:schedule-lock';
+/** Property of the request where `SseAuthGuard` leaves the credential's expiry (ms since the epoch). */
+export const SSE_AUTH_EXPIRES_AT_KEY = Symbol.for('nestjs-sse.auth-expires-at');

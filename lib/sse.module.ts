@@ -1,11 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from './sse.constants.js';
-import { SseConfigurableModule, SSE_MODULE_OPTIONS } from './sse.module-definition.js';
+import { SseConfigurableModule, SSE_MODULE_OPTIONS, type SSE_OPTIONS_TYPE } from './sse.module-definition.js';
 import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
 import { resolveModuleOptions, type ResolvedSseModuleOptions } from './options/resolve-module-options.js';
 import { InMemorySseAdapter } from './adapters/in-memory/in-memory-sse.adapter.js';
 import { SseHub } from './hub/sse-hub.js';
 import { SseConnectionRegistry } from './connection/sse-connection-registry.js';
+import { SSE_AUTH_EXPORTS, SSE_AUTH_PROVIDERS } from './auth/sse-auth.providers.js';
+import { SSE_SCHEDULE_EXPORTS, SSE_SCHEDULE_PROVIDERS } from './schedule/sse-schedule.providers.js';
 
 /**
  * Server-Sent Events for the app. Import it once, in the root module:
@@ -19,6 +22,7 @@ import { SseConnectionRegistry } from './connection/sse-connection-registry.js';
  * when the app starts: a bad value fails startup with a message naming it.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: SSE_RESOLVED_OPTIONS,
@@ -32,7 +36,14 @@ import { SseConnectionRegistry } from './connection/sse-connection-registry.js';
     },
     SseConnectionRegistry,
     SseHub,
+    ...SSE_AUTH_PROVIDERS,
+    ...SSE_SCHEDULE_PROVIDERS,
   ],
-  exports: [SSE_RESOLVED_OPTIONS, SSE_HUB_ADAPTER, SseConnectionRegistry, SseHub],
+  exports: [SSE_RESOLVED_OPTIONS, SSE_HUB_ADAPTER, SseConnectionRegistry, SseHub, ...SSE_AUTH_EXPORTS, ...SSE_SCHEDULE_EXPORTS],
 })
-export class SseModule extends SseConfigurableModule {}
+export class SseModule extends SseConfigurableModule {
+  /** Registers the module with these options (all optional). */
+  static override forRoot(options: typeof SSE_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -35,6 +35,9 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   private readonly logger = new Logger('SseConnections');
   private readonly open = new Map<string, SseConnection>();
   private readonly byUser = new Map<string, Set<SseConnection>>();
+  /** Streams let in but not opened yet (still joining channels, authorizing, replaying): they count against the limits. */
+  private readonly opening = new Set<SseConnection>();
+  private readonly openingPerUser = new Map<string, number>();
   private readonly flushes = new FlushScheduler();
   private readonly heartbeat = new Heartbeat();
   private readonly changeSubject = new Subject<SseConnectionChange>();
@@ -87,12 +90,12 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
       response.setHeader('Retry-After', retryAfter);
       throw new HttpException('The server is shutting down; reconnect shortly.', HttpStatus.SERVICE_UNAVAILABLE);
     }
-    if (this.open.size >= this.defaults.maxConnections) {
+    if (this.open.size + this.opening.size >= this.defaults.maxConnections) {
       response.setHeader('Retry-After', retryAfter);
       throw new HttpException(SSE_MESSAGES.tooManyConnections(this.defaults.maxConnections), HttpStatus.SERVICE_UNAVAILABLE);
     }
     const userId = this.userIdOf(request);
-    if (userId !== undefined && (this.byUser.get(userId)?.size ?? 0) >= this.defaults.maxConnectionsPerUser) {
+    if (userId !== undefined && this.streamsOfUser(userId) >= this.defaults.maxConnectionsPerUser) {
       response.setHeader('Retry-After', retryAfter);
       throw new HttpException(
         SSE_MESSAGES.tooManyUserConnections(this.defaults.maxConnectionsPerUser),
@@ -101,7 +104,29 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
     }
     const connection = new SseConnection(request, response, options, this);
     connection.userId = userId;
+    this.reserve(connection);
+    response.once('close', () => this.release(connection));
     return connection;
+  }
+
+  private streamsOfUser(userId: string): number {
+    return (this.byUser.get(userId)?.size ?? 0) + (this.openingPerUser.get(userId) ?? 0);
+  }
+
+  private reserve(connection: SseConnection): void {
+    this.opening.add(connection);
+    const userId = connection.userId;
+    if (userId !== undefined) this.openingPerUser.set(userId, (this.openingPerUser.get(userId) ?? 0) + 1);
+  }
+
+  /** The stream opened, or its response closed before it did: it no longer holds an opening slot. */
+  private release(connection: SseConnection): void {
+    if (!this.opening.delete(connection)) return;
+    const userId = connection.userId;
+    if (userId === undefined) return;
+    const count = (this.openingPerUser.get(userId) ?? 1) - 1;
+    if (count > 0) this.openingPerUser.set(userId, count);
+    else this.openingPerUser.delete(userId);
   }
 
   private userIdOf(request: SseRequest): string | undefined {
@@ -114,6 +139,7 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   opened(connection: SseConnection): void {
+    this.release(connection);
     this.open.set(connection.id, connection);
     if (connection.userId !== undefined) {
       let tabs = this.byUser.get(connection.userId);

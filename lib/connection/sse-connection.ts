@@ -46,6 +46,7 @@ export class SseConnection implements SseClient, Flushable {
   private abortController: AbortController | undefined;
   private closeCallbacks: ((reason: SseCloseReason) => void)[] | undefined;
   private openGates: Promise<unknown>[] | undefined;
+  private endWhenOpen: { reason: SseCloseReason; finalFrame: string } | undefined;
 
   constructor(
     readonly request: SseRequest,
@@ -95,14 +96,17 @@ export class SseConnection implements SseClient, Flushable {
   /**
    * Queues one or more complete frames. Before `open()` they wait and go out
    * right after the headers. Returns false when the frame was not taken: the
-   * stream is closed, or its unsent bytes passed `maxBufferedBytes` (the
-   * connection is then closed as a slow client).
+   * stream is closed, or more than `maxBufferedBytes` already wait for the
+   * client to read them (the connection is then closed as a slow client).
    */
   write(frames: string, bytes: number = Buffer.byteLength(frames)): boolean {
-    if (this.state >= State.Ending) return false;
-    const buffered = this.pendingBytes + bytes + this.response.writableLength;
-    if (buffered > this.options.maxBufferedBytes) {
-      this.owner.slowClient(this, buffered);
+    if (this.state >= State.Ending || this.endWhenOpen) return false;
+    // What the client has not taken: bytes the socket holds, and what waits
+    // behind it for a drain. Frames batched for this turn's flush (or held
+    // until the stream opens) are not the client's fault and do not count.
+    const waiting = this.response.writableLength + (this.awaitingDrain ? this.pendingBytes : 0);
+    if (waiting > this.options.maxBufferedBytes) {
+      this.owner.slowClient(this, waiting);
       this.destroy('slow-client');
       return false;
     }
@@ -146,6 +150,7 @@ export class SseConnection implements SseClient, Flushable {
     this.pendingBytes = 0;
     this.owner.opened(this);
     this.send(first);
+    if (this.endWhenOpen) this.end(this.endWhenOpen.reason, this.endWhenOpen.finalFrame);
   }
 
   /** Writes what is pending now. Called by the flush scheduler. */
@@ -164,12 +169,14 @@ export class SseConnection implements SseClient, Flushable {
    */
   end(reason: SseCloseReason, finalFrame = ''): void {
     if (this.state >= State.Ending) return;
-    this.reason = reason;
     if (this.state === State.Pending) {
-      this.state = State.Ending;
-      this.response.end();
+      // Ended before it opened (e.g. a value refused with onFrameError 'end'
+      // while the source emitted synchronously): the stream still opens, with
+      // what was written before, and ends right after the headers.
+      this.endWhenOpen ??= { reason, finalFrame };
       return;
     }
+    this.reason = reason;
     this.state = State.Ending;
     const rest = this.pending + finalFrame;
     this.pending = '';
@@ -193,8 +200,10 @@ export class SseConnection implements SseClient, Flushable {
   /** Answers `204 No Content` instead of a stream: browsers stop reconnecting. */
   noContent(): void {
     if (this.state !== State.Pending) return;
+    this.reason = 'no-content';
+    this.state = State.Ending;
     this.response.statusCode = 204;
-    this.end('no-content');
+    this.response.end();
   }
 
   /** Closes the connection at once, dropping what was not sent. */

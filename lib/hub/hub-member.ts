@@ -9,6 +9,10 @@ export class HubMember {
   readonly channels = new Map<string, number>();
   /** Messages that arrived while a join was still replaying; `undefined` when none is. */
   buffer: FramedMessage[] | undefined;
+  /** The id of the newest channel event written to the stream: where a catch-up after a lost broker connection resumes. */
+  lastEventId: string | undefined;
+  /** Channels joined before the stream opened, reported in `lifecycle$` once it has. */
+  joinsBeforeOpen: (readonly string[])[] | undefined;
   private replaying = 0;
 
   constructor(readonly connection: SseConnection) {}

@@ -7,11 +7,11 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { map, merge, Observable, Subject } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { SSE_CHANNEL_AUTHORIZER, SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { SseConnection } from '../connection/sse-connection.js';
-import { SseConnectionRegistry } from '../connection/sse-connection-registry.js';
+import { SseConnectionRegistry, type SseConnectionChange } from '../connection/sse-connection-registry.js';
 import type { SseClient } from '../interfaces/sse-client.interface.js';
 import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
 import type { SseHubAdapter, SseHubMessage, SseReplay } from '../interfaces/sse-hub-adapter.interface.js';
@@ -22,6 +22,12 @@ import type {
   SseLifecycleEvent,
   SsePublishOptions,
 } from '../interfaces/sse-hub.interface.js';
+import type {
+  SseBroadcastProducer,
+  SseHubScheduler,
+  SseScheduleOptions,
+  SseScheduleTrigger,
+} from '../interfaces/sse-schedule.interface.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
@@ -54,11 +60,14 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SseHub');
   private readonly channels = new Map<string, Set<HubMember>>();
   private readonly members = new Map<string, HubMember>();
-  private readonly joinedSubject = new Subject<SseLifecycleEvent>();
+  /** Members whose stream has joined but not opened yet: broadcasts and targeted sends reach them too. */
+  private readonly opening = new Set<HubMember>();
+  private readonly lifecycle = new Subject<SseLifecycleEvent>();
   private published = 0;
   private delivered = 0;
   private dropped = 0;
   private closed = false;
+  private scheduler?: SseHubScheduler;
 
   /** Streams connecting, joining channels and disconnecting (with the reason). */
   readonly lifecycle$: Observable<SseLifecycleEvent>;
@@ -69,25 +78,23 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     @Inject(SSE_HUB_ADAPTER) private readonly adapter: SseHubAdapter,
     @Optional() @Inject(SSE_CHANNEL_AUTHORIZER) private readonly authorizer?: SseChannelAuthorizer,
   ) {
-    this.lifecycle$ = merge(
-      this.registry.changes.pipe(
-        map((change): SseLifecycleEvent =>
-          change.type === 'opened'
-            ? { type: 'connected', client: change.connection }
-            : { type: 'disconnected', client: change.connection, reason: change.reason },
-        ),
-      ),
-      this.joinedSubject,
-    );
+    this.lifecycle$ = this.lifecycle.asObservable();
+    this.registry.changes.subscribe((change) => this.connectionChanged(change));
   }
 
   async onModuleInit(): Promise<void> {
-    await this.adapter.connect((message) => this.deliver(message));
+    await this.adapter.connect((message) => this.deliver(message), {
+      resync: (after) => this.resync(after),
+      localCounts: () => ({
+        connections: this.registry.size,
+        channels: new Map([...this.channels].map(([channel, members]) => [channel, members.size])),
+      }),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    this.joinedSubject.complete();
+    this.lifecycle.complete();
     await this.adapter.close();
   }
 
@@ -161,7 +168,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    */
   async disconnect(target: string | ((client: SseClient) => boolean)): Promise<number> {
     if (typeof target === 'string') {
-      const local = this.registry.get(target);
+      const local = this.localConnection(target);
       if (local) {
         local.end('disconnected');
         return 1;
@@ -170,7 +177,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       return 0;
     }
     let ended = 0;
-    for (const connection of [...this.registry.all()]) {
+    const local = [...this.registry.all(), ...[...this.opening].map((member) => member.connection)];
+    for (const connection of local) {
       if (target(connection)) {
         connection.end('disconnected');
         ended++;
@@ -196,6 +204,36 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     return channel === undefined ? this.registry.size : (this.channels.get(channel)?.size ?? 0);
   }
 
+  /**
+   * Publishes what `producer` returns to `options.channel` on a schedule: every
+   * `every` ms or on a `cron` expression. Needs `@nestjs/schedule` (with
+   * `ScheduleModule.forRoot()` imported): the job is registered in its
+   * `SchedulerRegistry` under `name`, where it can be listed, stopped and
+   * deleted. It starts when the app has bootstrapped (at once if it already
+   * has) and stops when the app begins to shut down. `producer` returns a
+   * value, an `sseEvent(...)`, a Promise or an Observable of them;
+   * `undefined` publishes nothing. By default (`skipWhenIdle`) it is not
+   * called while no stream of this instance has joined the channel; a run
+   * still in progress makes the next tick skip; a failure is logged with the
+   * job's name and the job keeps running.
+   *
+   * @example
+   * this.hub.schedule('clock', { every: 1000 }, () => ({ now: new Date() }), { channel: 'clock' });
+   */
+  schedule(name: string, trigger: SseScheduleTrigger, producer: SseBroadcastProducer, options: SseScheduleOptions): void {
+    this.requireScheduler().schedule(name, trigger, producer, options);
+  }
+
+  /** Stops and removes a job of `schedule()`; returns whether it was still scheduled (not already deleted through `SchedulerRegistry`). */
+  unschedule(name: string): boolean {
+    return this.requireScheduler().unschedule(name);
+  }
+
+  /** @internal The module's `SseScheduler` attaches itself when it is created. */
+  attachScheduler(scheduler: SseHubScheduler): void {
+    this.scheduler = scheduler;
+  }
+
   stats(): SseHubStats {
     return {
       connections: this.registry.size,
@@ -205,6 +243,11 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       dropped: this.dropped,
       slowClientDisconnects: this.registry.slowClientDisconnects,
     };
+  }
+
+  private requireScheduler(): SseHubScheduler {
+    if (!this.scheduler) throw new Error(SSE_MESSAGES.schedulerMissing());
+    return this.scheduler;
   }
 
   private encode(value: unknown): string {
@@ -237,7 +280,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       const subscriptions: (Promise<void> | void)[] = [];
       for (const channel of channels) subscriptions.push(this.addToChannel(member, channel));
       await Promise.all(subscriptions);
-      this.joinedSubject.next({ type: 'joined', client: connection, channels });
+      this.announceJoin(member, channels);
       const position = parseEventId(connection.lastEventId);
       const replayed = position ? await this.replay(member, channels, position) : 0;
       flushed = true;
@@ -258,7 +301,10 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Writes the missed events (or a reset event); returns the highest seq the replay covered. */
   private async replay(member: HubMember, channels: string[], after: HubEventPosition): Promise<number> {
-    const replay: SseReplay = await this.adapter.replay(channels, after);
+    return this.writeReplay(member, await this.adapter.replay(channels, after), after);
+  }
+
+  private writeReplay(member: HubMember, replay: SseReplay, after: HubEventPosition): number {
     const connection = member.connection;
     if (replay.reset) {
       const data = { reason: replay.reset, lastEventId: connection.lastEventId };
@@ -268,9 +314,47 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     let upTo = replay.reset === 'unknown' ? 0 : after.seq;
     for (const event of replay.events) {
       this.write(member, event.frame);
+      member.lastEventId = event.id;
       upTo = event.seq;
     }
     return upTo;
+  }
+
+  /**
+   * The adapter lost messages (its connection to a broker dropped) and is
+   * back: each stream gets the events of its channels after `after` (or after
+   * the last one written to it, if newer), then what arrived meanwhile,
+   * without duplicates. Streams still joining catch up through their own join.
+   */
+  private resync(after: HubEventPosition): void {
+    if (this.closed) return;
+    const groups = new Map<string, { channels: string[]; from: HubEventPosition; members: HubMember[] }>();
+    for (const member of this.members.values()) {
+      if (member.buffer || member.connection.closed || member.channels.size === 0) continue;
+      const last = parseEventId(member.lastEventId);
+      const from = last && last.epoch === after.epoch && last.seq > after.seq ? last : after;
+      const channels = [...member.channels.keys()].sort();
+      const key = `${from.epoch}.${from.seq} ${channels.join(' ')}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { channels, from, members: [] }));
+      group.members.push(member);
+    }
+    for (const group of groups.values()) void this.resyncGroup(group.channels, group.from, group.members);
+  }
+
+  /** One replay for the streams with the same channels and position. Never rejects. */
+  private async resyncGroup(channels: string[], from: HubEventPosition, members: HubMember[]): Promise<void> {
+    for (const member of members) member.startBuffering();
+    let replay: SseReplay | undefined;
+    try {
+      replay = await this.adapter.replay(channels, from);
+    } catch (error) {
+      this.logger.warn(`Could not catch ${members.length} stream(s) up after the adapter reconnected: ${String(error)}`);
+    }
+    for (const member of members) {
+      const upTo = replay && !member.connection.closed ? this.writeReplay(member, replay, from) : from.seq;
+      this.flushBuffer(member, channels, upTo);
+    }
   }
 
   /** Delivers what arrived during the replay, skipping what the replay already wrote. */
@@ -279,6 +363,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     for (const message of buffered) {
       if (message.type === 'channel' && message.seq <= replayedUpTo && channels.includes(message.channel)) continue;
       this.write(member, message.frame);
+      if (message.type === 'channel') member.lastEventId = message.id;
     }
   }
 
@@ -287,6 +372,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     if (!member) {
       member = new HubMember(connection);
       this.members.set(connection.id, member);
+      if (!connection.isOpen && !connection.closed) this.opening.add(member);
     }
     return member;
   }
@@ -317,7 +403,10 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       this.channels.delete(channel);
       if (!this.closed) this.unsubscribe(channel);
     }
-    if (member.channels.size === 0) this.members.delete(member.connection.id);
+    if (member.channels.size === 0) {
+      this.members.delete(member.connection.id);
+      this.opening.delete(member);
+    }
   }
 
   private unsubscribe(channel: string): void {
@@ -332,8 +421,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private push(member: HubMember, message: FramedMessage, bytes: number): void {
-    if (member.buffer) member.buffer.push(message);
-    else this.write(member, message.frame, bytes);
+    if (member.buffer) {
+      member.buffer.push(message);
+      return;
+    }
+    this.write(member, message.frame, bytes);
+    if (message.type === 'channel') member.lastEventId = message.id;
   }
 
   /** Hands a message from the adapter to the local streams it is for. */
@@ -357,23 +450,59 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
           else if (connection.write(message.frame, bytes)) this.delivered++;
           else this.dropped++;
         }
+        for (const member of this.opening) {
+          if (member.connection.id !== message.except && !member.connection.closed) this.push(member, message, bytes);
+        }
         return;
       }
       case 'connection': {
-        const connection = this.registry.get(message.connectionId);
+        const connection = this.localConnection(message.connectionId);
         if (connection) this.deliverTo(connection, message);
         return;
       }
       case 'user': {
-        const tabs = this.registry.ofUser(message.userId);
-        if (!tabs) return;
+        const tabs = this.registry.ofUser(message.userId) ?? [];
         for (const connection of tabs) if (connection.id !== message.except) this.deliverTo(connection, message);
+        for (const { connection } of this.opening) {
+          if (connection.userId === message.userId && connection.id !== message.except) this.deliverTo(connection, message);
+        }
         return;
       }
       case 'disconnect':
-        this.registry.get(message.connectionId)?.end('disconnected');
+        this.localConnection(message.connectionId)?.end('disconnected');
         return;
     }
+  }
+
+  /** The stream of this instance with this id: open, or joined and still opening. */
+  private localConnection(connectionId: string): SseConnection | undefined {
+    const open = this.registry.get(connectionId);
+    if (open) return open;
+    const member = this.members.get(connectionId);
+    return member && this.opening.has(member) && !member.connection.closed ? member.connection : undefined;
+  }
+
+  /**
+   * Follows the streams of the app for `lifecycle$`: a stream that joined
+   * before it opened is reported as connected first, then joined (and not at
+   * all if it never opens).
+   */
+  private connectionChanged(change: SseConnectionChange): void {
+    if (change.type === 'closed') {
+      this.lifecycle.next({ type: 'disconnected', client: change.connection, reason: change.reason });
+      return;
+    }
+    this.lifecycle.next({ type: 'connected', client: change.connection });
+    const member = this.members.get(change.connection.id);
+    if (!member || !this.opening.delete(member)) return;
+    const joins = member.joinsBeforeOpen ?? [];
+    member.joinsBeforeOpen = undefined;
+    for (const channels of joins) this.lifecycle.next({ type: 'joined', client: member.connection, channels });
+  }
+
+  private announceJoin(member: HubMember, channels: readonly string[]): void {
+    if (this.opening.has(member)) (member.joinsBeforeOpen ??= []).push(channels);
+    else this.lifecycle.next({ type: 'joined', client: member.connection, channels });
   }
 
   private deliverTo(connection: SseConnection, message: FramedMessage): void {

@@ -1,3 +1,5 @@
+import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
+
 /**
  * What travels between hub instances. Frames are complete SSE frames, encoded
  * once by the publishing hub.
@@ -41,6 +43,24 @@ export interface SseReplay {
 }
 
 /**
+ * What the hub offers an adapter besides `deliver` (all optional: an adapter
+ * uses what it needs, a hub may offer none).
+ */
+export interface SseHubAdapterHooks {
+  /**
+   * For adapters that can miss messages (a lost connection to a broker): once
+   * delivery is back, call it (before delivering anything received since)
+   * with the position up to which this instance had received every event of
+   * its channels. The hub then replays, for each stream it holds, the events
+   * of its channels after that position (or after the last one it wrote to
+   * the stream, if newer), without duplicates, before what arrives next.
+   */
+  resync?(after: { epoch: string; seq: number }): void;
+  /** This instance's open streams, in all and per joined channel (for cluster-wide statistics). */
+  localCounts?(): { connections: number; channels: ReadonlyMap<string, number> };
+}
+
+/**
  * Storage and transport of the hub: ids, history and fan-out between
  * instances. `InMemorySseAdapter` is the default; `RedisSseAdapter`
  * (`nestjs-sse/redis`) shares them between instances. Every adapter must pass
@@ -48,7 +68,7 @@ export interface SseReplay {
  */
 export interface SseHubAdapter {
   /** Starts the adapter. Every message for this instance, from any instance (itself included), goes to `deliver`. */
-  connect(deliver: (message: SseHubMessage) => void): Promise<void> | void;
+  connect(deliver: (message: SseHubMessage) => void, hooks?: SseHubAdapterHooks): Promise<void> | void;
   /**
    * Assigns the next id of the namespace to an event of `channel`, stores it
    * in the channel's history and delivers it to every instance (as a `channel`
@@ -65,4 +85,10 @@ export interface SseHubAdapter {
   replay(channels: readonly string[], after: { epoch: string; seq: number }): Promise<SseReplay> | SseReplay;
   /** Releases every resource (connections, timers). */
   close(): Promise<void> | void;
+  /**
+   * The lock scheduled broadcasts ask before each tick, shared by every
+   * instance on this adapter (so that one instance runs each tick). Without
+   * it, every instance runs every tick (`InMemorySseScheduleLock`).
+   */
+  readonly lock?: SseScheduleLock;
 }

@@ -1,6 +1,7 @@
 import type { SseHubAdapter } from './sse-hub-adapter.interface.js';
 import type { SseRequest } from './sse-client.interface.js';
 import type { SseStreamOptions } from './sse-stream-options.interface.js';
+import type { SseAuthOptions } from '../auth/sse-auth-options.interface.js';
 
 /** How much channel history the in-memory adapter keeps for `Last-Event-ID` replay. */
 export interface SseHistoryOptions {
@@ -29,7 +30,10 @@ export interface SseHubOptions {
 }
 
 /** Options of `SseModule.forRoot()` / `forRootAsync()`. */
-export interface SseModuleOptions extends SseStreamOptions, SseHubOptions {}
+export interface SseModuleOptions extends SseStreamOptions, SseHubOptions {
+  /** Stream authentication, used by `SseAuthGuard` (token sources, verifier, channel authorization). */
+  auth?: SseAuthOptions;
+}
 
 /** A class that `forRootAsync({ useClass })` instantiates to get the options. */
 export interface SseOptionsFactory {

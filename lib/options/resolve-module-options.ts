@@ -5,6 +5,7 @@ import type { SseRequest } from '../interfaces/sse-client.interface.js';
 import type { SseHistoryOptions, SseModuleOptions } from '../interfaces/sse-module-options.interface.js';
 import { assertEventName } from '../protocol/encode-event.js';
 import { resolveStreamOptions } from './resolve-stream-options.js';
+import { resolveAuthOptions, type ResolvedSseAuthOptions } from '../auth/resolve-auth-options.js';
 
 /** The module options with every default filled in. */
 export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
@@ -14,6 +15,7 @@ export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
   maxConnectionsPerUser: number;
   userIdOf: (request: SseRequest) => string | number | undefined | null;
   resetEventName: string;
+  auth: ResolvedSseAuthOptions;
 }
 
 /** `request.user.id`, else `request.user.sub`. */
@@ -79,5 +81,6 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     maxConnectionsPerUser: limit('maxConnectionsPerUser', options.maxConnectionsPerUser, Number.POSITIVE_INFINITY),
     userIdOf: options.userIdOf ?? defaultUserIdOf,
     resetEventName,
+    auth: resolveAuthOptions(options.auth),
   };
 }

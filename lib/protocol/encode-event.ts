@@ -37,7 +37,7 @@ function serializeData(data: unknown, serializer: SseSerializer): string {
   } catch (error) {
     throw new SseFrameError(
       'data',
-      `SSE data could not be serialized: ${(error as Error).message}. Emit a string, or a value the serializer accepts.`,
+      `SSE data could not be serialized: ${error instanceof Error ? error.message : String(error)}. Emit a string, or a value the serializer accepts.`,
     );
   }
   if (typeof text !== 'string') {
@@ -47,6 +47,15 @@ function serializeData(data: unknown, serializer: SseSerializer): string {
     );
   }
   return text;
+}
+
+/** `String(value)`, refusing a value that has no text form (which would throw out of the stream). */
+function toText(field: 'id' | 'comment', value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    throw new SseFrameError(field, `SSE ${field} cannot be converted to text. Use a string${field === 'id' ? ' or a number' : ''}.`);
+  }
 }
 
 /** Checks an event name: one line, no NUL, not a name browsers reserve. */
@@ -101,13 +110,13 @@ export function assertRetry(retry: number): void {
  */
 export function encodeEvent(event: SseEventInit, serializer: SseSerializer = jsonSerializer): string {
   let frame = '';
-  if (event.comment !== undefined) frame += encodeCommentLines(String(event.comment));
+  if (event.comment !== undefined) frame += encodeCommentLines(toText('comment', event.comment));
   if (event.event !== undefined) {
     assertEventName(event.event);
     frame += `event: ${event.event}\n`;
   }
   if (event.id !== undefined) {
-    const id = String(event.id);
+    const id = toText('id', event.id);
     assertEventId(id);
     frame += `id: ${id}\n`;
   }

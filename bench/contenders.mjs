@@ -1,0 +1,14 @@
+/**
+ * The contenders, in table order. Adding one is one server file in servers/
+ * (same contract as the others: GET /events, POST /publish, GET /stats; see
+ * servers/server-kit.mjs) and one line here.
+ *
+ * - `baseline`: every other figure is shown as a ratio to this one.
+ * - `targets`: the issue's targets are checked against this contender.
+ */
+export const contenders = [
+  { id: 'raw', name: 'node:http', server: 'servers/raw-http.mjs', baseline: true },
+  { id: 'nest', name: 'Nest @Sse()', server: 'servers/nest-builtin-sse.mjs' },
+  { id: 'nestjs-sse', name: 'nestjs-sse', server: 'servers/nestjs-sse.mjs', targets: true },
+  // { id: 'nestjs-sse-redis', name: 'nestjs-sse + Redis', server: 'servers/nestjs-sse-redis.mjs' },
+];

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** A Lua script run with EVALSHA, falling back to EVAL when Redis does not have it cached (after a restart). */
+export class RedisSseScript {
+  readonly sha: string;
+
+  constructor(readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return client.eval(this.lua, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** `now` in ms from the Redis clock: every instance agrees on it, whatever their own clocks say. */
+const NOW = `local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
+/** The seq of a stream entry id `<seq>-0`. */
+const SEQ_OF = `local function seqOf(id) return tonumber(string.match(id, '^(%d+)')) end`;
+
+/**
+ * Publishes one event, atomically, in one round trip: reads (or creates) the
+ * epoch, takes the next seq, appends the frame to the channel's history
+ * (entry id `<seq>-0`), trims the history to `maxEvents` and `maxAgeMs`
+ * remembering the highest seq trimmed, refreshes the idle TTLs, samples the
+ * clock, and PUBLISHes the event. Because Redis runs scripts one at a time,
+ * PUBLISH order is seq order, and each subscriber connection receives its
+ * messages in PUBLISH order.
+ *
+ * KEYS: seq, epoch, history, trimmed, clock.
+ * ARGV: candidate epoch, body, except ('' for none), Pub/Sub channel,
+ * maxEvents, maxAgeMs, idle TTL ms, clock resolution ms.
+ * Returns the id `<epoch>.<seq>`.
+ */
+export const PUBLISH_SCRIPT = new RedisSseScript(`${NOW}
+${SEQ_OF}
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[2], epoch)
+end
+local seq = redis.call('INCR', KEYS[1])
+local s = string.format('%d', seq)
+local id = epoch .. '.' .. s
+local frame = 'id: ' .. id .. '\\n' .. ARGV[2]
+local maxEvents = tonumber(ARGV[5])
+local maxAge = tonumber(ARGV[6])
+local ttl = tonumber(ARGV[7])
+if maxEvents > 0 then
+  redis.call('XADD', KEYS[3], s .. '-0', 'f', frame, 't', string.format('%d', now))
+  local dropped = 0
+  local excess = redis.call('XLEN', KEYS[3]) - maxEvents
+  if excess > 0 then
+    local old = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', excess)
+    dropped = seqOf(old[#old][1])
+  end
+  if maxAge > 0 then
+    for _ = 1, 4 do
+      local start = '-'
+      if dropped > 0 then start = string.format('%d-0', dropped + 1) end
+      local batch = redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 16)
+      local young = false
+      for _, entry in ipairs(batch) do
+        if now - tonumber(entry[2][4]) > maxAge then
+          dropped = seqOf(entry[1])
+        else
+          young = true
+          break
+        end
+      end
+      if young or #batch < 16 then break end
+    end
+  end
+  if dropped > 0 then
+    redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d-0', dropped + 1))
+    redis.call('SET', KEYS[4], string.format('%d', dropped), 'PX', ttl)
+  else
+    redis.call('PEXPIRE', KEYS[4], ttl)
+  end
+  redis.call('PEXPIRE', KEYS[3], ttl)
+end
+local last = redis.call('ZREVRANGE', KEYS[5], 0, 0, 'WITHSCORES')
+if #last == 0 or now - tonumber(last[2]) >= tonumber(ARGV[8]) then
+  redis.call('ZADD', KEYS[5], string.format('%d', now), s)
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', string.format('%d', now - ttl))
+  redis.call('PEXPIRE', KEYS[5], 2 * ttl)
+end
+redis.call('PUBLISH', ARGV[4], s .. '\\n' .. epoch .. '\\n' .. ARGV[3] .. '\\n' .. frame)
+return id
+`);
+
+/**
+ * Reads what a replay needs, as one consistent snapshot: the epoch, the
+ * newest seq, Redis's clock, the oldest clock sample younger than the idle
+ * TTL (the watermark: an expired history held only smaller seqs), and per
+ * channel whether its history exists, the highest seq trimmed from it and its
+ * entries after the position.
+ *
+ * KEYS: epoch, seq, clock, then history and trimmed of each channel.
+ * ARGV: after seq, idle TTL ms, the position's epoch.
+ * Returns [epoch or '', head, now, watermark or '', then per channel: exists, trimmed, entries].
+ * Stops after the header when the position is of another epoch or ahead of the head.
+ */
+export const REPLAY_SCRIPT = new RedisSseScript(`${NOW}
+local epoch = redis.call('GET', KEYS[1]) or ''
+local head = redis.call('GET', KEYS[2]) or '0'
+local result = {epoch, head, string.format('%d', now), ''}
+local sample = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. string.format('%d', now - tonumber(ARGV[2])), '+inf', 'LIMIT', 0, 1)
+if sample[1] then result[4] = sample[1] end
+local after = tonumber(ARGV[1])
+if epoch ~= ARGV[3] or after > tonumber(head) then return result end
+local start = string.format('%d-0', after + 1)
+for i = 4, #KEYS, 2 do
+  local exists = redis.call('EXISTS', KEYS[i])
+  table.insert(result, exists)
+  table.insert(result, redis.call('GET', KEYS[i + 1]) or '0')
+  if exists == 1 then
+    table.insert(result, redis.call('XRANGE', KEYS[i], start, '+'))
+  else
+    table.insert(result, {})
+  end
+end
+return result
+`);
+
+/**
+ * Reads the epoch, creating it if the namespace has none yet (first start, or
+ * Redis lost its data), and the newest seq.
+ *
+ * KEYS: epoch, seq. ARGV: candidate epoch. Returns [epoch, head].
+ */
+export const ENSURE_EPOCH_SCRIPT = new RedisSseScript(`local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[1], epoch)
+end
+return {epoch, redis.call('GET', KEYS[2]) or '0'}
+`);
+
+/**
+ * Publishes the current position `<epoch>.<seq>` to one instance's Pub/Sub
+ * channel. When it arrives, the instance has received every event up to it
+ * of the channels it had subscribed to (same connection, PUBLISH order).
+ *
+ * KEYS: epoch, seq. ARGV: the instance's Pub/Sub channel.
+ */
+export const SYNC_MARKER_SCRIPT = new RedisSseScript(`local epoch = redis.call('GET', KEYS[1])
+if not epoch then return 0 end
+redis.call('PUBLISH', ARGV[1], epoch .. '.' .. (redis.call('GET', KEYS[2]) or '0'))
+return 1
+`);
+
+/**
+ * Replaces one instance's statistics and extends its heartbeat.
+ *
+ * KEYS: the instance's hash, the instances zset. ARGV: instance id, TTL ms, then field/value pairs.
+ */
+export const HEARTBEAT_SCRIPT = new RedisSseScript(`${NOW}
+local ttl = tonumber(ARGV[2])
+redis.call('DEL', KEYS[1])
+for i = 3, #ARGV, 1000 do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], string.format('%d', now + ttl), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%d', now))
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+`);
+
+/**
+ * Sums one field of the statistics of every live instance.
+ *
+ * KEYS: the instances zset. ARGV: the key prefix of instance hashes, the field.
+ * Returns [sum, live instances].
+ */
+export const CLUSTER_COUNT_SCRIPT = new RedisSseScript(`${NOW}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now), '+inf')
+local sum = 0
+for _, id in ipairs(ids) do
+  sum = sum + (tonumber(redis.call('HGET', ARGV[1] .. id, ARGV[2])) or 0)
+end
+return {sum, #ids}
+`);

@@ -1,0 +1,134 @@
+import type { Type } from '@nestjs/common';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import { assertEventName } from '../protocol/encode-event.js';
+import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
+import type { SseAuthOptions, SseCanJoinFunction } from './sse-auth-options.interface.js';
+import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
+import { parseTokenSource, type ParsedTokenSource } from './token-sources.js';
+
+export const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token', 'query:token'] as const;
+export const DEFAULT_AUTH_EXPIRED_EVENT_NAME = 'sse-auth-expired';
+
+/**
+ * How a hook was given: a plain function, a class for Nest's DI to resolve,
+ * or a ready instance.
+ */
+export type AuthHook<Fn, Contract> =
+  { type: 'function'; fn: Fn } | { type: 'class'; class: Type<Contract> } | { type: 'instance'; instance: Contract };
+
+/** The auth options with defaults filled in and every hook classified. */
+export interface ResolvedSseAuthOptions {
+  /** Whether `auth` was given at all. */
+  configured: boolean;
+  from: ParsedTokenSource[];
+  verifier: AuthHook<SseVerifyFunction, SseTokenVerifier> | undefined;
+  canJoin: AuthHook<SseCanJoinFunction, SseChannelAuthorizer> | undefined;
+  expiredEventName: string;
+}
+
+/** A class whose prototype has `method`. */
+function isClassWith(value: unknown, method: string): value is Type {
+  return (
+    typeof value === 'function' &&
+    typeof (value as { prototype?: Record<string, unknown> }).prototype?.[method] === 'function'
+  );
+}
+
+function isInstanceWith(value: unknown, method: string): boolean {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function'
+  );
+}
+
+/** An ES class (which cannot be called as a function). */
+function isClass(value: unknown): boolean {
+  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
+}
+
+function classify<Fn, Contract>(
+  value: unknown,
+  method: string,
+  allowFunction: boolean,
+): AuthHook<Fn, Contract> | undefined {
+  if (isClassWith(value, method)) return { type: 'class', class: value as Type<Contract> };
+  if (isInstanceWith(value, method)) return { type: 'instance', instance: value as Contract };
+  if (allowFunction && typeof value === 'function' && !isClass(value)) {
+    return { type: 'function', fn: value as Fn };
+  }
+  return undefined;
+}
+
+function invalid(option: string, value: unknown, expected: string): Error {
+  return new Error(SSE_MESSAGES.invalidOption(option, value, expected));
+}
+
+/** Validates `auth` (naming the first bad option) and fills in the defaults. */
+export function resolveAuthOptions(options: SseAuthOptions | undefined): ResolvedSseAuthOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalid('auth', options, 'an object ({ from, verify, canJoin, ... })');
+  }
+  const auth = options ?? {};
+
+  const entries: unknown = auth.from ?? DEFAULT_TOKEN_SOURCES;
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw invalid('auth.from', entries, "a non-empty array such as ['header', 'cookie:sse_token', 'query:token']");
+  }
+  const from = entries.map((entry: unknown, index) => {
+    const source = parseTokenSource(entry);
+    if (!source) {
+      throw invalid(
+        `auth.from[${index}]`,
+        entry,
+        "'header', 'header:<name>', 'cookie:<name>', 'query:<name>' or 'param:<name>'",
+      );
+    }
+    return source;
+  });
+
+  if (auth.verify !== undefined && auth.verifier !== undefined) {
+    throw new Error(SSE_MESSAGES.authVerifyAndVerifier());
+  }
+  let verifier: ResolvedSseAuthOptions['verifier'];
+  if (auth.verify !== undefined) {
+    verifier = classify(auth.verify, 'verify', true);
+    if (!verifier) {
+      throw invalid(
+        'auth.verify',
+        auth.verify,
+        'a function (token, request) => user | null, or a class or instance implementing SseTokenVerifier',
+      );
+    }
+  } else if (auth.verifier !== undefined) {
+    verifier = classify(auth.verifier, 'verify', false);
+    if (!verifier) {
+      throw invalid(
+        'auth.verifier',
+        auth.verifier,
+        'a class implementing SseTokenVerifier (with a verify() method), or an instance of one',
+      );
+    }
+  }
+
+  let canJoin: ResolvedSseAuthOptions['canJoin'];
+  if (auth.canJoin !== undefined) {
+    canJoin = classify(auth.canJoin, 'canJoin', true);
+    if (!canJoin) {
+      throw invalid(
+        'auth.canJoin',
+        auth.canJoin,
+        'a function (user, channel) => boolean, or a class or instance implementing SseChannelAuthorizer',
+      );
+    }
+  }
+
+  const expiredEventName = auth.expiredEventName ?? DEFAULT_AUTH_EXPIRED_EVENT_NAME;
+  try {
+    assertEventName(expiredEventName);
+  } catch (error) {
+    throw new Error(
+      `${SSE_MESSAGES.invalidOption('auth.expiredEventName', expiredEventName, 'a valid SSE event name')} ${(error as Error).message}`,
+    );
+  }
+
+  return { configured: options !== undefined, from, verifier, canJoin, expiredEventName };
+}

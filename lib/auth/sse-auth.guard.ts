@@ -1,0 +1,178 @@
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { SSE_AUTH_EXPIRES_AT_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import type { SseRequest } from '../interfaces/sse-client.interface.js';
+import { SseAuthService, errorMessage } from './sse-auth.service.js';
+import type { SseAuthResult, SseVerifyResult } from './sse-token-verifier.interface.js';
+import { findToken, isWellFormedToken, redact } from './token-sources.js';
+
+/** Why a request was refused with 401. */
+export type SseUnauthorizedReason = 'missing' | 'invalid' | 'expired';
+
+/**
+ * Whether a verifier's result is an `SseAuthResult` rather than a user: an
+ * object whose only keys are `user` (truthy) and `expiresAt`.
+ */
+export function isSseAuthResult(value: unknown): value is SseAuthResult {
+  if (typeof value !== 'object' || value === null || !('user' in value)) return false;
+  return Object.keys(value).every((key) => key === 'user' || key === 'expiresAt');
+}
+
+/**
+ * Authenticates event streams with a token, before any stream byte: it takes
+ * the token from the sources of `auth.from` (in order), has `auth.verify`
+ * check it and sets `request.user` (the hub's `sendToUser()` and per-user
+ * limits use `request.user.id`, else `.sub`). A missing or refused token
+ * answers `401` with `WWW-Authenticate: Bearer` and a JSON body, which makes
+ * a browser's EventSource stop for good. When the credential expires, the
+ * stream is ended with an `auth.expiredEventName` event.
+ *
+ * Use it on a route, a controller or as a global guard (`APP_GUARD`). It acts
+ * on `@EventStream()` routes only and lets every other route through: cookie
+ * and query tokens must not authenticate ordinary (state-changing) requests.
+ *
+ * Built to be extended, like `ThrottlerGuard`: override `extractToken()`,
+ * `verifyToken()`, `getUser()`, `getExpiresAt()` or `shouldSkip()`.
+ *
+ * @example
+ * \@UseGuards(SseAuthGuard)
+ * \@EventStream('feed')
+ * feed(\@SseClient() client: SseClient) {
+ *   return this.hub.join(client, `user:${(client.user as User).id}`);
+ * }
+ */
+@Injectable()
+export class SseAuthGuard implements CanActivate {
+  protected readonly logger = new Logger('SseAuthGuard');
+  protected readonly auth: SseAuthService;
+
+  constructor(
+    @Optional() @Inject(SseAuthService) auth: SseAuthService | undefined,
+    protected readonly reflector: Reflector,
+  ) {
+    if (!auth) throw new Error(SSE_MESSAGES.authModuleNotImported(new.target.name));
+    this.auth = auth;
+    if (!auth.hasVerifier && this.verifyToken === SseAuthGuard.prototype.verifyToken) {
+      throw new Error(SSE_MESSAGES.authNoVerifier(new.target.name));
+    }
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (await this.shouldSkip(context)) return true;
+    const request = context.switchToHttp().getRequest<SseRequest>();
+
+    const token = await this.extractToken(request, context);
+    if (token === undefined) return this.refuse(context, 'missing');
+    if (!isWellFormedToken(token)) return this.refuse(context, 'invalid', 'malformed token');
+
+    let result: SseVerifyResult;
+    try {
+      result = await this.verifyToken(token, request);
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      this.logger.warn(SSE_MESSAGES.authVerifyFailed(redact(errorMessage(error), token)));
+      return this.refuse(context, 'invalid', 'the verifier threw');
+    }
+
+    const user = this.getUser(result);
+    if (user === undefined || user === null || user === false) {
+      return this.refuse(context, 'invalid', 'refused by the verifier');
+    }
+    const expiresAt = this.getExpiresAt(result, user);
+    if (expiresAt !== undefined) {
+      if (!Number.isFinite(expiresAt)) {
+        this.logger.warn(SSE_MESSAGES.authInvalidExpiry());
+        return this.refuse(context, 'invalid', 'invalid expiry');
+      }
+      if (expiresAt <= Date.now()) return this.refuse(context, 'expired');
+      (request as unknown as Record<symbol, unknown>)[SSE_AUTH_EXPIRES_AT_KEY] = expiresAt;
+    }
+    request.user = user;
+    return true;
+  }
+
+  /**
+   * Whether this request needs no token. Default: anything but an HTTP
+   * request to an `@EventStream()` route.
+   */
+  protected shouldSkip(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    return this.reflector.get(SSE_STREAM_OPTIONS_METADATA, context.getHandler()) === undefined;
+  }
+
+  /**
+   * The token of the request, or `undefined` when it carries none. Default:
+   * the first of `auth.from` that holds one.
+   */
+  protected extractToken(
+    request: SseRequest,
+    _context: ExecutionContext,
+  ): string | undefined | Promise<string | undefined> {
+    return findToken(request, this.auth.options.from)?.token;
+  }
+
+  /**
+   * Checks a (well-formed) token: the user, an `SseAuthResult`, or a falsy
+   * value to refuse it. Default: `auth.verify` / `auth.verifier`. An
+   * `HttpException` thrown here answers with its own status; any other error
+   * answers 401 (and is logged without the token).
+   */
+  protected verifyToken(token: string, request: SseRequest): SseVerifyResult | Promise<SseVerifyResult> {
+    return this.auth.verify(token, request);
+  }
+
+  /** The user of a verification result (what becomes `request.user`). */
+  protected getUser(result: SseVerifyResult): unknown {
+    return isSseAuthResult(result) ? result.user : result;
+  }
+
+  /**
+   * When the credential expires, in ms since the epoch, or `undefined` for
+   * never: `expiresAt` of an `SseAuthResult`, else the JWT `exp` claim (in
+   * seconds) of the user, if it has one.
+   */
+  protected getExpiresAt(result: SseVerifyResult, user: unknown): number | undefined {
+    if (isSseAuthResult(result)) {
+      const at = result.expiresAt;
+      if (at === undefined) return undefined;
+      return at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Number.NaN;
+    }
+    const exp = (user as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  }
+
+  /**
+   * Refuses the request with 401 and `WWW-Authenticate: Bearer` (with
+   * `error="invalid_token"` when a token was given). The token is never part
+   * of the response or of the log line.
+   */
+  protected refuse(context: ExecutionContext, reason: SseUnauthorizedReason, detail?: string): never {
+    const response = context.switchToHttp().getResponse<{
+      setHeader?: (name: string, value: string) => void;
+      header?: (name: string, value: string) => void;
+    }>();
+    const challenge = reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"';
+    if (typeof response.setHeader === 'function') response.setHeader('WWW-Authenticate', challenge);
+    else response.header?.('WWW-Authenticate', challenge);
+    this.logger.debug(
+      SSE_MESSAGES.authRefused(reason === 'missing' ? `no token in ${this.sourceNames()}` : (detail ?? reason)),
+    );
+    throw new UnauthorizedException(
+      reason === 'missing' ? SSE_MESSAGES.authTokenMissing() : SSE_MESSAGES.authTokenInvalid(),
+    );
+  }
+
+  private sourceNames(): string {
+    return this.auth.options.from.map((source) => source.label).join(', ');
+  }
+}

@@ -1,0 +1,19 @@
+import type { ScheduledBroadcast } from './scheduled-broadcast.js';
+
+/**
+ * The jobs of `@Broadcast()` methods, per instance of the class that declares
+ * them: `SseBroadcastExplorer` binds them when the app starts, the method
+ * wrapper looks them up on each call. Keyed by instance, so two apps in one
+ * process never share a job, and a job goes away with its instance.
+ */
+const bindings = new WeakMap<object, Map<string | symbol, ScheduledBroadcast>>();
+
+export function bindBroadcast(instance: object, method: string | symbol, job: ScheduledBroadcast): void {
+  let jobs = bindings.get(instance);
+  if (!jobs) bindings.set(instance, (jobs = new Map()));
+  jobs.set(method, job);
+}
+
+export function boundBroadcast(instance: unknown, method: string | symbol): ScheduledBroadcast | undefined {
+  return typeof instance === 'object' && instance !== null ? bindings.get(instance)?.get(method) : undefined;
+}

@@ -1,0 +1,11 @@
+import type { SseScheduleLock } from '../interfaces/sse-schedule-lock.interface.js';
+
+/**
+ * The schedule lock of a single instance: it always acquires, so every tick
+ * runs here. The default when the hub adapter brings no lock of its own.
+ */
+export class InMemorySseScheduleLock implements SseScheduleLock {
+  acquire(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { SseAuthGuard, type SseRequest } from 'nestjs-sse';
+
+/**
+ * Authenticates ordinary (state-changing) requests, such as the POST routes,
+ * with the same verifier as the streams but from the `Authorization: Bearer`
+ * header only: a cookie or a query token must never authorize a POST (a
+ * cookie would make it open to cross-site request forgery).
+ *
+ * `SseAuthGuard` lets non-stream routes through by design; this subclass,
+ * built through its protected hooks, applies it to every route it guards.
+ */
+@Injectable()
+export class BearerAuthGuard extends SseAuthGuard {
+  protected override shouldSkip(): boolean {
+    return false;
+  }
+
+  protected override extractToken(request: SseRequest): string | undefined {
+    const header = request.headers.authorization;
+    return header === undefined ? undefined : (/^Bearer +(.*)$/is.exec(header)?.[1] ?? '');
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The sample's configuration, read from the environment in one place and
+ * checked at startup: every bad variable is reported at once, with its value
+ * and what is expected.
+ */
+export interface SampleConfig {
+  /** `PORT` (3000). */
+  port: number;
+  /** `HOST` (`0.0.0.0`). */
+  host: string;
+  /** `TICK_MS` (2000): period of the scheduled `tick` broadcast. */
+  tickMs: number;
+  /** `CLOCK_MS` (1000): period of each clock stream's `time` event. */
+  clockMs: number;
+  /** `JOB_MS` (5000): how long a simulated job runs. */
+  jobMs: number;
+  /** `SSE_TOKENS` (`demo:demo-token`): token to user id. */
+  tokens: Map<string, string>;
+  /** `SSE_REDIS_URL`: when set, the hub runs on Redis. */
+  redisUrl: string | undefined;
+  /** `SSE_REDIS_PREFIX` (`sse:`): the namespace of keys and Pub/Sub channels; one per app on a shared Redis. */
+  redisPrefix: string;
+  /** `CORS_ORIGINS`: origins allowed to call the API with credentials. */
+  corsOrigins: string[];
+}
+
+/** The environment variables the sample reads. */
+export type SampleEnv = Record<string, string | undefined>;
+
+export class SampleConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid sample configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'SampleConfigError';
+  }
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
+/** Tokens travel in headers, cookies, query strings and paths: URL-unreserved characters only. */
+const TOKEN = /^[A-Za-z0-9._~-]{1,512}$/;
+
+/** Reads and validates the sample's environment; throws `SampleConfigError` listing every problem. */
+export function parseSampleConfig(env: SampleEnv): SampleConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number, what: string): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected ${what} from ${min} to ${max}.`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535, 'a port number');
+  const host = read('HOST') ?? '0.0.0.0';
+  const tickMs = integer('TICK_MS', 2000, 1, MAX_TIMER_MS, 'milliseconds');
+  const clockMs = integer('CLOCK_MS', 1000, 1, MAX_TIMER_MS, 'milliseconds');
+  const jobMs = integer('JOB_MS', 5000, 10, MAX_TIMER_MS, 'milliseconds');
+
+  const tokens = new Map<string, string>();
+  for (const pair of list(read('SSE_TOKENS') ?? 'demo:demo-token')) {
+    const colon = pair.indexOf(':');
+    const user = colon < 0 ? '' : pair.slice(0, colon);
+    const token = colon < 0 ? '' : pair.slice(colon + 1);
+    if (!USER_ID.test(user) || !TOKEN.test(token)) {
+      problems.push(
+        `SSE_TOKENS entry ${JSON.stringify(redactPair(pair))}: expected user:token, the user 1-64 of A-Z a-z 0-9 _ . @ -, ` +
+          'the token 1-512 of A-Z a-z 0-9 . _ ~ -.',
+      );
+    } else if (tokens.has(token)) {
+      problems.push(
+        `SSE_TOKENS: the token of user ${JSON.stringify(user)} is also given to ${JSON.stringify(tokens.get(token))}.`,
+      );
+    } else {
+      tokens.set(token, user);
+    }
+  }
+  if (tokens.size === 0 && problems.length === 0) problems.push('SSE_TOKENS: expected at least one user:token pair.');
+
+  const redisUrl = read('SSE_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    problems.push(`SSE_REDIS_URL: expected a redis:// or rediss:// URL.`);
+  }
+  const redisPrefix = read('SSE_REDIS_PREFIX') ?? 'sse:';
+  if (!/^[A-Za-z0-9\-_.:/@{}]{1,100}$/.test(redisPrefix)) {
+    problems.push(`SSE_REDIS_PREFIX=${JSON.stringify(redisPrefix)}: expected 1 to 100 of A-Z a-z 0-9 - _ . : / @ { }.`);
+  }
+
+  const corsOrigins: string[] = [];
+  for (const origin of list(read('CORS_ORIGINS') ?? '')) {
+    if (origin === '*') {
+      problems.push(`CORS_ORIGINS: '*' cannot be used with credentials; list each origin (https://app.example.com).`);
+    } else if (!isOrigin(origin)) {
+      problems.push(
+        `CORS_ORIGINS entry ${JSON.stringify(origin)}: expected an origin such as https://app.example.com (scheme, host and optional port, no path).`,
+      );
+    } else {
+      corsOrigins.push(origin);
+    }
+  }
+
+  if (problems.length > 0) throw new SampleConfigError(problems);
+  return { port, host, tickMs, clockMs, jobMs, tokens, redisUrl, redisPrefix, corsOrigins };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** A token never reaches a log line, even a wrong one. */
+function redactPair(pair: string): string {
+  const colon = pair.indexOf(':');
+  return colon < 0 ? '[redacted]' : `${pair.slice(0, colon)}:[redacted]`;
+}

@@ -1,0 +1,23 @@
+import { Logger } from '@nestjs/common';
+import { createSampleApp } from './bootstrap.js';
+
+const logger = new Logger('Sample');
+
+async function main(): Promise<void> {
+  const { app, config } = await createSampleApp(process.env);
+  app.enableShutdownHooks(); // SIGTERM / SIGINT: every stream ends, then the process exits
+  await app.listen(config.port, config.host);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const { port } = app.getHttpServer().address() as { port: number };
+  logger.log(
+    `Open http://${host.includes(':') ? `[${host}]` : host}:${port}/ (hub: ${config.redisUrl ? 'Redis' : 'in memory'})`,
+  );
+}
+
+main().catch((error: unknown) => {
+  logger.error(
+    error instanceof Error ? error.message : String(error),
+    error instanceof Error && error.name !== 'SampleConfigError' ? error.stack : undefined,
+  );
+  process.exit(1);
+});

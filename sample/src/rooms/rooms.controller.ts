@@ -1,0 +1,37 @@
+import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
+import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent } from 'nestjs-sse';
+import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
+import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
+import { MessageBodyPipe, type MessageBody } from './message-body.pipe.js';
+import { RoomNamePipe } from './room-name.pipe.js';
+
+/** The hub channel of a room. */
+export const roomChannel = (room: string): string => `room:${room}`;
+
+@Controller('rooms')
+export class RoomsController {
+  constructor(private readonly hub: SseHub) {}
+
+  /**
+   * GET /rooms/:room/events: authenticated (Bearer header, `sse_token` cookie
+   * or `?token=`); joins `room:<room>` and replays what the client missed
+   * after its `Last-Event-ID` (header, or `lastEventId` query parameter).
+   */
+  @UseGuards(SseAuthGuard)
+  @EventStream(':room/events')
+  events(@Param('room', RoomNamePipe) room: string, @SseClient() client: SseClient) {
+    return this.hub.join(client, roomChannel(room));
+  }
+
+  /** POST /rooms/:room/messages `{ "text": "..." }`: publishes a `message` and answers 201 with its event id. */
+  @UseGuards(BearerAuthGuard)
+  @Post(':room/messages')
+  async post(
+    @Param('room', RoomNamePipe) room: string,
+    @Body(MessageBodyPipe) body: MessageBody,
+    @CurrentUser() user: SampleUser,
+  ): Promise<{ id: string }> {
+    const data = { room, text: body.text, user: user.id, at: new Date().toISOString() };
+    return { id: await this.hub.publish(roomChannel(room), sseEvent({ event: 'message', data })) };
+  }
+}

@@ -1,0 +1,33 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { SseHub, sseEvent } from 'nestjs-sse';
+import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
+import type { SampleConfig } from '../config/sample-config.js';
+
+/** The channel every `/ticks` stream joins. */
+export const TICKS_CHANNEL = 'ticks';
+
+/**
+ * Publishes a `tick` to the `ticks` channel every `TICK_MS`, through the hub's
+ * scheduler (a job of `@nestjs/schedule`'s `SchedulerRegistry`, named
+ * `ticks`). The period comes from the environment, so the job is scheduled in
+ * code rather than with `@Interval()`, whose period is fixed when the class is
+ * defined. While nobody listens the producer is not called (`skipWhenIdle`),
+ * so `n` counts the ticks that were sent.
+ */
+@Injectable()
+export class TickerService implements OnModuleInit {
+  private n = 0;
+
+  constructor(
+    private readonly hub: SseHub,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.hub.schedule('ticks', { every: this.config.tickMs }, () => this.tick(), { channel: TICKS_CHANNEL });
+  }
+
+  private tick() {
+    return sseEvent({ event: 'tick', data: { n: this.n++, at: new Date().toISOString() } });
+  }
+}

@@ -1,0 +1,113 @@
+import { Controller } from '@nestjs/common';
+import { NEVER, Subject } from 'rxjs';
+import { EventStream, SseConnectionRegistry } from '../../lib/index.js';
+import { TestEventSource } from '../utils/event-source-client.js';
+import { openRawStream } from '../utils/raw-stream.js';
+import { startApp, type TestApp } from '../utils/test-app.js';
+import { waitForRegistry } from '../utils/wait.js';
+
+const feed = new Subject<string>();
+
+@Controller()
+class HeartbeatController {
+  @EventStream('idle')
+  idle() {
+    return NEVER;
+  }
+
+  @EventStream('feed')
+  feed() {
+    return feed;
+  }
+
+  @EventStream('slow-beat', { heartbeatMs: 60_000 })
+  slowBeat() {
+    return NEVER;
+  }
+
+  @EventStream('no-beat', { heartbeatMs: 0 })
+  noBeat() {
+    return NEVER;
+  }
+}
+
+const HEARTBEAT = ': heartbeat\n';
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+describe('heartbeat', () => {
+  let server: TestApp;
+  let registry: SseConnectionRegistry;
+
+  beforeAll(async () => {
+    server = await startApp({ controllers: [HeartbeatController] }, { heartbeatMs: 50 });
+    registry = server.app.get(SseConnectionRegistry);
+  });
+  afterAll(() => server.close());
+
+  it('writes `: heartbeat` comments to an idle stream, and clients see no event for them', async () => {
+    const raw = await openRawStream(`${server.url}/feed`);
+    const client = new TestEventSource(`${server.url}/feed`);
+    await client.waitFor((c) => c.opens === 1, 'open');
+    await raw.waitForText((text) => count(text, HEARTBEAT) >= 2);
+    expect(raw.text.startsWith(`retry: 3000\n\n${HEARTBEAT}${HEARTBEAT}`)).toBe(true);
+    expect(raw.events).toEqual([]);
+    expect(raw.comments.slice(0, 2)).toEqual(['heartbeat', 'heartbeat']);
+
+    feed.next('real');
+    const events = await client.waitForEvents(1);
+    expect(events.map((e) => e.data)).toEqual(['real']);
+    await raw.waitForEvents(1);
+    client.close();
+    raw.close();
+  });
+
+  it('puts heartbeats only between whole frames of a stream that is being written', async () => {
+    const raw = await openRawStream(`${server.url}/feed`);
+    await raw.waitForText((text) => text.startsWith('retry: 3000\n\n'));
+    const line = 'y'.repeat(2000);
+    const sent: string[] = [];
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = 0; i < 20; i++) {
+        const data = `burst ${burst} event ${i}\n${line}\n${line}\r\nend`;
+        sent.push(data.replace(/\r\n/g, '\n'));
+        feed.next(data);
+      }
+      await raw.waitForEvents(sent.length);
+      const beats = count(raw.text, HEARTBEAT);
+      await raw.waitForText((text) => count(text, HEARTBEAT) > beats);
+    }
+    raw.close();
+
+    expect(raw.events.map((e) => e.data)).toEqual(sent);
+    const body = raw.text.slice('retry: 3000\n\n'.length);
+    // Every block is: some heartbeats, then a complete event; the text may end with heartbeats.
+    expect(body).toMatch(/^(?:(?:: heartbeat\n)*(?:data: [^\n]*\n)+\n)*(?:: heartbeat\n)*$/);
+    expect(count(body, HEARTBEAT)).toBeGreaterThanOrEqual(5);
+  });
+
+  it('runs one timer per distinct period, none for heartbeatMs 0, and none once the streams are gone', async () => {
+    await waitForRegistry(registry, (r) => r.size === 0);
+    expect(registry.heartbeatTimers).toBe(0);
+
+    const streams = await Promise.all([
+      openRawStream(`${server.url}/idle`),
+      openRawStream(`${server.url}/idle`),
+      openRawStream(`${server.url}/no-beat`),
+    ]);
+    await waitForRegistry(registry, (r) => r.size === 3);
+    expect(registry.heartbeatTimers).toBe(1);
+
+    const slow = await openRawStream(`${server.url}/slow-beat`);
+    await waitForRegistry(registry, (r) => r.size === 4);
+    expect(registry.heartbeatTimers).toBe(2);
+
+    const noBeat = streams[2];
+    await streams[0].waitForText((text) => text.includes(HEARTBEAT));
+    await streams[1].waitForText((text) => text.includes(HEARTBEAT));
+    expect(noBeat.text).toBe('retry: 3000\n\n');
+
+    for (const stream of [...streams, slow]) stream.close();
+    await waitForRegistry(registry, (r) => r.size === 0);
+    expect(registry.heartbeatTimers).toBe(0);
+  });
+});

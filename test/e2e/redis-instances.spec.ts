@@ -1,0 +1,222 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { parseEventId } from '../../lib/index.js';
+import { buildRedisInstance } from '../src/redis-instance/build.js';
+import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { TestEventSource } from '../utils/event-source-client.js';
+import { randomPrefix, RedisServer } from '../utils/redis.js';
+
+/** One app instance in a process of its own (test/src/redis-instance). */
+class Instance {
+  output = '';
+  readonly exited: Promise<number | null>;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const record = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      for (const check of [...this.waiters]) check();
+    };
+    child.stdout!.on('data', record);
+    child.stderr!.on('data', record);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  url = '';
+
+  static async start(name: string, main: string, env: Record<string, string>): Promise<Instance> {
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, NODE_OPTIONS: '', INSTANCE: name, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const instance = new Instance(name, child);
+    const line = await instance.waitForOutput(/\{"port":(\d+)\}/, 20_000);
+    instance.url = `http://127.0.0.1:${line[1]}`;
+    return instance;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Occurrences of `text` in what the process printed. */
+  count(text: string): number {
+    return this.output.split(text).length - 1;
+  }
+
+  waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(this.output);
+        if (match) {
+          this.waiters.delete(check);
+          clearTimeout(timer);
+          resolve(match);
+        } else if (!this.alive) {
+          this.waiters.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`${this.name} exited before printing ${pattern}: ${this.output.slice(-2000)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`${this.name} did not print ${pattern}: ${this.output.slice(-2000)}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      this.child.once('exit', check);
+      check();
+    });
+  }
+
+  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    return fetch(`${this.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }));
+  }
+
+  /** Publishes `text` on `channel`; resolves to the id (throws on any other status). */
+  async publish(channel: string, text: string): Promise<string> {
+    const { status, body } = await this.post(`/publish/${channel}`, { text });
+    if (status !== 201) throw new Error(`${this.name}: publish answered ${status}: ${JSON.stringify(body)}`);
+    return body.id as string;
+  }
+
+  /** Ends the process (SIGTERM: the app shuts down gracefully). */
+  async stop(): Promise<void> {
+    if (this.alive) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/** Retries `attempt` every 50 ms until it resolves (for "once Redis is back", which nothing announces to the test). */
+async function retry<T>(attempt: () => Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const texts = (stream: RawStream) => stream.events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).text as string);
+
+describe('two app instances (separate processes) on one Redis', () => {
+  let redis: RedisServer;
+  let a: Instance;
+  let b: Instance;
+  const streams: { close(): void }[] = [];
+
+  beforeAll(async () => {
+    const [main, server] = await Promise.all([buildRedisInstance(), RedisServer.start()]);
+    redis = server;
+    const env = { SSE_REDIS_URL: redis.url, SSE_KEY_PREFIX: randomPrefix('instances'), SSE_REDIS_RETRY_MS: '50' };
+    [a, b] = await Promise.all([Instance.start('A', main, env), Instance.start('B', main, env)]);
+  }, 40_000);
+
+  afterEach(() => {
+    streams.splice(0).forEach((stream) => stream.close());
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  async function stream(instance: Instance, channel: string, lastEventId?: string): Promise<RawStream> {
+    const opened = await openRawStream(`${instance.url}/events/${channel}`, {
+      headers: lastEventId ? { 'last-event-id': lastEventId } : {},
+    });
+    streams.push(opened);
+    expect(opened.status).toBe(200);
+    return opened;
+  }
+
+  it('delivers an event published on A to a browser client of B', async () => {
+    const client = new TestEventSource(`${b.url}/events/room`, { types: ['message'] });
+    streams.push(client);
+    await client.waitFor((c) => c.opens === 1, 'the stream to open');
+    const id = await a.publish('room', 'hello from A');
+    const [event] = await client.waitForEvents(1);
+    expect(event.lastEventId).toBe(id);
+    expect(JSON.parse(event.data)).toEqual({ text: 'hello from A', from: 'A' });
+  });
+
+  it('resumes a client that moves from A to B with Last-Event-ID: nothing lost, nothing twice', async () => {
+    const onA = await stream(a, 'move');
+    await a.publish('move', '1');
+    await b.publish('move', '2');
+    const third = await a.publish('move', '3');
+    await onA.waitForEvents(3);
+    expect(texts(onA)).toEqual(['1', '2', '3']);
+    onA.close();
+    await a.publish('move', '4');
+    await b.publish('move', '5');
+    const onB = await stream(b, 'move', third);
+    await onB.waitForEvents(2);
+    await a.publish('move', '6');
+    await onB.waitForEvents(3);
+    expect(texts(onB)).toEqual(['4', '5', '6']);
+    const seqs = onB.events.map((e) => parseEventId(e.id)!.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(seqs[0]).toBeGreaterThan(parseEventId(third)!.seq);
+  });
+
+  it('runs a scheduled broadcast once per tick across both instances', async () => {
+    const period = 200;
+    const ticks = await stream(a, 'ticks');
+    await Promise.all([a.post('/schedule/ticks', { every: period }), b.post('/schedule/ticks', { every: period })]);
+    const events = await ticks.waitForEvents(8);
+    const at = events.map((e) => JSON.parse(e.data).at as number);
+    // Both instances fire every tick; with the lock each tick is published once, so 8 events span
+    // 7 periods. Without it they would come twice as fast.
+    expect(at[7] - at[0]).toBeGreaterThan(7 * period * 0.75);
+    expect(new Set(events.map((e) => e.id)).size).toBe(8);
+  });
+
+  it('survives a Redis restart: publishing fails clearly meanwhile, then every event published after recovery arrives', async () => {
+    const onA = await stream(a, 'restart');
+    const onB = await stream(b, 'restart');
+    await a.publish('restart', 'before');
+    await onA.waitForEvents(1);
+    await onB.waitForEvents(1);
+
+    await redis.stop();
+    const refused = await retry(async () => {
+      const result = await a.post('/publish/restart', { text: 'while down' });
+      if (result.status === 201) throw new Error('still accepted');
+      return result;
+    }, 'publish to be refused');
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toMatch(/^RedisSseAdapter: Redis at 127\.0\.0\.1:\d+ is unavailable .*could not publish to channel "restart"/);
+    // Both apps are up, and their streams are still open.
+    expect(a.alive && b.alive).toBe(true);
+    expect((await b.post('/publish/restart', { text: 'while down' })).status).toBe(503);
+
+    await redis.start();
+    // The first publish accepted after the restart can beat the other instance's resubscription:
+    // its catch-up must deliver it anyway.
+    await retry(() => b.publish('restart', 'after 1'), 'publish to succeed again');
+    await a.publish('restart', 'after 2');
+    await onA.waitForEvents(3);
+    await onB.waitForEvents(3);
+    await a.publish('restart', 'after 3');
+    await onA.waitForEvents(4);
+    await onB.waitForEvents(4);
+    expect(texts(onA)).toEqual(['before', 'after 1', 'after 2', 'after 3']);
+    expect(texts(onB)).toEqual(['before', 'after 1', 'after 2', 'after 3']);
+    // Connectivity loss is logged once per instance, not per attempt; so is the recovery.
+    await a.waitForOutput(/Reconnected to Redis/);
+    await b.waitForOutput(/Reconnected to Redis/);
+    for (const instance of [a, b]) {
+      expect(instance.count('No connection to Redis')).toBe(1);
+      expect(instance.count('Reconnected to Redis')).toBe(1);
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
+import { deleteKeys, randomPrefix, REDIS_URL } from '../utils/redis.js';
+
+const prefix = randomPrefix('sample');
+const bearer = { authorization: 'Bearer demo-token' };
+
+/** Two instances of the sample on one Redis (SSE_REDIS_URL): what one publishes, the other's streams get. */
+describe('the sample app on Redis', () => {
+  const instances: (SampleApp & { url: string })[] = [];
+  const streams: RawStream[] = [];
+  let a: string;
+  let b: string;
+
+  async function start(): Promise<string> {
+    const sample = await createSampleApp(
+      { SSE_REDIS_URL: REDIS_URL, SSE_REDIS_PREFIX: prefix, TICK_MS: '50', JOB_MS: '300' },
+      { logger: false },
+    );
+    await sample.app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(sample.app.getHttpServer().address() as AddressInfo).port}`;
+    instances.push({ ...sample, url });
+    return url;
+  }
+
+  async function open(url: string, options: RawStreamOptions = {}): Promise<RawStream> {
+    const stream = await openRawStream(url, options);
+    streams.push(stream);
+    return stream;
+  }
+
+  async function post(url: string, text: string): Promise<string> {
+    const answer = await openRawStream(url, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    });
+    await answer.ended;
+    expect(answer.status).toBe(201);
+    return (JSON.parse(answer.text) as { id: string }).id;
+  }
+
+  beforeAll(async () => {
+    a = await start();
+    b = await start();
+  });
+  afterAll(async () => {
+    streams.forEach((stream) => stream.close());
+    await Promise.all(instances.map((instance) => instance.app.close()));
+    await deleteKeys(REDIS_URL, prefix);
+  });
+
+  it('says so in /health', async () => {
+    const health = await openRawStream(`${a}/health`);
+    await health.ended;
+    expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', adapter: 'redis' });
+  });
+
+  it("delivers a message posted to one instance to the other's streams, and replays it there", async () => {
+    const onB = await open(`${b}/rooms/cluster/events`, { headers: bearer });
+    expect(onB.status).toBe(200);
+    const first = await post(`${a}/rooms/cluster/messages`, 'from A');
+    const [event] = await onB.waitForEvents(1);
+    expect(event).toMatchObject({ event: 'message', id: first });
+    expect(JSON.parse(event.data)).toMatchObject({ room: 'cluster', text: 'from A', user: 'demo' });
+
+    const second = await post(`${b}/rooms/cluster/messages`, 'from B');
+    const resumed = await open(`${a}/rooms/cluster/events`, { headers: { ...bearer, 'last-event-id': first } });
+    const [replayed] = await resumed.waitForEvents(1);
+    expect(replayed).toMatchObject({ id: second });
+    expect(JSON.parse(replayed.data).text).toBe('from B');
+  });
+});

@@ -1,0 +1,57 @@
+import { Controller } from '@nestjs/common';
+import { finalize, NEVER, startWith } from 'rxjs';
+import { EventStream, SseConnectionRegistry } from '../../lib/index.js';
+import { openRawStream } from '../utils/raw-stream.js';
+import { startApp, type TestApp } from '../utils/test-app.js';
+import { waitForRegistry } from '../utils/wait.js';
+
+let teardowns = 0;
+
+@Controller()
+class LiveController {
+  @EventStream('live')
+  live() {
+    return NEVER.pipe(
+      startWith('hello'),
+      finalize(() => teardowns++),
+    );
+  }
+}
+
+describe('app shutdown', () => {
+  let server: TestApp;
+
+  beforeAll(async () => {
+    // Without forceCloseConnections: app.close() must end the streams by itself.
+    server = await startApp({ controllers: [LiveController] }, { heartbeatMs: 20 }, undefined, {
+      forceCloseConnections: false,
+    });
+  });
+
+  it('app.close() ends every open stream with a final retry hint, resolves, and leaves nothing behind', async () => {
+    const registry = server.app.get(SseConnectionRegistry);
+    const streams = await Promise.all(Array.from({ length: 5 }, () => openRawStream(`${server.url}/live`)));
+    await Promise.all(streams.map((stream) => stream.waitForEvents(1)));
+    await waitForRegistry(registry, (r) => r.size === 5);
+    expect(registry.heartbeatTimers).toBe(1);
+
+    await server.close();
+
+    for (const stream of streams) {
+      await stream.ended;
+      const body = stream.text.replace(/: heartbeat\n/g, '');
+      expect(body).toMatch(/^retry: 3000\n\ndata: hello\n\nretry: \d+\n\n$/);
+      // The final hint is spread over one to two retry periods, so clients do not all come back at once.
+      const finalRetry = stream.retries[stream.retries.length - 1];
+      expect(finalRetry).toBeGreaterThanOrEqual(3000);
+      expect(finalRetry).toBeLessThanOrEqual(6000);
+    }
+    expect(registry.size).toBe(0);
+    expect(registry.heartbeatTimers).toBe(0);
+    expect(teardowns).toBe(5);
+  });
+
+  it('refuses connections once closed', async () => {
+    await expect(openRawStream(`${server.url}/live`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
