@@ -5,6 +5,10 @@
  *
  * - `baseline`: every other figure is shown as a ratio to this one.
  * - `targets`: the issue's targets are checked against this contender.
+ * - `env` (optional): environment of the server process, e.g.
+ *   `{ NESTJS_SSE_DIST: '/abs/path/index.js' }` to benchmark another build.
+ *
+ * `node bench/run.mjs --contenders other-list.mjs` runs another list.
  */
 export const contenders = [
   { id: 'raw', name: 'node:http', server: 'servers/raw-http.mjs', baseline: true },

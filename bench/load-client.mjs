@@ -123,7 +123,8 @@ function openOne(port, path, stalled, timeoutMs) {
       const bodyStart = end + 4 - before; // latin1: one character per byte
       connection.head = '';
       connections.add(connection);
-      if (stalled) socket.pause(); // never reads again: the kernel buffers fill, then the server's
+      if (stalled)
+        socket.pause(); // never reads again: the kernel buffers fill, then the server's
       else if (bodyStart < buffer.length) connection.count(buffer, bodyStart);
       resolve(connection);
     });

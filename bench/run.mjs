@@ -18,14 +18,14 @@
  *   --profile-repeat N   broadcasts inside the broadcast profile (default 20)
  *   --verbose            show the children's output
  *   --json FILE          where to write the results (default bench/results/latest.json)
+ *   --contenders FILE    another contender list (same shape as contenders.mjs), e.g. for A/B runs
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { contenders as allContenders } from './contenders.mjs';
 import { nowMs } from './lib/ipc.mjs';
 import { Child, fileLimit, installCleanup, killAll, withTimeout } from './lib/proc.mjs';
 import { summarizeProfile } from './lib/profile-summary.mjs';
@@ -47,6 +47,7 @@ const { values: flags } = parseArgs({
     'profile-repeat': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     json: { type: 'string' },
+    contenders: { type: 'string' },
   },
   strict: true,
 });
@@ -76,6 +77,8 @@ const config = {
   budgetMs: quick ? 170_000 : 900_000,
 };
 config.throughputClients = config.smallClients;
+/** The publish with a stalled client is smaller: it checks delivery to the others, and keeps the full run short. */
+config.stalledEvents = Math.max(1, Math.ceil(config.events / 4));
 const perProcess = Math.ceil(config.bigClients / config.loadProcs) + 1 + 64;
 if (perProcess > limit || config.bigClients + 64 > limit) {
   const fitted = Math.max(100, limit - 200);
@@ -85,11 +88,17 @@ if (perProcess > limit || config.bigClients + 64 > limit) {
   config.bigClients = Math.min(config.bigClients, fitted);
 }
 
+const { contenders: allContenders } = await import(
+  flags.contenders ? pathToFileURL(path.resolve(flags.contenders)).href : './contenders.mjs'
+);
 let contenders = allContenders;
 if (flags.only) {
   const wanted = new Set(flags.only.split(',').map((id) => id.trim()));
   const unknown = [...wanted].filter((id) => !allContenders.some((contender) => contender.id === id));
-  if (unknown.length) throw new Error(`--only: unknown contender(s) ${unknown.join(', ')}; known: ${allContenders.map((c) => c.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `--only: unknown contender(s) ${unknown.join(', ')}; known: ${allContenders.map((c) => c.id).join(', ')}`,
+    );
   contenders = allContenders.filter((contender) => contender.baseline || wanted.has(contender.id));
 }
 
@@ -150,9 +159,10 @@ function checkBudget(what) {
 class SkipContender extends Error {}
 
 async function startServer(contender) {
-  const server = new Child(path.join(here, contender.server), {
+  const server = new Child(path.resolve(here, contender.server), {
     label: `server ${contender.id}`,
     nodeArgs: ['--expose-gc'],
+    env: contender.env,
     fileLimit: limit,
     verbose: flags.verbose,
   });
@@ -219,7 +229,8 @@ async function connect({ clients, port }, n, { stalled = false } = {}) {
   const ms = Math.max(...results.map((result) => result.ms));
   const clientCpuMs = results.reduce((sum, result) => sum + (result.clientCpuMs ?? 0), 0);
   const errors = {};
-  for (const result of results) for (const [key, count] of Object.entries(result.errors)) errors[key] = (errors[key] ?? 0) + count;
+  for (const result of results)
+    for (const [key, count] of Object.entries(result.errors)) errors[key] = (errors[key] ?? 0) + count;
   if (opened < n) log(`    ${n - opened} of ${n} connections failed to open: ${JSON.stringify(errors)}`);
   return { opened, failed: n - opened, ms, errors, clientCpuMs };
 }
@@ -316,19 +327,20 @@ async function bigInstance(contender, metrics, lost) {
     metrics['accept.clientCpuShare'] = opened.clientCpuMs / opened.ms;
     await settle(instance);
     const full = await stats(port, 'gc=1');
-    if (full.connections !== opened.opened) log(`    ! server counts ${full.connections} streams, ${opened.opened} opened`);
+    if (full.connections !== opened.opened)
+      log(`    ! server counts ${full.connections} streams, ${opened.opened} opened`);
     metrics['idle.rssPerConnKb'] = (full.rss - empty.rss) / opened.opened / 1024;
     metrics['idle.heapPerConnKb'] = (full.heapUsed - empty.heapUsed) / opened.opened / 1024;
     metrics['idle.baseRssMb'] = empty.rss / 2 ** 20;
-    const warm = await measure(instance, 1);
-    lost.add(warm);
+    for (let i = 0; i < 2; i++) lost.add(await measure(instance, 1)); // warm-up (JIT)
     const broadcast = await profiled(instance.server, contender, `broadcast-${n}`, async () => {
       const first = await measure(instance, 1);
       for (let i = 1; config.profile && i < config.profileRepeat; i++) lost.add(await measure(instance, 1));
       return first;
     });
     lost.add(broadcast);
-    for (const key of ['lastMs', 'p50Ms', 'p99Ms', 'cpuMs', 'blockMs', 'syncMs']) metrics[`big.${key}`] = broadcast[key];
+    for (const key of ['lastMs', 'p50Ms', 'p99Ms', 'cpuMs', 'blockMs', 'syncMs'])
+      metrics[`big.${key}`] = broadcast[key];
     log(
       `    accepts ${Math.round(metrics['accept.perSec'] ?? 0)}/s (server ${metrics['accept.cpuUsPerConn'].toFixed(0)} µs CPU/conn, ` +
         `load client busy ${(100 * metrics['accept.clientCpuShare']).toFixed(0)}%), RSS/conn ${metrics['idle.rssPerConnKb'].toFixed(1)} KiB, ` +
@@ -344,10 +356,11 @@ async function smallInstance(contender, metrics, lost) {
     log(`    connecting ${n.toLocaleString('en-US')} clients`);
     const opened = await connect(instance, n);
     await settle(instance);
-    lost.add(await measure(instance, 1));
+    for (let i = 0; i < 5; i++) lost.add(await measure(instance, 1)); // warm-up (JIT)
     const broadcast = await measure(instance, 1);
     lost.add(broadcast);
-    for (const key of ['lastMs', 'p50Ms', 'p99Ms', 'cpuMs', 'blockMs', 'syncMs']) metrics[`small.${key}`] = broadcast[key];
+    for (const key of ['lastMs', 'p50Ms', 'p99Ms', 'cpuMs', 'blockMs', 'syncMs'])
+      metrics[`small.${key}`] = broadcast[key];
 
     const timeoutMs = 180_000;
     lost.add(await measure(instance, Math.min(100, config.events), { timeoutMs }));
@@ -364,7 +377,7 @@ async function smallInstance(contender, metrics, lost) {
     const stalled = await connect({ ...instance, clients: instance.clients.slice(0, 1) }, 1, { stalled: true });
     if (stalled.opened !== 1) throw new Error('the stalled client could not connect');
     await settle(instance);
-    const withStall = await measure(instance, config.events, { timeoutMs });
+    const withStall = await measure(instance, config.stalledEvents, { timeoutMs });
     metrics['stalled.lost'] = withStall.lost + withStall.extra;
     metrics['stalled.eventsPerSec'] = withStall.lastMs ? (withStall.received / withStall.lastMs) * 1000 : undefined;
     const counts = await instance.clients[0].call('counts');
@@ -381,7 +394,9 @@ async function smallInstance(contender, metrics, lost) {
 async function benchContender(contender) {
   const metrics = {};
   const tally = { expected: 0, lost: 0 };
-  const lost = { add: (outcome) => ((tally.expected += outcome.expected), (tally.lost += outcome.lost + outcome.extra)) };
+  const lost = {
+    add: (outcome) => ((tally.expected += outcome.expected), (tally.lost += outcome.lost + outcome.extra)),
+  };
   await bigInstance(contender, metrics, lost);
   await smallInstance(contender, metrics, lost);
   metrics['lost.total'] = tally.lost;
@@ -399,7 +414,10 @@ function machine() {
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     os: `${os.type()} ${os.release()}`,
-    loadAverage: os.loadavg().map((value) => value.toFixed(2)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' '),
     fileLimit: limit,
   };
 }
@@ -457,10 +475,13 @@ async function main() {
     for (const definition of definitions) {
       const values = perRun.map((metrics) => metrics[definition.key]).filter((value) => value !== undefined);
       figure[definition.key] = definition.sum
-        ? values.length ? values.reduce((a, b) => a + b, 0) : undefined
+        ? values.length
+          ? values.reduce((a, b) => a + b, 0)
+          : undefined
         : median(values);
     }
-    for (const key of extraKeys) figure[key] = median(perRun.map((metrics) => metrics[key]).filter((v) => v !== undefined));
+    for (const key of extraKeys)
+      figure[key] = median(perRun.map((metrics) => metrics[key]).filter((v) => v !== undefined));
   }
 
   console.log(renderTable(definitions, contenders, figures));
@@ -477,7 +498,8 @@ async function main() {
         `idle RSS before connecting ${figure['idle.baseRssMb']?.toFixed(0) ?? '?'} MiB; stalled client ${figure['stalled.stillOpen'] ? 'kept' : 'disconnected'}`,
     );
   }
-  for (const failure of failures) console.log(`FAILED ${failure.contender} run ${failure.run}: ${failure.error.split('\n')[0]}`);
+  for (const failure of failures)
+    console.log(`FAILED ${failure.contender} run ${failure.run}: ${failure.error.split('\n')[0]}`);
   if (aborted) console.log(`ABORTED: ${aborted}`);
 
   if (profiles.length) {
@@ -493,7 +515,11 @@ async function main() {
   mkdirSync(path.dirname(output), { recursive: true });
   writeFileSync(
     output,
-    JSON.stringify({ date: new Date().toISOString(), machine: host, config, contenders, figures, runs, failures, skipped, profiles }, null, 2),
+    JSON.stringify(
+      { date: new Date().toISOString(), machine: host, config, contenders, figures, runs, failures, skipped, profiles },
+      null,
+      2,
+    ),
   );
   console.log(`\nresults: ${path.relative(process.cwd(), output)} · ${((nowMs() - startedAt) / 1000).toFixed(0)} s`);
   return failures.length === 0 && !aborted;

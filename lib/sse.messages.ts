@@ -47,7 +47,8 @@ export const SSE_MESSAGES = {
     `nestjs-sse: ${feature} needs ScheduleModule.forRoot() from @nestjs/schedule. Add it to the imports of your root module.`,
   broadcastWithoutTrigger: (method: string) =>
     `nestjs-sse: @Broadcast() on ${method} has no schedule. Add @Interval(), @Cron() or @Timeout() from @nestjs/schedule to the same method, or publish with SseHub.publish() yourself.`,
-  broadcastNotOnMethod: (member: string) => `nestjs-sse: @Broadcast() can only decorate a method; ${member} is not one.`,
+  broadcastNotOnMethod: (member: string) =>
+    `nestjs-sse: @Broadcast() can only decorate a method; ${member} is not one.`,
   broadcastTwice: (method: string) =>
     `nestjs-sse: @Broadcast() is used twice on ${method}. Use it once, and publish to other channels from the method with SseHub.publish().`,
   scheduledBroadcastFailed: (job: string, channel: string, error: unknown) =>

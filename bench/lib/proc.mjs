@@ -132,7 +132,8 @@ export class Child {
         const listener = (message) => {
           if (!message || !message.type) return;
           this.listeners.delete(listener);
-          if (message.type === 'exit') reject(new Error(`${this.label} exited (${message.code}) before it was ready${this.tail()}`));
+          if (message.type === 'exit')
+            reject(new Error(`${this.label} exited (${message.code}) before it was ready${this.tail()}`));
           else if (message.type === 'fatal') reject(new Error(`${this.label} failed: ${message.error}`));
           else resolve(message);
         };

@@ -68,15 +68,22 @@ export function summarizeProfile(file, { top = 25 } = {}) {
   }
   const ms = (us) => (us / 1000).toFixed(1).padStart(8);
   const pct = (us) => `${((100 * us) / Math.max(1, busy)).toFixed(1).padStart(5)}%`;
-  const lines = [`  ${(all / 1000).toFixed(0)} ms profiled, ${(busy / 1000).toFixed(0)} ms not idle (percentages of the latter)`];
+  const lines = [
+    `  ${(all / 1000).toFixed(0)} ms profiled, ${(busy / 1000).toFixed(0)} ms not idle (percentages of the latter)`,
+  ];
   lines.push('  by origin (self time):');
-  for (const [name, us] of [...origins].sort((a, b) => b[1] - a[1])) if (name !== 'idle') lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
+  for (const [name, us] of [...origins].sort((a, b) => b[1] - a[1]))
+    if (name !== 'idle') lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
   lines.push(`  top ${top} functions by self time:`);
-  for (const [name, us] of [...self].filter(([n]) => !n.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [name, us] of [...self]
+    .filter(([n]) => !n.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
   }
   lines.push('  nestjs-sse functions by total time (self + callees):');
-  for (const [name, us] of [...total].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
+  for (const [name, us] of [...total].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
   return lines.join('\n');
 }
 

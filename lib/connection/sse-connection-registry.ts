@@ -177,7 +177,8 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.flushes.run();
-    const closing = [...this.open.values()];
+    // Streams still opening (joining channels) end as soon as they open.
+    const closing = [...this.open.values(), ...this.opening];
     for (const connection of closing) {
       const retryMs = connection.options.retryMs;
       connection.end('shutdown', encodeRetry(retryMs + Math.floor(Math.random() * (retryMs + 1))));
@@ -188,7 +189,7 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   private whenAllClosed(connections: SseConnection[]): Promise<void> {
-    const stillOpen = connections.filter((connection) => this.open.has(connection.id));
+    const stillOpen = connections.filter((connection) => this.open.has(connection.id) || this.opening.has(connection));
     if (stillOpen.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let remaining = stillOpen.length;

@@ -220,7 +220,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * @example
    * this.hub.schedule('clock', { every: 1000 }, () => ({ now: new Date() }), { channel: 'clock' });
    */
-  schedule(name: string, trigger: SseScheduleTrigger, producer: SseBroadcastProducer, options: SseScheduleOptions): void {
+  schedule(
+    name: string,
+    trigger: SseScheduleTrigger,
+    producer: SseBroadcastProducer,
+    options: SseScheduleOptions,
+  ): void {
     this.requireScheduler().schedule(name, trigger, producer, options);
   }
 
@@ -349,7 +354,9 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     try {
       replay = await this.adapter.replay(channels, from);
     } catch (error) {
-      this.logger.warn(`Could not catch ${members.length} stream(s) up after the adapter reconnected: ${String(error)}`);
+      this.logger.warn(
+        `Could not catch ${members.length} stream(s) up after the adapter reconnected: ${String(error)}`,
+      );
     }
     for (const member of members) {
       const upTo = replay && !member.connection.closed ? this.writeReplay(member, replay, from) : from.seq;
@@ -464,7 +471,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
         const tabs = this.registry.ofUser(message.userId) ?? [];
         for (const connection of tabs) if (connection.id !== message.except) this.deliverTo(connection, message);
         for (const { connection } of this.opening) {
-          if (connection.userId === message.userId && connection.id !== message.except) this.deliverTo(connection, message);
+          if (connection.userId !== message.userId || connection.id === message.except) continue;
+          this.deliverTo(connection, message);
         }
         return;
       }

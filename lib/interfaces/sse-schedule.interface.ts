@@ -36,6 +36,11 @@ export interface BroadcastOptions {
 
 /** What `SseHub.schedule()` / `unschedule()` delegate to (internal). */
 export interface SseHubScheduler {
-  schedule(name: string, trigger: SseScheduleTrigger, producer: SseBroadcastProducer, options: SseScheduleOptions): void;
+  schedule(
+    name: string,
+    trigger: SseScheduleTrigger,
+    producer: SseBroadcastProducer,
+    options: SseScheduleOptions,
+  ): void;
   unschedule(name: string): boolean;
 }

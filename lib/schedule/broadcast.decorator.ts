@@ -52,7 +52,8 @@ export function Broadcast(channel: string, options: BroadcastOptions = {}): Meth
     const where = `${owner}.${String(key)}`;
     const original = descriptor.value as unknown;
     if (typeof original !== 'function') throw new TypeError(SSE_MESSAGES.broadcastNotOnMethod(where));
-    if (Reflect.hasOwnMetadata(SSE_BROADCAST_METADATA, original)) throw new TypeError(SSE_MESSAGES.broadcastTwice(where));
+    if (Reflect.hasOwnMetadata(SSE_BROADCAST_METADATA, original))
+      throw new TypeError(SSE_MESSAGES.broadcastTwice(where));
     const method = original as Method;
     const broadcasting = function (this: unknown, ...args: unknown[]): unknown {
       const job = boundBroadcast(this, key);

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { isObservable, type Observable, type Subscription } from 'rxjs';
+import { isObservable, Subscription, type Observable } from 'rxjs';
 import type { SseScheduleLock } from '../interfaces/sse-schedule-lock.interface.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { TickTiming } from './tick-timing.js';
@@ -98,12 +98,12 @@ export class ScheduledBroadcast {
   private publishEach(source: Observable<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let published: Promise<void> = Promise.resolve();
-      let subscription: Subscription | undefined;
+      const subscription = new Subscription();
       let ended = false;
       const end = (error?: unknown) => {
         if (ended) return;
         ended = true;
-        subscription?.unsubscribe();
+        subscription.unsubscribe();
         if (error === undefined) resolve();
         else reject(error);
       };
@@ -111,14 +111,17 @@ export class ScheduledBroadcast {
         published = published.then(() => (ended ? undefined : step()));
       };
       this.cancelRun = () => end();
-      subscription = source.subscribe({
-        next: (value) => {
-          published = published.then(() => (ended ? undefined : this.publishOne(value))).catch((error: unknown) => end(error));
-        },
-        error: (error: unknown) => after(() => end(error ?? new Error('the Observable errored'))),
-        complete: () => after(() => end()),
-      });
-      if (ended) subscription.unsubscribe();
+      subscription.add(
+        source.subscribe({
+          next: (value) => {
+            published = published
+              .then(() => (ended ? undefined : this.publishOne(value)))
+              .catch((error: unknown) => end(error));
+          },
+          error: (error: unknown) => after(() => end(error ?? new Error('the Observable errored'))),
+          complete: () => after(() => end()),
+        }),
+      );
     });
   }
 }

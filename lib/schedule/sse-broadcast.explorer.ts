@@ -114,7 +114,10 @@ export class SseBroadcastExplorer implements OnModuleInit, OnModuleDestroy {
   private timingOf(method: BroadcastMethod['method'], { CronTime }: NestScheduleApi): TickTiming {
     switch (this.reflector.get<number>(NEST_SCHEDULER_TYPE, method)) {
       case NestSchedulerType.CRON: {
-        const { cronTime, timeZone, utcOffset } = this.reflector.get<NestCronMetadata>(NEST_SCHEDULE_CRON_OPTIONS, method);
+        const { cronTime, timeZone, utcOffset } = this.reflector.get<NestCronMetadata>(
+          NEST_SCHEDULE_CRON_OPTIONS,
+          method,
+        );
         const time =
           utcOffset !== undefined
             ? new CronTime(cronTime as string, null, utcOffset)

@@ -34,8 +34,7 @@ interface Job {
   options: Required<SseScheduleOptions>;
   /** Set once the job is in the `SchedulerRegistry` and running. */
   mounted?: { broadcast: ScheduledBroadcast } & (
-    | { type: 'interval'; ref: ReturnType<typeof setInterval> }
-    | { type: 'cron'; ref: CronJob }
+    { type: 'interval'; ref: ReturnType<typeof setInterval> } | { type: 'cron'; ref: CronJob }
   );
 }
 
@@ -94,7 +93,12 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     this.jobs.clear();
   }
 
-  schedule(name: string, trigger: SseScheduleTrigger, producer: SseBroadcastProducer, options: SseScheduleOptions): void {
+  schedule(
+    name: string,
+    trigger: SseScheduleTrigger,
+    producer: SseBroadcastProducer,
+    options: SseScheduleOptions,
+  ): void {
     if (typeof name !== 'string' || name.length === 0) {
       throw new TypeError(SSE_MESSAGES.invalidSchedule(String(name), 'name', name, 'a non-empty string'));
     }
@@ -108,7 +112,9 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     }
     assertChannelName(options.channel);
     if (options.skipWhenIdle !== undefined && typeof options.skipWhenIdle !== 'boolean') {
-      throw new TypeError(SSE_MESSAGES.invalidSchedule(name, 'options.skipWhenIdle', options.skipWhenIdle, 'a boolean'));
+      throw new TypeError(
+        SSE_MESSAGES.invalidSchedule(name, 'options.skipWhenIdle', options.skipWhenIdle, 'a boolean'),
+      );
     }
     const existing = this.jobs.get(name);
     if (existing && this.isScheduled(existing)) throw new Error(SSE_MESSAGES.duplicateSchedule(name));
@@ -171,15 +177,14 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
       return;
     }
     if (registry.doesExist('cron', name)) throw new Error(SSE_MESSAGES.duplicateSchedule(name));
-    let cronJob: CronJob | undefined;
-    const run = broadcast(cronTiming(() => cronJob!.nextDate().toMillis() - Date.now()));
-    cronJob = CronJob.from({
+    const cronJob = CronJob.from({
       cronTime: trigger.cron,
       timeZone: trigger.timeZone,
       onTick: () => run.tick(producer),
       start: false,
       name,
     });
+    const run = broadcast(cronTiming(() => cronJob.nextDate().toMillis() - Date.now()));
     registry.addCronJob(name, cronJob);
     cronJob.start();
     job.mounted = { type: 'cron', ref: cronJob, broadcast: run };
@@ -205,7 +210,9 @@ function validateTrigger(name: string, trigger: SseScheduleTrigger): void {
   if ('every' in trigger) {
     const every = trigger.every;
     if (!Number.isSafeInteger(every) || every < 1 || every > MAX_TIMER_MS) {
-      throw new TypeError(SSE_MESSAGES.invalidSchedule(name, 'every', every, `an integer of milliseconds from 1 to ${MAX_TIMER_MS}`));
+      throw new TypeError(
+        SSE_MESSAGES.invalidSchedule(name, 'every', every, `an integer of milliseconds from 1 to ${MAX_TIMER_MS}`),
+      );
     }
     return;
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createSampleApp } from './bootstrap.js';
+import { SampleConfigError } from './config/sample-config.js';
 
 const logger = new Logger('Sample');
 
@@ -15,9 +16,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  logger.error(
-    error instanceof Error ? error.message : String(error),
-    error instanceof Error && error.name !== 'SampleConfigError' ? error.stack : undefined,
-  );
+  // A configuration error says all there is to say; anything else gets its stack.
+  const stack = error instanceof Error && !(error instanceof SampleConfigError) ? error.stack : undefined;
+  logger.error(error instanceof Error ? error.message : String(error), stack);
   process.exit(1);
 });

@@ -110,7 +110,9 @@ export function describeHubAdapterContract(
 
       it('gives concurrent publishes distinct ids', async () => {
         const { adapter } = await connected();
-        const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => adapter.publish(`ch${i % 3}`, body(`${i}`))));
+        const ids = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => adapter.publish(`ch${i % 3}`, body(`${i}`))),
+        );
         expect(new Set(ids).size).toBe(50);
       });
 
@@ -139,7 +141,11 @@ export function describeHubAdapterContract(
         await inbox.settle(adapter, 'a');
         await inbox.settle(adapter, 'b');
         const isMarker = (m: ChannelMessage) => m.frame.endsWith('data: marker\n\n');
-        const delivered = (channel: string) => inbox.channel(channel).filter((m) => !isMarker(m)).map((m) => m.id);
+        const delivered = (channel: string) =>
+          inbox
+            .channel(channel)
+            .filter((m) => !isMarker(m))
+            .map((m) => m.id);
         expect(delivered('a')).toEqual(published.filter((_, i) => i % 2));
         expect(delivered('b')).toEqual(published.filter((_, i) => !(i % 2)));
       });
@@ -174,7 +180,10 @@ export function describeHubAdapterContract(
     });
 
     describe('replay', () => {
-      async function publishInterleaved(adapter: SseHubAdapter, count: number): Promise<{ channel: string; id: string }[]> {
+      async function publishInterleaved(
+        adapter: SseHubAdapter,
+        count: number,
+      ): Promise<{ channel: string; id: string }[]> {
         const events: { channel: string; id: string }[] = [];
         for (let i = 0; i < count; i++) {
           const channel = ['a', 'b', 'c'][i % 3];
@@ -196,7 +205,9 @@ export function describeHubAdapterContract(
         expect(replay.events.map((e) => e.channel)).toEqual(expected.map((e) => e.channel));
         expect(replay.events.map((e) => e.seq)).toEqual(expected.map((e) => parseEventId(e.id)!.seq));
         await inbox.until(() => inbox.channel('a').length + inbox.channel('b').length === 8, 'the events');
-        const deliveredFrames = new Map(inbox.messages.map((m) => [(m as ChannelMessage).id, (m as ChannelMessage).frame]));
+        const deliveredFrames = new Map(
+          inbox.messages.map((m) => [(m as ChannelMessage).id, (m as ChannelMessage).frame]),
+        );
         for (const event of replay.events) expect(event.frame).toBe(deliveredFrames.get(event.id));
         expect(replay.headId).toBe(events.at(-1)!.id);
       });
@@ -284,7 +295,10 @@ export function describeHubAdapterContract(
         await inbox.until((messages) => messages.length >= sent.length, `${sent.length} messages`);
         // Settle: a last message sent after them arrives after any duplicate would have.
         await adapter.send({ type: 'connection', connectionId: 'marker', frame: body('marker') });
-        await inbox.until((messages) => messages.some((m) => m.type === 'connection' && m.connectionId === 'marker'), 'the marker');
+        await inbox.until(
+          (messages) => messages.some((m) => m.type === 'connection' && m.connectionId === 'marker'),
+          'the marker',
+        );
         const received = inbox.messages.filter((m) => !(m.type === 'connection' && m.connectionId === 'marker'));
         expect(received).toHaveLength(sent.length);
         for (const message of sent) {

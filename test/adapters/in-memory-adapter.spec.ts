@@ -2,7 +2,10 @@ import { jest } from '@jest/globals';
 import { InMemorySseAdapter, parseEventId, type SseHubMessage } from '../../lib/index.js';
 import { describeHubAdapterContract } from './hub-adapter.contract.js';
 
-describeHubAdapterContract('InMemorySseAdapter', (options) => new InMemorySseAdapter({ maxEvents: options?.maxEvents }));
+describeHubAdapterContract(
+  'InMemorySseAdapter',
+  (options) => new InMemorySseAdapter({ maxEvents: options?.maxEvents }),
+);
 
 describe('InMemorySseAdapter', () => {
   const body = (n: number) => `data: ${n}\n\n`;
@@ -54,7 +57,11 @@ describe('InMemorySseAdapter', () => {
     }
     // Older ones were dropped, and a position from before them says so instead of a silent gap.
     for (const i of [0, 1, 10_000, 19_899]) {
-      expect(adapter.replay([`channel-${i}`], { epoch, seq: i })).toEqual({ events: [], reset: 'expired', headId: `${epoch}.20000` });
+      expect(adapter.replay([`channel-${i}`], { epoch, seq: i })).toEqual({
+        events: [],
+        reset: 'expired',
+        headId: `${epoch}.20000`,
+      });
     }
   });
 

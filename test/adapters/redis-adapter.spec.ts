@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { parseEventId, SseChannelNameError, type SseHubAdapterHooks, type SseHubMessage } from '../../lib/index.js';
 import { RedisSseAdapter, RedisSseUnavailableError, type RedisSseAdapterOptions } from 'nestjs-sse/redis';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
+import { CaptureLogger } from '../utils/capture-logger.js';
 import { describeHubAdapterContract } from './hub-adapter.contract.js';
 
 const prefix = randomPrefix('redis-adapter');
@@ -11,7 +13,8 @@ const namespace = () => `${prefix}${++namespaces}:`;
 
 describeHubAdapterContract(
   'RedisSseAdapter',
-  (options) => new RedisSseAdapter({ url: REDIS_URL, keyPrefix: namespace(), history: { maxEvents: options?.maxEvents } }),
+  (options) =>
+    new RedisSseAdapter({ url: REDIS_URL, keyPrefix: namespace(), history: { maxEvents: options?.maxEvents } }),
 );
 
 /** Records deliveries and lets a test await them. */
@@ -57,7 +60,12 @@ class Inbox {
 }
 
 /** Polls `probe` (a Redis-side condition that no event signals) every 20 ms until it holds. */
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch((error: unknown) => error as T);
@@ -70,9 +78,11 @@ async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean,
 describe('RedisSseAdapter', () => {
   const open: RedisSseAdapter[] = [];
   const clients: Redis[] = [];
+  const logs = new CaptureLogger();
   let redis: Redis;
 
   beforeAll(() => {
+    Logger.overrideLogger(logs);
     redis = new Redis(REDIS_URL);
     clients.push(redis);
   });
@@ -179,10 +189,18 @@ describe('RedisSseAdapter', () => {
       const { adapter } = await connected({ history: { idleTtlMs: 300 } });
       const before = await adapter.publish('elsewhere', body('0'));
       const lost = await adapter.publish('idle', body('1'));
-      await eventually(() => redis.exists(`${adapter.keyPrefix}history:idle`), (n) => n === 0, 'the history to expire');
+      await eventually(
+        () => redis.exists(`${adapter.keyPrefix}history:idle`),
+        (n) => n === 0,
+        'the history to expire',
+      );
       const head = await adapter.publish('other', body('2'));
       // The client saw `before` but not `lost`, which expired with its channel's history: no silent gap.
-      expect(await adapter.replay(['idle'], parseEventId(before)!)).toEqual({ events: [], reset: 'expired', headId: head });
+      expect(await adapter.replay(['idle'], parseEventId(before)!)).toEqual({
+        events: [],
+        reset: 'expired',
+        headId: head,
+      });
       // A client that saw `lost` missed nothing of that channel.
       expect(await adapter.replay(['idle'], parseEventId(lost)!)).toEqual({ events: [], headId: head });
     });
@@ -233,7 +251,12 @@ describe('RedisSseAdapter', () => {
       await adapter.subscribe('feed/a.b@c');
       const channels = await redis.pubsub('CHANNELS', `${adapter.keyPrefix}*`);
       expect([...(channels as string[])].sort()).toEqual(
-        [`${adapter.keyPrefix}channel:feed/a.b@c`, `${adapter.keyPrefix}channel:room:1`, `${adapter.keyPrefix}control`, `${adapter.keyPrefix}instance:${adapter.instanceId}`].sort(),
+        [
+          `${adapter.keyPrefix}channel:feed/a.b@c`,
+          `${adapter.keyPrefix}channel:room:1`,
+          `${adapter.keyPrefix}control`,
+          `${adapter.keyPrefix}instance:${adapter.instanceId}`,
+        ].sort(),
       );
       expect(await redis.pubsub('NUMPAT')).toBe(0);
     });
@@ -242,10 +265,18 @@ describe('RedisSseAdapter', () => {
   describe('cluster features', () => {
     it('grants a lock (and each scheduled tick) to one instance only', async () => {
       const keyPrefix = namespace();
-      const instances = await Promise.all([connected({ keyPrefix }), connected({ keyPrefix }), connected({ keyPrefix })]);
-      const claims = await Promise.all(instances.map(({ adapter }) => adapter.lock.acquire('clock', '2024-01-01T00:00:01Z', 5000)));
+      const instances = await Promise.all([
+        connected({ keyPrefix }),
+        connected({ keyPrefix }),
+        connected({ keyPrefix }),
+      ]);
+      const claims = await Promise.all(
+        instances.map(({ adapter }) => adapter.lock.acquire('clock', '2024-01-01T00:00:01Z', 5000)),
+      );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      const next = await Promise.all(instances.map(({ adapter }) => adapter.lock.acquire('clock', '2024-01-01T00:00:02Z', 5000)));
+      const next = await Promise.all(
+        instances.map(({ adapter }) => adapter.lock.acquire('clock', '2024-01-01T00:00:02Z', 5000)),
+      );
       expect(next.filter(Boolean)).toHaveLength(1);
       expect(await redis.pttl(`${keyPrefix}lock:clock:2024-01-01T00:00:01Z`)).toBeGreaterThan(0);
     });
@@ -255,9 +286,19 @@ describe('RedisSseAdapter', () => {
       const counts = (connections: number, channels: [string, number][]) => ({
         localCounts: () => ({ connections, channels: new Map(channels) }),
       });
-      const a = await connected({ keyPrefix, statsIntervalMs: 50 }, counts(3, [['room', 2], ['news', 1]]));
+      const a = await connected(
+        { keyPrefix, statsIntervalMs: 50 },
+        counts(3, [
+          ['room', 2],
+          ['news', 1],
+        ]),
+      );
       await connected({ keyPrefix, statsIntervalMs: 50 }, counts(4, [['room', 4]]));
-      await eventually(() => a.adapter.clusterCount('room'), (n) => n === 6, 'both instances to be counted');
+      await eventually(
+        () => a.adapter.clusterCount('room'),
+        (n) => n === 6,
+        'both instances to be counted',
+      );
       expect(await a.adapter.clusterCount()).toBe(7);
       expect(await a.adapter.clusterCount('news')).toBe(1);
       expect(await a.adapter.clusterCount('nobody-here')).toBe(0);
@@ -302,6 +343,7 @@ describe('RedisSseAdapter', () => {
       const first = await publisher.adapter.publish('live', body('1'));
       await listener.inbox.until(() => listener.inbox.ids('live').includes(first), 'the first event');
 
+      logs.clear();
       await server.stop();
       const started = Date.now();
       const error = await eventually<unknown>(
@@ -310,7 +352,9 @@ describe('RedisSseAdapter', () => {
         'publish to reject',
       );
       expect(Date.now() - started).toBeLessThan(2000);
-      expect((error as Error).message).toMatch(/^RedisSseAdapter: Redis at 127\.0\.0\.1:\d+ is unavailable \(.+\); could not publish to channel "live"\./);
+      expect((error as Error).message).toMatch(
+        /^RedisSseAdapter: Redis at 127\.0\.0\.1:\d+ is unavailable \(.+\); could not publish to channel "live"\./,
+      );
       expect((error as RedisSseUnavailableError).getStatus()).toBe(503);
 
       await server.start();
@@ -331,6 +375,15 @@ describe('RedisSseAdapter', () => {
       expect([...replay.events.map((e) => e.id), ...live.filter((id) => id !== first)]).toContain(recovered);
       const third = await publisher.adapter.publish('live', body('3'));
       await listener.inbox.until(() => listener.inbox.ids('live').includes(third), 'an event after recovery');
+      // Each adapter said once that the connection was lost and once that it is back, whatever was tried meanwhile.
+      await logs.waitFor('log', 'Reconnected to Redis');
+      await eventually(
+        async () => logs.messages('log', 'Reconnected to Redis').length,
+        (n) => n === 2,
+        'both to reconnect',
+      );
+      expect(logs.messages('error', 'No connection to Redis at')).toHaveLength(2);
+      expect(logs.entries.filter((e) => e.level === 'error' || e.level === 'warn')).toHaveLength(2);
     });
   });
 });

@@ -47,7 +47,7 @@ describe('the sample page in Chromium', () => {
   it('shows the ticks as they arrive', async () => {
     await page.waitForFunction("/^\\d+$/.test(document.querySelector('#tick-n').textContent)");
     const first = await page.textContent('#tick-n');
-    await page.waitForFunction((seen) => document.querySelector('#tick-n')!.textContent !== seen, first);
+    await page.waitForFunction(`document.querySelector('#tick-n').textContent !== ${JSON.stringify(first)}`);
     await page.locator('#ticker .state[data-state="open"]').waitFor();
     await page.locator('#clock .state[data-state="open"]').waitFor();
     await page.waitForFunction("document.querySelector('#clock-time').textContent.includes(':')");

@@ -130,7 +130,7 @@ describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
     expect(JSON.parse(stream.text)).toMatchObject({ statusCode: 401, message: 'The token is invalid or has expired.' });
   });
 
-  it('logs nothing at error level for any of the bad tokens', () => {
+  it('logs no error and no warning for any of the bad tokens', () => {
     expect(logger.messages('error')).toEqual([]);
     expect(logger.messages('warn')).toEqual([]);
   });

@@ -62,9 +62,18 @@ describe('SseHub connection limits', () => {
   });
 
   it('answers 503 with Retry-After past maxConnections, leaving the open streams alone', async () => {
-    const open4 = [await open(['lim:all']), await open(['lim:all']), await open(['lim:all'], 'carol'), await open(['lim:all'])];
+    const open4 = [
+      await open(['lim:all']),
+      await open(['lim:all']),
+      await open(['lim:all'], 'carol'),
+      await open(['lim:all']),
+    ];
     const refused = await open(['lim:all']);
-    await expectRefused(refused, 503, 'This server holds its maximum of 4 event streams (maxConnections); retry later.');
+    await expectRefused(
+      refused,
+      503,
+      'This server holds its maximum of 4 event streams (maxConnections); retry later.',
+    );
     expect(hub.count()).toBe(4);
     const id = await hub.publish('lim:all', 'still flowing');
     for (const stream of open4) expect((await stream.waitForEvents(1))[0].id).toBe(id);
@@ -106,16 +115,21 @@ describe('SseHub connection limits with streams still opening', () => {
   async function openTogether(count: number, user: (i: number) => string | undefined): Promise<RawStream[]> {
     adapter.held = 0;
     adapter.release = deferred();
-    const opening = Array.from({ length: count }, (_, i) => {
-      const id = user(i);
-      return openRawStream(streamUrl(server.url, [`together:${i}`]), { headers: id ? { 'x-user-id': id } : {} });
-    });
-    // Every request that was let in is now joining; the refused ones were answered already.
-    const answered: RawStream[] = [];
-    const all = Promise.all(opening.map((p) => p.then((s) => (answered.push(s), s))));
-    while (adapter.held + answered.length < count) {
+    let answered = 0;
+    const all = Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const id = user(i);
+        const headers: Record<string, string> = id ? { 'x-user-id': id } : {};
+        const stream = await openRawStream(streamUrl(server.url, [`together:${i}`]), { headers });
+        answered++;
+        adapter.heldChanged.resolve();
+        return stream;
+      }),
+    );
+    // Wait until every request was either refused or let in (and is now held, joining).
+    while (adapter.held + answered < count) {
       adapter.heldChanged = deferred();
-      await Promise.race([adapter.heldChanged.promise, ...opening]);
+      await adapter.heldChanged.promise;
     }
     adapter.release.resolve();
     return all;

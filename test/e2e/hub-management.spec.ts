@@ -185,7 +185,9 @@ describe('SseHub connections, stats and lifecycle', () => {
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toContain('application/json');
       const body = (await response.json()) as { message: string };
-      expect(body.message).toMatch(/^Invalid SSE channel name .*: use 1 to 200 letters, digits or -_.:\/@ characters\.$/);
+      expect(body.message).toMatch(
+        /^Invalid SSE channel name .*: use 1 to 200 letters, digits or -_.:\/@ characters\.$/,
+      );
     }
     expect(hub.stats()).toMatchObject({ connections: 0, channels: 0 });
   });

@@ -5,7 +5,7 @@ import { RedisSseAdapter, type RedisSseAdapterOptions } from 'nestjs-sse/redis';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { waitForRegistry } from '../utils/wait.js';
-import { deleteKeys, randomPrefix, REDIS_URL } from '../utils/redis.js';
+import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
 import { SseConnectionRegistry } from '../../lib/index.js';
 
 @Controller()
@@ -88,12 +88,17 @@ describe('SseHub on RedisSseAdapter (two instances in one process)', () => {
     await feed.waitForEvents(1);
     // Published while A is subscribed to nothing but `feed`: not for a stream that joins `quiet` after it.
     await b.hub.publish('quiet', 'before the join');
+    // A joins `quiet`: once A's sync marker for that subscription has come back, A knows it missed nothing before it.
     const marker = new Redis(REDIS_URL);
-    await marker.subscribe(`${a.adapter.keyPrefix}instance:${a.adapter.instanceId}`);
-    const synced = new Promise((resolve) => marker.once('message', resolve));
-    const quiet = await stream(a, 'quiet');
-    await synced;
-    await marker.quit();
+    let quiet: RawStream;
+    try {
+      await marker.subscribe(`${a.adapter.keyPrefix}instance:${a.adapter.instanceId}`);
+      const synced = new Promise((resolve) => marker.once('message', resolve));
+      quiet = await stream(a, 'quiet');
+      await synced;
+    } finally {
+      marker.disconnect();
+    }
 
     const clients = (await redis.client('LIST')) as string;
     const subscriber = clients.split('\n').find((line) => line.includes(`name=${a.name} `) && !/ sub=0 /.test(line));
@@ -128,13 +133,69 @@ describe('SseHub on RedisSseAdapter (two instances in one process)', () => {
     await waitForRegistry(b.app.get(SseConnectionRegistry), (registry) => registry.size === 0);
   });
 
+  it('answers 503 to a new stream and keeps open streams while Redis is away', async () => {
+    const server = await RedisServer.start();
+    try {
+      const adapter = new RedisSseAdapter({
+        url: server.url,
+        keyPrefix: `${prefix}down:`,
+        commandTimeoutMs: 300,
+        redisOptions: { retryStrategy: () => 50 },
+      });
+      const app = await startApp({ controllers: [FeedController] }, { adapter, heartbeatMs: 60_000 });
+      apps.push(app);
+      const hub = app.app.get(SseHub);
+      const open = await stream(app, 'feed');
+      await hub.publish('feed', 'before');
+      await open.waitForEvents(1);
+      await server.stop();
+      await eventually(
+        () =>
+          hub.publish('feed', 'x').then(
+            () => 'published',
+            (error: Error) => error.name,
+          ),
+        (result) => result === 'RedisSseUnavailableError',
+        'publish to be refused',
+      );
+      const refused = await openRawStream(`${app.url}/events/other`);
+      streams.push(refused);
+      expect(refused.status).toBe(503);
+      const resumed = await openRawStream(`${app.url}/events/feed`, {
+        headers: { 'last-event-id': open.events[0].id! },
+      });
+      streams.push(resumed);
+      expect(resumed.status).toBe(503);
+      await expect(hub.disconnect('somewhere-else')).rejects.toThrow('is unavailable');
+      expect(open.text).not.toContain('event: stream-error');
+      await server.start();
+      await eventually(
+        () =>
+          hub.publish('feed', 'after').then(
+            () => true,
+            () => false,
+          ),
+        (ok) => ok,
+        'publish to succeed again',
+      );
+      await open.waitForEvents(2);
+      expect(texts(open)).toEqual(['before', 'after']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('counts streams per channel across instances (eventually)', async () => {
     const [a, b] = await instances({ statsIntervalMs: 50 });
     await stream(a, 'room');
     await stream(a, 'room');
     await stream(b, 'room');
     await stream(b, 'lobby');
-    await eventually(() => a.adapter.clusterCount('room'), (n) => n === 3, 'three streams in room');
+    await eventually(
+      () => a.adapter.clusterCount('room'),
+      (n) => n === 3,
+      'three streams in room',
+    );
     expect(await b.adapter.clusterCount('lobby')).toBe(1);
     expect(await b.adapter.clusterCount()).toBe(4);
   });

@@ -75,7 +75,10 @@ class Instance {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, unknown> }));
+    }).then(async (response) => ({
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+    }));
   }
 
   /** Publishes `text` on `channel`; resolves to the id (throws on any other status). */
@@ -105,7 +108,8 @@ async function retry<T>(attempt: () => Promise<T>, what: string, timeoutMs = 10_
   }
 }
 
-const texts = (stream: RawStream) => stream.events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).text as string);
+const texts = (stream: RawStream) =>
+  stream.events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).text as string);
 
 describe('two app instances (separate processes) on one Redis', () => {
   let redis: RedisServer;
@@ -194,7 +198,9 @@ describe('two app instances (separate processes) on one Redis', () => {
       return result;
     }, 'publish to be refused');
     expect(refused.status).toBe(503);
-    expect(refused.body.message).toMatch(/^RedisSseAdapter: Redis at 127\.0\.0\.1:\d+ is unavailable .*could not publish to channel "restart"/);
+    expect(refused.body.message).toMatch(
+      /^RedisSseAdapter: Redis at 127\.0\.0\.1:\d+ is unavailable .*could not publish to channel "restart"/,
+    );
     // Both apps are up, and their streams are still open.
     expect(a.alive && b.alive).toBe(true);
     expect((await b.post('/publish/restart', { text: 'while down' })).status).toBe(503);

@@ -49,6 +49,14 @@ class TickerJobs {
     return 'cron tick';
   }
 
+  idleCalls = 0;
+
+  @Interval('ticker-idle', 10)
+  @Broadcast('ticks-idle', { skipWhenIdle: true })
+  whenListened() {
+    return ++this.idleCalls;
+  }
+
   @Timeout('once', 10)
   @Broadcast('once')
   once() {
@@ -114,7 +122,14 @@ describe.each(orders)('@Broadcast with @nestjs/schedule (%s)', (_, imports) => {
 
   it('publishes every value of a returned Observable, in order', async () => {
     const client = open('ticks-observable');
-    await client.waitFor((c) => c.events.map((e) => e.data).join(',').includes('one,two,three'), 'one full run');
+    await client.waitFor(
+      (c) =>
+        c.events
+          .map((e) => e.data)
+          .join(',')
+          .includes('one,two,three'),
+      'one full run',
+    );
   });
 
   it('publishes nothing for undefined', async () => {
@@ -123,9 +138,42 @@ describe.each(orders)('@Broadcast with @nestjs/schedule (%s)', (_, imports) => {
     expect(nothing.events).toEqual([]);
   });
 
+  it('with skipWhenIdle, does not call the method while no stream has joined the channel', async () => {
+    const jobs = server.app.get(TickerJobs);
+    const from = jobs.aCalls;
+    await open('ticks-a').waitFor(() => jobs.aCalls >= from + 3, 'three ticks of another job');
+    expect(jobs.idleCalls).toBe(0);
+    await open('ticks-idle').waitForEvents(1);
+    expect(jobs.idleCalls).toBeGreaterThan(0);
+  });
+
   it('fires on a cron expression', async () => {
     const [event] = await open('cron').waitForEvents(1);
     expect(event.data).toBe('cron tick');
+  });
+});
+
+describe('@Broadcast in two apps of one process', () => {
+  it('publishes each instance to its own app, and closing one leaves the other running', async () => {
+    const [first, second] = await Promise.all([
+      start([SseModule.forRoot(), ScheduleModule.forRoot()]),
+      start([SseModule.forRoot(), ScheduleModule.forRoot()]),
+    ]);
+    const one = new TestEventSource(`${first.url}/channels/ticks-a`);
+    const two = new TestEventSource(`${second.url}/channels/ticks-a`);
+    try {
+      const [a, b] = await Promise.all([one.waitForEvents(1), two.waitForEvents(1)]);
+      expect(JSON.parse(a[0].data).n).toBeLessThanOrEqual(first.app.get(TickerJobs).aCalls);
+      expect(JSON.parse(b[0].data).n).toBeLessThanOrEqual(second.app.get(TickerJobs).aCalls);
+      one.close();
+      await first.close();
+      const seen = two.events.length;
+      await two.waitForEvents(seen + 2);
+    } finally {
+      one.close();
+      two.close();
+      await second.close();
+    }
   });
 });
 

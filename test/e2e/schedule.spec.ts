@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import { Interval, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { interval, map, take } from 'rxjs';
-import { SseHub, sseEvent } from '../../lib/index.js';
+import { Broadcast, SseHub, sseEvent } from '../../lib/index.js';
 import { ChannelStreamController } from '../src/schedule/channel-stream.controller.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
@@ -41,11 +41,27 @@ class ClockJobs implements OnModuleInit {
   }
 }
 
+/** A decorated job that runs whether or not anyone listens. */
+@Injectable()
+class DecoratedClock {
+  readonly ticks = new Counter();
+
+  @Interval('decorated-clock', 10)
+  @Broadcast('decorated-clock')
+  tick() {
+    return this.ticks.hit();
+  }
+}
+
 const logs = new CaptureLogger();
 
 async function start(): Promise<TestApp> {
   return startApp(
-    { imports: [ScheduleModule.forRoot()], controllers: [ChannelStreamController], providers: [ClockJobs] },
+    {
+      imports: [ScheduleModule.forRoot()],
+      controllers: [ChannelStreamController],
+      providers: [ClockJobs, DecoratedClock],
+    },
     {},
     (app) => app.useLogger(logs),
   );
@@ -138,7 +154,14 @@ describe('SseHub.schedule()', () => {
         calls++;
         if (calls === 1) throw new Error('boom');
         if (calls === 2) return Promise.reject(new Error('rejected'));
-        if (calls === 3) return interval(1).pipe(take(2), map((n) => { if (n === 1) throw new Error('observable failed'); return 'partial'; }));
+        if (calls === 3)
+          return interval(1).pipe(
+            take(2),
+            map((n) => {
+              if (n === 1) throw new Error('observable failed');
+              return 'partial';
+            }),
+          );
         return `ok ${calls}`;
       },
       { channel: 'flaky', skipWhenIdle: false },
@@ -193,31 +216,42 @@ describe('scheduled broadcasts when the app closes', () => {
     const hub = server.app.get(SseHub);
     const registry = server.app.get(SchedulerRegistry);
     const jobs = server.app.get(ClockJobs);
+    const decorated = server.app.get(DecoratedClock);
     const other = new Counter();
     hub.schedule('other', { every: 10 }, () => other.hit(), { channel: 'other', skipWhenIdle: false });
     const slow = deferred<string>();
-    let slowPublished = false;
-    hub.schedule('in-flight', { every: 10 }, () => slow.promise.then(() => (slowPublished = true)), {
+    let slowResolved = false;
+    hub.schedule('in-flight', { every: 10 }, () => slow.promise.then((value) => ((slowResolved = true), value)), {
       channel: 'in-flight',
       skipWhenIdle: false,
     });
-    await Promise.all([other.waitFor(2), logs.waitFor('warn', '"in-flight"')]);
-    const client = new TestEventSource(`${server.url}/channels/clock`);
+    await Promise.all([other.waitFor(2), decorated.ticks.waitFor(2), logs.waitFor('warn', '"in-flight"')]);
+    const client = new TestEventSource(`${server.url}/channels/clock`, { types: ['tick'] });
     await client.waitForEvents(1);
     client.close();
 
     const closing = server.close();
-    const atClose = { clock: jobs.ticks.calls, other: other.calls };
+    const atClose = {
+      clock: jobs.ticks.calls,
+      decorated: decorated.ticks.calls,
+      other: other.calls,
+      published: hub.stats().eventsPublished,
+    };
     await closing;
     slow.resolve('too late');
     expect(registry.getIntervals()).toEqual([]);
+    expect(registry.getCronJobs().size).toBe(0);
     expect(() => hub.schedule('late', { every: 10 }, () => 1, { channel: 'late' })).toThrow(
       'was called after the app began shutting down',
     );
     // Proving that nothing happens needs a wait: a few periods of the 10-20 ms jobs, on a plain timer.
     await new Promise((resolve) => setTimeout(resolve, 80));
-    expect({ clock: jobs.ticks.calls, other: other.calls }).toEqual(atClose);
-    expect(slowPublished).toBe(true);
-    expect(hub.stats().eventsPublished).toBe(hub.stats().eventsPublished);
+    expect(slowResolved).toBe(true);
+    expect({
+      clock: jobs.ticks.calls,
+      decorated: decorated.ticks.calls,
+      other: other.calls,
+      published: hub.stats().eventsPublished,
+    }).toEqual(atClose);
   });
 });

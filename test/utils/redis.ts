@@ -78,7 +78,9 @@ export class RedisServer {
       child.stdout!.on('data', onData);
       child.stderr!.resume();
       child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)),
+      );
     });
   }
 

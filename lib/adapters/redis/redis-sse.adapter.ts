@@ -201,7 +201,9 @@ export class RedisSseAdapter implements SseHubAdapter {
     }
     const prefix = options.keyPrefix ?? 'sse:';
     if (typeof prefix !== 'string' || !KEY_PREFIX.test(prefix)) {
-      throw new Error(REDIS_SSE_MESSAGES.invalidOption('keyPrefix', prefix, '1 to 100 characters of [A-Za-z0-9-_.:/@{}]'));
+      throw new Error(
+        REDIS_SSE_MESSAGES.invalidOption('keyPrefix', prefix, '1 to 100 characters of [A-Za-z0-9-_.:/@{}]'),
+      );
     }
     const history = options.history ?? {};
     this.maxEvents = count('history.maxEvents', history.maxEvents, 1000);
@@ -386,7 +388,9 @@ export class RedisSseAdapter implements SseHubAdapter {
     const command = this.commandFor(operation);
     const hashPrefix = `${command.options.keyPrefix ?? ''}${this.keys.instancePrefix}`;
     try {
-      const [sum] = (await CLUSTER_COUNT_SCRIPT.run(command, [this.keys.instances], [hashPrefix, channel ?? '*'])) as [number];
+      const [sum] = (await CLUSTER_COUNT_SCRIPT.run(command, [this.keys.instances], [hashPrefix, channel ?? '*'])) as [
+        number,
+      ];
       return Number(sum);
     } catch (error) {
       throw this.failure(operation, error);
@@ -425,7 +429,8 @@ export class RedisSseAdapter implements SseHubAdapter {
       // A publish while Redis is away rejects at once instead of waiting in a queue.
       commandTimeout: this.commandTimeoutMs,
     };
-    const open = (options: RedisOptions) => (this.options.url ? new Redis(this.options.url, options) : new Redis(options));
+    const open = (options: RedisOptions) =>
+      this.options.url ? new Redis(this.options.url, options) : new Redis(options);
     return { command: open(commandOptions), subscriber: open({ ...base, ...SUBSCRIBER_OPTIONS }) };
   }
 
@@ -495,7 +500,8 @@ export class RedisSseAdapter implements SseHubAdapter {
     } catch (error) {
       // The connection dropped again (the next 'ready' starts over) or Redis refused.
       this.lastError = reasonOf(error);
-      if (!this.closed && subscriber.status === 'ready') this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), this.lastError));
+      if (!this.closed && subscriber.status === 'ready')
+        this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), this.lastError));
       return;
     }
     if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') return;
@@ -644,7 +650,6 @@ export class RedisSseAdapter implements SseHubAdapter {
    * from replaying events published before a stream joined.
    */
   private queueSyncMarker(): void {
-    if (Math.random() < 2) return;
     if (this.markerQueued) return;
     this.markerQueued = true;
     setImmediate(() => {
@@ -728,7 +733,9 @@ export class RedisSseAdapter implements SseHubAdapter {
 
   private failure(operation: string, error: unknown): Error {
     if ((error as Error)?.name === 'ReplyError') {
-      return new Error(`nestjs-sse: RedisSseAdapter could not ${operation}: Redis answered ${reasonOf(error)}`, { cause: error });
+      return new Error(`nestjs-sse: RedisSseAdapter could not ${operation}: Redis answered ${reasonOf(error)}`, {
+        cause: error,
+      });
     }
     return this.unavailable(operation, reasonOf(error), error);
   }

@@ -8,7 +8,8 @@ export const REDIS_SSE_MESSAGES = {
     'nestjs-sse: RedisSseAdapter takes either `url` (it opens its own connections) or `client` (it duplicates yours), not both.',
   notConnected: (operation: string) =>
     `nestjs-sse: RedisSseAdapter cannot ${operation} before connect(). SseModule connects it when the app starts; pass it as \`adapter\` in SseModule.forRoot().`,
-  closed: (operation: string) => `nestjs-sse: RedisSseAdapter cannot ${operation}: it was closed (the app is shutting down).`,
+  closed: (operation: string) =>
+    `nestjs-sse: RedisSseAdapter cannot ${operation}: it was closed (the app is shutting down).`,
   unavailable: (operation: string, target: string, reason: string) =>
     `RedisSseAdapter: Redis at ${target} is unavailable (${reason}); could not ${operation}. Nothing was sent; local streams stay open. Retry once Redis is back.`,
   linkLost: (target: string, reason: string) =>
@@ -35,5 +36,6 @@ export const REDIS_SSE_MESSAGES = {
   subscribeFailed: (target: string, reason: string) =>
     `Could not subscribe to Redis at ${target}: ${reason}. Events from other instances do not arrive until the next reconnection.`,
   resyncFailed: (reason: string) => `The hub failed to catch streams up after a reconnection: ${reason}`,
-  heartbeatFailed: (reason: string) => `Could not write this instance's stream counts to Redis (${reason}); retrying at the next heartbeat.`,
+  heartbeatFailed: (reason: string) =>
+    `Could not write this instance's stream counts to Redis (${reason}); retrying at the next heartbeat.`,
 } as const;

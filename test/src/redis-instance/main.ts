@@ -27,7 +27,9 @@ class InstanceController {
 
   @Post('publish/:channel')
   async publish(@Param('channel') channel: string, @Body() body: { text: string }) {
-    return { id: await this.hub.publish(channel, sseEvent({ event: 'message', data: { text: body.text, from: instance } })) };
+    return {
+      id: await this.hub.publish(channel, sseEvent({ event: 'message', data: { text: body.text, from: instance } })),
+    };
   }
 
   @Post('schedule/:channel')
