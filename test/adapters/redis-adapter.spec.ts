@@ -186,7 +186,7 @@ describe('RedisSseAdapter', () => {
 
   describe('history in Redis', () => {
     it("says 'expired' for a channel whose idle history expired, and not for a position after the loss", async () => {
-      const { adapter } = await connected({ history: { idleTtlMs: 300 } });
+      const { adapter } = await connected({ history: { idleTtlMs: 1000 } });
       const before = await adapter.publish('elsewhere', body('0'));
       const lost = await adapter.publish('idle', body('1'));
       await eventually(
@@ -206,7 +206,7 @@ describe('RedisSseAdapter', () => {
     });
 
     it("drops events older than maxAgeMs and says 'expired' for a position before them", async () => {
-      const { adapter } = await connected({ history: { maxAgeMs: 150 } });
+      const { adapter } = await connected({ history: { maxAgeMs: 1000 } });
       const first = await adapter.publish('aging', body('1'));
       const second = await adapter.publish('aging', body('2'));
       const fresh = await adapter.replay(['aging'], parseEventId(first)!);
