@@ -19,6 +19,11 @@ function where(frame) {
   return url ? `${url}:${frame.lineNumber + 1}` : '';
 }
 
+/** The package's own built code (dist/, or a dist-* copy), not a dependency's dist/. */
+function isOwn(url) {
+  return /\/dist(-[\w.-]+)?\//.test(url) && !url.includes('/node_modules/');
+}
+
 function origin(frame) {
   const url = frame.url || '';
   const name = frame.functionName;
@@ -26,7 +31,7 @@ function origin(frame) {
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'program (native, not JS)';
   if (name === '(root)') return 'root';
-  if (url.includes('/dist/')) return 'nestjs-sse (dist/)';
+  if (isOwn(url)) return 'nestjs-sse (dist/)';
   if (url.includes('/node_modules/@nestjs/')) return '@nestjs';
   if (url.includes('/node_modules/rxjs/')) return 'rxjs';
   if (url.includes('/node_modules/')) return 'other node_modules (express...)';
@@ -59,7 +64,7 @@ export function summarizeProfile(file, { top = 25 } = {}) {
     const seen = new Set();
     for (let id = node.id; id !== undefined; id = parent.get(id)) {
       const frame = nodes.get(id).callFrame;
-      if (!(frame.url || '').includes('/dist/')) continue;
+      if (!isOwn(frame.url || '')) continue;
       const fk = key(frame);
       if (seen.has(fk)) continue;
       seen.add(fk);

@@ -13,6 +13,7 @@
  *                           delay histogram and the last publish figures
  */
 import { writeFile } from 'node:fs/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { notify, serveRpc } from '../lib/ipc.mjs';
@@ -42,6 +43,10 @@ export function createServerKit(name) {
       await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
       await session.post('Profiler.start');
       return true;
+    },
+    heapSnapshot: ({ file }) => {
+      globalThis.gc?.();
+      return writeHeapSnapshot(file);
     },
     profileStop: async ({ file }) => {
       if (!session) throw new Error('no profile running');
