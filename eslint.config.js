@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
  */
 export default defineConfig(
   {
-    ignores: ['dist/', 'sample/dist/', 'node_modules/', 'coverage/', 'test/artifacts/'],
+    ignores: ['dist/', 'sample/dist/', 'node_modules/', 'coverage/', 'test/artifacts/', 'bench/.tmp/'],
   },
   {
     files: ['lib/**/*.ts', 'test/**/*.ts', 'sample/**/*.ts', 'bench/**/*.ts'],

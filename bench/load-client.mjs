@@ -168,6 +168,7 @@ async function connect({ port, path = '/events', n, concurrency = 256, stalled =
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, n)) }, worker));
+  if (started < n) errors.set('not tried before the deadline', n - started);
   return {
     opened,
     failed: n - opened,

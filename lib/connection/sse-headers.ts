@@ -10,7 +10,9 @@ export function setEventStreamHeaders(request: IncomingMessage, response: Server
   response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   response.setHeader('Cache-Control', 'no-cache, no-transform');
   response.setHeader('X-Accel-Buffering', 'no');
-  if (request.httpVersion === '1.1') response.setHeader('Connection', 'keep-alive');
+  if (request.httpVersion === '1.1' && !/\bclose\b/i.test(String(request.headers.connection ?? ''))) {
+    response.setHeader('Connection', 'keep-alive');
+  }
   response.removeHeader('Content-Length');
   response.removeHeader('ETag');
 }

@@ -153,7 +153,11 @@ export class EventStreamInterceptor implements NestInterceptor {
     try {
       frame = encodeEvent(toSseEventInit(value), connection.options.serializer);
     } catch (error) {
-      if (!(error instanceof SseFrameError)) throw error;
+      if (!(error instanceof SseFrameError)) {
+        // Thrown inside RxJS's `next`, it would surface as an uncaught exception.
+        this.fail(connection, error);
+        return;
+      }
       this.logger.warn(SSE_MESSAGES.frameSkipped(connection.id, error.message));
       if (connection.options.onFrameError === 'end') connection.end('frame-error');
       return;

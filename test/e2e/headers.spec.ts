@@ -48,7 +48,7 @@ describe('stream response headers', () => {
   afterAll(() => server.close());
 
   it('answers 200 with the event-stream headers and no Content-Length', async () => {
-    const stream = await openRawStream(`${server.url}/stream`);
+    const stream = await openRawStream(`${server.url}/stream`, { headers: { connection: 'keep-alive' } });
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -57,6 +57,13 @@ describe('stream response headers', () => {
     expect(stream.headers['connection']).toBe('keep-alive');
     expect(stream.headers['content-length']).toBeUndefined();
     expect(stream.headers['transfer-encoding']).toBe('chunked');
+  });
+
+  it('does not promise keep-alive to a client that asked to close the connection', async () => {
+    const stream = await openRawStream(`${server.url}/stream`, { headers: { connection: 'close' } });
+    await stream.ended;
+    expect(stream.status).toBe(200);
+    expect(stream.headers['connection']).toBe('close');
   });
 
   it('keeps the headers the app set: a middleware (CORS) and @Header()', async () => {

@@ -341,7 +341,9 @@ describe('SseHub replay to a real EventSource client', () => {
   }
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [HubController] }, { retryMs: 20 });
+    // The full-speed publisher below can outrun a 1000-event history on a loaded machine
+    // before the client is back, which the hub rightly answers with an `expired` reset.
+    server = await startApp({ controllers: [HubController] }, { retryMs: 20, history: { maxEvents: 100_000 } });
     hub = server.app.get(SseHub);
     registry = server.app.get(SseConnectionRegistry);
   });
@@ -376,7 +378,9 @@ describe('SseHub replay to a real EventSource client', () => {
   });
 
   it('loses and repeats nothing when the server drops it while a publisher runs at full speed', async () => {
-    const client = new TestEventSource(streamUrl(server.url, ['es:loop:a', 'es:loop:b']), { types: ['n', 'marker'] });
+    const client = new TestEventSource(streamUrl(server.url, ['es:loop:a', 'es:loop:b']), {
+      types: ['n', 'marker', 'sse-reset'],
+    });
     clients.push(client);
     await client.waitFor((c) => c.opens === 1, 'open');
     const loop = publisherLoop(hub, ['es:loop:a', 'es:loop:b']);
@@ -389,6 +393,7 @@ describe('SseHub replay to a real EventSource client', () => {
       const published = await loop.stop();
       await hub.broadcast(sseEvent({ event: 'marker', data: '' }));
       await client.waitFor((c) => c.events.some((e) => e.type === 'marker'), 'the marker');
+      expect(client.events.filter((e) => e.type === 'sse-reset')).toEqual([]);
       expect(client.events.filter((e) => e.type === 'n').map((e) => e.lastEventId)).toEqual(published);
     } finally {
       await loop.stop();
