@@ -19,8 +19,9 @@
  *   --verbose            show the children's output
  *   --json FILE          where to write the results (default bench/results/latest.json)
  *   --contenders FILE    another contender list (same shape as contenders.mjs), e.g. for A/B runs
+ *   --report FILE        print the table of a results file again (runs nothing)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,7 @@ const { values: flags } = parseArgs({
     verbose: { type: 'boolean', default: false },
     json: { type: 'string' },
     contenders: { type: 'string' },
+    report: { type: 'string' },
   },
   strict: true,
 });
@@ -427,10 +429,8 @@ function machine() {
   };
 }
 
-async function main() {
-  installCleanup();
-  const host = machine();
-  console.log(`nestjs-sse bench — ${new Date().toISOString()}`);
+function printHeader(host, config, date) {
+  console.log(`nestjs-sse bench — ${date}`);
   console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGb} GiB, ${host.os}, Node ${host.node}`);
   console.log(`load average at start: ${host.loadAverage}; open-file limit per process: ${host.fileLimit}`);
   console.log(
@@ -440,6 +440,39 @@ async function main() {
       `${config.profile ? ', PROFILING (figures include profiler overhead)' : ''}`,
   );
   console.log('');
+}
+
+function printResults({ config, contenders, figures, failures, aborted }) {
+  console.log(renderTable(metricDefinitions(config), contenders, figures));
+  console.log('');
+  console.log('↓ lower is better, ↑ higher is better; (n×) = ratio to node:http measured in the same run(s).');
+  for (const contender of contenders) {
+    const figure = figures[contender.id];
+    if (figure.skipped) {
+      console.log(`${contender.name}: skipped (${figure.skipped})`);
+      continue;
+    }
+    console.log(
+      `${contender.name}: ${figure.runs} run(s); ${figure['lost.expected']?.toLocaleString('en-US') ?? 0} events expected per run; ` +
+        `idle RSS before connecting ${figure['idle.baseRssMb']?.toFixed(0) ?? '?'} MiB; stalled client ${figure['stalled.stillOpen'] ? 'kept' : 'disconnected'}`,
+    );
+  }
+  for (const failure of failures)
+    console.log(`FAILED ${failure.contender} run ${failure.run}: ${failure.error.split('\n')[0]}`);
+  if (aborted) console.log(`ABORTED: ${aborted}`);
+}
+
+async function main() {
+  if (flags.report) {
+    const saved = JSON.parse(readFileSync(flags.report, 'utf8'));
+    printHeader(saved.machine, saved.config, saved.startedAt ?? saved.date);
+    printResults(saved);
+    return true;
+  }
+  installCleanup();
+  const host = machine();
+  const date = new Date().toISOString();
+  printHeader(host, config, date);
 
   const runs = Object.fromEntries(contenders.map((contender) => [contender.id, []]));
   const failures = [];
@@ -489,24 +522,7 @@ async function main() {
       figure[key] = median(perRun.map((metrics) => metrics[key]).filter((v) => v !== undefined));
   }
 
-  console.log(renderTable(definitions, contenders, figures));
-  console.log('');
-  console.log('↓ lower is better, ↑ higher is better; (n×) = ratio to node:http measured in the same run(s).');
-  for (const contender of contenders) {
-    const figure = figures[contender.id];
-    if (figure.skipped) {
-      console.log(`${contender.name}: skipped (${figure.skipped})`);
-      continue;
-    }
-    console.log(
-      `${contender.name}: ${figure.runs} run(s); ${figure['lost.expected']?.toLocaleString('en-US') ?? 0} events expected per run; ` +
-        `idle RSS before connecting ${figure['idle.baseRssMb']?.toFixed(0) ?? '?'} MiB; stalled client ${figure['stalled.stillOpen'] ? 'kept' : 'disconnected'}`,
-    );
-  }
-  for (const failure of failures)
-    console.log(`FAILED ${failure.contender} run ${failure.run}: ${failure.error.split('\n')[0]}`);
-  if (aborted) console.log(`ABORTED: ${aborted}`);
-
+  printResults({ config, contenders, figures, failures, aborted });
   if (profiles.length) {
     console.log('');
     for (const profile of profiles) {
@@ -521,7 +537,20 @@ async function main() {
   writeFileSync(
     output,
     JSON.stringify(
-      { date: new Date().toISOString(), machine: host, config, contenders, figures, runs, failures, skipped, profiles },
+      {
+        startedAt: date,
+        date: new Date().toISOString(),
+        loadAverageAtEnd: machine().loadAverage,
+        machine: host,
+        config,
+        contenders,
+        figures,
+        runs,
+        failures,
+        skipped,
+        aborted,
+        profiles,
+      },
       null,
       2,
     ),
