@@ -7,6 +7,25 @@ import { readLastEventId } from './last-event-id.js';
 import { setEventStreamHeaders } from './sse-headers.js';
 import type { Flushable } from './flush-scheduler.js';
 
+/** A complete frame, or several: text, or bytes encoded once and shared by every connection it goes to. */
+export type SseChunk = string | Buffer;
+
+/** Where a response keeps its connection, so that one shared listener serves them all. */
+const CONNECTION = Symbol('nestjs-sse.connection');
+type OwnedResponse = ServerResponse & { [CONNECTION]?: SseConnection };
+
+function onResponseClose(this: OwnedResponse): void {
+  this[CONNECTION]?.handleClose();
+}
+
+function onResponseDrain(this: OwnedResponse): void {
+  this[CONNECTION]?.handleDrain();
+}
+
+function toBuffer(chunk: SseChunk): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+}
+
 const enum State {
   Pending,
   Open,
@@ -38,8 +57,11 @@ export class SseConnection implements SseClient, Flushable {
   userId: string | undefined;
   private state = State.Pending;
   private registered = false;
-  private pending = '';
+  /** Frames written since the last flush. */
+  private pending: SseChunk[] | undefined;
   private pendingBytes = 0;
+  /** What Node still held for the client after the last socket write. */
+  private backlog = 0;
   private flushQueued = false;
   private awaitingDrain = false;
   private reason: SseCloseReason = 'client-closed';
@@ -55,7 +77,8 @@ export class SseConnection implements SseClient, Flushable {
     private readonly owner: SseConnectionOwner,
   ) {
     this.lastEventId = readLastEventId(request);
-    response.once('close', this.handleClose);
+    (response as OwnedResponse)[CONNECTION] = this;
+    response.once('close', onResponseClose);
   }
 
   get user(): unknown {
@@ -99,18 +122,20 @@ export class SseConnection implements SseClient, Flushable {
    * stream is closed, or more than `maxBufferedBytes` already wait for the
    * client to read them (the connection is then closed as a slow client).
    */
-  write(frames: string, bytes: number = Buffer.byteLength(frames)): boolean {
+  write(frames: SseChunk, bytes: number = typeof frames === 'string' ? Buffer.byteLength(frames) : frames.length): boolean {
     if (this.state >= State.Ending || this.endWhenOpen) return false;
-    // What the client has not taken: bytes the socket holds, and what waits
-    // behind it for a drain. Frames batched for this turn's flush (or held
-    // until the stream opens) are not the client's fault and do not count.
-    const waiting = this.response.writableLength + (this.awaitingDrain ? this.pendingBytes : 0);
+    // What the client has not taken: what Node held after the last socket
+    // write (read once per write, not per frame: it can only have shrunk
+    // since), and what waits behind it for a drain. Frames batched for this
+    // turn's flush (or held until the stream opens) are not the client's fault.
+    const waiting = this.backlog + (this.awaitingDrain ? this.pendingBytes : 0);
     if (waiting > this.options.maxBufferedBytes) {
       this.owner.slowClient(this, waiting);
       this.destroy('slow-client');
       return false;
     }
-    this.pending += frames;
+    if (this.pending) this.pending.push(frames);
+    else this.pending = [frames];
     this.pendingBytes += bytes;
     this.idle = false;
     if (!this.flushQueued && this.state === State.Open && !this.awaitingDrain) {
@@ -145,9 +170,8 @@ export class SseConnection implements SseClient, Flushable {
     this.state = State.Open;
     this.registered = true;
     setEventStreamHeaders(this.request, this.response);
-    const first = encodeRetry(this.options.retryMs) + this.pending;
-    this.pending = '';
-    this.pendingBytes = 0;
+    const retry = encodeRetry(this.options.retryMs);
+    const first = this.pending ? this.takePending(retry) : retry;
     this.owner.opened(this);
     this.send(first);
     if (this.endWhenOpen) this.end(this.endWhenOpen.reason, this.endWhenOpen.finalFrame);
@@ -156,11 +180,8 @@ export class SseConnection implements SseClient, Flushable {
   /** Writes what is pending now. Called by the flush scheduler. */
   flush(): void {
     this.flushQueued = false;
-    if (this.state !== State.Open || this.awaitingDrain || this.pending === '') return;
-    const chunk = this.pending;
-    this.pending = '';
-    this.pendingBytes = 0;
-    this.send(chunk);
+    if (this.state !== State.Open || this.awaitingDrain || !this.pending) return;
+    this.send(this.takePending());
   }
 
   /**
@@ -178,9 +199,7 @@ export class SseConnection implements SseClient, Flushable {
     }
     this.reason = reason;
     this.state = State.Ending;
-    const rest = this.pending + finalFrame;
-    this.pending = '';
-    this.pendingBytes = 0;
+    const rest = this.pending ? this.takePending(undefined, finalFrame) : finalFrame;
     this.response.end(rest);
     if (this.response.writableLength > 0) {
       const cutOff = setTimeout(() => this.response.destroy(), 1000);
@@ -211,29 +230,51 @@ export class SseConnection implements SseClient, Flushable {
     if (this.state === State.Closed) return;
     this.reason = reason;
     this.state = State.Ending;
-    this.pending = '';
+    this.pending = undefined;
     this.pendingBytes = 0;
     this.response.destroy();
   }
 
-  private send(chunk: string): void {
-    if (!this.response.write(chunk)) {
+  /**
+   * Takes what is pending as one chunk for one socket write: a single frame as
+   * it is (a shared Buffer is not copied), several joined.
+   */
+  private takePending(before?: SseChunk, after?: SseChunk): SseChunk {
+    const chunks = this.pending ?? [];
+    const bytes = this.pendingBytes;
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    if (before !== undefined) chunks.unshift(before);
+    if (after) chunks.push(after);
+    if (chunks.length === 1) return chunks[0];
+    if (chunks.every((chunk) => typeof chunk === 'string')) return chunks.join('');
+    const buffers = chunks.map(toBuffer);
+    return Buffer.concat(buffers, before === undefined && !after ? bytes : undefined);
+  }
+
+  private send(chunk: SseChunk): void {
+    const flushed = this.response.write(chunk);
+    this.backlog = this.response.writableLength;
+    if (!flushed) {
       this.awaitingDrain = true;
-      this.response.once('drain', this.handleDrain);
+      this.response.once('drain', onResponseDrain);
     }
   }
 
-  private readonly handleDrain = (): void => {
+  /** @internal Node has taken what was waiting: write what was batched since. */
+  handleDrain(): void {
     this.awaitingDrain = false;
+    this.backlog = this.response.writableLength;
     this.flush();
-  };
+  }
 
-  private readonly handleClose = (): void => {
+  /** @internal The response is over, whoever ended it: runs the close callbacks once. */
+  handleClose(): void {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
-    this.pending = '';
+    this.pending = undefined;
     this.pendingBytes = 0;
-    this.response.removeListener('drain', this.handleDrain);
+    this.response.removeListener('drain', onResponseDrain);
     this.abortController?.abort(this.reason);
     const callbacks = this.closeCallbacks;
     this.closeCallbacks = undefined;
@@ -246,5 +287,5 @@ export class SseConnection implements SseClient, Flushable {
         this.owner.callbackFailed(this, error);
       }
     }
-  };
+  }
 }

@@ -10,7 +10,7 @@ import {
 import { Observable, Subject } from 'rxjs';
 import { SSE_CHANNEL_AUTHORIZER, SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { SseConnection } from '../connection/sse-connection.js';
+import { SseConnection, type SseChunk } from '../connection/sse-connection.js';
 import { SseConnectionRegistry, type SseConnectionChange } from '../connection/sse-connection-registry.js';
 import type { SseClient } from '../interfaces/sse-client.interface.js';
 import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
@@ -422,17 +422,18 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       .catch((error: unknown) => this.logger.warn(`Could not unsubscribe from channel ${channel}: ${String(error)}`));
   }
 
-  private write(member: HubMember, frame: string, bytes?: number): void {
-    if (member.connection.write(frame, bytes)) this.delivered++;
+  private write(member: HubMember, frame: SseChunk): void {
+    if (member.connection.write(frame)) this.delivered++;
     else this.dropped++;
   }
 
-  private push(member: HubMember, message: FramedMessage, bytes: number): void {
+  /** Writes a message to a member, or buffers it while the member replays; `chunk` is its frame encoded once for all. */
+  private push(member: HubMember, message: FramedMessage, chunk: SseChunk): void {
     if (member.buffer) {
       member.buffer.push(message);
       return;
     }
-    this.write(member, message.frame, bytes);
+    this.write(member, chunk);
     if (message.type === 'channel') member.lastEventId = message.id;
   }
 
@@ -442,23 +443,19 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       case 'channel': {
         const channelMembers = this.channels.get(message.channel);
         if (!channelMembers) return;
-        const bytes = Buffer.byteLength(message.frame);
+        const chunk = Buffer.from(message.frame);
         for (const member of channelMembers) {
-          if (member.connection.id !== message.except) this.push(member, message, bytes);
+          if (member.connection.id !== message.except) this.push(member, message, chunk);
         }
         return;
       }
       case 'broadcast': {
-        const bytes = Buffer.byteLength(message.frame);
+        const chunk = Buffer.from(message.frame);
         for (const connection of this.registry.all()) {
-          if (connection.id === message.except) continue;
-          const member = this.members.get(connection.id);
-          if (member) this.push(member, message, bytes);
-          else if (connection.write(message.frame, bytes)) this.delivered++;
-          else this.dropped++;
+          if (connection.id !== message.except) this.deliverTo(connection, message, chunk);
         }
         for (const member of this.opening) {
-          if (member.connection.id !== message.except && !member.connection.closed) this.push(member, message, bytes);
+          if (member.connection.id !== message.except && !member.connection.closed) this.push(member, message, chunk);
         }
         return;
       }
@@ -513,10 +510,10 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     else this.lifecycle.next({ type: 'joined', client: member.connection, channels });
   }
 
-  private deliverTo(connection: SseConnection, message: FramedMessage): void {
+  private deliverTo(connection: SseConnection, message: FramedMessage, chunk: SseChunk = message.frame): void {
     const member = this.members.get(connection.id);
-    if (member) this.push(member, message, Buffer.byteLength(message.frame));
-    else if (connection.write(message.frame)) this.delivered++;
+    if (member) this.push(member, message, chunk);
+    else if (connection.write(chunk)) this.delivered++;
     else this.dropped++;
   }
 }
