@@ -35,6 +35,15 @@ import { assertChannelName } from './channel-name.js';
 import { parseEventId, type HubEventPosition } from './event-id.js';
 import { HubMember, type FramedMessage } from './hub-member.js';
 
+function isThenable<T>(value: T | PromiseLike<T> | undefined | void): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function';
+}
+
+/** `next(value)`, right away for a plain value, after it settles for a promise. */
+function andThen<T, R>(value: T | PromiseLike<T>, next: (value: T) => R): R | Promise<Awaited<R>> {
+  return isThenable(value) ? (Promise.resolve(value).then(next) as Promise<Awaited<R>>) : next(value);
+}
+
 function exceptId(except: SseExcept | undefined): string | undefined {
   return typeof except === 'string' ? except : except?.id;
 }
@@ -117,8 +126,16 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     return new Observable<never>((subscriber) => {
       let member: HubMember | undefined;
       let left = false;
-      const joining = this.joinChannels(connection, names, (joined) => (member = joined), () => left);
-      if (connection.isOpen) {
+      let joining: Promise<void> | void;
+      try {
+        joining = this.joinChannels(connection, names, (joined) => (member = joined), () => left);
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      if (!joining) {
+        // Joined synchronously (no async authorizer, subscribe or replay): the stream may open at once.
+      } else if (connection.isOpen) {
         joining.catch((error: unknown) => subscriber.error(error));
       } else {
         connection.deferOpenUntil(joining);
@@ -269,46 +286,66 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async joinChannels(
+  /**
+   * Authorizes, subscribes and replays, in that order, then delivers what was
+   * buffered meanwhile. Synchronous as long as every step is (the in-memory
+   * adapter without an async authorizer or a replay): returns a promise only
+   * once a step is asynchronous.
+   */
+  private joinChannels(
     connection: SseConnection,
     channels: string[],
     joined: (member: HubMember) => void,
     hasLeft: () => boolean,
-  ): Promise<void> {
-    await this.authorize(connection, channels);
-    if (hasLeft() || connection.closed) return;
-    const member = this.memberOf(connection);
-    joined(member);
-    member.startBuffering();
-    let flushed = false;
-    try {
-      const subscriptions: (Promise<void> | void)[] = [];
-      for (const channel of channels) subscriptions.push(this.addToChannel(member, channel));
-      await Promise.all(subscriptions);
-      this.announceJoin(member, channels);
-      const position = parseEventId(connection.lastEventId);
-      const replayed = position ? await this.replay(member, channels, position) : 0;
-      flushed = true;
-      this.flushBuffer(member, channels, replayed);
-    } finally {
-      if (!flushed) member.stopBuffering();
-    }
+  ): Promise<void> | void {
+    return andThen(this.authorize(connection, channels), () => {
+      if (hasLeft() || connection.closed) return;
+      const member = this.memberOf(connection);
+      joined(member);
+      member.startBuffering();
+      let flushed = false;
+      const finish = (replayedUpTo: number) => {
+        flushed = true;
+        this.flushBuffer(member, channels, replayedUpTo);
+      };
+      try {
+        let subscriptions: PromiseLike<void>[] | undefined;
+        for (const channel of channels) {
+          const subscribed = this.addToChannel(member, channel);
+          if (isThenable(subscribed)) (subscriptions ??= []).push(subscribed);
+        }
+        const result = andThen(subscriptions && Promise.all(subscriptions), () => {
+          this.announceJoin(member, channels);
+          const position = parseEventId(connection.lastEventId);
+          if (!position) return finish(0);
+          return andThen(this.adapter.replay(channels, position), (replay) =>
+            finish(this.writeReplay(member, replay, position)),
+          );
+        });
+        if (!isThenable(result)) return;
+        return Promise.resolve(result).finally(() => {
+          if (!flushed) member.stopBuffering();
+        });
+      } catch (error) {
+        if (!flushed) member.stopBuffering();
+        throw error;
+      }
+    });
   }
 
-  private async authorize(connection: SseConnection, channels: string[]): Promise<void> {
-    if (!this.authorizer) return;
+  private authorize(connection: SseConnection, channels: string[]): Promise<void> | void {
+    if (this.authorizer) return this.authorizeEach(this.authorizer, connection, channels);
+  }
+
+  private async authorizeEach(authorizer: SseChannelAuthorizer, connection: SseConnection, channels: string[]): Promise<void> {
     for (const channel of channels) {
-      if (!(await this.authorizer.canJoin(connection.user, channel, connection))) {
+      if (!(await authorizer.canJoin(connection.user, channel, connection))) {
         throw new ForbiddenException(SSE_MESSAGES.channelForbidden(channel));
       }
     }
   }
 
   /** Writes the missed events (or a reset event); returns the highest seq the replay covered. */
-  private async replay(member: HubMember, channels: string[], after: HubEventPosition): Promise<number> {
-    return this.writeReplay(member, await this.adapter.replay(channels, after), after);
-  }
-
   private writeReplay(member: HubMember, replay: SseReplay, after: HubEventPosition): number {
     const connection = member.connection;
     if (replay.reset) {
