@@ -57,8 +57,8 @@ export class SseConnection implements SseClient, Flushable {
   userId: string | undefined;
   private state = State.Pending;
   private registered = false;
-  /** Frames written since the last flush. */
-  private pending: SseChunk[] | undefined;
+  /** Frames written since the last flush: one as it is, several in an array. */
+  private pending: SseChunk | SseChunk[] | undefined;
   private pendingBytes = 0;
   /** What Node still held for the client after the last socket write. */
   private backlog = 0;
@@ -134,8 +134,10 @@ export class SseConnection implements SseClient, Flushable {
       this.destroy('slow-client');
       return false;
     }
-    if (this.pending) this.pending.push(frames);
-    else this.pending = [frames];
+    const pending = this.pending;
+    if (pending === undefined) this.pending = frames;
+    else if (Array.isArray(pending)) pending.push(frames);
+    else this.pending = [pending, frames];
     this.pendingBytes += bytes;
     this.idle = false;
     if (!this.flushQueued && this.state === State.Open && !this.awaitingDrain) {
@@ -171,7 +173,7 @@ export class SseConnection implements SseClient, Flushable {
     this.registered = true;
     setEventStreamHeaders(this.request, this.response);
     const retry = encodeRetry(this.options.retryMs);
-    const first = this.pending ? this.takePending(retry) : retry;
+    const first = this.pending !== undefined ? this.takePending(retry) : retry;
     this.owner.opened(this);
     this.send(first);
     if (this.endWhenOpen) this.end(this.endWhenOpen.reason, this.endWhenOpen.finalFrame);
@@ -180,7 +182,7 @@ export class SseConnection implements SseClient, Flushable {
   /** Writes what is pending now. Called by the flush scheduler. */
   flush(): void {
     this.flushQueued = false;
-    if (this.state !== State.Open || this.awaitingDrain || !this.pending) return;
+    if (this.state !== State.Open || this.awaitingDrain || this.pending === undefined) return;
     this.send(this.takePending());
   }
 
@@ -199,7 +201,7 @@ export class SseConnection implements SseClient, Flushable {
     }
     this.reason = reason;
     this.state = State.Ending;
-    const rest = this.pending ? this.takePending(undefined, finalFrame) : finalFrame;
+    const rest = this.pending !== undefined ? this.takePending(undefined, finalFrame) : finalFrame;
     this.response.end(rest);
     if (this.response.writableLength > 0) {
       const cutOff = setTimeout(() => this.response.destroy(), 1000);
@@ -240,10 +242,12 @@ export class SseConnection implements SseClient, Flushable {
    * it is (a shared Buffer is not copied), several joined.
    */
   private takePending(before?: SseChunk, after?: SseChunk): SseChunk {
-    const chunks = this.pending ?? [];
+    const pending = this.pending;
     const bytes = this.pendingBytes;
     this.pending = undefined;
     this.pendingBytes = 0;
+    if (pending !== undefined && !Array.isArray(pending) && before === undefined && !after) return pending;
+    const chunks = pending === undefined ? [] : Array.isArray(pending) ? pending : [pending];
     if (before !== undefined) chunks.unshift(before);
     if (after) chunks.push(after);
     if (chunks.length === 1) return chunks[0];
@@ -253,8 +257,10 @@ export class SseConnection implements SseClient, Flushable {
   }
 
   private send(chunk: SseChunk): void {
+    // A write that did not back up left less than the socket's high-water mark
+    // (16 KiB) in Node's buffer: not worth a read of `writableLength` per write.
     const flushed = this.response.write(chunk);
-    this.backlog = this.response.writableLength;
+    this.backlog = flushed ? 0 : this.response.writableLength;
     if (!flushed) {
       this.awaitingDrain = true;
       this.response.once('drain', onResponseDrain);
