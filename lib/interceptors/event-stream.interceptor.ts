@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { mergeMap, Observable, type Subscription } from 'rxjs';
+import { mergeMap, Observable, type Observer, type Subscription } from 'rxjs';
 import { SSE_CONNECTION_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { SseConnectionRegistry } from '../connection/sse-connection-registry.js';
@@ -72,62 +72,50 @@ export class EventStreamInterceptor implements NestInterceptor {
 
   /**
    * Streams the handler's result. Emits once (a value Nest ignores, as the
-   * route owns its response) when the stream is over.
+   * route owns its response) and completes as soon as the stream has opened,
+   * answered 204, or found its client gone: from then on the connection owns
+   * the stream, and Nest's per-request pipeline is released instead of being
+   * held for the stream's whole life.
    */
   private stream(connection: SseConnection, result: unknown): Observable<undefined> {
     return new Observable<undefined>((done) => {
-      let subscription: Subscription | undefined;
-      const finish = () => {
+      let run: EventStreamRun | undefined;
+      let handedOver = false;
+      const handOver = () => {
+        handedOver = true;
         done.next(undefined);
         done.complete();
       };
       const start = (value: unknown) => {
         if (value === null || value === undefined) {
           connection.noContent();
-          return finish();
+          return handOver();
         }
         const source = toEventSource(value);
         if (!source) {
           const name = result instanceof HandlerResult ? result.handlerName : 'The handler';
           throw new TypeError(SSE_MESSAGES.invalidHandlerResult(name, value));
         }
-        if (connection.closed) return finish();
-        let failedBeforeOpen: { error: unknown } | undefined;
-        let completed = false;
-        connection.onClose(() => {
-          subscription?.unsubscribe();
-          finish();
-        });
-        subscription = source.subscribe({
-          next: (item) => this.writeValue(connection, item),
-          error: (error: unknown) => {
-            if (connection.isOpen) this.fail(connection, error);
-            else failedBeforeOpen = { error };
-          },
-          complete: () => {
-            if (connection.isOpen) connection.end('completed');
-            else completed = true;
-          },
-        });
+        if (connection.closed) return handOver();
+        const current = (run = new EventStreamRun(connection, this));
+        current.start(source);
         const open = () => {
-          if (failedBeforeOpen) {
-            subscription?.unsubscribe();
+          if (current.failedBeforeOpen) {
+            current.stop();
             connection.abandon();
-            done.error(failedBeforeOpen.error);
+            done.error(current.failedBeforeOpen.error);
             return;
           }
           connection.open();
-          if (completed) connection.end('completed');
+          if (current.completed) connection.end('completed');
+          handOver();
         };
         const ready = connection.whenReadyToOpen();
         if (!ready) return open();
-        ready.then(
-          () => open(),
-          (error: unknown) => {
-            failedBeforeOpen ??= { error };
-            open();
-          },
-        );
+        ready.then(open, (error: unknown) => {
+          current.failedBeforeOpen ??= { error };
+          open();
+        });
       };
       const value = result instanceof HandlerResult ? result.value : result;
       if (isThenable(value)) {
@@ -144,11 +132,14 @@ export class EventStreamInterceptor implements NestInterceptor {
       } else {
         start(value);
       }
-      return () => subscription?.unsubscribe();
+      return () => {
+        if (!handedOver) run?.stop();
+      };
     });
   }
 
-  private writeValue(connection: SseConnection, value: unknown): void {
+  /** @internal Writes one value of a stream as an event (refusing what cannot be framed). */
+  writeValue(connection: SseConnection, value: unknown): void {
     let frame: string;
     try {
       frame = encodeEvent(toSseEventInit(value), connection.options.serializer);
@@ -165,14 +156,55 @@ export class EventStreamInterceptor implements NestInterceptor {
     connection.write(frame);
   }
 
-  /** One sanitized error event, then the end: an error's text reaches the client only if it is an HttpException. */
-  private fail(connection: SseConnection, error: unknown): void {
+  /** @internal One sanitized error event, then the end: an error's text reaches the client only if it is an HttpException. */
+  fail(connection: SseConnection, error: unknown): void {
     this.logger.error(SSE_MESSAGES.streamFailed(connection.id), (error as Error)?.stack ?? String(error));
     const data =
       error instanceof HttpException
         ? { status: error.getStatus(), message: error.message }
         : { status: 500, message: 'Internal server error' };
     connection.end('error', encodeEvent({ event: connection.options.errorEventName, data }));
+  }
+}
+
+/**
+ * One stream, from the source a handler returned to its connection. Lives as
+ * long as the stream, referenced by the connection alone: nothing of Nest's
+ * request pipeline stays reachable from it.
+ */
+class EventStreamRun implements Observer<unknown> {
+  subscription: Subscription | undefined;
+  /** An error of the source before the stream opened: answered with its HTTP status. */
+  failedBeforeOpen: { error: unknown } | undefined;
+  /** Whether the source completed before the stream opened. */
+  completed = false;
+
+  constructor(
+    private readonly connection: SseConnection,
+    private readonly writer: EventStreamInterceptor,
+  ) {}
+
+  start(source: Observable<unknown>): void {
+    this.connection.onClose(() => this.stop());
+    this.subscription = source.subscribe(this);
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  next(value: unknown): void {
+    this.writer.writeValue(this.connection, value);
+  }
+
+  error(error: unknown): void {
+    if (this.connection.isOpen) this.writer.fail(this.connection, error);
+    else this.failedBeforeOpen = { error };
+  }
+
+  complete(): void {
+    if (this.connection.isOpen) this.connection.end('completed');
+    else this.completed = true;
   }
 }
 
