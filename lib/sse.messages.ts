@@ -69,10 +69,12 @@ export const SSE_MESSAGES = {
     'nestjs-sse: this SseHub has no scheduler. Use the SseHub that SseModule provides (inject it) rather than one made with `new`.',
 } as const;
 
-function errorMessage(error: unknown): string {
+/** The message of an error, or the thrown value as a string. */
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A short description of a value for a message: its type and, for primitives, its value (long strings cut). */
 export function formatValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';

@@ -5,7 +5,6 @@ export const {
   ConfigurableModuleClass: SseConfigurableModule,
   MODULE_OPTIONS_TOKEN: SSE_MODULE_OPTIONS,
   OPTIONS_TYPE: SSE_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: SSE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<SseModuleOptions>({ moduleName: 'Sse' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createSseOptions')

@@ -1,5 +1,7 @@
-/** The longest delay `setTimeout` takes (about 24.8 days); later expiries re-arm. */
-export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+import { MAX_TIMER_DELAY_MS } from '../sse.constants.js';
+
+/** Re-exported for the tests: expiries later than this re-arm the timer. */
+export { MAX_TIMER_DELAY_MS };
 
 interface Entry {
   at: number;

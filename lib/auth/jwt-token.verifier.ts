@@ -1,6 +1,7 @@
 import { Logger, type OnModuleInit } from '@nestjs/common';
 import type { SseAuthResult, SseTokenVerifier } from './sse-token-verifier.interface.js';
 import { loadOptionalPackage } from './load-optional-package.js';
+import { redact } from './token-sources.js';
 
 /** JWT signature algorithms `JwtTokenVerifier` accepts (`none` is never one). */
 export type SseJwtAlgorithm =
@@ -29,6 +30,7 @@ export interface SseJwtServiceLike {
 /** A JWT's claims, as verified. */
 export type SseJwtPayload = Record<string, unknown> & { sub?: string; exp?: number; nbf?: number };
 
+/** Options of `JwtTokenVerifier`: a key (`secret`, `publicKey` or `jwtService`) and the claims to require. */
 export interface JwtTokenVerifierOptions {
   /** The HMAC secret (HS256/384/512). */
   secret?: string | Buffer;
@@ -85,7 +87,7 @@ export class JwtTokenVerifier implements SseTokenVerifier, OnModuleInit {
         `nestjs-sse: ${where} needs a key: set "secret" (HMAC), "publicKey" (with "algorithms") or "jwtService".`,
       );
     }
-    if (options.secret !== undefined && (options.secret === '' || options.secret.length === 0)) {
+    if (options.secret !== undefined && options.secret.length === 0) {
       throw new Error(`nestjs-sse: ${where} option "secret" must not be empty.`);
     }
     if (options.publicKey !== undefined && options.algorithms === undefined) {
@@ -111,6 +113,7 @@ export class JwtTokenVerifier implements SseTokenVerifier, OnModuleInit {
     await this.jwtService();
   }
 
+  /** The claims (or `toUser(claims)`) with the `exp` as expiry; `null` for a token that fails any check. */
   async verify(token: string): Promise<SseAuthResult | null> {
     const jwt = await this.jwtService();
     let payload: unknown;
@@ -127,8 +130,9 @@ export class JwtTokenVerifier implements SseTokenVerifier, OnModuleInit {
         complete: false,
       });
     } catch (error) {
-      // jsonwebtoken's messages ("invalid signature", "jwt expired", ...) never contain the token.
-      this.logger.debug(`Token refused: ${(error as Error)?.message ?? 'verification failed'}`);
+      // jsonwebtoken's messages ("invalid signature", "jwt expired", ...) never contain the token; a
+      // custom jwtService's might, so it is redacted all the same.
+      this.logger.debug(`Token refused: ${redact((error as Error)?.message ?? 'verification failed', token)}`);
       return null;
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;

@@ -1,13 +1,15 @@
 import type { Type } from '@nestjs/common';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { assertEventName } from '../protocol/encode-event.js';
+import { assertEventNameOption } from '../options/resolve-stream-options.js';
 import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
 import type { SseAuthOptions, SseCanJoinFunction } from './sse-auth-options.interface.js';
 import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
 import { parseTokenSource, type ParsedTokenSource } from './token-sources.js';
 
-export const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token', 'query:token'] as const;
-export const DEFAULT_AUTH_EXPIRED_EVENT_NAME = 'sse-auth-expired';
+/** Where the token is looked for when `auth.from` is not set. */
+const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token', 'query:token'] as const;
+/** The last event of a stream whose credential expired, when `auth.expiredEventName` is not set. */
+const DEFAULT_AUTH_EXPIRED_EVENT_NAME = 'sse-auth-expired';
 
 /**
  * How a hook was given: a plain function, a class for Nest's DI to resolve,
@@ -20,9 +22,13 @@ export type AuthHook<Fn, Contract> =
 export interface ResolvedSseAuthOptions {
   /** Whether `auth` was given at all. */
   configured: boolean;
+  /** `auth.from`, parsed, in order. */
   from: ParsedTokenSource[];
+  /** `auth.verify` or `auth.verifier`, whichever is set. */
   verifier: AuthHook<SseVerifyFunction, SseTokenVerifier> | undefined;
+  /** `auth.canJoin`. */
   canJoin: AuthHook<SseCanJoinFunction, SseChannelAuthorizer> | undefined;
+  /** `auth.expiredEventName`, checked. */
   expiredEventName: string;
 }
 
@@ -34,6 +40,7 @@ function isClassWith(value: unknown, method: string): value is Type {
   );
 }
 
+/** An object that has `method`. */
 function isInstanceWith(value: unknown, method: string): boolean {
   return (
     typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function'
@@ -45,6 +52,7 @@ function isClass(value: unknown): boolean {
   return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
 
+/** How a hook was given; `undefined` when it is none of the accepted forms. */
 function classify<Fn, Contract>(
   value: unknown,
   method: string,
@@ -122,13 +130,7 @@ export function resolveAuthOptions(options: SseAuthOptions | undefined): Resolve
   }
 
   const expiredEventName = auth.expiredEventName ?? DEFAULT_AUTH_EXPIRED_EVENT_NAME;
-  try {
-    assertEventName(expiredEventName);
-  } catch (error) {
-    throw new Error(
-      `${SSE_MESSAGES.invalidOption('auth.expiredEventName', expiredEventName, 'a valid SSE event name')} ${(error as Error).message}`,
-    );
-  }
+  assertEventNameOption('auth.expiredEventName', expiredEventName);
 
   return { configured: options !== undefined, from, verifier, canJoin, expiredEventName };
 }

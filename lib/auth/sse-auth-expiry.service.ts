@@ -9,7 +9,7 @@ import { encodeEvent } from '../protocol/encode-event.js';
 import { ExpirySchedule } from './expiry-schedule.js';
 
 /** The expiry `SseAuthGuard` left on a request (ms since the epoch), if any. */
-export function authExpiryOf(request: object): number | undefined {
+function authExpiryOf(request: object): number | undefined {
   const value = (request as Record<symbol, unknown>)[SSE_AUTH_EXPIRES_AT_KEY];
   return typeof value === 'number' ? value : undefined;
 }
@@ -61,8 +61,15 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
 
   private expire(connection: SseConnection): void {
     if (connection.closed) return;
-    const expiredAt = new Date(authExpiryOf(connection.request) ?? Date.now()).toISOString();
-    this.logger.debug(SSE_MESSAGES.authStreamExpired(connection.id));
-    connection.end('auth-expired', encodeEvent({ event: this.options.auth.expiredEventName, data: { expiredAt } }));
+    try {
+      const expiredAt = new Date(authExpiryOf(connection.request) ?? Date.now()).toISOString();
+      this.logger.debug(SSE_MESSAGES.authStreamExpired(connection.id));
+      const frame = encodeEvent({ event: this.options.auth.expiredEventName, data: { expiredAt } }, this.options.serializer);
+      connection.end('auth-expired', frame);
+    } catch (error) {
+      // Runs from a timer for several streams at once: one failure must not spare the others.
+      this.logger.error(`Stream ${connection.id}: could not send the auth-expired event; closing it.`, String(error));
+      connection.destroy('auth-expired');
+    }
   }
 }

@@ -10,9 +10,9 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SSE_AUTH_EXPIRES_AT_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
-import { SSE_MESSAGES } from '../sse.messages.js';
+import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
 import type { SseRequest } from '../interfaces/sse-client.interface.js';
-import { SseAuthService, errorMessage } from './sse-auth.service.js';
+import { SseAuthService } from './sse-auth.service.js';
 import type { SseAuthResult, SseVerifyResult } from './sse-token-verifier.interface.js';
 import { findToken, isWellFormedToken, redact } from './token-sources.js';
 
@@ -21,7 +21,7 @@ export type SseUnauthorizedReason = 'missing' | 'invalid' | 'expired';
 
 /**
  * Whether a verifier's result is an `SseAuthResult` rather than a user: an
- * object whose only keys are `user` (truthy) and `expiresAt`.
+ * object that has `user` and no key but `user` and `expiresAt`.
  */
 export function isSseAuthResult(value: unknown): value is SseAuthResult {
   if (typeof value !== 'object' || value === null || !('user' in value)) return false;

@@ -1,7 +1,7 @@
 import { HttpException, Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
-import { SSE_MESSAGES } from '../sse.messages.js';
+import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
 import type { SseClient, SseRequest } from '../interfaces/sse-client.interface.js';
 import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
@@ -97,8 +97,4 @@ async function initialized<T extends object>(instance: T): Promise<T> {
   const init = (instance as Partial<OnModuleInit>).onModuleInit;
   if (typeof init === 'function') await init.call(instance);
   return instance;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

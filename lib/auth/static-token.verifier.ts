@@ -30,6 +30,7 @@ export class StaticTokenVerifier<User = unknown> implements SseTokenVerifier<Use
     }
   }
 
+  /** The result given for `token`, or `null` for an unknown one. */
   verify(token: string): SseVerifyResult<User> {
     if (typeof token !== 'string') return null;
     const candidate = digest(token);

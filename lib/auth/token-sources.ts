@@ -65,6 +65,7 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
+/** `value` percent-decoded, or as it is when it is not valid percent-encoding. */
 function decode(value: string): string {
   if (!value.includes('%')) return value;
   try {
@@ -95,7 +96,7 @@ function queryValue(request: SseRequest, name: string): string | undefined {
 }
 
 /** Reads one source; `undefined` when it holds nothing. */
-export function readTokenSource(request: SseRequest, source: ParsedTokenSource): string | undefined {
+function readTokenSource(request: SseRequest, source: ParsedTokenSource): string | undefined {
   switch (source.kind) {
     case 'bearer':
       return readBearer(headerValue(request, source.name));

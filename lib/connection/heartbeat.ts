@@ -1,7 +1,7 @@
 import { encodeComment } from '../protocol/encode-event.js';
 
 /** The comment written to a stream that has been silent for a heartbeat period. */
-export const HEARTBEAT_FRAME = encodeComment('heartbeat');
+const HEARTBEAT_FRAME = encodeComment('heartbeat');
 const HEARTBEAT_BYTES = Buffer.byteLength(HEARTBEAT_FRAME);
 
 /** What the heartbeat needs of a connection. */

@@ -105,7 +105,6 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
     const connection = new SseConnection(request, response, options, this);
     connection.userId = userId;
     this.reserve(connection);
-    response.once('close', () => this.release(connection));
     return connection;
   }
 
@@ -148,6 +147,10 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
     }
     this.heartbeat.add(connection);
     this.changeSubject.next({ type: 'opened', connection });
+  }
+
+  closedBeforeOpen(connection: SseConnection): void {
+    this.release(connection);
   }
 
   closed(connection: SseConnection, reason: SseCloseReason): void {

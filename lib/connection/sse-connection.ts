@@ -38,6 +38,8 @@ export interface SseConnectionOwner {
   scheduleFlush(connection: Flushable): void;
   opened(connection: SseConnection): void;
   closed(connection: SseConnection, reason: SseCloseReason): void;
+  /** The response closed before the stream opened (an error status, a 204, a client that left early). */
+  closedBeforeOpen(connection: SseConnection): void;
   slowClient(connection: SseConnection, bufferedBytes: number): void;
   callbackFailed(connection: SseConnection, error: unknown): void;
 }
@@ -53,7 +55,7 @@ export class SseConnection implements SseClient, Flushable {
   readonly lastEventId: string | undefined;
   /** Set by the heartbeat after each beat, cleared by every write. */
   idle = false;
-  /** The user the stream belongs to (see the `userIdOf` option), set when it opens. */
+  /** The user the stream belongs to (see the `userIdOf` option), set by the registry when it lets the request in. */
   userId: string | undefined;
   private state = State.Pending;
   private registered = false;
@@ -285,6 +287,7 @@ export class SseConnection implements SseClient, Flushable {
     const callbacks = this.closeCallbacks;
     this.closeCallbacks = undefined;
     if (this.registered) this.owner.closed(this, this.reason);
+    else this.owner.closedBeforeOpen(this);
     if (!callbacks) return;
     for (const callback of callbacks) {
       try {

@@ -12,6 +12,7 @@ export interface HubEventPosition {
 
 const EVENT_ID = /^([a-z0-9]{1,16})\.([1-9][0-9]{0,15})$/;
 
+/** The id of the event at `seq` in the history `epoch`: `<epoch>.<seq>`. */
 export function formatEventId(epoch: string, seq: number): string {
   return `${epoch}.${seq}`;
 }

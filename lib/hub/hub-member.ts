@@ -14,6 +14,8 @@ export class HubMember {
   /** Channels joined before the stream opened, reported in `lifecycle$` once it has. */
   joinsBeforeOpen: (readonly string[])[] | undefined;
   private replaying = 0;
+  /** Per channel, the newest seq a replay of the current buffering period has written. */
+  private replayed: Map<string, number> | undefined;
 
   constructor(readonly connection: SseConnection) {}
 
@@ -22,11 +24,27 @@ export class HubMember {
     this.buffer ??= [];
   }
 
-  /** Ends one buffering period; returns what was buffered once no join is replaying anymore. */
-  stopBuffering(): FramedMessage[] {
+  /**
+   * Ends one buffering period, whose replay wrote `channels` up to `replayedUpTo`.
+   * Once no join is replaying anymore, returns what was buffered that no
+   * replay of the period has written already: joins that replay at the same
+   * time each skip what any of them replayed.
+   */
+  stopBuffering(channels: readonly string[] = [], replayedUpTo = 0): FramedMessage[] {
+    if (replayedUpTo > 0) {
+      this.replayed ??= new Map();
+      for (const channel of channels) {
+        this.replayed.set(channel, Math.max(this.replayed.get(channel) ?? 0, replayedUpTo));
+      }
+    }
     if (--this.replaying > 0) return [];
     const buffered = this.buffer ?? [];
+    const replayed = this.replayed;
     this.buffer = undefined;
-    return buffered;
+    this.replayed = undefined;
+    if (!replayed) return buffered;
+    return buffered.filter(
+      (message) => message.type !== 'channel' || message.seq > (replayed.get(message.channel) ?? 0),
+    );
   }
 }

@@ -256,6 +256,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     this.scheduler = scheduler;
   }
 
+  /** Counters of this instance: open streams, channels with local members, events published, frames delivered and dropped, slow clients cut off. */
   stats(): SseHubStats {
     return {
       connections: this.registry.size,
@@ -403,9 +404,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Delivers what arrived during the replay, skipping what the replay already wrote. */
   private flushBuffer(member: HubMember, channels: string[], replayedUpTo: number): void {
-    const buffered = member.stopBuffering();
-    for (const message of buffered) {
-      if (message.type === 'channel' && message.seq <= replayedUpTo && channels.includes(message.channel)) continue;
+    for (const message of member.stopBuffering(channels, replayedUpTo)) {
       this.write(member, message.frame);
       if (message.type === 'channel') member.lastEventId = message.id;
     }
@@ -455,7 +454,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   private unsubscribe(channel: string): void {
     Promise.resolve()
-      .then(() => this.adapter.unsubscribe(channel))
+      // A stream may have joined the channel again in the meantime (leave and rejoin in one turn).
+      .then(() => (this.channels.has(channel) ? undefined : this.adapter.unsubscribe(channel)))
       .catch((error: unknown) => this.logger.warn(`Could not unsubscribe from channel ${channel}: ${String(error)}`));
   }
 

@@ -3,8 +3,7 @@ import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.
 import type { SseHubAdapter } from '../interfaces/sse-hub-adapter.interface.js';
 import type { SseRequest } from '../interfaces/sse-client.interface.js';
 import type { SseHistoryOptions, SseModuleOptions } from '../interfaces/sse-module-options.interface.js';
-import { assertEventName } from '../protocol/encode-event.js';
-import { resolveStreamOptions } from './resolve-stream-options.js';
+import { assertEventNameOption, assertInteger, resolveStreamOptions } from './resolve-stream-options.js';
 import { resolveAuthOptions, type ResolvedSseAuthOptions } from '../auth/resolve-auth-options.js';
 
 /** The module options with every default filled in. */
@@ -19,27 +18,17 @@ export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
 }
 
 /** `request.user.id`, else `request.user.sub`. */
-export function defaultUserIdOf(request: SseRequest): string | number | undefined {
+function defaultUserIdOf(request: SseRequest): string | number | undefined {
   const user = request.user as { id?: unknown; sub?: unknown } | undefined | null;
   if (!user || typeof user !== 'object') return undefined;
   const id = user.id ?? user.sub;
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
-function limit(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(SSE_MESSAGES.invalidOption(name, value, 'an integer >= 1'));
-  }
-  return value;
-}
-
-function count(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new Error(SSE_MESSAGES.invalidOption(name, value, 'an integer >= 0'));
-  }
-  return value;
+/** An integer option of at least `min`, or `fallback` when it is not given. */
+function integer(name: string, value: number | undefined, min: number, fallback: number): number {
+  assertInteger(name, value, min);
+  return value ?? fallback;
 }
 
 function isAdapter(value: unknown): value is SseHubAdapter {
@@ -64,21 +53,17 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     throw new Error(SSE_MESSAGES.invalidOption('userIdOf', options.userIdOf, 'a function (request) => user id'));
   }
   const resetEventName = options.resetEventName ?? 'sse-reset';
-  try {
-    assertEventName(resetEventName);
-  } catch (error) {
-    throw new Error(`${SSE_MESSAGES.invalidOption('resetEventName', resetEventName, 'a valid SSE event name')} ${(error as Error).message}`);
-  }
+  assertEventNameOption('resetEventName', resetEventName);
   return {
     ...stream,
     history: {
-      maxEvents: count('history.maxEvents', history.maxEvents, 1000),
-      maxAgeMs: count('history.maxAgeMs', history.maxAgeMs, 0),
-      maxChannels: limit('history.maxChannels', history.maxChannels, 10_000),
+      maxEvents: integer('history.maxEvents', history.maxEvents, 0, 1000),
+      maxAgeMs: integer('history.maxAgeMs', history.maxAgeMs, 0, 0),
+      maxChannels: integer('history.maxChannels', history.maxChannels, 1, 10_000),
     },
     adapter: options.adapter,
-    maxConnections: limit('maxConnections', options.maxConnections, Number.POSITIVE_INFINITY),
-    maxConnectionsPerUser: limit('maxConnectionsPerUser', options.maxConnectionsPerUser, Number.POSITIVE_INFINITY),
+    maxConnections: integer('maxConnections', options.maxConnections, 1, Number.POSITIVE_INFINITY),
+    maxConnectionsPerUser: integer('maxConnectionsPerUser', options.maxConnectionsPerUser, 1, Number.POSITIVE_INFINITY),
     userIdOf: options.userIdOf ?? defaultUserIdOf,
     resetEventName,
     auth: resolveAuthOptions(options.auth),

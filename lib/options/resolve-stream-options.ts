@@ -21,10 +21,21 @@ export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
   onFrameError: 'skip',
 });
 
-function assertInteger(name: string, value: unknown, min: number): void {
+/** Checks an integer option, when given: naming it and the bad value. */
+export function assertInteger(name: string, value: unknown, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+  if (!Number.isSafeInteger(value) || (value as number) < min) {
     throw new Error(SSE_MESSAGES.invalidOption(name, value, `an integer >= ${min}`));
+  }
+}
+
+/** Checks an option that names an SSE event, when given: naming it, the bad value and why. */
+export function assertEventNameOption(name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  try {
+    assertEventName(value);
+  } catch (error) {
+    throw new Error(`${SSE_MESSAGES.invalidOption(name, value, 'a valid SSE event name')} ${(error as Error).message}`);
   }
 }
 
@@ -39,16 +50,7 @@ export function validateStreamOptions(options: SseStreamOptions, where = ''): vo
   if (options.serializer !== undefined && typeof options.serializer !== 'function') {
     throw new Error(SSE_MESSAGES.invalidOption(`${where}serializer`, options.serializer, 'a function'));
   }
-  if (options.errorEventName !== undefined) {
-    try {
-      assertEventName(options.errorEventName);
-    } catch (error) {
-      throw new Error(
-        SSE_MESSAGES.invalidOption(`${where}errorEventName`, options.errorEventName, 'a valid SSE event name') +
-          ` ${(error as Error).message}`,
-      );
-    }
-  }
+  assertEventNameOption(`${where}errorEventName`, options.errorEventName);
   if (options.onFrameError !== undefined && options.onFrameError !== 'skip' && options.onFrameError !== 'end') {
     throw new Error(SSE_MESSAGES.invalidOption(`${where}onFrameError`, options.onFrameError, `'skip' or 'end'`));
   }

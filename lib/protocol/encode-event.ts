@@ -14,18 +14,11 @@ function quote(value: string): string {
   return JSON.stringify(shown);
 }
 
-/** `field: line` for every line of a value that may span several lines. */
+/** `field: line` for every line of a value that may span several lines (`''` as field: a comment). */
 function multiline(field: string, value: string): string {
   if (!LINE_BREAK.test(value)) return `${field}: ${value}\n`;
   let out = '';
   for (const line of value.split(LINE_BREAK)) out += `${field}: ${line}\n`;
-  return out;
-}
-
-function encodeCommentLines(text: string): string {
-  if (!LINE_BREAK.test(text)) return `: ${text}\n`;
-  let out = '';
-  for (const line of text.split(LINE_BREAK)) out += `: ${line}\n`;
   return out;
 }
 
@@ -78,7 +71,7 @@ export function assertEventName(event: string): void {
 }
 
 /** Checks an event id: one line, no NUL (which browsers silently ignore). */
-export function assertEventId(id: string): void {
+function assertEventId(id: string): void {
   if (UNFRAMEABLE.test(id)) {
     throw new SseFrameError(
       'id',
@@ -88,7 +81,7 @@ export function assertEventId(id: string): void {
 }
 
 /** Checks a retry hint: a non-negative integer of milliseconds. */
-export function assertRetry(retry: number): void {
+function assertRetry(retry: number): void {
   if (!Number.isSafeInteger(retry) || retry < 0) {
     throw new SseFrameError(
       'retry',
@@ -110,7 +103,7 @@ export function assertRetry(retry: number): void {
  */
 export function encodeEvent(event: SseEventInit, serializer: SseSerializer = jsonSerializer): string {
   let frame = '';
-  if (event.comment !== undefined) frame += encodeCommentLines(toText('comment', event.comment));
+  if (event.comment !== undefined) frame += encodeComment(toText('comment', event.comment));
   if (event.event !== undefined) {
     assertEventName(event.event);
     frame += `event: ${event.event}\n`;
@@ -144,7 +137,7 @@ export function encodeEvent(event: SseEventInit, serializer: SseSerializer = jso
  * gets `:` on every line.
  */
 export function encodeComment(text: string): string {
-  return encodeCommentLines(text);
+  return multiline('', text);
 }
 
 /** Encodes a frame that only sets the client's reconnection delay. */

@@ -8,12 +8,14 @@ import type { ScheduledBroadcast } from './scheduled-broadcast.js';
  */
 const bindings = new WeakMap<object, Map<string | symbol, ScheduledBroadcast>>();
 
+/** Binds the `@Broadcast()` method `method` of `instance` to its job (at startup). */
 export function bindBroadcast(instance: object, method: string | symbol, job: ScheduledBroadcast): void {
   let jobs = bindings.get(instance);
   if (!jobs) bindings.set(instance, (jobs = new Map()));
   jobs.set(method, job);
 }
 
+/** The job bound to `instance`'s method, if the app created `instance`; `undefined` otherwise. */
 export function boundBroadcast(instance: unknown, method: string | symbol): ScheduledBroadcast | undefined {
   return typeof instance === 'object' && instance !== null ? bindings.get(instance)?.get(method) : undefined;
 }

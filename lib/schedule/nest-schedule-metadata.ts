@@ -10,6 +10,7 @@ export const NEST_SCHEDULE_CRON_OPTIONS = 'SCHEDULE_CRON_OPTIONS';
 export const NEST_SCHEDULE_INTERVAL_OPTIONS = 'SCHEDULE_INTERVAL_OPTIONS';
 export const NEST_SCHEDULE_TIMEOUT_OPTIONS = 'SCHEDULE_TIMEOUT_OPTIONS';
 
+/** `SchedulerType` of `@nestjs/schedule`: the value stored under `SCHEDULER_TYPE`. */
 export const NestSchedulerType = { CRON: 1, TIMEOUT: 2, INTERVAL: 3 } as const;
 
 /** What `@Cron(cronTime, options)` stores. */

@@ -10,11 +10,15 @@ export interface BroadcastTarget {
   count(channel: string): number;
 }
 
+/** What a scheduled broadcast is: its name, where it publishes and how its ticks are keyed for the lock. */
 export interface ScheduledBroadcastConfig {
   /** The job's name: in logs, and the lock's key (the same on every instance). */
   name: string;
+  /** The channel what the producer returns is published to. */
   channel: string;
+  /** Skip the tick while no stream of this instance has joined `channel`. */
   skipWhenIdle: boolean;
+  /** How the ticks are keyed for the schedule lock. */
   timing: TickTiming;
 }
 
@@ -33,15 +37,11 @@ export class ScheduledBroadcast {
   private cancelRun?: () => void;
 
   constructor(
-    readonly config: ScheduledBroadcastConfig,
+    private readonly config: ScheduledBroadcastConfig,
     private readonly target: BroadcastTarget,
     private readonly lock: SseScheduleLock,
     private readonly logger: Logger,
   ) {}
-
-  get name(): string {
-    return this.config.name;
-  }
 
   /** Runs one tick; resolves when it has ended (published, skipped or failed). Never rejects. */
   async tick(produce: () => unknown): Promise<void> {

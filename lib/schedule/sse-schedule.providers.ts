@@ -20,4 +20,5 @@ export const SSE_SCHEDULE_PROVIDERS: Provider[] = [
   SseBroadcastExplorer,
 ];
 
+/** The schedule providers SseModule exports. */
 export const SSE_SCHEDULE_EXPORTS = [SSE_SCHEDULE_LOCK];

@@ -18,14 +18,13 @@ import type {
   SseScheduleOptions,
   SseScheduleTrigger,
 } from '../interfaces/sse-schedule.interface.js';
-import { SSE_SCHEDULE_LOCK } from '../sse.constants.js';
+import { MAX_TIMER_DELAY_MS, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { findSchedulerRegistry, loadNestSchedule, type NestScheduleApi } from './load-nest-schedule.js';
 import { ScheduledBroadcast } from './scheduled-broadcast.js';
-import { cronTiming, periodTiming } from './tick-timing.js';
+import { cronTiming, periodTiming, type TickTiming } from './tick-timing.js';
 
 const FEATURE = 'SseHub.schedule()';
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Job {
   name: string;
@@ -93,6 +92,7 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     this.jobs.clear();
   }
 
+  /** Validates and adds a job (see `SseHub.schedule()`); it starts at bootstrap, or at once if the app runs. */
   schedule(
     name: string,
     trigger: SseScheduleTrigger,
@@ -120,7 +120,8 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     if (existing && this.isScheduled(existing)) throw new Error(SSE_MESSAGES.duplicateSchedule(name));
     const job: Job = {
       name,
-      trigger: 'cron' in trigger ? { cron: trigger.cron, timeZone: trigger.timeZone } : { every: trigger.every },
+      // The same precedence as validateTrigger(): `every` wins, so what was validated is what runs.
+      trigger: 'every' in trigger ? { every: trigger.every } : { cron: trigger.cron, timeZone: trigger.timeZone },
       producer,
       options: { channel: options.channel, skipWhenIdle: options.skipWhenIdle ?? true },
     };
@@ -130,6 +131,7 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     this.jobs.set(name, job);
   }
 
+  /** Stops and removes a job; whether it was still scheduled (see `SseHub.unschedule()`). */
   unschedule(name: string): boolean {
     const job = this.jobs.get(name);
     if (!job) return false;
@@ -166,11 +168,11 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
   private mount(job: Job): void {
     const { registry, CronJob } = this.requireScheduling();
     const { name, trigger, producer } = job;
-    const broadcast = (timing: ScheduledBroadcast['config']['timing']) =>
+    const broadcast = (timing: TickTiming) =>
       new ScheduledBroadcast({ name, ...job.options, timing }, this.hub, this.lock, this.logger);
     if ('every' in trigger) {
-      const run = broadcast(periodTiming(trigger.every));
       if (registry.doesExist('interval', name)) throw new Error(SSE_MESSAGES.duplicateSchedule(name));
+      const run = broadcast(periodTiming(trigger.every));
       const ref = setInterval(() => void run.tick(producer), trigger.every);
       registry.addInterval(name, ref);
       job.mounted = { type: 'interval', ref, broadcast: run };
@@ -209,9 +211,9 @@ function validateTrigger(name: string, trigger: SseScheduleTrigger): void {
   }
   if ('every' in trigger) {
     const every = trigger.every;
-    if (!Number.isSafeInteger(every) || every < 1 || every > MAX_TIMER_MS) {
+    if (!Number.isSafeInteger(every) || every < 1 || every > MAX_TIMER_DELAY_MS) {
       throw new TypeError(
-        SSE_MESSAGES.invalidSchedule(name, 'every', every, `an integer of milliseconds from 1 to ${MAX_TIMER_MS}`),
+        SSE_MESSAGES.invalidSchedule(name, 'every', every, `an integer of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`),
       );
     }
     return;

@@ -29,6 +29,21 @@ describe('InMemorySseAdapter', () => {
     expect(adapter.replay(['a'], parseEventId(first)!).events).toEqual([]);
   });
 
+  it('says a position expired when it keeps no history and events came after it (never a silent gap)', () => {
+    const adapter = new InMemorySseAdapter({ maxEvents: 0 });
+    adapter.connect(() => undefined);
+    const first = adapter.publish('a', body(1)) as string;
+    const last = adapter.publish('a', body(2)) as string;
+    expect(adapter.replay(['a'], parseEventId(first)!).reset).toBe('expired');
+    expect(adapter.replay(['a'], parseEventId(last)!).reset).toBeUndefined();
+  });
+
+  it('refuses bad options when it is built directly, naming the option', () => {
+    expect(() => new InMemorySseAdapter({ maxChannels: 0 })).toThrow(/InMemorySseAdapter maxChannels.*integer >= 1/);
+    expect(() => new InMemorySseAdapter({ maxEvents: -1 })).toThrow(/InMemorySseAdapter maxEvents/);
+    expect(() => new InMemorySseAdapter({ maxAgeMs: 1.5 })).toThrow(/InMemorySseAdapter maxAgeMs/);
+  });
+
   it('forgets events older than maxAgeMs and says the position expired', () => {
     let now = 1_000_000;
     const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);

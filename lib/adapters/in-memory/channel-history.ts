@@ -23,6 +23,11 @@ export class ChannelHistory {
     private readonly maxAgeMs: number,
   ) {}
 
+  /** The seq of the newest event kept, if any. */
+  get newestSeq(): number | undefined {
+    return this.size > 0 ? this.entries[this.entries.length - 1].event.seq : undefined;
+  }
+
   get size(): number {
     return this.entries.length - this.start;
   }

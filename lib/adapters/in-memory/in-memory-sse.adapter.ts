@@ -6,6 +6,12 @@ import type {
 } from '../../interfaces/sse-hub-adapter.interface.js';
 import { formatEventId, newEpoch } from '../../hub/event-id.js';
 import { ChannelHistory } from './channel-history.js';
+import { assertInteger } from '../../options/resolve-stream-options.js';
+
+function integerOption(name: string, value: number | undefined, min: number, fallback: number): number {
+  assertInteger(`InMemorySseAdapter ${name}`, value, min);
+  return value ?? fallback;
+}
 
 /** Options of the in-memory adapter (also `history` in `SseModule.forRoot()`). */
 export interface InMemorySseAdapterOptions {
@@ -35,9 +41,9 @@ export class InMemorySseAdapter implements SseHubAdapter {
   private deliver: ((message: SseHubMessage) => void) | undefined;
 
   constructor(options: InMemorySseAdapterOptions = {}) {
-    this.maxEvents = options.maxEvents ?? 1000;
-    this.maxAgeMs = options.maxAgeMs ?? 0;
-    this.maxChannels = options.maxChannels ?? 10_000;
+    this.maxEvents = integerOption('maxEvents', options.maxEvents, 0, 1000);
+    this.maxAgeMs = integerOption('maxAgeMs', options.maxAgeMs, 0, 0);
+    this.maxChannels = integerOption('maxChannels', options.maxChannels, 1, 10_000);
   }
 
   connect(deliver: (message: SseHubMessage) => void): void {
@@ -64,6 +70,8 @@ export class InMemorySseAdapter implements SseHubAdapter {
   replay(channels: readonly string[], after: { epoch: string; seq: number }): SseReplay {
     const headId = this.seq > 0 ? formatEventId(this.epoch, this.seq) : undefined;
     if (after.epoch !== this.epoch || after.seq > this.seq) return { events: [], reset: 'unknown', headId };
+    // No history kept at all: whatever came after the position is gone, which the client must be told.
+    if (this.maxEvents === 0) return after.seq < this.seq ? { events: [], reset: 'expired', headId } : { events: [], headId };
     const now = Date.now();
     let expired = false;
     const events: SseStoredEvent[] = [];
@@ -75,7 +83,7 @@ export class InMemorySseAdapter implements SseHubAdapter {
       }
       history.prune(now);
       if (history.droppedUpTo > after.seq) expired = true;
-      events.push(...history.after(after.seq));
+      for (const event of history.after(after.seq)) events.push(event);
     }
     if (channels.length > 1) events.sort((a, b) => a.seq - b.seq);
     return expired ? { events, reset: 'expired', headId } : { events, headId };
@@ -102,7 +110,7 @@ export class InMemorySseAdapter implements SseHubAdapter {
   private dropLeastRecentChannel(): void {
     const [channel, history] = this.histories.entries().next().value as [string, ChannelHistory];
     this.histories.delete(channel);
-    const newest = history.after(0).at(-1)?.seq ?? history.droppedUpTo;
+    const newest = history.newestSeq ?? history.droppedUpTo;
     this.droppedChannelsUpTo = Math.max(this.droppedChannelsUpTo, newest);
   }
 }

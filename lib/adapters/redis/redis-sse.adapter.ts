@@ -10,7 +10,7 @@ import type {
 } from '../../interfaces/sse-hub-adapter.interface.js';
 import type { SseScheduleLock } from '../../interfaces/sse-schedule-lock.interface.js';
 import { assertChannelName } from '../../hub/channel-name.js';
-import { newEpoch, type HubEventPosition } from '../../hub/event-id.js';
+import { formatEventId, newEpoch, type HubEventPosition } from '../../hub/event-id.js';
 import type { RedisSseAdapterOptions } from './redis-sse-adapter-options.interface.js';
 import { RedisSseKeys } from './redis-sse.keys.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
@@ -179,6 +179,8 @@ export class RedisSseAdapter implements SseHubAdapter {
   private syncRun = 0;
   /** Messages received while a (re)connection is being set up, delivered once it is. */
   private held: [string, string][] | undefined;
+  /** A reconnection's catch-up, waiting for the command connection to be ready. */
+  private pendingCatchUp: (() => void) | undefined;
   /** Every event of the subscribed channels up to here has been received. */
   private position: HubEventPosition | undefined;
   /** Joins waiting for the subscriber to be back. */
@@ -322,6 +324,10 @@ export class RedisSseAdapter implements SseHubAdapter {
     await this.nextSync(operation);
   }
 
+  /**
+   * UNSUBSCRIBEs from the channel's Pub/Sub name. Never rejects for a lost
+   * connection: the resubscription after it leaves the channel out.
+   */
   async unsubscribe(channel: string): Promise<void> {
     assertChannelName(channel);
     this.channels.delete(channel);
@@ -464,8 +470,12 @@ export class RedisSseAdapter implements SseHubAdapter {
 
   private onReady(role: 'command' | 'subscriber'): void {
     if (this.closed) return;
-    if (role === 'subscriber') void this.sync();
-    else this.checkUp();
+    if (role === 'subscriber') {
+      void this.sync();
+      return;
+    }
+    this.pendingCatchUp?.();
+    this.checkUp();
   }
 
   /**
@@ -500,11 +510,26 @@ export class RedisSseAdapter implements SseHubAdapter {
     } catch (error) {
       // The connection dropped again (the next 'ready' starts over) or Redis refused.
       this.lastError = reasonOf(error);
+      if (run === this.syncRun) this.held = undefined;
       if (!this.closed && subscriber.status === 'ready')
         this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), this.lastError));
       return;
     }
     if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') return;
+    if (this.synced && this.command?.status !== 'ready') {
+      // The catch-up replays history through the command connection: until it
+      // is back too, live messages stay held, so that nothing slips between
+      // the replay and what follows it.
+      this.pendingCatchUp = () => this.completeSync(run, epoch, head);
+      return;
+    }
+    this.completeSync(run, epoch, head);
+  }
+
+  /** Ends a (re)subscription: catches the hub up (on a reconnection), then delivers what was held. */
+  private completeSync(run: number, epoch: string, head: number): void {
+    this.pendingCatchUp = undefined;
+    if (this.closed || run !== this.syncRun || this.subscriber?.status !== 'ready') return;
     const held = this.held ?? [];
     this.held = undefined;
     this.subscribed = true;
@@ -618,11 +643,12 @@ export class RedisSseAdapter implements SseHubAdapter {
     const epoch = payload.slice(first + 1, second);
     const except = payload.slice(second + 1, third);
     if (!SEQ.test(seqText) || !EPOCH.test(epoch)) return undefined;
+    const seq = Number(seqText);
     const message: ChannelMessage = {
       type: 'channel',
       channel,
-      seq: Number(seqText),
-      id: `${epoch}.${seqText}`,
+      seq,
+      id: formatEventId(epoch, seq),
       frame: payload.slice(third + 1),
     };
     if (except !== '') message.except = except;
@@ -664,7 +690,7 @@ export class RedisSseAdapter implements SseHubAdapter {
     const epoch = String(reply[0]);
     const head = Number(reply[1]);
     const now = Number(reply[2]);
-    const headId = epoch !== '' && head > 0 ? `${epoch}.${head}` : undefined;
+    const headId = epoch !== '' && head > 0 ? formatEventId(epoch, head) : undefined;
     if (epoch !== after.epoch || after.seq > head) return { events: [], reset: 'unknown', headId };
     // An expired history held only seqs below the watermark (no sample: possibly anything up to the head).
     const watermark = reply[3] === '' || reply[3] === null ? head + 1 : Number(reply[3]);
@@ -687,7 +713,7 @@ export class RedisSseAdapter implements SseHubAdapter {
           expired = true;
           continue;
         }
-        events.push({ channel, seq, id: `${epoch}.${seq}`, frame: values.get('f') ?? '' });
+        events.push({ channel, seq, id: formatEventId(epoch, seq), frame: values.get('f') ?? '' });
       }
     });
     if (channels.length > 1) events.sort((a, b) => a.seq - b.seq);
