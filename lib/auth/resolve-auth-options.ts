@@ -70,6 +70,19 @@ function invalid(option: string, value: unknown, expected: string): Error {
   return new Error(SSE_MESSAGES.invalidOption(option, value, expected));
 }
 
+/** How a hook option was given; throws naming the option and the accepted forms when it is none of them. */
+function hookOption<Fn, Contract>(
+  option: string,
+  value: unknown,
+  method: string,
+  allowFunction: boolean,
+  expected: string,
+): AuthHook<Fn, Contract> {
+  const hook = classify<Fn, Contract>(value, method, allowFunction);
+  if (!hook) throw invalid(option, value, expected);
+  return hook;
+}
+
 /** Validates `auth` (naming the first bad option) and fills in the defaults. */
 export function resolveAuthOptions(options: SseAuthOptions | undefined): ResolvedSseAuthOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
@@ -98,36 +111,33 @@ export function resolveAuthOptions(options: SseAuthOptions | undefined): Resolve
   }
   let verifier: ResolvedSseAuthOptions['verifier'];
   if (auth.verify !== undefined) {
-    verifier = classify(auth.verify, 'verify', true);
-    if (!verifier) {
-      throw invalid(
-        'auth.verify',
-        auth.verify,
-        'a function (token, request) => user | null, or a class or instance implementing SseTokenVerifier',
-      );
-    }
+    verifier = hookOption(
+      'auth.verify',
+      auth.verify,
+      'verify',
+      true,
+      'a function (token, request) => user | null, or a class or instance implementing SseTokenVerifier',
+    );
   } else if (auth.verifier !== undefined) {
-    verifier = classify(auth.verifier, 'verify', false);
-    if (!verifier) {
-      throw invalid(
-        'auth.verifier',
-        auth.verifier,
-        'a class implementing SseTokenVerifier (with a verify() method), or an instance of one',
-      );
-    }
+    verifier = hookOption(
+      'auth.verifier',
+      auth.verifier,
+      'verify',
+      false,
+      'a class implementing SseTokenVerifier (with a verify() method), or an instance of one',
+    );
   }
 
-  let canJoin: ResolvedSseAuthOptions['canJoin'];
-  if (auth.canJoin !== undefined) {
-    canJoin = classify(auth.canJoin, 'canJoin', true);
-    if (!canJoin) {
-      throw invalid(
-        'auth.canJoin',
-        auth.canJoin,
-        'a function (user, channel) => boolean, or a class or instance implementing SseChannelAuthorizer',
-      );
-    }
-  }
+  const canJoin: ResolvedSseAuthOptions['canJoin'] =
+    auth.canJoin === undefined
+      ? undefined
+      : hookOption(
+          'auth.canJoin',
+          auth.canJoin,
+          'canJoin',
+          true,
+          'a function (user, channel) => boolean, or a class or instance implementing SseChannelAuthorizer',
+        );
 
   const expiredEventName = auth.expiredEventName ?? DEFAULT_AUTH_EXPIRED_EVENT_NAME;
   assertEventNameOption('auth.expiredEventName', expiredEventName);
