@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Hub event ids: `<epoch>.<seq>`. `seq` counts every event published in one
  * hub namespace, so one id is a resumable position across all channels of a
@@ -26,7 +28,12 @@ export function parseEventId(id: string | undefined): HubEventPosition | undefin
   return Number.isSafeInteger(seq) ? { epoch: match[1], seq } : undefined;
 }
 
-/** A new epoch: the current time in base 36 plus randomness, unique per start. */
+/**
+ * A new epoch: the current time in base 36 (8 characters) plus 6 random ones
+ * (about 2 billion values), so that hubs started in the same millisecond do
+ * not share an epoch and take each other's ids for their own.
+ */
 export function newEpoch(): string {
-  return `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0')}`;
+  const random = randomBytes(5).readUIntBE(0, 5) % 36 ** 6;
+  return `${Date.now().toString(36)}${random.toString(36).padStart(6, '0')}`;
 }
