@@ -5,8 +5,8 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   moduleNameMapper: {
-    '^nestjs-sse$': '<rootDir>/lib/index.ts',
-    '^nestjs-sse/redis$': '<rootDir>/lib/adapters/redis/index.ts',
+    '^nestjs-event-stream$': '<rootDir>/lib/index.ts',
+    '^nestjs-event-stream/redis$': '<rootDir>/lib/adapters/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -13,6 +13,6 @@
 export const contenders = [
   { id: 'raw', name: 'node:http', server: 'servers/raw-http.mjs', baseline: true },
   { id: 'nest', name: 'Nest @Sse()', server: 'servers/nest-builtin-sse.mjs' },
-  { id: 'nestjs-sse', name: 'nestjs-sse', server: 'servers/nestjs-sse.mjs', targets: true },
-  { id: 'nestjs-sse-redis', name: 'nestjs-sse + Redis', server: 'servers/nestjs-sse-redis.mjs' },
+  { id: 'nestjs-event-stream', name: 'nestjs-event-stream', server: 'servers/nestjs-event-stream.mjs', targets: true },
+  { id: 'nestjs-event-stream-redis', name: 'nestjs-event-stream + Redis', server: 'servers/nestjs-event-stream-redis.mjs' },
 ];

@@ -430,7 +430,7 @@ function machine() {
 }
 
 function printHeader(host, config, date) {
-  console.log(`nestjs-sse bench — ${date}`);
+  console.log(`nestjs-event-stream bench — ${date}`);
   console.log(`machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGb} GiB, ${host.os}, Node ${host.node}`);
   console.log(`load average at start: ${host.loadAverage}; open-file limit per process: ${host.fileLimit}`);
   console.log(

@@ -3,7 +3,7 @@ export const SSE_STREAM_OPTIONS_METADATA = 'SSE:stream-options';
 /** Injection token of the module options with defaults applied and validated. */
 export const SSE_RESOLVED_OPTIONS = 'SSE:resolved-options';
 /** Property of the request that holds its stream connection. */
-export const SSE_CONNECTION_KEY = Symbol.for('nestjs-sse.connection');
+export const SSE_CONNECTION_KEY = Symbol.for('nestjs-event-stream.connection');
 
 /** The defaults of every stream option. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -19,6 +19,6 @@ export const SSE_BROADCAST_METADATA = 'SSE:broadcast';
 /** Injection token of the `SseScheduleLock` every scheduled broadcast tick asks. */
 export const SSE_SCHEDULE_LOCK = 'SSE:schedule-lock';
 /** Property of the request where `SseAuthGuard` leaves the credential's expiry (ms since the epoch). */
-export const SSE_AUTH_EXPIRES_AT_KEY = Symbol.for('nestjs-sse.auth-expires-at');
+export const SSE_AUTH_EXPIRES_AT_KEY = Symbol.for('nestjs-event-stream.auth-expires-at');
 /** The longest delay `setTimeout` / `setInterval` take (about 24.8 days). */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;

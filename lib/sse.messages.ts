@@ -1,24 +1,25 @@
 /** Every text the library logs or throws, in one place. Each names the bad value and the fix. */
 export const SSE_MESSAGES = {
   invalidOption: (option: string, value: unknown, expected: string) =>
-    `nestjs-sse: option "${option}" must be ${expected}, got ${formatValue(value)}.`,
+    `nestjs-event-stream: option "${option}" must be ${expected}, got ${formatValue(value)}.`,
   moduleNotImported: () =>
-    'nestjs-sse: @EventStream() is used but SseModule is not imported. Add SseModule.forRoot() to the imports of your root module.',
+    'nestjs-event-stream: @EventStream() is used but SseModule is not imported. Add SseModule.forRoot() to the imports of your root module.',
   clientOutsideStream: () =>
-    'nestjs-sse: @SseClient() can only be used on a route decorated with @EventStream().',
+    'nestjs-event-stream: @SseClient() can only be used on a route decorated with @EventStream().',
   invalidHandlerResult: (handler: string, value: unknown) =>
-    `nestjs-sse: ${handler} returned ${formatValue(value)}. An @EventStream() handler returns an Observable, a Promise of one, an AsyncIterable, or null/undefined to answer 204 No Content.`,
+    `nestjs-event-stream: ${handler} returned ${formatValue(value)}. An @EventStream() handler returns an Observable, a Promise of one, an AsyncIterable, or null/undefined to answer 204 No Content.`,
   frameSkipped: (connectionId: string, message: string) =>
     `Stream ${connectionId}: a value was not written: ${message}`,
-  streamFailed: (connectionId: string) => `Stream ${connectionId} failed after it started; sent an error event and ended it.`,
+  streamFailed: (connectionId: string) =>
+    `Stream ${connectionId} failed after it started; sent an error event and ended it.`,
   tooManyConnections: (limit: number) =>
     `This server holds its maximum of ${limit} event streams (maxConnections); retry later.`,
   tooManyUserConnections: (limit: number) =>
     `This user already has ${limit} open event streams (maxConnectionsPerUser); close one, or share one stream between tabs.`,
   hubAssignsIds: () =>
-    'nestjs-sse: SseHub assigns event ids itself; remove `id` from the event passed to the hub.',
+    'nestjs-event-stream: SseHub assigns event ids itself; remove `id` from the event passed to the hub.',
   joinWithoutClient: (value: unknown) =>
-    `nestjs-sse: SseHub.join() needs the client from @SseClient(), got ${formatValue(value)}.`,
+    `nestjs-event-stream: SseHub.join() needs the client from @SseClient(), got ${formatValue(value)}.`,
   channelForbidden: (channel: string) => `Not allowed to join channel ${JSON.stringify(channel)}.`,
   slowClient: (connectionId: string, bytes: number, limit: number) =>
     `Stream ${connectionId} closed: ${bytes} bytes waiting to be sent exceed maxBufferedBytes (${limit}); the client is not reading.`,
@@ -26,31 +27,31 @@ export const SSE_MESSAGES = {
   authTokenInvalid: () => 'The token is invalid or has expired.',
   authRefused: (why: string) => `Refused an event stream with 401: ${why}.`,
   authVerifyAndVerifier: () =>
-    'nestjs-sse: options "auth.verify" and "auth.verifier" are both set. Set one: a function as auth.verify, or a class or instance as auth.verifier.',
+    'nestjs-event-stream: options "auth.verify" and "auth.verifier" are both set. Set one: a function as auth.verify, or a class or instance as auth.verifier.',
   authNoVerifier: (where: string) =>
-    `nestjs-sse: ${where} needs a token verifier. Set auth.verify (a function) or auth.verifier (a class or instance implementing SseTokenVerifier) in SseModule.forRoot(), or override verifyToken() in a subclass.`,
+    `nestjs-event-stream: ${where} needs a token verifier. Set auth.verify (a function) or auth.verifier (a class or instance implementing SseTokenVerifier) in SseModule.forRoot(), or override verifyToken() in a subclass.`,
   authModuleNotImported: (guard: string) =>
-    `nestjs-sse: ${guard} is used but SseModule is not imported. Add SseModule.forRoot({ auth: { verify } }) to the imports of your root module.`,
+    `nestjs-event-stream: ${guard} is used but SseModule is not imported. Add SseModule.forRoot({ auth: { verify } }) to the imports of your root module.`,
   authVerifyFailed: (message: string) => `The token verifier threw; the stream was refused with 401: ${message}`,
   authInvalidExpiry: () =>
     'The token verifier returned an expiresAt that is neither a valid Date nor a number of ms since the epoch; the stream was refused with 401.',
   authCanJoinFailed: (channel: string, connectionId: string, message: string) =>
     `auth.canJoin threw for channel ${JSON.stringify(channel)} (stream ${connectionId}); the channel is denied: ${message}`,
   authClassUnresolved: (option: string, name: string, message: string) =>
-    `nestjs-sse: could not resolve ${name} (option "auth.${option}"): ${message} Register ${name} as a provider in a module that has its dependencies, or list those modules in the imports of SseModule.forRootAsync().`,
+    `nestjs-event-stream: could not resolve ${name} (option "auth.${option}"): ${message} Register ${name} as a provider in a module that has its dependencies, or list those modules in the imports of SseModule.forRootAsync().`,
   authStreamExpired: (connectionId: string) => `Stream ${connectionId} ended: its credential expired.`,
   optionalPackageMissing: (name: string, feature: string) =>
-    `nestjs-sse: ${feature} needs the optional package ${name}, which is not installed. Run \`npm install ${name}\`.`,
+    `nestjs-event-stream: ${feature} needs the optional package ${name}, which is not installed. Run \`npm install ${name}\`.`,
   scheduleNotInstalled: (feature: string) =>
-    `nestjs-sse: ${feature} needs @nestjs/schedule, which is not installed. Run \`npm install @nestjs/schedule\` and add ScheduleModule.forRoot() to the imports of your root module.`,
+    `nestjs-event-stream: ${feature} needs @nestjs/schedule, which is not installed. Run \`npm install @nestjs/schedule\` and add ScheduleModule.forRoot() to the imports of your root module.`,
   scheduleModuleNotImported: (feature: string) =>
-    `nestjs-sse: ${feature} needs ScheduleModule.forRoot() from @nestjs/schedule. Add it to the imports of your root module.`,
+    `nestjs-event-stream: ${feature} needs ScheduleModule.forRoot() from @nestjs/schedule. Add it to the imports of your root module.`,
   broadcastWithoutTrigger: (method: string) =>
-    `nestjs-sse: @Broadcast() on ${method} has no schedule. Add @Interval(), @Cron() or @Timeout() from @nestjs/schedule to the same method, or publish with SseHub.publish() yourself.`,
+    `nestjs-event-stream: @Broadcast() on ${method} has no schedule. Add @Interval(), @Cron() or @Timeout() from @nestjs/schedule to the same method, or publish with SseHub.publish() yourself.`,
   broadcastNotOnMethod: (member: string) =>
-    `nestjs-sse: @Broadcast() can only decorate a method; ${member} is not one.`,
+    `nestjs-event-stream: @Broadcast() can only decorate a method; ${member} is not one.`,
   broadcastTwice: (method: string) =>
-    `nestjs-sse: @Broadcast() is used twice on ${method}. Use it once, and publish to other channels from the method with SseHub.publish().`,
+    `nestjs-event-stream: @Broadcast() is used twice on ${method}. Use it once, and publish to other channels from the method with SseHub.publish().`,
   scheduledBroadcastFailed: (job: string, channel: string, error: unknown) =>
     `Scheduled broadcast "${job}" (channel ${JSON.stringify(channel)}) failed: ${errorMessage(error)}. The job keeps running.`,
   scheduledTickSkipped: (job: string) =>
@@ -58,15 +59,15 @@ export const SSE_MESSAGES = {
   scheduleLockFailed: (job: string, error: unknown) =>
     `Scheduled broadcast "${job}": the schedule lock failed (${errorMessage(error)}); this tick is skipped.`,
   invalidSchedule: (name: string, option: string, value: unknown, expected: string) =>
-    `nestjs-sse: SseHub.schedule(${JSON.stringify(name)}): ${option} must be ${expected}, got ${formatValue(value)}.`,
+    `nestjs-event-stream: SseHub.schedule(${JSON.stringify(name)}): ${option} must be ${expected}, got ${formatValue(value)}.`,
   invalidCron: (name: string, expression: string, error: unknown) =>
-    `nestjs-sse: SseHub.schedule(${JSON.stringify(name)}): ${JSON.stringify(expression)} is not a valid cron expression (${errorMessage(error)}).`,
+    `nestjs-event-stream: SseHub.schedule(${JSON.stringify(name)}): ${JSON.stringify(expression)} is not a valid cron expression (${errorMessage(error)}).`,
   duplicateSchedule: (name: string) =>
-    `nestjs-sse: a scheduled job named ${JSON.stringify(name)} already exists. Choose another name, or remove it first with SseHub.unschedule() or SchedulerRegistry.`,
+    `nestjs-event-stream: a scheduled job named ${JSON.stringify(name)} already exists. Choose another name, or remove it first with SseHub.unschedule() or SchedulerRegistry.`,
   scheduleAfterShutdown: (name: string) =>
-    `nestjs-sse: SseHub.schedule(${JSON.stringify(name)}) was called after the app began shutting down; the job is not scheduled.`,
+    `nestjs-event-stream: SseHub.schedule(${JSON.stringify(name)}) was called after the app began shutting down; the job is not scheduled.`,
   schedulerMissing: () =>
-    'nestjs-sse: this SseHub has no scheduler. Use the SseHub that SseModule provides (inject it) rather than one made with `new`.',
+    'nestjs-event-stream: this SseHub has no scheduler. Use the SseHub that SseModule provides (inject it) rather than one made with `new`.',
 } as const;
 
 /** The message of an error, or the thrown value as a string. */

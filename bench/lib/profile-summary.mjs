@@ -1,9 +1,9 @@
 /**
  * Summarizes a .cpuprofile (V8 CPU profile, as written by `node --cpu-prof` or
- * the inspector): the top functions by self time, the nestjs-sse functions by
+ * the inspector): the top functions by self time, the nestjs-event-stream functions by
  * total (inclusive) time, and where the time went by origin.
  *
- *   node bench/lib/profile-summary.mjs bench/profiles/nestjs-sse-throughput.cpuprofile [top]
+ *   node bench/lib/profile-summary.mjs bench/profiles/nestjs-event-stream-throughput.cpuprofile [top]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ function origin(frame) {
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'program (native, not JS)';
   if (name === '(root)') return 'root';
-  if (isOwn(url)) return 'nestjs-sse (dist/)';
+  if (isOwn(url)) return 'nestjs-event-stream (dist/)';
   if (url.includes('/node_modules/@nestjs/')) return '@nestjs';
   if (url.includes('/node_modules/rxjs/')) return 'rxjs';
   if (url.includes('/node_modules/')) return 'other node_modules (express...)';
@@ -86,7 +86,7 @@ export function summarizeProfile(file, { top = 25 } = {}) {
     .slice(0, top)) {
     lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
   }
-  lines.push('  nestjs-sse functions by total time (self + callees):');
+  lines.push('  nestjs-event-stream functions by total time (self + callees):');
   for (const [name, us] of [...total].sort((a, b) => b[1] - a[1]).slice(0, 15))
     lines.push(`  ${ms(us)} ms ${pct(us)}  ${name}`);
   return lines.join('\n');

@@ -80,29 +80,31 @@ export class JwtTokenVerifier implements SseTokenVerifier, OnModuleInit {
   constructor(private readonly options: JwtTokenVerifierOptions) {
     const where = 'JwtTokenVerifier';
     if (typeof options !== 'object' || options === null) {
-      throw new Error(`nestjs-sse: ${where} needs options ({ secret } or { publicKey, algorithms }).`);
+      throw new Error(`nestjs-event-stream: ${where} needs options ({ secret } or { publicKey, algorithms }).`);
     }
     if (options.secret === undefined && options.publicKey === undefined && options.jwtService === undefined) {
       throw new Error(
-        `nestjs-sse: ${where} needs a key: set "secret" (HMAC), "publicKey" (with "algorithms") or "jwtService".`,
+        `nestjs-event-stream: ${where} needs a key: set "secret" (HMAC), "publicKey" (with "algorithms") or "jwtService".`,
       );
     }
     if (options.secret !== undefined && options.secret.length === 0) {
-      throw new Error(`nestjs-sse: ${where} option "secret" must not be empty.`);
+      throw new Error(`nestjs-event-stream: ${where} option "secret" must not be empty.`);
     }
     if (options.publicKey !== undefined && options.algorithms === undefined) {
-      throw new Error(`nestjs-sse: ${where} option "algorithms" must be set with "publicKey", e.g. ['RS256'].`);
+      throw new Error(
+        `nestjs-event-stream: ${where} option "algorithms" must be set with "publicKey", e.g. ['RS256'].`,
+      );
     }
     const algorithms = options.algorithms ?? ['HS256'];
     if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => ALGORITHMS.has(a))) {
       throw new Error(
-        `nestjs-sse: ${where} option "algorithms" must be a non-empty array of ${[...ALGORITHMS].join(', ')} ('none' is never allowed), got ${JSON.stringify(algorithms)}.`,
+        `nestjs-event-stream: ${where} option "algorithms" must be a non-empty array of ${[...ALGORITHMS].join(', ')} ('none' is never allowed), got ${JSON.stringify(algorithms)}.`,
       );
     }
     const tolerance = options.clockToleranceSec;
     if (tolerance !== undefined && (!Number.isFinite(tolerance) || tolerance < 0)) {
       throw new Error(
-        `nestjs-sse: ${where} option "clockToleranceSec" must be a number >= 0, got ${String(tolerance)}.`,
+        `nestjs-event-stream: ${where} option "clockToleranceSec" must be a number >= 0, got ${String(tolerance)}.`,
       );
     }
     this.algorithms = [...algorithms];

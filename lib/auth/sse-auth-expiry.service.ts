@@ -64,7 +64,10 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
     try {
       const expiredAt = new Date(authExpiryOf(connection.request) ?? Date.now()).toISOString();
       this.logger.debug(SSE_MESSAGES.authStreamExpired(connection.id));
-      const frame = encodeEvent({ event: this.options.auth.expiredEventName, data: { expiredAt } }, this.options.serializer);
+      const frame = encodeEvent(
+        { event: this.options.auth.expiredEventName, data: { expiredAt } },
+        this.options.serializer,
+      );
       connection.end('auth-expired', frame);
     } catch (error) {
       // Runs from a timer for several streams at once: one failure must not spare the others.

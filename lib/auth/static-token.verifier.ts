@@ -24,7 +24,7 @@ export class StaticTokenVerifier<User = unknown> implements SseTokenVerifier<Use
     const pairs = tokens instanceof Map ? [...tokens] : Object.entries(tokens ?? {});
     for (const [token, result] of pairs) {
       if (typeof token !== 'string' || token.length === 0) {
-        throw new Error('nestjs-sse: StaticTokenVerifier tokens must be non-empty strings.');
+        throw new Error('nestjs-event-stream: StaticTokenVerifier tokens must be non-empty strings.');
       }
       this.entries.push({ digest: digest(token), result });
     }

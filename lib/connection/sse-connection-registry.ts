@@ -1,11 +1,4 @@
-import {
-  HttpException,
-  HttpStatus,
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { Subject, type Observable } from 'rxjs';
 import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
@@ -23,8 +16,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 
 /** A stream that opened or closed. */
 export type SseConnectionChange =
-  | { type: 'opened'; connection: SseConnection }
-  | { type: 'closed'; connection: SseConnection; reason: SseCloseReason };
+  { type: 'opened'; connection: SseConnection } | { type: 'closed'; connection: SseConnection; reason: SseCloseReason };
 
 /**
  * Every open stream of the app. Owns what they share: the flush scheduler, the
@@ -92,7 +84,10 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
     }
     if (this.open.size + this.opening.size >= this.defaults.maxConnections) {
       response.setHeader('Retry-After', retryAfter);
-      throw new HttpException(SSE_MESSAGES.tooManyConnections(this.defaults.maxConnections), HttpStatus.SERVICE_UNAVAILABLE);
+      throw new HttpException(
+        SSE_MESSAGES.tooManyConnections(this.defaults.maxConnections),
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
     }
     const userId = this.userIdOf(request);
     if (userId !== undefined && this.streamsOfUser(userId) >= this.defaults.maxConnectionsPerUser) {

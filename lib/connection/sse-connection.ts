@@ -11,7 +11,7 @@ import type { Flushable } from './flush-scheduler.js';
 export type SseChunk = string | Buffer;
 
 /** Where a response keeps its connection, so that one shared listener serves them all. */
-const CONNECTION = Symbol('nestjs-sse.connection');
+const CONNECTION = Symbol('nestjs-event-stream.connection');
 type OwnedResponse = ServerResponse & { [CONNECTION]?: SseConnection };
 
 function onResponseClose(this: OwnedResponse): void {
@@ -124,7 +124,10 @@ export class SseConnection implements SseClient, Flushable {
    * stream is closed, or more than `maxBufferedBytes` already wait for the
    * client to read them (the connection is then closed as a slow client).
    */
-  write(frames: SseChunk, bytes: number = typeof frames === 'string' ? Buffer.byteLength(frames) : frames.length): boolean {
+  write(
+    frames: SseChunk,
+    bytes: number = typeof frames === 'string' ? Buffer.byteLength(frames) : frames.length,
+  ): boolean {
     if (this.state >= State.Ending || this.endWhenOpen) return false;
     // What the client has not taken: what Node held after the last socket
     // write (read once per write, not per frame: it can only have shrunk
@@ -156,7 +159,8 @@ export class SseConnection implements SseClient, Flushable {
    * request with its error, before any stream byte.
    */
   deferOpenUntil(gate: Promise<unknown>): void {
-    if (this.state !== State.Pending) throw new Error(`Stream ${this.id} is already open; join channels before it opens.`);
+    if (this.state !== State.Pending)
+      throw new Error(`Stream ${this.id} is already open; join channels before it opens.`);
     (this.openGates ??= []).push(gate);
   }
 

@@ -66,11 +66,13 @@ export function EventStream(path?: string | string[], options: EventStreamOption
     const original = descriptor.value as unknown as Handler;
     const handlerName = `${target.constructor.name}.${String(key)}`;
     if (typeof original !== 'function') {
-      throw new Error(`nestjs-sse: @EventStream() must decorate a method; ${handlerName} is not one.`);
+      throw new Error(`nestjs-event-stream: @EventStream() must decorate a method; ${handlerName} is not one.`);
     }
     const { method = 'GET', ...streamOptions } = options;
     if (method !== 'GET' && method !== 'POST') {
-      throw new Error(`nestjs-sse: @EventStream() on ${handlerName}: option "method" must be 'GET' or 'POST', got ${String(method)}.`);
+      throw new Error(
+        `nestjs-event-stream: @EventStream() on ${handlerName}: option "method" must be 'GET' or 'POST', got ${String(method)}.`,
+      );
     }
     validateStreamOptions(streamOptions, `@EventStream() on ${handlerName}: `);
 
@@ -81,7 +83,11 @@ export function EventStream(path?: string | string[], options: EventStreamOption
     copyMetadata(original, wrapper);
     (descriptor as PropertyDescriptor).value = wrapper;
 
-    RequestMapping({ path, method: method === 'GET' ? RequestMethod.GET : RequestMethod.POST })(target, key, descriptor);
+    RequestMapping({ path, method: method === 'GET' ? RequestMethod.GET : RequestMethod.POST })(
+      target,
+      key,
+      descriptor,
+    );
     SetMetadata(SSE_STREAM_OPTIONS_METADATA, streamOptions)(target, key, descriptor);
     UseInterceptors(EventStreamInterceptor)(target, key, descriptor);
     return descriptor;

@@ -7,9 +7,7 @@ import { BadRequestException } from '@nestjs/common';
  */
 export class SseChannelNameError extends BadRequestException {
   constructor(readonly channel: unknown) {
-    super(
-      `Invalid SSE channel name ${formatChannel(channel)}: use 1 to 200 letters, digits or -_.:/@ characters.`,
-    );
+    super(`Invalid SSE channel name ${formatChannel(channel)}: use 1 to 200 letters, digits or -_.:/@ characters.`);
   }
 }
 

@@ -128,7 +128,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       let left = false;
       let joining: Promise<void> | void;
       try {
-        joining = this.joinChannels(connection, names, (joined) => (member = joined), () => left);
+        joining = this.joinChannels(
+          connection,
+          names,
+          (joined) => (member = joined),
+          () => left,
+        );
       } catch (error) {
         subscriber.error(error);
         return;
@@ -176,7 +181,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Sends an event to every stream (every tab) of a user, on every instance. Not stored. */
   sendToUser(userId: string | number, value: unknown, options: SsePublishOptions = {}): Promise<void> {
-    return this.send(value, (frame) => ({ type: 'user', userId: String(userId), frame, except: exceptId(options.except) }));
+    return this.send(value, (frame) => ({
+      type: 'user',
+      userId: String(userId),
+      frame,
+      except: exceptId(options.except),
+    }));
   }
 
   /**
@@ -338,7 +348,11 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     if (this.authorizer) return this.authorizeEach(this.authorizer, connection, channels);
   }
 
-  private async authorizeEach(authorizer: SseChannelAuthorizer, connection: SseConnection, channels: string[]): Promise<void> {
+  private async authorizeEach(
+    authorizer: SseChannelAuthorizer,
+    connection: SseConnection,
+    channels: string[],
+  ): Promise<void> {
     for (const channel of channels) {
       if (!(await authorizer.canJoin(connection.user, channel, connection))) {
         throw new ForbiddenException(SSE_MESSAGES.channelForbidden(channel));

@@ -17,10 +17,7 @@ import { SseConnectionRegistry } from '../connection/sse-connection-registry.js'
 import type { SseConnection } from '../connection/sse-connection.js';
 import { SseFrameError } from '../errors/sse-frame.error.js';
 import type { SseRequest } from '../interfaces/sse-client.interface.js';
-import type {
-  ResolvedSseStreamOptions,
-  SseStreamOptions,
-} from '../interfaces/sse-stream-options.interface.js';
+import type { ResolvedSseStreamOptions, SseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
 import { resolveStreamOptions } from '../options/resolve-stream-options.js';

@@ -63,7 +63,7 @@ export interface SseHubAdapterHooks {
 /**
  * Storage and transport of the hub: ids, history and fan-out between
  * instances. `InMemorySseAdapter` is the default; `RedisSseAdapter`
- * (`nestjs-sse/redis`) shares them between instances. Every adapter must pass
+ * (`nestjs-event-stream/redis`) shares them between instances. Every adapter must pass
  * the shared contract suite (`test/adapters/hub-adapter.contract.ts`).
  */
 export interface SseHubAdapter {

@@ -47,7 +47,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   const stream = resolveStreamOptions(options);
   const history = options.history ?? {};
   if (options.adapter !== undefined && !isAdapter(options.adapter)) {
-    throw new Error(SSE_MESSAGES.invalidOption('adapter', options.adapter, 'an SseHubAdapter (e.g. new RedisSseAdapter(...))'));
+    throw new Error(
+      SSE_MESSAGES.invalidOption('adapter', options.adapter, 'an SseHubAdapter (e.g. new RedisSseAdapter(...))'),
+    );
   }
   if (options.userIdOf !== undefined && typeof options.userIdOf !== 'function') {
     throw new Error(SSE_MESSAGES.invalidOption('userIdOf', options.userIdOf, 'a function (request) => user id'));

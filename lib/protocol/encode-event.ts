@@ -47,7 +47,10 @@ function toText(field: 'id' | 'comment', value: unknown): string {
   try {
     return String(value);
   } catch {
-    throw new SseFrameError(field, `SSE ${field} cannot be converted to text. Use a string${field === 'id' ? ' or a number' : ''}.`);
+    throw new SseFrameError(
+      field,
+      `SSE ${field} cannot be converted to text. Use a string${field === 'id' ? ' or a number' : ''}.`,
+    );
   }
 }
 
@@ -83,10 +86,7 @@ function assertEventId(id: string): void {
 /** Checks a retry hint: a non-negative integer of milliseconds. */
 function assertRetry(retry: number): void {
   if (!Number.isSafeInteger(retry) || retry < 0) {
-    throw new SseFrameError(
-      'retry',
-      `SSE retry must be a non-negative integer of milliseconds, got ${String(retry)}.`,
-    );
+    throw new SseFrameError('retry', `SSE retry must be a non-negative integer of milliseconds, got ${String(retry)}.`);
   }
 }
 

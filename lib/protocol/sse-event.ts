@@ -15,7 +15,7 @@ export interface SseEventInit {
   comment?: string;
 }
 
-const SSE_EVENT_BRAND = Symbol.for('nestjs-sse.SseEvent');
+const SSE_EVENT_BRAND = Symbol.for('nestjs-event-stream.SseEvent');
 
 /**
  * An explicit event envelope, made by {@link sseEvent}. A stream value that is

@@ -213,7 +213,12 @@ function validateTrigger(name: string, trigger: SseScheduleTrigger): void {
     const every = trigger.every;
     if (!Number.isSafeInteger(every) || every < 1 || every > MAX_TIMER_DELAY_MS) {
       throw new TypeError(
-        SSE_MESSAGES.invalidSchedule(name, 'every', every, `an integer of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`),
+        SSE_MESSAGES.invalidSchedule(
+          name,
+          'every',
+          every,
+          `an integer of milliseconds from 1 to ${MAX_TIMER_DELAY_MS}`,
+        ),
       );
     }
     return;

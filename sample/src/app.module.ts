@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SseModule, StaticTokenVerifier, type SseHubAdapter } from 'nestjs-sse';
+import { SseModule, StaticTokenVerifier, type SseHubAdapter } from 'nestjs-event-stream';
 import type { SampleUser } from './auth/sample-user.js';
 import { ClockModule } from './clock/clock.module.js';
 import { SampleConfigModule } from './config/sample-config.module.js';

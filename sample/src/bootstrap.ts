@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { SseHubAdapter } from 'nestjs-sse';
+import type { SseHubAdapter } from 'nestjs-event-stream';
 import { AppModule } from './app.module.js';
 import { parseSampleConfig, type SampleConfig, type SampleEnv } from './config/sample-config.js';
 import { samplePublicDir } from './public-dir.js';
@@ -60,8 +60,8 @@ export async function createSampleApp(
 /**
  * The Redis adapter, imported only when `SSE_REDIS_URL` is set, so an
  * in-memory run never loads `ioredis`. `./redis-adapter.js` re-exports
- * `nestjs-sse/redis` with a static `export ... from`, which Nest's CLI
- * rewrites to the built library like any other import of `nestjs-sse`.
+ * `nestjs-event-stream/redis` with a static `export ... from`, which Nest's CLI
+ * rewrites to the built library like any other import of `nestjs-event-stream`.
  */
 async function createRedisAdapter(url: string, keyPrefix: string): Promise<SseHubAdapter> {
   const { RedisSseAdapter } = await import('./redis-adapter.js');

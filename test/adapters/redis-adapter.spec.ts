@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { parseEventId, SseChannelNameError, type SseHubAdapterHooks, type SseHubMessage } from '../../lib/index.js';
-import { RedisSseAdapter, RedisSseUnavailableError, type RedisSseAdapterOptions } from 'nestjs-sse/redis';
+import { RedisSseAdapter, RedisSseUnavailableError, type RedisSseAdapterOptions } from 'nestjs-event-stream/redis';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { describeHubAdapterContract } from './hub-adapter.contract.js';

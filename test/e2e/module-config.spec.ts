@@ -67,13 +67,13 @@ describe('module configuration', () => {
         imports: [SseModule.forRoot(options)],
         controllers: [ConfigController],
       }).compile();
-      await expect(compiling).rejects.toThrow(`nestjs-sse: option "${name}" must be`);
+      await expect(compiling).rejects.toThrow(`nestjs-event-stream: option "${name}" must be`);
     });
 
     it('with the exact message', async () => {
       await expect(
         Test.createTestingModule({ imports: [SseModule.forRoot({ heartbeatMs: -1 })] }).compile(),
-      ).rejects.toThrow('nestjs-sse: option "heartbeatMs" must be an integer >= 0, got number -1.');
+      ).rejects.toThrow('nestjs-event-stream: option "heartbeatMs" must be an integer >= 0, got number -1.');
     });
 
     it('also when the options come from forRootAsync', async () => {
@@ -81,7 +81,7 @@ describe('module configuration', () => {
         Test.createTestingModule({
           imports: [SseModule.forRootAsync({ useFactory: async () => ({ retryMs: -3 }) })],
         }).compile(),
-      ).rejects.toThrow('nestjs-sse: option "retryMs" must be an integer >= 0, got number -3.');
+      ).rejects.toThrow('nestjs-event-stream: option "retryMs" must be an integer >= 0, got number -3.');
     });
   });
 
@@ -140,7 +140,7 @@ describe('module configuration', () => {
           }
         }
         return BadRouteController;
-      }).toThrow(`nestjs-sse: option "@EventStream() on BadRouteController.feed: ${name}" must be`);
+      }).toThrow(`nestjs-event-stream: option "@EventStream() on BadRouteController.feed: ${name}" must be`);
     });
 
     it('throws at decoration time for a bad method, naming Controller.method', () => {

@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { EventStream, parseEventId, SseClient, SseHub, sseEvent } from '../../lib/index.js';
-import { RedisSseAdapter, type RedisSseAdapterOptions } from 'nestjs-sse/redis';
+import { RedisSseAdapter, type RedisSseAdapterOptions } from 'nestjs-event-stream/redis';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { waitForRegistry } from '../utils/wait.js';

@@ -1,7 +1,7 @@
 import type { FetchLike } from 'eventsource';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SseConnectionRegistry } from 'nestjs-sse';
+import { SseConnectionRegistry } from 'nestjs-event-stream';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';

@@ -46,19 +46,19 @@ describe('scheduled broadcasts: configuration errors', () => {
     await expect(
       init({ imports: [SseModule.forRoot(), ScheduleModule.forRoot()], providers: [Unscheduled] }),
     ).rejects.toThrow(
-      'nestjs-sse: @Broadcast() on Unscheduled.latest has no schedule. Add @Interval(), @Cron() or @Timeout() from @nestjs/schedule to the same method, or publish with SseHub.publish() yourself.',
+      'nestjs-event-stream: @Broadcast() on Unscheduled.latest has no schedule. Add @Interval(), @Cron() or @Timeout() from @nestjs/schedule to the same method, or publish with SseHub.publish() yourself.',
     );
   });
 
   it('fails startup for @Broadcast when ScheduleModule.forRoot() is not imported', async () => {
     await expect(init({ imports: [SseModule.forRoot()], providers: [Scheduled] })).rejects.toThrow(
-      'nestjs-sse: @Broadcast() needs ScheduleModule.forRoot() from @nestjs/schedule. Add it to the imports of your root module.',
+      'nestjs-event-stream: @Broadcast() needs ScheduleModule.forRoot() from @nestjs/schedule. Add it to the imports of your root module.',
     );
   });
 
   it('fails startup for SseHub.schedule() before init when ScheduleModule.forRoot() is not imported', async () => {
     await expect(init({ imports: [SseModule.forRoot()], providers: [SchedulesAtInit] })).rejects.toThrow(
-      'nestjs-sse: SseHub.schedule() needs ScheduleModule.forRoot() from @nestjs/schedule.',
+      'nestjs-event-stream: SseHub.schedule() needs ScheduleModule.forRoot() from @nestjs/schedule.',
     );
   });
 
@@ -90,13 +90,13 @@ describe('scheduled broadcasts: configuration errors', () => {
         }
       }
       return Twice;
-    }).toThrow('nestjs-sse: @Broadcast() is used twice on Twice.run.');
+    }).toThrow('nestjs-event-stream: @Broadcast() is used twice on Twice.run.');
   });
 
   it('explains that a hub made with `new` cannot schedule', () => {
     const hub = Object.create(SseHub.prototype) as SseHub;
     expect(() => hub.schedule('x', { every: 10 }, () => 1, { channel: 'x' })).toThrow(
-      'nestjs-sse: this SseHub has no scheduler.',
+      'nestjs-event-stream: this SseHub has no scheduler.',
     );
   });
 });

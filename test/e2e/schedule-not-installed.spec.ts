@@ -15,7 +15,7 @@ describe('scheduled broadcasts without @nestjs/schedule installed', () => {
     const app = await moduleRef.createNestApplication({ logger: false }).init();
     try {
       expect(() => app.get(SseHub).schedule('news', { every: 1000 }, () => 1, { channel: 'news' })).toThrow(
-        'nestjs-sse: SseHub.schedule() needs @nestjs/schedule, which is not installed. Run `npm install @nestjs/schedule` and add ScheduleModule.forRoot() to the imports of your root module.',
+        'nestjs-event-stream: SseHub.schedule() needs @nestjs/schedule, which is not installed. Run `npm install @nestjs/schedule` and add ScheduleModule.forRoot() to the imports of your root module.',
       );
     } finally {
       await app.close();

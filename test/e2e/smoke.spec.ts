@@ -14,7 +14,10 @@ class SmokeController {
 
   @EventStream('ticks')
   ticks(@SseClient() client: SseClient) {
-    return interval(10).pipe(take(3), map((n) => ({ n, id: client.id })));
+    return interval(10).pipe(
+      take(3),
+      map((n) => ({ n, id: client.id })),
+    );
   }
 }
 

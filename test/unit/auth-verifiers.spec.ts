@@ -84,9 +84,9 @@ describe('JwtTokenVerifier', () => {
 
 describe('loadOptionalPackage', () => {
   it('names the package to install when it is missing', async () => {
-    const name = 'nestjs-sse-no-such-package';
+    const name = 'nestjs-event-stream-no-such-package';
     await expect(loadOptionalPackage(name, 'JwtTokenVerifier', () => import(name))).rejects.toThrow(
-      'nestjs-sse: JwtTokenVerifier needs the optional package nestjs-sse-no-such-package, which is not installed. Run `npm install nestjs-sse-no-such-package`.',
+      'nestjs-event-stream: JwtTokenVerifier needs the optional package nestjs-event-stream-no-such-package, which is not installed. Run `npm install nestjs-event-stream-no-such-package`.',
     );
   });
 

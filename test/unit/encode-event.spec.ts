@@ -369,7 +369,7 @@ describe('sseEvent / isSseEvent / toSseEventInit', () => {
 
   it('recognises envelopes, also from another copy of the package (the global brand)', () => {
     expect(isSseEvent(sseEvent({ data: 1 }))).toBe(true);
-    expect(isSseEvent({ [Symbol.for('nestjs-sse.SseEvent')]: true, data: 1 })).toBe(true);
+    expect(isSseEvent({ [Symbol.for('nestjs-event-stream.SseEvent')]: true, data: 1 })).toBe(true);
   });
 
   it.each([

@@ -58,25 +58,41 @@ describe('resolveStreamOptions', () => {
   });
 
   it.each<[string, SseStreamOptions, string]>([
-    ['heartbeatMs', { heartbeatMs: -1 }, 'nestjs-sse: option "heartbeatMs" must be an integer >= 0, got number -1.'],
-    ['heartbeatMs', { heartbeatMs: 1.5 }, 'nestjs-sse: option "heartbeatMs" must be an integer >= 0, got number 1.5.'],
+    [
+      'heartbeatMs',
+      { heartbeatMs: -1 },
+      'nestjs-event-stream: option "heartbeatMs" must be an integer >= 0, got number -1.',
+    ],
+    [
+      'heartbeatMs',
+      { heartbeatMs: 1.5 },
+      'nestjs-event-stream: option "heartbeatMs" must be an integer >= 0, got number 1.5.',
+    ],
     [
       'heartbeatMs',
       { heartbeatMs: '10' as never },
-      'nestjs-sse: option "heartbeatMs" must be an integer >= 0, got "10".',
+      'nestjs-event-stream: option "heartbeatMs" must be an integer >= 0, got "10".',
     ],
-    ['retryMs', { retryMs: 1.5 }, 'nestjs-sse: option "retryMs" must be an integer >= 0, got number 1.5.'],
-    ['retryMs', { retryMs: Number.NaN }, 'nestjs-sse: option "retryMs" must be an integer >= 0, got number NaN.'],
+    ['retryMs', { retryMs: 1.5 }, 'nestjs-event-stream: option "retryMs" must be an integer >= 0, got number 1.5.'],
+    [
+      'retryMs',
+      { retryMs: Number.NaN },
+      'nestjs-event-stream: option "retryMs" must be an integer >= 0, got number NaN.',
+    ],
     [
       'maxBufferedBytes',
       { maxBufferedBytes: 0 },
-      'nestjs-sse: option "maxBufferedBytes" must be an integer >= 1, got number 0.',
+      'nestjs-event-stream: option "maxBufferedBytes" must be an integer >= 1, got number 0.',
     ],
-    ['serializer', { serializer: 'x' as never }, 'nestjs-sse: option "serializer" must be a function, got "x".'],
+    [
+      'serializer',
+      { serializer: 'x' as never },
+      'nestjs-event-stream: option "serializer" must be a function, got "x".',
+    ],
     [
       'onFrameError',
       { onFrameError: 'x' as never },
-      `nestjs-sse: option "onFrameError" must be 'skip' or 'end', got "x".`,
+      `nestjs-event-stream: option "onFrameError" must be 'skip' or 'end', got "x".`,
     ],
   ])('refuses a bad %s with a message naming it and the value', (_name, options, message) => {
     expect(() => resolveStreamOptions(options)).toThrow(message);
@@ -84,13 +100,13 @@ describe('resolveStreamOptions', () => {
 
   it.each(['a\nb', '', 'open', 'error', 'a\0b'])('refuses the errorEventName %p, naming the option', (name) => {
     expect(() => resolveStreamOptions({ errorEventName: name })).toThrow(
-      /^nestjs-sse: option "errorEventName" must be a valid SSE event name, got .*\. SSE event name/,
+      /^nestjs-event-stream: option "errorEventName" must be a valid SSE event name, got .*\. SSE event name/,
     );
   });
 
   it('prefixes the option name with where it was set', () => {
     expect(() => validateStreamOptions({ retryMs: -5 }, '@EventStream() on Feed.events: ')).toThrow(
-      'nestjs-sse: option "@EventStream() on Feed.events: retryMs" must be an integer >= 0, got number -5.',
+      'nestjs-event-stream: option "@EventStream() on Feed.events: retryMs" must be an integer >= 0, got number -5.',
     );
   });
 });

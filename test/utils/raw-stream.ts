@@ -85,7 +85,10 @@ export function openRawStream(url: string, options: RawStreamOptions = {}): Prom
         retries,
         ended,
         waitForEvents: (count) =>
-          waitUntil(() => (events.length >= count ? events.slice() : undefined), `${count} events (had ${events.length})`),
+          waitUntil(
+            () => (events.length >= count ? events.slice() : undefined),
+            `${count} events (had ${events.length})`,
+          ),
         waitForText: (predicate) => waitUntil(() => (predicate(text) ? text : undefined), 'the expected text'),
         close: () => request.destroy(),
       });

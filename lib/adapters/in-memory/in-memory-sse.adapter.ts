@@ -71,7 +71,8 @@ export class InMemorySseAdapter implements SseHubAdapter {
     const headId = this.seq > 0 ? formatEventId(this.epoch, this.seq) : undefined;
     if (after.epoch !== this.epoch || after.seq > this.seq) return { events: [], reset: 'unknown', headId };
     // No history kept at all: whatever came after the position is gone, which the client must be told.
-    if (this.maxEvents === 0) return after.seq < this.seq ? { events: [], reset: 'expired', headId } : { events: [], headId };
+    if (this.maxEvents === 0)
+      return after.seq < this.seq ? { events: [], reset: 'expired', headId } : { events: [], headId };
     const now = Date.now();
     let expired = false;
     const events: SseStoredEvent[] = [];

@@ -1,5 +1,5 @@
 /**
- * `nestjs-sse/redis`: the Redis hub adapter, on its own entry point so that
+ * `nestjs-event-stream/redis`: the Redis hub adapter, on its own entry point so that
  * apps on the in-memory adapter never load ioredis.
  */
 export { RedisSseAdapter } from './redis-sse.adapter.js';

@@ -129,7 +129,7 @@ function retryStrategy(times: number): number {
  * shared through Redis (with ioredis).
  *
  * ```ts
- * import { RedisSseAdapter } from 'nestjs-sse/redis';
+ * import { RedisSseAdapter } from 'nestjs-event-stream/redis';
  *
  * SseModule.forRoot({ adapter: new RedisSseAdapter({ url: process.env.SSE_REDIS_URL, keyPrefix: 'sse:' }) })
  * ```
@@ -759,9 +759,12 @@ export class RedisSseAdapter implements SseHubAdapter {
 
   private failure(operation: string, error: unknown): Error {
     if ((error as Error)?.name === 'ReplyError') {
-      return new Error(`nestjs-sse: RedisSseAdapter could not ${operation}: Redis answered ${reasonOf(error)}`, {
-        cause: error,
-      });
+      return new Error(
+        `nestjs-event-stream: RedisSseAdapter could not ${operation}: Redis answered ${reasonOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     return this.unavailable(operation, reasonOf(error), error);
   }

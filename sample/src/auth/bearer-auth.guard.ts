@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SseAuthGuard, type SseRequest } from 'nestjs-sse';
+import { SseAuthGuard, type SseRequest } from 'nestjs-event-stream';
 
 /**
  * Authenticates ordinary (state-changing) requests, such as the POST routes,

@@ -1,5 +1,5 @@
 import { Controller, Inject, UseGuards } from '@nestjs/common';
-import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-sse';
+import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-event-stream';
 import { map, timer } from 'rxjs';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { SseHub, type SseHubStats } from 'nestjs-sse';
+import { SseHub, type SseHubStats } from 'nestjs-event-stream';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 import { JobsService } from '../jobs/jobs.service.js';

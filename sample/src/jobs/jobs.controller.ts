@@ -1,5 +1,5 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-sse';
+import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-event-stream';
 import { endWith, map } from 'rxjs';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';

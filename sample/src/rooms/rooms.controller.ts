@@ -1,5 +1,5 @@
 import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
-import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent } from 'nestjs-sse';
+import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent } from 'nestjs-event-stream';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
 import { MessageBodyPipe, type MessageBody } from './message-body.pipe.js';

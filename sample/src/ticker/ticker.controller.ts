@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { EventStream, SseClient, SseHub } from 'nestjs-sse';
+import { EventStream, SseClient, SseHub } from 'nestjs-event-stream';
 import { TICKS_CHANNEL } from './ticker.service.js';
 
 @Controller('ticks')

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { SseHub, sseEvent } from 'nestjs-sse';
+import { SseHub, sseEvent } from 'nestjs-event-stream';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 

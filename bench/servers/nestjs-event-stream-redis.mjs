@@ -1,11 +1,11 @@
 /**
- * Contender "nestjs-sse + Redis": the same app as "nestjs-sse", with the hub on
+ * Contender "nestjs-event-stream + Redis": the same app as "nestjs-event-stream", with the hub on
  * RedisSseAdapter (ids, history and fan-out through Redis). Uses BENCH_REDIS_URL
  * (default redis://127.0.0.1:6379) and the key prefix `bench:sse:`, whose keys
  * it deletes before it starts; skipped when Redis does not answer.
  */
 import { Redis } from 'ioredis';
-import { startNestjsSseServer } from './nestjs-sse-app.mjs';
+import { startNestjsSseServer } from './nestjs-event-stream-app.mjs';
 
 const KEY_PREFIX = 'bench:sse:';
 
@@ -29,7 +29,7 @@ async function clearPrefix(url) {
 }
 
 await startNestjsSseServer({
-  name: 'nestjs-sse + Redis',
+  name: 'nestjs-event-stream + Redis',
   moduleOptions: async (kit) => {
     const url = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
     if (!(await clearPrefix(url))) {

@@ -1,5 +1,5 @@
 /**
- * The nestjs-sse bench app, shared by the nestjs-sse contenders (in-memory, and
+ * The nestjs-event-stream bench app, shared by the nestjs-event-stream contenders (in-memory, and
  * later Redis): `@EventStream()` + `SseHub.join(client, ['bench'])`, and
  * `hub.publish('bench', data)` per event. Runs against the BUILT package
  * (dist/), as users get it: `npm run build` first.
@@ -15,7 +15,7 @@ const { EventStream, SseClient, SseHub, SseModule } = await import(
   process.env.NESTJS_SSE_DIST ? pathToFileURL(process.env.NESTJS_SSE_DIST).href : '../../dist/index.js'
 );
 
-/** Stream options of every nestjs-sse contender: no heartbeat, and a buffer limit the throughput test does not reach. */
+/** Stream options of every nestjs-event-stream contender: no heartbeat, and a buffer limit the throughput test does not reach. */
 export const BENCH_SSE_OPTIONS = { heartbeatMs: 0, maxBufferedBytes: 64 * 1024 * 1024 };
 
 /**
