@@ -8,6 +8,8 @@ export const SSE_MESSAGES = {
     'nestjs-event-stream: @SseClient() can only be used on a route decorated with @EventStream().',
   invalidHandlerResult: (handler: string, value: unknown) =>
     `nestjs-event-stream: ${handler} returned ${formatValue(value)}. An @EventStream() handler returns an Observable, a Promise of one, an AsyncIterable, or null/undefined to answer 204 No Content.`,
+  messageEventShape: (route: string) =>
+    `${route} emitted a value shaped like Nest's MessageEvent ({ data, type, id, retry }); it is sent as the JSON data of a plain message. To write it as @Sse() does (type as the event name, id, retry), set { messageEvents: true } in @EventStream() or SseModule.forRoot(); set messageEvents: false to keep the data behaviour without this warning.`,
   frameSkipped: (connectionId: string, message: string) =>
     `Stream ${connectionId}: a value was not written: ${message}`,
   streamFailed: (connectionId: string) =>

@@ -72,11 +72,17 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   /**
-   * A connection for a request; it opens (sends headers) with `open()`.
+   * A connection for a request; it opens (sends headers) with `open()`, with
+   * `declaredStatus` (the route's `@HttpCode()`) unless a status is set before.
    * Refuses the request, before any stream byte, while the app shuts down
    * (503), past `maxConnections` (503) or past `maxConnectionsPerUser` (429).
    */
-  create(request: SseRequest, response: ServerResponse, options: ResolvedSseStreamOptions): SseConnection {
+  create(
+    request: SseRequest,
+    response: ServerResponse,
+    options: ResolvedSseStreamOptions,
+    declaredStatus?: number,
+  ): SseConnection {
     const retryAfter = String(Math.max(1, Math.ceil(options.retryMs / 1000)));
     if (this.shuttingDown) {
       response.setHeader('Retry-After', retryAfter);
@@ -97,7 +103,7 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    const connection = new SseConnection(request, response, options, this);
+    const connection = new SseConnection(request, response, options, this, declaredStatus);
     connection.userId = userId;
     this.reserve(connection);
     return connection;

@@ -71,12 +71,13 @@ export class SseConnection implements SseClient, Flushable {
   private closeCallbacks: ((reason: SseCloseReason) => void)[] | undefined;
   private openGates: Promise<unknown>[] | undefined;
   private endWhenOpen: { reason: SseCloseReason; finalFrame: string } | undefined;
-
   constructor(
     readonly request: SseRequest,
     private readonly response: ServerResponse,
     readonly options: ResolvedSseStreamOptions,
     private readonly owner: SseConnectionOwner,
+    /** The route's `@HttpCode()`, if it has one. */
+    private readonly declaredStatus?: number,
   ) {
     this.lastEventId = readLastEventId(request);
     (response as OwnedResponse)[CONNECTION] = this;
@@ -177,12 +178,23 @@ export class SseConnection implements SseClient, Flushable {
     if (this.state !== State.Pending) return;
     this.state = State.Open;
     this.registered = true;
-    setEventStreamHeaders(this.request, this.response);
+    setEventStreamHeaders(this.request, this.response, this.status());
     const retry = encodeRetry(this.options.retryMs);
     const first = this.pending !== undefined ? this.takePending(retry) : retry;
     this.owner.opened(this);
     this.send(first);
     if (this.endWhenOpen) this.end(this.endWhenOpen.reason, this.endWhenOpen.finalFrame);
+  }
+
+  /**
+   * The status the stream opens with: one an interceptor or the handler set
+   * (anything but what Nest's router sets itself: the route's `@HttpCode()`,
+   * else 201 for POST and 200 for the rest), else `@HttpCode()`, else 200.
+   */
+  private status(): number {
+    const current = this.response.statusCode;
+    const routerDefault = this.declaredStatus ?? (this.request.method === 'POST' ? 201 : 200);
+    return current !== routerDefault ? current : (this.declaredStatus ?? 200);
   }
 
   /** Writes what is pending now. Called by the flush scheduler. */

@@ -1,6 +1,7 @@
 import {
   HttpException,
   Inject,
+  SSE_ABORT_CONTROLLER,
   Injectable,
   Logger,
   Optional,
@@ -10,7 +11,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
-import { mergeMap, Observable, type Observer, type Subscription } from 'rxjs';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { mergeMap, Observable, of, type Observer, type Subscription } from 'rxjs';
 import { SSE_CONNECTION_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { SseConnectionRegistry } from '../connection/sse-connection-registry.js';
@@ -19,7 +21,9 @@ import { SseFrameError } from '../errors/sse-frame.error.js';
 import type { SseRequest } from '../interfaces/sse-client.interface.js';
 import type { ResolvedSseStreamOptions, SseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
 import { encodeEvent } from '../protocol/encode-event.js';
-import { toSseEventInit } from '../protocol/sse-event.js';
+import { isSseEvent, toSseEventInit, type SseEventInit } from '../protocol/sse-event.js';
+import { fromMessageEvent, hasMessageEventShape } from '../protocol/message-event.js';
+import { answerHead } from '../connection/sse-headers.js';
 import { resolveStreamOptions } from '../options/resolve-stream-options.js';
 import { HandlerResult } from './handler-result.js';
 import { toEventSource } from './to-event-source.js';
@@ -32,10 +36,21 @@ import { toEventSource } from './to-event-source.js';
  *
  * Added by `@EventStream()`; not meant to be used on its own.
  */
+/** What the interceptor reads once per route. */
+interface StreamRoute {
+  readonly options: ResolvedSseStreamOptions;
+  /** The route's `@HttpCode()`, if any. */
+  readonly status: number | undefined;
+  /** `Controller.method`, for messages. */
+  readonly name: string;
+  /** Whether the route was warned about values that look like Nest's `MessageEvent`. */
+  warned: boolean;
+}
+
 @Injectable()
 export class EventStreamInterceptor implements NestInterceptor {
   private readonly logger = new Logger('EventStream');
-  private readonly routeOptions = new WeakMap<object, ResolvedSseStreamOptions>();
+  private readonly routes = new WeakMap<object, StreamRoute>();
   private readonly connections: SseConnectionRegistry;
 
   constructor(
@@ -51,20 +66,34 @@ export class EventStreamInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<SseRequest>();
     const response = http.getResponse<ServerResponse>();
-    const connection = this.connections.create(request, response, this.optionsFor(context));
-    (request as unknown as Record<symbol, unknown>)[SSE_CONNECTION_KEY] = connection;
-    return next.handle().pipe(mergeMap((result) => this.stream(connection, result)));
+    const route = this.routeOf(context);
+    if (request.method === 'HEAD') {
+      // What a stream would answer, without running the handler or holding a slot.
+      answerHead(request, response, route.status);
+      return of(undefined);
+    }
+    const connection = this.connections.create(request, response, route.options, route.status);
+    const carrier = request as unknown as Record<symbol, unknown>;
+    carrier[SSE_CONNECTION_KEY] = connection;
+    // Nest's @SseSignal() reads `.signal` of what it finds here: the connection's aborts when the stream ends.
+    carrier[SSE_ABORT_CONTROLLER] = connection;
+    return next.handle().pipe(mergeMap((result) => this.stream(connection, route, result)));
   }
 
-  private optionsFor(context: ExecutionContext): ResolvedSseStreamOptions {
+  private routeOf(context: ExecutionContext): StreamRoute {
     const handler = context.getHandler();
-    let options = this.routeOptions.get(handler);
-    if (!options) {
-      const route = this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS_METADATA, handler) ?? {};
-      options = resolveStreamOptions(this.connections.defaults, route);
-      this.routeOptions.set(handler, options);
+    let route = this.routes.get(handler);
+    if (!route) {
+      const given = this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS_METADATA, handler) ?? {};
+      route = {
+        options: resolveStreamOptions(this.connections.defaults, given),
+        status: this.reflector.get<number | undefined>(HTTP_CODE_METADATA, handler),
+        name: `${context.getClass().name}.${handler.name}`,
+        warned: false,
+      };
+      this.routes.set(handler, route);
     }
-    return options;
+    return route;
   }
 
   /**
@@ -74,7 +103,7 @@ export class EventStreamInterceptor implements NestInterceptor {
    * the stream, and Nest's per-request pipeline is released instead of being
    * held for the stream's whole life.
    */
-  private stream(connection: SseConnection, result: unknown): Observable<undefined> {
+  private stream(connection: SseConnection, route: StreamRoute, result: unknown): Observable<undefined> {
     return new Observable<undefined>((done) => {
       let run: EventStreamRun | undefined;
       let handedOver = false;
@@ -94,7 +123,7 @@ export class EventStreamInterceptor implements NestInterceptor {
           throw new TypeError(SSE_MESSAGES.invalidHandlerResult(name, value));
         }
         if (connection.closed) return handOver();
-        const current = (run = new EventStreamRun(connection, this));
+        const current = (run = new EventStreamRun(connection, route, this));
         current.start(source);
         const open = () => {
           if (current.failedBeforeOpen) {
@@ -135,22 +164,32 @@ export class EventStreamInterceptor implements NestInterceptor {
     });
   }
 
-  /** @internal Writes one value of a stream as an event (refusing what cannot be framed). */
-  writeValue(connection: SseConnection, value: unknown): void {
+  /** @internal Warns, once per route, that a value looks like Nest's `MessageEvent` but is written as data. */
+  warnMessageEventShape(route: StreamRoute): void {
+    if (route.warned) return;
+    route.warned = true;
+    this.logger.warn(SSE_MESSAGES.messageEventShape(route.name));
+  }
+
+  /**
+   * @internal Writes one event of a stream (refusing what cannot be framed).
+   * Returns whether it was taken.
+   */
+  writeValue(connection: SseConnection, event: SseEventInit): boolean {
     let frame: string;
     try {
-      frame = encodeEvent(toSseEventInit(value), connection.options.serializer);
+      frame = encodeEvent(event, connection.options.serializer);
     } catch (error) {
       if (!(error instanceof SseFrameError)) {
         // Thrown inside RxJS's `next`, it would surface as an uncaught exception.
         this.fail(connection, error);
-        return;
+        return false;
       }
       this.logger.warn(SSE_MESSAGES.frameSkipped(connection.id, error.message));
       if (connection.options.onFrameError === 'end') connection.end('frame-error');
-      return;
+      return false;
     }
-    connection.write(frame);
+    return connection.write(frame);
   }
 
   /** @internal One sanitized error event, then the end: an error's text reaches the client only if it is an HttpException. */
@@ -171,13 +210,18 @@ export class EventStreamInterceptor implements NestInterceptor {
  */
 class EventStreamRun implements Observer<unknown> {
   subscription: Subscription | undefined;
-  /** An error of the source before the stream opened: answered with its HTTP status. */
+  /** An error of the source before the stream opened and before any value: answered with its HTTP status. */
   failedBeforeOpen: { error: unknown } | undefined;
   /** Whether the source completed before the stream opened. */
   completed = false;
+  /** Values written so far. */
+  private written = 0;
+  /** The last id given to a `MessageEvent` without one (`messageEvents` mode), as `@Sse()` numbers them. */
+  private lastAutoId = 0;
 
   constructor(
     private readonly connection: SseConnection,
+    private readonly route: StreamRoute,
     private readonly writer: EventStreamInterceptor,
   ) {}
 
@@ -191,11 +235,25 @@ class EventStreamRun implements Observer<unknown> {
   }
 
   next(value: unknown): void {
-    this.writer.writeValue(this.connection, value);
+    if (this.writer.writeValue(this.connection, this.toEvent(value))) this.written++;
   }
 
+  private toEvent(value: unknown): SseEventInit {
+    const mode = this.route.options.messageEvents;
+    if (mode && !isSseEvent(value)) return fromMessageEvent(value, () => String(++this.lastAutoId));
+    if (mode === undefined && this.written === 0 && hasMessageEventShape(value)) {
+      this.writer.warnMessageEventShape(this.route);
+    }
+    return toSseEventInit(value);
+  }
+
+  /**
+   * A failure of the source. Before the stream opened and before any value it
+   * is answered with its HTTP status; once a value was written, the values go
+   * out first, then the sanitized error event.
+   */
   error(error: unknown): void {
-    if (this.connection.isOpen) this.writer.fail(this.connection, error);
+    if (this.connection.isOpen || this.written > 0) this.writer.fail(this.connection, error);
     else this.failedBeforeOpen = { error };
   }
 

@@ -20,7 +20,20 @@ export interface SseStreamOptions {
   errorEventName?: string;
   /** `'skip'` (default) logs and drops a value that cannot be framed, and the stream goes on; `'end'` ends the stream. */
   onFrameError?: SseFrameErrorPolicy;
+  /**
+   * `true` reads every stream value as Nest's `MessageEvent`
+   * (`{ data, type, id, retry, comment }`) and writes it exactly as `@Sse()`
+   * does: `type` as the event name, and ids `1`, `2`, ... for values without
+   * one. The framing rules still apply: a field that cannot be framed is an
+   * `SseFrameError`, never stripped. `sseEvent()` envelopes work as always.
+   *
+   * Unset (the default), values are the `data` of plain messages, and the
+   * first value of a route that looks like a `MessageEvent` logs one warning
+   * naming this option; `false` keeps that behaviour without the warning.
+   */
+  messageEvents?: boolean;
 }
 
-/** The stream options with every default filled in. */
-export type ResolvedSseStreamOptions = Required<SseStreamOptions>;
+/** The stream options with every default filled in (`messageEvents` stays unset unless given). */
+export type ResolvedSseStreamOptions = Required<Omit<SseStreamOptions, 'messageEvents'>> &
+  Pick<SseStreamOptions, 'messageEvents'>;

@@ -16,6 +16,7 @@ export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
   serializer: jsonSerializer,
   errorEventName: DEFAULT_ERROR_EVENT_NAME,
   onFrameError: 'skip',
+  messageEvents: undefined,
 });
 
 /** Checks an integer option, when given: naming it and the bad value. */
@@ -50,6 +51,9 @@ export function validateStreamOptions(options: SseStreamOptions, where = ''): vo
   assertEventNameOption(`${where}errorEventName`, options.errorEventName);
   if (options.onFrameError !== undefined && options.onFrameError !== 'skip' && options.onFrameError !== 'end') {
     throw new Error(SSE_MESSAGES.invalidOption(`${where}onFrameError`, options.onFrameError, `'skip' or 'end'`));
+  }
+  if (options.messageEvents !== undefined && typeof options.messageEvents !== 'boolean') {
+    throw new Error(SSE_MESSAGES.invalidOption(`${where}messageEvents`, options.messageEvents, 'true or false'));
   }
 }
 
