@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
+import type { SseModuleOptions } from './options/sse-module-options.interface.js';
 
 export const {
   ConfigurableModuleClass: SseConfigurableModule,

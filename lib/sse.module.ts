@@ -2,11 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from './sse.constants.js';
 import { SseConfigurableModule, SSE_MODULE_OPTIONS, type SSE_OPTIONS_TYPE } from './sse.module-definition.js';
-import type { SseModuleOptions } from './interfaces/sse-module-options.interface.js';
+import type { SseModuleOptions } from './options/sse-module-options.interface.js';
 import { resolveModuleOptions, type ResolvedSseModuleOptions } from './options/resolve-module-options.js';
-import { InMemorySseAdapter } from './adapters/in-memory/in-memory-sse.adapter.js';
+import { InMemorySseAdapter } from './brokers/in-memory/in-memory-sse.broker.js';
 import { SseHub } from './hub/sse-hub.js';
-import { SseConnectionRegistry } from './connection/sse-connection-registry.js';
+import { SseConnectionRegistry } from './stream/sse-stream-registry.js';
 import { SSE_AUTH_EXPORTS, SSE_AUTH_PROVIDERS } from './auth/sse-auth.providers.js';
 import { SSE_SCHEDULE_EXPORTS, SSE_SCHEDULE_PROVIDERS } from './schedule/sse-schedule.providers.js';
 

@@ -1,6 +1,6 @@
 import { Logger, type OnModuleInit } from '@nestjs/common';
 import type { SseAuthResult, SseTokenVerifier } from './sse-token-verifier.interface.js';
-import { loadOptionalPackage } from './load-optional-package.js';
+import { loadOptionalPackage } from '../utils/load-optional-package.js';
 import { redact } from './token-sources.js';
 
 /** JWT signature algorithms `JwtTokenVerifier` accepts (`none` is never one). */

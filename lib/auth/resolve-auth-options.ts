@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { assertEventNameOption } from '../options/resolve-stream-options.js';
-import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
+import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interface.js';
 import type { SseAuthOptions, SseCanJoinFunction } from './sse-auth-options.interface.js';
 import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
 import { parseTokenSource, type ParsedTokenSource } from './token-sources.js';

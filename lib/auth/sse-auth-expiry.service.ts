@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Subscription } from 'rxjs';
 import { SSE_AUTH_EXPIRES_AT_KEY, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { SseConnectionRegistry } from '../connection/sse-connection-registry.js';
-import type { SseConnection } from '../connection/sse-connection.js';
+import { SseConnectionRegistry } from '../stream/sse-stream-registry.js';
+import type { SseConnection } from '../stream/sse-connection.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 import { ExpirySchedule } from './expiry-schedule.js';

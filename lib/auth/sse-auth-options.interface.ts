@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
-import type { SseClient } from '../interfaces/sse-client.interface.js';
-import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
+import type { SseClient } from '../stream/sse-client.interface.js';
+import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interface.js';
 import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
 
 /**

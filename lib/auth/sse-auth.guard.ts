@@ -11,7 +11,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { SSE_AUTH_EXPIRES_AT_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
-import type { SseRequest } from '../interfaces/sse-client.interface.js';
+import type { SseRequest } from '../stream/sse-client.interface.js';
 import { SseAuthService } from './sse-auth.service.js';
 import type { SseAuthResult, SseVerifyResult } from './sse-token-verifier.interface.js';
 import { findToken, isWellFormedToken, redact } from './token-sources.js';

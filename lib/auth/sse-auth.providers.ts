@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { SSE_CHANNEL_AUTHORIZER, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
-import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
+import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interface.js';
 import { SseAuthExpiryService } from './sse-auth-expiry.service.js';
 import { SseAuthService } from './sse-auth.service.js';
 

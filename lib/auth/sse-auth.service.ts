@@ -2,8 +2,8 @@ import { HttpException, Inject, Injectable, Logger, type OnModuleInit, type Type
 import { ModuleRef } from '@nestjs/core';
 import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
-import type { SseClient, SseRequest } from '../interfaces/sse-client.interface.js';
-import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
+import type { SseClient, SseRequest } from '../stream/sse-client.interface.js';
+import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interface.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import type { AuthHook, ResolvedSseAuthOptions } from './resolve-auth-options.js';
 import type { SseTokenVerifier, SseVerifyResult } from './sse-token-verifier.interface.js';

@@ -1,4 +1,4 @@
-import type { SseRequest } from '../interfaces/sse-client.interface.js';
+import type { SseRequest } from '../stream/sse-client.interface.js';
 
 /**
  * What a token verifier returns: the user (any truthy value), with an optional

@@ -1,4 +1,4 @@
-import type { SseRequest } from '../interfaces/sse-client.interface.js';
+import type { SseRequest } from '../stream/sse-client.interface.js';
 
 /** Longest token accepted (8 KiB); longer ones are refused without calling the verifier. */
 export const MAX_TOKEN_LENGTH = 8192;

@@ -1,5 +1,5 @@
-import type { SseConnection } from '../connection/sse-connection.js';
-import type { SseHubMessage } from '../interfaces/sse-hub-adapter.interface.js';
+import type { SseConnection } from '../stream/sse-connection.js';
+import type { SseHubMessage } from '../brokers/sse-broker.interface.js';
 
 /** A hub message that carries a frame. */
 export type FramedMessage = Exclude<SseHubMessage, { type: 'disconnect' }>;

@@ -10,29 +10,29 @@ import {
 import { Observable, Subject } from 'rxjs';
 import { SSE_CHANNEL_AUTHORIZER, SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { SseConnection, type SseChunk } from '../connection/sse-connection.js';
-import { SseConnectionRegistry, type SseConnectionChange } from '../connection/sse-connection-registry.js';
-import type { SseClient } from '../interfaces/sse-client.interface.js';
-import type { SseChannelAuthorizer } from '../interfaces/sse-channel-authorizer.interface.js';
-import type { SseHubAdapter, SseHubMessage, SseReplay } from '../interfaces/sse-hub-adapter.interface.js';
+import { SseConnection, type SseChunk } from '../stream/sse-connection.js';
+import { SseConnectionRegistry, type SseConnectionChange } from '../stream/sse-stream-registry.js';
+import type { SseClient } from '../stream/sse-client.interface.js';
+import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
+import type { SseHubAdapter, SseHubMessage, SseReplay } from '../brokers/sse-broker.interface.js';
 import type {
   SseConnectionFilter,
   SseExcept,
   SseHubStats,
   SseLifecycleEvent,
   SsePublishOptions,
-} from '../interfaces/sse-hub.interface.js';
+} from './sse-hub.interface.js';
 import type {
   SseBroadcastProducer,
   SseHubScheduler,
   SseScheduleOptions,
   SseScheduleTrigger,
-} from '../interfaces/sse-schedule.interface.js';
+} from '../schedule/sse-schedule.interface.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
-import { assertChannelName } from './channel-name.js';
-import { parseEventId, type HubEventPosition } from './event-id.js';
+import { assertChannelName } from '../protocol/channel-name.js';
+import { parseEventId, type HubEventPosition } from '../protocol/event-id.js';
 import { HubMember, type FramedMessage } from './hub-member.js';
 
 function isThenable<T>(value: T | PromiseLike<T> | undefined | void): value is PromiseLike<T> {

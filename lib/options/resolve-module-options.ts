@@ -1,8 +1,8 @@
 import { SSE_MESSAGES } from '../sse.messages.js';
-import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
-import type { SseHubAdapter } from '../interfaces/sse-hub-adapter.interface.js';
-import type { SseRequest } from '../interfaces/sse-client.interface.js';
-import type { SseHistoryOptions, SseModuleOptions } from '../interfaces/sse-module-options.interface.js';
+import type { ResolvedSseStreamOptions } from '../stream/sse-stream-options.interface.js';
+import type { SseHubAdapter } from '../brokers/sse-broker.interface.js';
+import type { SseRequest } from '../stream/sse-client.interface.js';
+import type { SseHistoryOptions, SseModuleOptions } from './sse-module-options.interface.js';
 import { assertEventNameOption, assertInteger, resolveStreamOptions } from './resolve-stream-options.js';
 import { resolveAuthOptions, type ResolvedSseAuthOptions } from '../auth/resolve-auth-options.js';
 

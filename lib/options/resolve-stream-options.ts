@@ -7,7 +7,7 @@ import {
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { assertEventName } from '../protocol/encode-event.js';
 import { jsonSerializer } from '../protocol/sse-serializer.js';
-import type { ResolvedSseStreamOptions, SseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
+import type { ResolvedSseStreamOptions, SseStreamOptions } from '../stream/sse-stream-options.interface.js';
 
 export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
   heartbeatMs: DEFAULT_HEARTBEAT_MS,

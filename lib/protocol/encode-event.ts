@@ -1,4 +1,4 @@
-import { SseFrameError } from '../errors/sse-frame.error.js';
+import { SseFrameError } from './sse-frame.error.js';
 import type { SseEventInit } from './sse-event.js';
 import { jsonSerializer, type SseSerializer } from './sse-serializer.js';
 

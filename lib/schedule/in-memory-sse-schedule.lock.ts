@@ -1,4 +1,4 @@
-import type { SseScheduleLock } from '../interfaces/sse-schedule-lock.interface.js';
+import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 
 /**
  * The schedule lock of a single instance: it always acquires, so every tick

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { isObservable, Subscription, type Observable } from 'rxjs';
-import type { SseScheduleLock } from '../interfaces/sse-schedule-lock.interface.js';
+import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { TickTiming } from './tick-timing.js';
 

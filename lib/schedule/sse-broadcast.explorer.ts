@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
 import { SseHub } from '../hub/sse-hub.js';
-import type { SseScheduleLock } from '../interfaces/sse-schedule-lock.interface.js';
+import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 import { SSE_BROADCAST_METADATA, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { BroadcastMetadata } from './broadcast.decorator.js';

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import type { SseHubAdapter } from '../interfaces/sse-hub-adapter.interface.js';
+import type { SseHubAdapter } from '../brokers/sse-broker.interface.js';
 import { SSE_HUB_ADAPTER, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { InMemorySseScheduleLock } from './in-memory-sse-schedule.lock.js';
 import { SseBroadcastExplorer } from './sse-broadcast.explorer.js';

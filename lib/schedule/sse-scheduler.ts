@@ -10,14 +10,14 @@ import { ModuleRef } from '@nestjs/core';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { CronJob } from 'cron';
 import { SseHub } from '../hub/sse-hub.js';
-import { assertChannelName } from '../hub/channel-name.js';
-import type { SseScheduleLock } from '../interfaces/sse-schedule-lock.interface.js';
+import { assertChannelName } from '../protocol/channel-name.js';
+import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 import type {
   SseBroadcastProducer,
   SseHubScheduler,
   SseScheduleOptions,
   SseScheduleTrigger,
-} from '../interfaces/sse-schedule.interface.js';
+} from './sse-schedule.interface.js';
 import { MAX_TIMER_DELAY_MS, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { findSchedulerRegistry, loadNestSchedule, type NestScheduleApi } from './load-nest-schedule.js';

@@ -7,10 +7,10 @@ import type {
   SseHubMessage,
   SseReplay,
   SseStoredEvent,
-} from '../../interfaces/sse-hub-adapter.interface.js';
-import type { SseScheduleLock } from '../../interfaces/sse-schedule-lock.interface.js';
-import { assertChannelName } from '../../hub/channel-name.js';
-import { formatEventId, newEpoch, type HubEventPosition } from '../../hub/event-id.js';
+} from '../sse-broker.interface.js';
+import type { SseScheduleLock } from '../../schedule/sse-schedule-lock.interface.js';
+import { assertChannelName } from '../../protocol/channel-name.js';
+import { formatEventId, newEpoch, type HubEventPosition } from '../../protocol/event-id.js';
 import type { RedisSseAdapterOptions } from './redis-sse-adapter-options.interface.js';
 import { RedisSseKeys } from './redis-sse.keys.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';

@@ -1,4 +1,4 @@
-import type { SseScheduleLock } from '../../interfaces/sse-schedule-lock.interface.js';
+import type { SseScheduleLock } from '../../schedule/sse-schedule-lock.interface.js';
 
 /** What the lock needs of the adapter. */
 export interface RedisLockTaker {

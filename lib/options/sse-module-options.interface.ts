@@ -1,6 +1,6 @@
-import type { SseHubAdapter } from './sse-hub-adapter.interface.js';
-import type { SseRequest } from './sse-client.interface.js';
-import type { SseStreamOptions } from './sse-stream-options.interface.js';
+import type { SseHubAdapter } from '../brokers/sse-broker.interface.js';
+import type { SseRequest } from '../stream/sse-client.interface.js';
+import type { SseStreamOptions } from '../stream/sse-stream-options.interface.js';
 import type { SseAuthOptions } from '../auth/sse-auth-options.interface.js';
 
 /** How much channel history the in-memory adapter keeps for `Last-Event-ID` replay. */

@@ -1,4 +1,4 @@
-import type { SseClient } from './sse-client.interface.js';
+import type { SseClient } from '../stream/sse-client.interface.js';
 
 /**
  * Decides whether a stream may join a channel. Provided under

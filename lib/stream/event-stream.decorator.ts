@@ -2,10 +2,10 @@ import { RequestMethod, RequestMapping, SetMetadata, UseInterceptors } from '@ne
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
-import type { SseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
+import type { SseStreamOptions } from './sse-stream-options.interface.js';
 import { validateStreamOptions } from '../options/resolve-stream-options.js';
-import { EventStreamInterceptor } from '../interceptors/event-stream.interceptor.js';
-import { HandlerResult } from '../interceptors/handler-result.js';
+import { EventStreamInterceptor } from './event-stream.interceptor.js';
+import { HandlerResult } from './handler-result.js';
 
 /** Options of one `@EventStream()` route: the stream options plus the HTTP method. */
 export interface EventStreamOptions extends SseStreamOptions {

@@ -3,8 +3,8 @@ import type {
   SseHubMessage,
   SseReplay,
   SseStoredEvent,
-} from '../../interfaces/sse-hub-adapter.interface.js';
-import { formatEventId, newEpoch } from '../../hub/event-id.js';
+} from '../sse-broker.interface.js';
+import { formatEventId, newEpoch } from '../../protocol/event-id.js';
 import { ChannelHistory } from './channel-history.js';
 import { assertInteger } from '../../options/resolve-stream-options.js';
 

@@ -1,4 +1,4 @@
-import type { SseClient, SseCloseReason } from './sse-client.interface.js';
+import type { SseClient, SseCloseReason } from '../stream/sse-client.interface.js';
 
 /** Who should not receive an event: a connection id, or the client itself (usually the sender's). */
 export type SseExcept = string | SseClient;

@@ -1,4 +1,4 @@
-import type { SseStoredEvent } from '../../interfaces/sse-hub-adapter.interface.js';
+import type { SseStoredEvent } from '../sse-broker.interface.js';
 
 interface Entry {
   event: SseStoredEvent;

@@ -1,4 +1,4 @@
-import { SseChannelNameError } from '../errors/sse-channel-name.error.js';
+import { SseChannelNameError } from './sse-channel-name.error.js';
 
 /** The longest channel name. */
 export const MAX_CHANNEL_NAME_LENGTH = 200;

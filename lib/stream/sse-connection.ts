@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { ResolvedSseStreamOptions } from '../interfaces/sse-stream-options.interface.js';
-import type { SseClient, SseCloseReason, SseRequest } from '../interfaces/sse-client.interface.js';
+import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js';
+import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
-import { readLastEventId } from './last-event-id.js';
-import { setEventStreamHeaders } from './sse-headers.js';
+import { readLastEventId } from '../protocol/last-event-id.js';
+import { setEventStreamHeaders } from './transports/sse-headers.js';
 import type { Flushable } from './flush-scheduler.js';
 
 /** A complete frame, or several: text, or bytes encoded once and shared by every connection it goes to. */

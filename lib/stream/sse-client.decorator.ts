@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { SSE_CONNECTION_KEY } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import type { SseClient as SseClientConnection } from '../interfaces/sse-client.interface.js';
+import type { SseClient as SseClientConnection } from './sse-client.interface.js';
 
 /** One open stream, as `@SseClient()` injects it (see the `SseClient` interface fields). */
 export type SseClient = SseClientConnection;

@@ -1,4 +1,4 @@
-import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
+import type { SseScheduleLock } from '../schedule/sse-schedule-lock.interface.js';
 
 /**
  * What travels between hub instances. Frames are complete SSE frames, encoded
