@@ -1,0 +1,37 @@
+/**
+ * An ES module Nest app using the published package, as an app author writes it
+ * ("type": "module" in the package.json beside it, tsc with module nodenext).
+ * Built and run by test/package/package.spec.ts against the packed tarball
+ * (see ../build.ts); prints `{"port":N,...}` on a line of its own once it listens.
+ */
+import 'reflect-metadata';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { of } from 'rxjs';
+import { EventStream, SseModule, sseEvent } from 'nestjs-event-stream';
+import * as redis from 'nestjs-event-stream/redis';
+
+@Controller()
+class HelloController {
+  @EventStream('hello')
+  hello() {
+    return of(sseEvent({ event: 'hello', data: { ok: true } }));
+  }
+}
+
+@Module({ imports: [SseModule.forRoot()], controllers: [HelloController] })
+class AppModule {}
+
+const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+app.enableShutdownHooks();
+await app.listen(0, '127.0.0.1');
+const { port } = app.getHttpServer().address() as AddressInfo;
+const report = {
+  port,
+  moduleSystem: typeof module === 'object' && typeof require === 'function' ? 'commonjs' : 'module',
+  entry: fileURLToPath(import.meta.resolve('nestjs-event-stream')),
+  redisExports: Object.keys(redis).filter((name) => name !== 'default'),
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);
