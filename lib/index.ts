@@ -1,45 +1,44 @@
+/**
+ * `nestjs-event-stream`: what app authors use. Broker authors have their own
+ * entry point, `nestjs-event-stream/broker`; the Redis broker is
+ * `nestjs-event-stream/redis`. Nothing internal is exported.
+ */
+
+// The module and its options.
 export { SseModule } from './sse.module.js';
-export { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 export type { SseModuleOptions, SseOptionsFactory } from './options/sse-module-options.interface.js';
-export type {
-  SseStreamOptions,
-  ResolvedSseStreamOptions,
-  SseFrameErrorPolicy,
-} from './stream/sse-stream-options.interface.js';
-export type { SseCloseReason, SseRequest } from './stream/sse-client.interface.js';
+export type { SseHistoryOptions, SseHubOptions } from './options/sse-module-options.interface.js';
+
+// Streams: one request, one stream.
 export { EventStream, type EventStreamOptions } from './stream/event-stream.decorator.js';
 export { SseClient } from './stream/sse-client.decorator.js';
+export type { SseStreamOptions, SseFrameErrorPolicy } from './stream/sse-stream-options.interface.js';
+export type { SseCloseReason, SseRequest } from './stream/sse-client.interface.js';
+export type { SseLifecycleEvent } from './stream/sse-lifecycle.interface.js';
+
+// The wire: events, framing, ids and channel names (pure).
 export { sseEvent, isSseEvent, SseEvent, type SseEventInit } from './protocol/sse-event.js';
 export { encodeEvent, encodeComment, encodeRetry } from './protocol/encode-event.js';
 export { jsonSerializer, type SseSerializer } from './protocol/sse-serializer.js';
 export { SseFrameError, type SseFrameField } from './protocol/sse-frame.error.js';
-export { SseConnectionRegistry } from './stream/sse-stream-registry.js';
-export { EventStreamInterceptor } from './stream/event-stream.interceptor.js';
-export { SseHub } from './hub/sse-hub.js';
-export { isChannelName, assertChannelName, MAX_CHANNEL_NAME_LENGTH } from './protocol/channel-name.js';
 export { parseEventId, formatEventId, type HubEventPosition } from './protocol/event-id.js';
+export { isChannelName, assertChannelName, MAX_CHANNEL_NAME_LENGTH } from './protocol/channel-name.js';
 export { SseChannelNameError } from './protocol/sse-channel-name.error.js';
-export { InMemorySseAdapter, type InMemorySseAdapterOptions } from './brokers/in-memory/in-memory-sse.broker.js';
-export type {
-  SseHubAdapter,
-  SseHubAdapterHooks,
-  SseHubMessage,
-  SseReplay,
-  SseStoredEvent,
-} from './brokers/sse-broker.interface.js';
-export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
+
+// The hub: channels, targeted sends, replay.
+export { SseHub } from './hub/sse-hub.js';
 export type {
   SseConnectionFilter,
   SseExcept,
   SseHubStats,
-  SseLifecycleEvent,
   SsePublishOptions,
 } from './hub/sse-hub.interface.js';
-export type { SseHistoryOptions, SseHubOptions } from './options/sse-module-options.interface.js';
-export { SSE_HUB_ADAPTER, SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
+export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
+export { SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
+export type { SseBroker } from './brokers/sse-broker.interface.js';
+
+// Stream authentication.
 export { SseAuthGuard, isSseAuthResult, type SseUnauthorizedReason } from './auth/sse-auth.guard.js';
-export { SseAuthService } from './auth/sse-auth.service.js';
-export { SseAuthExpiryService } from './auth/sse-auth-expiry.service.js';
 export { StaticTokenVerifier } from './auth/static-token.verifier.js';
 export {
   JwtTokenVerifier,
@@ -56,9 +55,11 @@ export type {
   SseVerifyFunction,
   SseVerifyResult,
 } from './auth/sse-token-verifier.interface.js';
+
+// Scheduled broadcasts.
 export { Broadcast } from './schedule/broadcast.decorator.js';
+export { SseScheduler } from './schedule/sse-scheduler.js';
 export { InMemorySseScheduleLock } from './schedule/in-memory-sse-schedule.lock.js';
-export { SSE_SCHEDULE_LOCK } from './sse.constants.js';
 export type { SseScheduleLock } from './schedule/sse-schedule-lock.interface.js';
 export type {
   BroadcastOptions,

@@ -10,8 +10,8 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_RETRY_MS = 3_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 export const DEFAULT_ERROR_EVENT_NAME = 'stream-error';
-/** Injection token of the hub's storage and transport (`SseHubAdapter`). */
-export const SSE_HUB_ADAPTER = 'SSE:hub-adapter';
+/** Injection token of the hub's broker (`SseBroker`): positions, history and fan-out between instances. */
+export const SSE_BROKER = 'SSE:broker';
 /** Injection token of the `SseChannelAuthorizer` that `SseHub.join()` asks. */
 export const SSE_CHANNEL_AUTHORIZER = 'SSE:channel-authorizer';
 /** Metadata key of the channel and options given to `@Broadcast()`. */

@@ -14,6 +14,16 @@ export const SSE_MESSAGES = {
     `Stream ${connectionId}: a value was not written: ${message}`,
   streamFailed: (connectionId: string) =>
     `Stream ${connectionId} failed after it started; sent an error event and ended it.`,
+  catchUpFailed: (connectionId: string, error: unknown) =>
+    `Stream ${connectionId}: could not read the history it missed (${errorMessage(error)}); ended it, so that the client resumes from its last event id.`,
+  unsubscribeFailed: (channel: string, error: unknown) =>
+    `Could not unsubscribe from channel ${channel}: ${errorMessage(error)}`,
+  shuttingDown: () => 'The server is shutting down; reconnect shortly.',
+  closeCallbackFailed: (connectionId: string) => `Stream ${connectionId}: a close callback threw`,
+  deadlineFailed: (connectionId: string, reason: string) =>
+    `Stream ${connectionId}: could not send its last event (${reason}); closing it.`,
+  unsupportedResponse: (response: unknown) =>
+    `nestjs-event-stream: the platform handed the route a response of type ${formatValue(response)}, which no stream transport serves. @EventStream() runs on @nestjs/platform-express (Node's http.ServerResponse).`,
   tooManyConnections: (limit: number) =>
     `This server holds its maximum of ${limit} event streams (maxConnections); retry later.`,
   tooManyUserConnections: (limit: number) =>
@@ -61,15 +71,13 @@ export const SSE_MESSAGES = {
   scheduleLockFailed: (job: string, error: unknown) =>
     `Scheduled broadcast "${job}": the schedule lock failed (${errorMessage(error)}); this tick is skipped.`,
   invalidSchedule: (name: string, option: string, value: unknown, expected: string) =>
-    `nestjs-event-stream: SseHub.schedule(${JSON.stringify(name)}): ${option} must be ${expected}, got ${formatValue(value)}.`,
+    `nestjs-event-stream: SseScheduler.schedule(${JSON.stringify(name)}): ${option} must be ${expected}, got ${formatValue(value)}.`,
   invalidCron: (name: string, expression: string, error: unknown) =>
-    `nestjs-event-stream: SseHub.schedule(${JSON.stringify(name)}): ${JSON.stringify(expression)} is not a valid cron expression (${errorMessage(error)}).`,
+    `nestjs-event-stream: SseScheduler.schedule(${JSON.stringify(name)}): ${JSON.stringify(expression)} is not a valid cron expression (${errorMessage(error)}).`,
   duplicateSchedule: (name: string) =>
-    `nestjs-event-stream: a scheduled job named ${JSON.stringify(name)} already exists. Choose another name, or remove it first with SseHub.unschedule() or SchedulerRegistry.`,
+    `nestjs-event-stream: a scheduled job named ${JSON.stringify(name)} already exists. Choose another name, or remove it first with SseScheduler.unschedule() or SchedulerRegistry.`,
   scheduleAfterShutdown: (name: string) =>
-    `nestjs-event-stream: SseHub.schedule(${JSON.stringify(name)}) was called after the app began shutting down; the job is not scheduled.`,
-  schedulerMissing: () =>
-    'nestjs-event-stream: this SseHub has no scheduler. Use the SseHub that SseModule provides (inject it) rather than one made with `new`.',
+    `nestjs-event-stream: SseScheduler.schedule(${JSON.stringify(name)}) was called after the app began shutting down; the job is not scheduled.`,
 } as const;
 
 /** The message of an error, or the thrown value as a string. */

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { SSE_HUB_ADAPTER, SSE_RESOLVED_OPTIONS } from './sse.constants.js';
+import { SSE_BROKER, SSE_RESOLVED_OPTIONS } from './sse.constants.js';
 import { SseConfigurableModule, SSE_MODULE_OPTIONS, type SSE_OPTIONS_TYPE } from './sse.module-definition.js';
 import type { SseModuleOptions } from './options/sse-module-options.interface.js';
 import { resolveModuleOptions, type ResolvedSseModuleOptions } from './options/resolve-module-options.js';
-import { InMemorySseAdapter } from './brokers/in-memory/in-memory-sse.broker.js';
+import { InMemorySseBroker } from './brokers/in-memory/in-memory-sse.broker.js';
 import { SseHub } from './hub/sse-hub.js';
-import { SseConnectionRegistry } from './stream/sse-stream-registry.js';
+import { SseStreamRegistry } from './stream/sse-stream-registry.js';
 import { SSE_AUTH_EXPORTS, SSE_AUTH_PROVIDERS } from './auth/sse-auth.providers.js';
 import { SSE_SCHEDULE_EXPORTS, SSE_SCHEDULE_PROVIDERS } from './schedule/sse-schedule.providers.js';
 
@@ -30,19 +30,19 @@ import { SSE_SCHEDULE_EXPORTS, SSE_SCHEDULE_PROVIDERS } from './schedule/sse-sch
       inject: [SSE_MODULE_OPTIONS],
     },
     {
-      provide: SSE_HUB_ADAPTER,
-      useFactory: (options: ResolvedSseModuleOptions) => options.adapter ?? new InMemorySseAdapter(options.history),
+      provide: SSE_BROKER,
+      useFactory: (options: ResolvedSseModuleOptions) => options.broker ?? new InMemorySseBroker(options.history),
       inject: [SSE_RESOLVED_OPTIONS],
     },
-    SseConnectionRegistry,
+    SseStreamRegistry,
     SseHub,
     ...SSE_AUTH_PROVIDERS,
     ...SSE_SCHEDULE_PROVIDERS,
   ],
   exports: [
     SSE_RESOLVED_OPTIONS,
-    SSE_HUB_ADAPTER,
-    SseConnectionRegistry,
+    SSE_BROKER,
+    SseStreamRegistry,
     SseHub,
     ...SSE_AUTH_EXPORTS,
     ...SSE_SCHEDULE_EXPORTS,

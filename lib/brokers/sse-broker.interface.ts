@@ -1,94 +1,89 @@
-import type { SseScheduleLock } from '../schedule/sse-schedule-lock.interface.js';
+import type { Observable } from 'rxjs';
 
 /**
- * What travels between hub instances. Frames are complete SSE frames, encoded
- * once by the publishing hub.
+ * A position in a namespace's one sequence of channel events: `seq` counts
+ * every event published in the namespace, `epoch` names the history the
+ * sequence belongs to (a broker that lost its history starts a new one).
  */
-export type SseHubMessage =
-  | {
-      type: 'channel';
-      channel: string;
-      /** The event's position in the namespace's one sequence. */
-      seq: number;
-      id: string;
-      frame: string;
-      /** A connection id that must not receive it (the sender's). */
-      except?: string;
-    }
-  | { type: 'broadcast'; frame: string; except?: string }
-  | { type: 'connection'; connectionId: string; frame: string }
-  | { type: 'user'; userId: string; frame: string; except?: string }
-  | { type: 'disconnect'; connectionId: string };
-
-/** A stored channel event. */
-export interface SseStoredEvent {
-  channel: string;
-  seq: number;
-  id: string;
-  frame: string;
+export interface SseBrokerPosition {
+  readonly epoch: string;
+  readonly seq: number;
 }
 
-/** What a replay found. */
-export interface SseReplay {
-  /** The missed events of the requested channels, in sequence order. */
-  events: SseStoredEvent[];
-  /**
-   * Set when the requested position cannot be resumed without a gap: it is
-   * older than the history kept (`expired`), or from another history
-   * (`unknown`: another epoch, or ahead of this one).
-   */
-  reset?: 'expired' | 'unknown';
-  /** The id of the newest event of the namespace, if any. */
-  headId?: string;
+/** A channel event as a broker stores and moves it: an opaque payload at a position. */
+export interface SseBrokerEvent {
+  readonly channel: string;
+  readonly epoch: string;
+  readonly seq: number;
+  /** What the hub published, as it gave it. Brokers never look inside. */
+  readonly payload: string;
 }
 
 /**
- * What the hub offers an adapter besides `deliver` (all optional: an adapter
- * uses what it needs, a hub may offer none).
+ * What a broker delivers to every instance (itself included), in order:
+ * - `channel`: a stored event of a channel this instance subscribed to, in seq
+ *   order per channel and without duplicates;
+ * - `broadcast`, `connection`, `user`, `disconnect`: messages that are not
+ *   stored, for every stream, one stream, a user's streams, or to end one;
+ * - `gap`: the broker may have missed messages (its link dropped) and is
+ *   receiving again; everything of the subscribed channels after `after` must
+ *   be read from history. Sent before any message received after it.
  */
-export interface SseHubAdapterHooks {
+export type SseBrokerMessage =
+  | ({ readonly type: 'channel'; readonly except?: string } & SseBrokerEvent)
+  | { readonly type: 'broadcast'; readonly payload: string; readonly except?: string }
+  | { readonly type: 'connection'; readonly connectionId: string; readonly payload: string }
+  | { readonly type: 'user'; readonly userId: string; readonly payload: string; readonly except?: string }
+  | { readonly type: 'disconnect'; readonly connectionId: string }
+  | { readonly type: 'gap'; readonly after: SseBrokerPosition };
+
+/** The messages `send()` carries: every one that is not stored. */
+export type SseBrokerSentMessage = Extract<SseBrokerMessage, { type: 'broadcast' | 'connection' | 'user' | 'disconnect' }>;
+
+/** One page of history, as `read()` returns it. */
+export interface SseHistoryPage {
+  /** Events of the channels after the position, in seq order: at most the `limit` asked for. */
+  readonly events: readonly SseBrokerEvent[];
+  /** Whether events may follow the last one returned: read again from its position. */
+  readonly more: boolean;
   /**
-   * For adapters that can miss messages (a lost connection to a broker): once
-   * delivery is back, call it (before delivering anything received since)
-   * with the position up to which this instance had received every event of
-   * its channels. The hub then replays, for each stream it holds, the events
-   * of its channels after that position (or after the last one it wrote to
-   * the stream, if newer), without duplicates, before what arrives next.
+   * Set when the position cannot be resumed without a gap: older than the
+   * history kept (`expired`), or of another history (`unknown`: another
+   * epoch, or ahead of the newest event).
    */
-  resync?(after: { epoch: string; seq: number }): void;
-  /** This instance's open streams, in all and per joined channel (for cluster-wide statistics). */
-  localCounts?(): { connections: number; channels: ReadonlyMap<string, number> };
+  readonly reset?: 'expired' | 'unknown';
+  /** The newest position of the namespace, if it has any event. */
+  readonly head?: SseBrokerPosition;
+}
+
+/** What a broker may ask of its hub when it connects: read-only figures it shares with other instances. */
+export interface SseBrokerContext {
+  /** This instance's open streams, in all and per channel. */
+  localCounts(): { connections: number; channels: ReadonlyMap<string, number> };
 }
 
 /**
- * Storage and transport of the hub: ids, history and fan-out between
- * instances. `InMemorySseAdapter` is the default; `RedisSseAdapter`
- * (`nestjs-event-stream/redis`) shares them between instances. Every adapter must pass
- * the shared contract suite (`test/adapters/hub-adapter.contract.ts`).
+ * Moves sequenced, opaque payloads between the instances of an app and
+ * stores channel history. `InMemorySseBroker` is the default;
+ * `RedisSseBroker` (`nestjs-event-stream/redis`) shares them between
+ * instances. A broker knows nothing of SSE: the hub frames what it delivers.
+ * Every broker must pass the broker contract suite (`nestjs-event-stream/broker`).
  */
-export interface SseHubAdapter {
-  /** Starts the adapter. Every message for this instance, from any instance (itself included), goes to `deliver`. */
-  connect(deliver: (message: SseHubMessage) => void, hooks?: SseHubAdapterHooks): Promise<void> | void;
-  /**
-   * Assigns the next id of the namespace to an event of `channel`, stores it
-   * in the channel's history and delivers it to every instance (as a `channel`
-   * message whose frame is `id: <id>\n` followed by `body`). Resolves to the id.
-   */
-  publish(channel: string, body: string, except?: string): Promise<string> | string;
-  /** Delivers a message that is not stored (broadcast, to a connection or a user, disconnect) to every instance. */
-  send(message: Exclude<SseHubMessage, { type: 'channel' }>): Promise<void> | void;
-  /** This instance has connections in `channel` now: deliver its events here. */
+export interface SseBroker {
+  /** What the broker receives for this instance, in order. Subscribed once, by the hub. */
+  readonly messages$: Observable<SseBrokerMessage>;
+  /** Starts the broker. */
+  connect(context?: SseBrokerContext): Promise<void> | void;
+  /** Assigns the namespace's next position to a payload of `channel`, stores it and delivers it to every instance. */
+  publish(channel: string, payload: string, except?: string): Promise<SseBrokerPosition> | SseBrokerPosition;
+  /** Delivers a message that is not stored to every instance. */
+  send(message: SseBrokerSentMessage): Promise<void> | void;
+  /** This instance has streams in `channel` now: deliver its events here. Resolves once that holds. */
   subscribe(channel: string): Promise<void> | void;
-  /** This instance has no connection left in `channel`. */
+  /** This instance has no stream left in `channel`. */
   unsubscribe(channel: string): Promise<void> | void;
-  /** The stored events of `channels` after the position `after`, in sequence order. */
-  replay(channels: readonly string[], after: { epoch: string; seq: number }): Promise<SseReplay> | SseReplay;
-  /** Releases every resource (connections, timers). */
+  /** At most `limit` stored events of `channels` after `after`, in seq order. */
+  read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> | SseHistoryPage;
+  /** Releases every resource (connections, timers) and completes `messages$`. */
   close(): Promise<void> | void;
-  /**
-   * The lock scheduled broadcasts ask before each tick, shared by every
-   * instance on this adapter (so that one instance runs each tick). Without
-   * it, every instance runs every tick (`InMemorySseScheduleLock`).
-   */
-  readonly lock?: SseScheduleLock;
 }

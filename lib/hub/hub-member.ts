@@ -1,50 +1,44 @@
 import type { SseConnection } from '../stream/sse-connection.js';
-import type { SseHubMessage } from '../brokers/sse-broker.interface.js';
+import type { SseBrokerPosition } from '../brokers/sse-broker.interface.js';
 
-/** A hub message that carries a frame. */
-export type FramedMessage = Exclude<SseHubMessage, { type: 'disconnect' }>;
+/** A message held for a stream while it catches up: its frame, and its position if it is a channel event. */
+export interface HeldMessage {
+  readonly chunk: Buffer;
+  readonly position?: SseBrokerPosition;
+}
 
-/** A stream in the hub: the channels it joined, and what waits while a join replays history. */
+/**
+ * The delivery state of one stream in the hub: the position of the newest
+ * channel event written to it, and, while it catches up from history, the
+ * live messages held until the catch-up has written what came before them.
+ */
 export class HubMember {
-  readonly channels = new Map<string, number>();
-  /** Messages that arrived while a join was still replaying; `undefined` when none is. */
-  buffer: FramedMessage[] | undefined;
-  /** The id of the newest channel event written to the stream: where a catch-up after a lost broker connection resumes. */
-  lastEventId: string | undefined;
-  /** Channels joined before the stream opened, reported in `lifecycle$` once it has. */
-  joinsBeforeOpen: (readonly string[])[] | undefined;
-  private replaying = 0;
-  /** Per channel, the newest seq a replay of the current buffering period has written. */
-  private replayed: Map<string, number> | undefined;
+  /** The newest channel event written to the stream (its `Last-Event-ID` if it reconnects now). */
+  position: SseBrokerPosition | undefined;
+  /** Live messages held while catching up; `undefined` when it is not. */
+  held: HeldMessage[] | undefined;
+  heldBytes = 0;
+  /** Held channel events were let go of (too many bytes) or may have been missed: read history again before releasing. */
+  readAgain = false;
+  /** Joins still authorizing or subscribing: a catch-up starts once none is. */
+  pendingJoins = 0;
+  /** The position a catch-up is to start from, once the pending joins are done. */
+  catchUpFrom: SseBrokerPosition | undefined;
+  /** Whether a catch-up loop runs. */
+  catchingUp = false;
+  /** Resolved once the catch-up's first page is written: what the stream waits for to open. */
+  firstPage: { promise: Promise<void>; resolve(): void } | undefined;
 
   constructor(readonly connection: SseConnection) {}
 
-  startBuffering(): void {
-    this.replaying++;
-    this.buffer ??= [];
+  /** Starts holding live messages (a catch-up is coming). */
+  hold(): void {
+    this.held ??= [];
   }
 
-  /**
-   * Ends one buffering period, whose replay wrote `channels` up to `replayedUpTo`.
-   * Once no join is replaying anymore, returns what was buffered that no
-   * replay of the period has written already: joins that replay at the same
-   * time each skip what any of them replayed.
-   */
-  stopBuffering(channels: readonly string[] = [], replayedUpTo = 0): FramedMessage[] {
-    if (replayedUpTo > 0) {
-      this.replayed ??= new Map();
-      for (const channel of channels) {
-        this.replayed.set(channel, Math.max(this.replayed.get(channel) ?? 0, replayedUpTo));
-      }
-    }
-    if (--this.replaying > 0) return [];
-    const buffered = this.buffer ?? [];
-    const replayed = this.replayed;
-    this.buffer = undefined;
-    this.replayed = undefined;
-    if (!replayed) return buffered;
-    return buffered.filter(
-      (message) => message.type !== 'channel' || message.seq > (replayed.get(message.channel) ?? 0),
-    );
+  /** Whether `position` is at or before what the stream already has. */
+  has(position: SseBrokerPosition): boolean {
+    const own = this.position;
+    return own !== undefined && own.epoch === position.epoch && position.seq <= own.seq;
   }
 }

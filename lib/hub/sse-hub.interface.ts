@@ -1,4 +1,4 @@
-import type { SseClient, SseCloseReason } from '../stream/sse-client.interface.js';
+import type { SseClient } from '../stream/sse-client.interface.js';
 
 /** Who should not receive an event: a connection id, or the client itself (usually the sender's). */
 export type SseExcept = string | SseClient;
@@ -11,13 +11,7 @@ export interface SsePublishOptions {
 /** Which open streams `SseHub.connections()` returns. */
 export type SseConnectionFilter = { channel?: string; userId?: string | number } | ((client: SseClient) => boolean);
 
-/** What happened to a stream, as `SseHub.lifecycle$` tells it. */
-export type SseLifecycleEvent =
-  | { type: 'connected'; client: SseClient }
-  | { type: 'joined'; client: SseClient; channels: readonly string[] }
-  | { type: 'disconnected'; client: SseClient; reason: SseCloseReason };
-
-/** Counters of one hub instance, since it started. */
+/** Counters of one instance, since it started. */
 export interface SseHubStats {
   /** Open streams. */
   connections: number;
@@ -31,4 +25,11 @@ export interface SseHubStats {
   dropped: number;
   /** Streams closed because their client did not read fast enough. */
   slowClientDisconnects: number;
+  /** Streams that resumed from a `Last-Event-ID`, and the events replayed to streams from history. */
+  replays: number;
+  replayedEvents: number;
+  /** `sse-reset` events sent: a position could not be resumed without a gap. */
+  resets: number;
+  /** Timers running: heartbeats (one per distinct period in use) and deadlines (one for all streams). */
+  timers: { heartbeat: number; deadlines: number };
 }

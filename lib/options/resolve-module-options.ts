@@ -1,15 +1,18 @@
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { ResolvedSseStreamOptions } from '../stream/sse-stream-options.interface.js';
-import type { SseHubAdapter } from '../brokers/sse-broker.interface.js';
+import type { SseBroker } from '../brokers/sse-broker.interface.js';
+import type { SseScheduleLock } from '../schedule/sse-schedule-lock.interface.js';
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import type { SseHistoryOptions, SseModuleOptions } from './sse-module-options.interface.js';
-import { assertEventNameOption, assertInteger, resolveStreamOptions } from './resolve-stream-options.js';
+import { assertEventNameOption, resolveStreamOptions } from './resolve-stream-options.js';
+import { checkInteger as integer } from './check-option.js';
 import { resolveAuthOptions, type ResolvedSseAuthOptions } from '../auth/resolve-auth-options.js';
 
 /** The module options with every default filled in. */
 export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
   history: Required<SseHistoryOptions>;
-  adapter: SseHubAdapter | undefined;
+  broker: SseBroker | undefined;
+  scheduleLock: SseScheduleLock | undefined;
   maxConnections: number;
   maxConnectionsPerUser: number;
   userIdOf: (request: SseRequest) => string | number | undefined | null;
@@ -25,19 +28,15 @@ function defaultUserIdOf(request: SseRequest): string | number | undefined {
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
-/** An integer option of at least `min`, or `fallback` when it is not given. */
-function integer(name: string, value: number | undefined, min: number, fallback: number): number {
-  assertInteger(name, value, min);
-  return value ?? fallback;
-}
 
-function isAdapter(value: unknown): value is SseHubAdapter {
-  const adapter = value as Partial<SseHubAdapter> | null;
+function isBroker(value: unknown): value is SseBroker {
+  const broker = value as Partial<SseBroker> | null;
   return (
-    typeof adapter === 'object' &&
-    adapter !== null &&
-    ['connect', 'publish', 'send', 'subscribe', 'unsubscribe', 'replay', 'close'].every(
-      (method) => typeof (adapter as Record<string, unknown>)[method] === 'function',
+    typeof broker === 'object' &&
+    broker !== null &&
+    typeof (broker.messages$ as { subscribe?: unknown } | undefined)?.subscribe === 'function' &&
+    ['connect', 'publish', 'send', 'subscribe', 'unsubscribe', 'read', 'close'].every(
+      (method) => typeof (broker as Record<string, unknown>)[method] === 'function',
     )
   );
 }
@@ -46,9 +45,15 @@ function isAdapter(value: unknown): value is SseHubAdapter {
 export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSseModuleOptions {
   const stream = resolveStreamOptions(options);
   const history = options.history ?? {};
-  if (options.adapter !== undefined && !isAdapter(options.adapter)) {
+  if (options.broker !== undefined && !isBroker(options.broker)) {
+    throw new Error(SSE_MESSAGES.invalidOption('broker', options.broker, 'an SseBroker (e.g. new RedisSseBroker(...))'));
+  }
+  if (
+    options.scheduleLock !== undefined &&
+    typeof (options.scheduleLock as Partial<SseScheduleLock> | null)?.acquire !== 'function'
+  ) {
     throw new Error(
-      SSE_MESSAGES.invalidOption('adapter', options.adapter, 'an SseHubAdapter (e.g. new RedisSseAdapter(...))'),
+      SSE_MESSAGES.invalidOption('scheduleLock', options.scheduleLock, 'an SseScheduleLock (an object with acquire())'),
     );
   }
   if (options.userIdOf !== undefined && typeof options.userIdOf !== 'function') {
@@ -63,7 +68,8 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
       maxAgeMs: integer('history.maxAgeMs', history.maxAgeMs, 0, 0),
       maxChannels: integer('history.maxChannels', history.maxChannels, 1, 10_000),
     },
-    adapter: options.adapter,
+    broker: options.broker,
+    scheduleLock: options.scheduleLock,
     maxConnections: integer('maxConnections', options.maxConnections, 1, Number.POSITIVE_INFINITY),
     maxConnectionsPerUser: integer('maxConnectionsPerUser', options.maxConnectionsPerUser, 1, Number.POSITIVE_INFINITY),
     userIdOf: options.userIdOf ?? defaultUserIdOf,

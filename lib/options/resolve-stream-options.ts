@@ -5,6 +5,7 @@ import {
   DEFAULT_RETRY_MS,
 } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
+import { checkInteger } from './check-option.js';
 import { assertEventName } from '../protocol/encode-event.js';
 import { jsonSerializer } from '../protocol/sse-serializer.js';
 import type { ResolvedSseStreamOptions, SseStreamOptions } from '../stream/sse-stream-options.interface.js';
@@ -19,13 +20,6 @@ export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
   messageEvents: undefined,
 });
 
-/** Checks an integer option, when given: naming it and the bad value. */
-export function assertInteger(name: string, value: unknown, min: number): void {
-  if (value === undefined) return;
-  if (!Number.isSafeInteger(value) || (value as number) < min) {
-    throw new Error(SSE_MESSAGES.invalidOption(name, value, `an integer >= ${min}`));
-  }
-}
 
 /** Checks an option that names an SSE event, when given: naming it, the bad value and why. */
 export function assertEventNameOption(name: string, value: string | undefined): void {
@@ -42,9 +36,9 @@ export function assertEventNameOption(name: string, value: string | undefined): 
  * `where` prefixes the option name (e.g. `@EventStream() on Feed.events: `).
  */
 export function validateStreamOptions(options: SseStreamOptions, where = ''): void {
-  assertInteger(`${where}heartbeatMs`, options.heartbeatMs, 0);
-  assertInteger(`${where}retryMs`, options.retryMs, 0);
-  assertInteger(`${where}maxBufferedBytes`, options.maxBufferedBytes, 1);
+  checkInteger(`${where}heartbeatMs`, options.heartbeatMs, 0, 0);
+  checkInteger(`${where}retryMs`, options.retryMs, 0, 0);
+  checkInteger(`${where}maxBufferedBytes`, options.maxBufferedBytes, 1, 1);
   if (options.serializer !== undefined && typeof options.serializer !== 'function') {
     throw new Error(SSE_MESSAGES.invalidOption(`${where}serializer`, options.serializer, 'a function'));
   }

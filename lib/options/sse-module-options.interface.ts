@@ -1,9 +1,10 @@
-import type { SseHubAdapter } from '../brokers/sse-broker.interface.js';
+import type { SseBroker } from '../brokers/sse-broker.interface.js';
+import type { SseScheduleLock } from '../schedule/sse-schedule-lock.interface.js';
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import type { SseStreamOptions } from '../stream/sse-stream-options.interface.js';
 import type { SseAuthOptions } from '../auth/sse-auth-options.interface.js';
 
-/** How much channel history the in-memory adapter keeps for `Last-Event-ID` replay. */
+/** How much channel history the in-memory broker keeps for `Last-Event-ID` replay. */
 export interface SseHistoryOptions {
   /** Events kept per channel. Default 1000; 0 keeps none (no replay). */
   maxEvents?: number;
@@ -15,10 +16,16 @@ export interface SseHistoryOptions {
 
 /** Options of the hub: connection limits, users, replay. */
 export interface SseHubOptions {
-  /** History for replay, used by the default in-memory adapter. */
+  /** History for replay, used by the default in-memory broker. */
   history?: SseHistoryOptions;
-  /** Storage and transport of the hub. Default: `new InMemorySseAdapter(history)`. */
-  adapter?: SseHubAdapter;
+  /** Positions, history and fan-out between instances. Default: `new InMemorySseBroker(history)`; `RedisSseBroker` to scale out. */
+  broker?: SseBroker;
+  /**
+   * Decides which instance runs each tick of a scheduled broadcast. Default:
+   * `InMemorySseScheduleLock` (every instance runs every tick: right for one
+   * instance). With several, `new RedisSseScheduleLock(broker)`.
+   */
+  scheduleLock?: SseScheduleLock;
   /** Open streams allowed in this instance; past it new ones get 503 with `Retry-After`. Default: no limit. */
   maxConnections?: number;
   /** Open streams allowed per user (see `userIdOf`); past it new ones get 429 with `Retry-After`. Default: no limit. */

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 /** The longest `Last-Event-ID` that is taken into account. */
 export const MAX_LAST_EVENT_ID_LENGTH = 256;
 // eslint-disable-next-line no-control-regex
@@ -25,8 +23,14 @@ export function sanitizeLastEventId(value: unknown): string | undefined {
   return CONTROL_CHARACTERS.test(value) ? undefined : value;
 }
 
+/** What `readLastEventId` reads of a request, whatever the platform. */
+export interface LastEventIdSource {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly url?: string;
+}
+
 /** The last event id a request carries: the `Last-Event-ID` header, else the `lastEventId` query parameter. */
-export function readLastEventId(request: IncomingMessage): string | undefined {
+export function readLastEventId(request: LastEventIdSource): string | undefined {
   const header = request.headers['last-event-id'];
   if (header !== undefined) return sanitizeLastEventId(fromLatin1(String(header)));
   const url = request.url ?? '';

@@ -20,8 +20,8 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
  * `sseEvent(...)`, a Promise of either, or an Observable of several.
  * `undefined`/`null` publishes nothing.
  *
- * Each run goes through the schedule lock (one instance runs each tick when
- * the adapter provides a lock), never overlaps the previous one (the tick is
+ * Each run goes through the schedule lock (one instance runs each tick with
+ * the module option `scheduleLock`), never overlaps the previous one (the tick is
  * skipped), and logs a failure with the job's name without stopping the job.
  * Nothing runs once the app begins to shut down.
  *

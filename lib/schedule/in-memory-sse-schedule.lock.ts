@@ -2,7 +2,7 @@ import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 
 /**
  * The schedule lock of a single instance: it always acquires, so every tick
- * runs here. The default when the hub adapter brings no lock of its own.
+ * runs here. The default when the module option `scheduleLock` is not set.
  */
 export class InMemorySseScheduleLock implements SseScheduleLock {
   acquire(): boolean {

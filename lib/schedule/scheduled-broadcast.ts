@@ -24,7 +24,7 @@ export interface ScheduledBroadcastConfig {
 
 /**
  * One scheduled job's ticks, whoever fires them (`@nestjs/schedule` for a
- * decorated method, `SseScheduler` for `SseHub.schedule()`). A tick is skipped
+ * decorated method, `SseScheduler` for `SseScheduler.schedule()`). A tick is skipped
  * after shutdown began, while the previous run is still going (runs never
  * stack), while the channel is idle (with `skipWhenIdle`), and when another
  * instance holds the tick's lock; otherwise it calls the producer and

@@ -2,12 +2,12 @@
  * Decides which instance runs a tick of a scheduled broadcast when several
  * instances of the app run the same jobs. Every tick of every job asks it
  * before calling the producer; only the instance that acquires the tick runs
- * it, and its event reaches every instance through the hub adapter.
+ * it, and its event reaches every instance through the hub's broker.
  *
  * `InMemorySseScheduleLock` (the default, for one instance) always acquires.
- * An `SseHubAdapter` may bring its own (`adapter.lock`): the Redis adapter's
- * claims `(jobName, tickKey)` with an expiring key, so exactly one instance
- * wins each tick.
+ * Set another with the module option `scheduleLock`: `RedisSseScheduleLock`
+ * (`nestjs-event-stream/redis`) claims `(jobName, tickKey)` with an expiring
+ * key, so exactly one instance wins each tick.
  */
 export interface SseScheduleLock {
   /**

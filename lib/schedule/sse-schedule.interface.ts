@@ -1,5 +1,5 @@
 /**
- * When a job of `SseHub.schedule()` runs: every `every` milliseconds, or on a
+ * When a job of `SseScheduler.schedule()` runs: every `every` milliseconds, or on a
  * cron expression (five fields, or six with seconds first, as
  * `'*\/10 * * * * *'`), optionally in an IANA time zone (`'Europe/Paris'`).
  */
@@ -13,7 +13,7 @@ export type SseScheduleTrigger = { every: number } | { cron: string; timeZone?: 
  */
 export type SseBroadcastProducer = () => unknown;
 
-/** Options of `SseHub.schedule()`. */
+/** Options of `SseScheduler.schedule()`. */
 export interface SseScheduleOptions {
   /** The channel the produced events are published to. */
   channel: string;
@@ -32,15 +32,4 @@ export interface BroadcastOptions {
    * does not change when it runs.
    */
   skipWhenIdle?: boolean;
-}
-
-/** What `SseHub.schedule()` / `unschedule()` delegate to (internal). */
-export interface SseHubScheduler {
-  schedule(
-    name: string,
-    trigger: SseScheduleTrigger,
-    producer: SseBroadcastProducer,
-    options: SseScheduleOptions,
-  ): void;
-  unschedule(name: string): boolean;
 }

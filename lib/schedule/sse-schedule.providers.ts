@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import type { SseHubAdapter } from '../brokers/sse-broker.interface.js';
-import { SSE_HUB_ADAPTER, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
+import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
+import { SSE_RESOLVED_OPTIONS, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { InMemorySseScheduleLock } from './in-memory-sse-schedule.lock.js';
 import { SseBroadcastExplorer } from './sse-broadcast.explorer.js';
 import { SseScheduler } from './sse-scheduler.js';
@@ -13,12 +13,12 @@ import { SseScheduler } from './sse-scheduler.js';
 export const SSE_SCHEDULE_PROVIDERS: Provider[] = [
   {
     provide: SSE_SCHEDULE_LOCK,
-    useFactory: (adapter: SseHubAdapter) => adapter.lock ?? new InMemorySseScheduleLock(),
-    inject: [SSE_HUB_ADAPTER],
+    useFactory: (options: ResolvedSseModuleOptions) => options.scheduleLock ?? new InMemorySseScheduleLock(),
+    inject: [SSE_RESOLVED_OPTIONS],
   },
   SseScheduler,
   SseBroadcastExplorer,
 ];
 
 /** The schedule providers SseModule exports. */
-export const SSE_SCHEDULE_EXPORTS = [SSE_SCHEDULE_LOCK];
+export const SSE_SCHEDULE_EXPORTS = [SSE_SCHEDULE_LOCK, SseScheduler];

@@ -14,7 +14,6 @@ import { assertChannelName } from '../protocol/channel-name.js';
 import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 import type {
   SseBroadcastProducer,
-  SseHubScheduler,
   SseScheduleOptions,
   SseScheduleTrigger,
 } from './sse-schedule.interface.js';
@@ -24,7 +23,7 @@ import { findSchedulerRegistry, loadNestSchedule, type NestScheduleApi } from '.
 import { ScheduledBroadcast } from './scheduled-broadcast.js';
 import { cronTiming, periodTiming, type TickTiming } from './tick-timing.js';
 
-const FEATURE = 'SseHub.schedule()';
+const FEATURE = 'SseScheduler.schedule()';
 
 interface Job {
   name: string;
@@ -40,7 +39,18 @@ interface Job {
 type Scheduling = NestScheduleApi & { registry: SchedulerRegistry };
 
 /**
- * The jobs of `SseHub.schedule()`. Each is registered in `@nestjs/schedule`'s
+ * Scheduled broadcasts, programmatically: publishes what a producer returns
+ * to a channel every `every` ms or on a cron expression. Inject it where the
+ * jobs are known at run time (`@Broadcast()` covers methods known at build
+ * time). Needs `@nestjs/schedule` (with `ScheduleModule.forRoot()`).
+ *
+ * @example
+ * constructor(private readonly scheduler: SseScheduler) {}
+ * onModuleInit() {
+ *   this.scheduler.schedule('clock', { every: 1000 }, () => ({ now: new Date() }), { channel: 'clock' });
+ * }
+ *
+ * Each job is registered in `@nestjs/schedule`'s
  * `SchedulerRegistry` under its name (`addInterval()` / `addCronJob()`), so
  * the registry lists, stops and deletes it like any other job.
  *
@@ -53,7 +63,7 @@ type Scheduling = NestScheduleApi & { registry: SchedulerRegistry };
  * installed; scheduling without it fails with what to install.
  */
 @Injectable()
-export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class SseScheduler implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SseScheduler');
   private readonly jobs = new Map<string, Job>();
   private scheduling?: Scheduling;
@@ -64,9 +74,7 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     private readonly hub: SseHub,
     @Inject(SSE_SCHEDULE_LOCK) private readonly lock: SseScheduleLock,
     private readonly moduleRef: ModuleRef,
-  ) {
-    hub.attachScheduler(this);
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     try {
@@ -92,7 +100,18 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     this.jobs.clear();
   }
 
-  /** Validates and adds a job (see `SseHub.schedule()`); it starts at bootstrap, or at once if the app runs. */
+  /**
+   * Publishes what `producer` returns to `options.channel` on a schedule:
+   * every `every` ms or on a `cron` expression. The job is registered in
+   * `@nestjs/schedule`'s `SchedulerRegistry` under `name`, where it can be
+   * listed, stopped and deleted. It starts when the app has bootstrapped (at
+   * once if it already has) and stops when the app begins to shut down.
+   * `producer` returns a value, an `sseEvent(...)`, a Promise or an
+   * Observable of them; `undefined` publishes nothing. By default
+   * (`skipWhenIdle`) it is not called while no stream of this instance has
+   * joined the channel; a run still in progress makes the next tick skip; a
+   * failure is logged with the job's name and the job keeps running.
+   */
   schedule(
     name: string,
     trigger: SseScheduleTrigger,
@@ -131,7 +150,7 @@ export class SseScheduler implements SseHubScheduler, OnModuleInit, OnApplicatio
     this.jobs.set(name, job);
   }
 
-  /** Stops and removes a job; whether it was still scheduled (see `SseHub.unschedule()`). */
+  /** Stops and removes a job; returns whether it was still scheduled (not already deleted through `SchedulerRegistry`). */
   unschedule(name: string): boolean {
     const job = this.jobs.get(name);
     if (!job) return false;

@@ -14,7 +14,7 @@ interface Entry {
  * a key leaves its heap entry behind until its time or the next compaction, so
  * removal is O(1); the heap is rebuilt once stale entries outnumber live ones.
  */
-export class ExpirySchedule<T> {
+export class DeadlineSchedule<T> {
   private readonly live = new Map<string, { at: number; value: T }>();
   private heap: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;

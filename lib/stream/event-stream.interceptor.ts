@@ -10,12 +10,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { ServerResponse } from 'node:http';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { mergeMap, Observable, of, type Observer, type Subscription } from 'rxjs';
 import { SSE_CONNECTION_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { SseConnectionRegistry } from './sse-stream-registry.js';
+import { SseStreamRegistry } from './sse-stream-registry.js';
 import type { SseConnection } from './sse-connection.js';
 import { SseFrameError } from '../protocol/sse-frame.error.js';
 import type { SseRequest } from './sse-client.interface.js';
@@ -23,7 +22,7 @@ import type { ResolvedSseStreamOptions, SseStreamOptions } from './sse-stream-op
 import { encodeEvent } from '../protocol/encode-event.js';
 import { isSseEvent, toSseEventInit, type SseEventInit } from '../protocol/sse-event.js';
 import { fromMessageEvent, hasMessageEventShape } from '../protocol/message-event.js';
-import { answerHead } from './transports/sse-headers.js';
+import { transportFor } from './transports/transport-for.js';
 import { resolveStreamOptions } from '../options/resolve-stream-options.js';
 import { HandlerResult } from './handler-result.js';
 import { toEventSource } from './to-event-source.js';
@@ -51,10 +50,10 @@ interface StreamRoute {
 export class EventStreamInterceptor implements NestInterceptor {
   private readonly logger = new Logger('EventStream');
   private readonly routes = new WeakMap<object, StreamRoute>();
-  private readonly connections: SseConnectionRegistry;
+  private readonly connections: SseStreamRegistry;
 
   constructor(
-    @Optional() @Inject(SseConnectionRegistry) connections: SseConnectionRegistry | undefined,
+    @Optional() @Inject(SseStreamRegistry) connections: SseStreamRegistry | undefined,
     private readonly reflector: Reflector,
   ) {
     if (!connections) throw new Error(SSE_MESSAGES.moduleNotImported());
@@ -65,11 +64,11 @@ export class EventStreamInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<SseRequest>();
-    const response = http.getResponse<ServerResponse>();
+    const response: unknown = http.getResponse();
     const route = this.routeOf(context);
     if (request.method === 'HEAD') {
       // What a stream would answer, without running the handler or holding a slot.
-      answerHead(request, response, route.status);
+      transportFor(response).head(request, route.status ?? 200);
       return of(undefined);
     }
     const connection = this.connections.create(request, response, route.options, route.status);

@@ -1,12 +1,18 @@
-import type { IncomingMessage } from 'node:http';
-
-/** The request of a stream, as Express (or any Node HTTP framework) extends it. */
-export type SseRequest = IncomingMessage & {
+/**
+ * The request of a stream, as the library reads it: what every platform's
+ * request has (Express's, Fastify's and Node's own alike).
+ */
+export interface SseRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly httpVersion?: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Set by a guard, e.g. `SseAuthGuard`. */
   user?: unknown;
-  params?: Record<string, string>;
-  query?: Record<string, unknown>;
-  cookies?: Record<string, string>;
-};
+  readonly params?: Record<string, string>;
+  readonly query?: Record<string, unknown>;
+  readonly cookies?: Record<string, string>;
+}
 
 /** Why a stream ended. */
 export type SseCloseReason =
@@ -41,4 +47,11 @@ export interface SseClient {
   readonly user: unknown;
   /** Whether the stream has ended. */
   readonly closed: boolean;
+  /**
+   * Bytes written to this stream that the client has not taken yet: held in
+   * this process, waiting for the socket. Past `maxBufferedBytes` the stream
+   * is cut as a slow client; a replay of history writes only while it is
+   * under a quarter of that.
+   */
+  readonly bufferedBytes: number;
 }

@@ -1,26 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js';
 import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
 import { readLastEventId } from '../protocol/last-event-id.js';
-import { setEventStreamHeaders } from './transports/sse-headers.js';
 import type { Flushable } from './flush-scheduler.js';
+import type { SseChunk, SseTransport, SseTransportSink } from './transports/sse-transport.interface.js';
 
-/** A complete frame, or several: text, or bytes encoded once and shared by every connection it goes to. */
-export type SseChunk = string | Buffer;
-
-/** Where a response keeps its connection, so that one shared listener serves them all. */
-const CONNECTION = Symbol('nestjs-event-stream.connection');
-type OwnedResponse = ServerResponse & { [CONNECTION]?: SseConnection };
-
-function onResponseClose(this: OwnedResponse): void {
-  this[CONNECTION]?.handleClose();
-}
-
-function onResponseDrain(this: OwnedResponse): void {
-  this[CONNECTION]?.handleDrain();
-}
+export type { SseChunk } from './transports/sse-transport.interface.js';
 
 function toBuffer(chunk: SseChunk): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -50,7 +36,7 @@ export interface SseConnectionOwner {
  * bytes not yet sent (closing the connection past `maxBufferedBytes`), and
  * runs its close callbacks once, whoever ends it.
  */
-export class SseConnection implements SseClient, Flushable {
+export class SseConnection implements SseClient, Flushable, SseTransportSink {
   readonly id: string = randomUUID();
   readonly lastEventId: string | undefined;
   /** Set by the heartbeat after each beat, cleared by every write. */
@@ -71,17 +57,19 @@ export class SseConnection implements SseClient, Flushable {
   private closeCallbacks: ((reason: SseCloseReason) => void)[] | undefined;
   private openGates: Promise<unknown>[] | undefined;
   private endWhenOpen: { reason: SseCloseReason; finalFrame: string } | undefined;
+  /** Writers waiting for room (see `whenWritable()`). */
+  private roomWaiters: (() => void)[] | undefined;
+
   constructor(
     readonly request: SseRequest,
-    private readonly response: ServerResponse,
+    private readonly transport: SseTransport,
     readonly options: ResolvedSseStreamOptions,
     private readonly owner: SseConnectionOwner,
     /** The route's `@HttpCode()`, if it has one. */
     private readonly declaredStatus?: number,
   ) {
     this.lastEventId = readLastEventId(request);
-    (response as OwnedResponse)[CONNECTION] = this;
-    response.once('close', onResponseClose);
+    transport.attach(this);
   }
 
   get user(): unknown {
@@ -134,7 +122,13 @@ export class SseConnection implements SseClient, Flushable {
     // write (read once per write, not per frame: it can only have shrunk
     // since), and what waits behind it for a drain. Frames batched for this
     // turn's flush (or held until the stream opens) are not the client's fault.
-    const waiting = this.backlog + (this.awaitingDrain ? this.pendingBytes : 0);
+    let waiting = this.backlog + (this.awaitingDrain ? this.pendingBytes : 0);
+    if (waiting > this.options.maxBufferedBytes) {
+      // The backlog figure is the one of the last socket write: a client that
+      // kept reading since has taken part of it. Cut only on what is left now.
+      this.backlog = this.transport.backlog;
+      waiting = this.backlog + (this.awaitingDrain ? this.pendingBytes : 0);
+    }
     if (waiting > this.options.maxBufferedBytes) {
       this.owner.slowClient(this, waiting);
       this.destroy('slow-client');
@@ -178,12 +172,40 @@ export class SseConnection implements SseClient, Flushable {
     if (this.state !== State.Pending) return;
     this.state = State.Open;
     this.registered = true;
-    setEventStreamHeaders(this.request, this.response, this.status());
+    this.transport.open(this.request, this.status());
     const retry = encodeRetry(this.options.retryMs);
     const first = this.pending !== undefined ? this.takePending(retry) : retry;
     this.owner.opened(this);
     this.send(first);
     if (this.endWhenOpen) this.end(this.endWhenOpen.reason, this.endWhenOpen.finalFrame);
+    else this.notifyRoom();
+  }
+
+  /** Bytes written to this stream and not yet taken by the client: held by the platform, or waiting behind it. */
+  get bufferedBytes(): number {
+    return this.backlog + this.pendingBytes;
+  }
+
+  /**
+   * For a writer that paces itself (a replay of history): `undefined` when
+   * the stream has room now (it is open and less than a quarter of
+   * `maxBufferedBytes` waits for the client), else a promise that resolves
+   * once it has, or once the stream has ended (check `closed`).
+   */
+  whenWritable(): Promise<void> | undefined {
+    if (this.hasRoom() || this.state >= State.Ending) return undefined;
+    return new Promise((resolve) => (this.roomWaiters ??= []).push(resolve));
+  }
+
+  private hasRoom(): boolean {
+    return this.state === State.Open && !this.awaitingDrain && this.bufferedBytes * 4 < this.options.maxBufferedBytes;
+  }
+
+  private notifyRoom(): void {
+    const waiters = this.roomWaiters;
+    if (!waiters || (!this.hasRoom() && this.state < State.Ending)) return;
+    this.roomWaiters = undefined;
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -192,7 +214,7 @@ export class SseConnection implements SseClient, Flushable {
    * else 201 for POST and 200 for the rest), else `@HttpCode()`, else 200.
    */
   private status(): number {
-    const current = this.response.statusCode;
+    const current = this.transport.statusCode;
     const routerDefault = this.declaredStatus ?? (this.request.method === 'POST' ? 201 : 200);
     return current !== routerDefault ? current : (this.declaredStatus ?? 200);
   }
@@ -220,9 +242,10 @@ export class SseConnection implements SseClient, Flushable {
     this.reason = reason;
     this.state = State.Ending;
     const rest = this.pending !== undefined ? this.takePending(undefined, finalFrame) : finalFrame;
-    this.response.end(rest);
-    if (this.response.writableLength > 0) {
-      const cutOff = setTimeout(() => this.response.destroy(), 1000);
+    this.transport.end(rest);
+    this.notifyRoom();
+    if (this.transport.backlog > 0) {
+      const cutOff = setTimeout(() => this.transport.destroy(), 1000);
       cutOff.unref();
       this.onClose(() => clearTimeout(cutOff));
     }
@@ -241,8 +264,7 @@ export class SseConnection implements SseClient, Flushable {
     if (this.state !== State.Pending) return;
     this.reason = 'no-content';
     this.state = State.Ending;
-    this.response.statusCode = 204;
-    this.response.end();
+    this.transport.noContent();
   }
 
   /** Closes the connection at once, dropping what was not sent. */
@@ -252,7 +274,8 @@ export class SseConnection implements SseClient, Flushable {
     this.state = State.Ending;
     this.pending = undefined;
     this.pendingBytes = 0;
-    this.response.destroy();
+    this.transport.destroy();
+    this.notifyRoom();
   }
 
   /**
@@ -277,19 +300,17 @@ export class SseConnection implements SseClient, Flushable {
   private send(chunk: SseChunk): void {
     // A write that did not back up left less than the socket's high-water mark
     // (16 KiB) in Node's buffer: not worth a read of `writableLength` per write.
-    const flushed = this.response.write(chunk);
-    this.backlog = flushed ? 0 : this.response.writableLength;
-    if (!flushed) {
-      this.awaitingDrain = true;
-      this.response.once('drain', onResponseDrain);
-    }
+    const flushed = this.transport.write(chunk);
+    this.backlog = flushed ? 0 : this.transport.backlog;
+    if (!flushed) this.awaitingDrain = true;
   }
 
   /** @internal Node has taken what was waiting: write what was batched since. */
   handleDrain(): void {
     this.awaitingDrain = false;
-    this.backlog = this.response.writableLength;
+    this.backlog = this.transport.backlog;
     this.flush();
+    this.notifyRoom();
   }
 
   /** @internal The response is over, whoever ended it: runs the close callbacks once. */
@@ -298,8 +319,8 @@ export class SseConnection implements SseClient, Flushable {
     this.state = State.Closed;
     this.pending = undefined;
     this.pendingBytes = 0;
-    this.response.removeListener('drain', onResponseDrain);
     this.abortController?.abort(this.reason);
+    this.notifyRoom();
     const callbacks = this.closeCallbacks;
     this.closeCallbacks = undefined;
     if (this.registered) this.owner.closed(this, this.reason);

@@ -1,43 +1,54 @@
 import { HttpException, HttpStatus, Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
 import { Subject, type Observable } from 'rxjs';
 import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
-import type { SseCloseReason, SseRequest } from './sse-client.interface.js';
+import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
+import type { SseLifecycleEvent } from './sse-lifecycle.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
 import { FlushScheduler, type Flushable } from './flush-scheduler.js';
 import { Heartbeat } from './heartbeat.js';
+import { DeadlineSchedule } from './deadline-schedule.js';
 import { SseConnection, type SseConnectionOwner } from './sse-connection.js';
+import { SseCounters } from './sse-counters.js';
+import { transportFor } from './transports/transport-for.js';
 
 /** How long shutdown waits for streams to end before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-/** A stream that opened or closed. */
-export type SseConnectionChange =
-  { type: 'opened'; connection: SseConnection } | { type: 'closed'; connection: SseConnection; reason: SseCloseReason };
+/** A deadline of one stream: when it ends, why, and its last frame. */
+interface Deadline {
+  connection: SseConnection;
+  reason: SseCloseReason;
+  finalFrame: () => string;
+}
 
 /**
- * Every open stream of the app. Owns what they share: the flush scheduler, the
- * heartbeat timers and the ending of all streams when the app shuts down.
+ * THE index of the app's streams: every stream let in, opening (joining
+ * channels, replaying) or open, by id and by user. It applies the connection
+ * limits, owns what streams share (the flush scheduler, the heartbeat timers,
+ * the deadlines), publishes the one lifecycle stream, keeps the counters, and
+ * ends every stream when the app shuts down. Everything else asks it.
  */
 @Injectable()
-export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicationShutdown {
-  private readonly logger = new Logger('SseConnections');
-  private readonly open = new Map<string, SseConnection>();
+export class SseStreamRegistry implements SseConnectionOwner, BeforeApplicationShutdown {
+  private readonly logger = new Logger('SseStreamRegistry');
+  /** Every stream let in and not closed yet, opening or open. */
+  private readonly streams = new Map<string, SseConnection>();
   private readonly byUser = new Map<string, Set<SseConnection>>();
-  /** Streams let in but not opened yet (still joining channels, authorizing, replaying): they count against the limits. */
-  private readonly opening = new Set<SseConnection>();
-  private readonly openingPerUser = new Map<string, number>();
+  private openCount = 0;
+  /** Channels joined before the stream opened, reported once it has. */
+  private readonly joinsBeforeOpen = new Map<SseConnection, (readonly string[])[]>();
   private readonly flushes = new FlushScheduler();
   private readonly heartbeat = new Heartbeat();
-  private readonly changeSubject = new Subject<SseConnectionChange>();
+  private readonly deadlines = new DeadlineSchedule<Deadline>((deadline) => this.expire(deadline));
+  private readonly lifecycle = new Subject<SseLifecycleEvent>();
   private shuttingDown = false;
-  /** Streams opened and closed, for those that need to follow them (the hub). */
-  readonly changes: Observable<SseConnectionChange> = this.changeSubject.asObservable();
-  /** Streams closed because the client did not read fast enough. */
-  slowClientDisconnects = 0;
+  /** Streams connecting, joining channels and disconnecting (with the reason). */
+  readonly lifecycle$: Observable<SseLifecycleEvent> = this.lifecycle.asObservable();
+  /** The counters `SseHub.stats()` reads. */
+  readonly counters = new SseCounters();
 
   constructor(@Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseModuleOptions) {}
 
@@ -47,86 +58,97 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   /** The number of open streams. */
-  get size(): number {
-    return this.open.size;
+  get openStreams(): number {
+    return this.openCount;
   }
 
-  /** How many heartbeat timers run (one per distinct period in use). */
-  get heartbeatTimers(): number {
-    return this.heartbeat.timers;
+  /** Timers running now: heartbeats (one per distinct period in use) and deadlines (one for all). */
+  get timers(): { heartbeat: number; deadlines: number } {
+    return { heartbeat: this.heartbeat.timers, deadlines: this.deadlines.hasTimer ? 1 : 0 };
   }
 
-  /** All open streams. */
-  all(): IterableIterator<SseConnection> {
-    return this.open.values();
+  /** Every stream let in and not closed yet: opening (joining, replaying) or open. */
+  live(): IterableIterator<SseConnection> {
+    return this.streams.values();
   }
 
-  /** The open stream with this id. */
+  /** The open streams. */
+  *open(): IterableIterator<SseConnection> {
+    for (const connection of this.streams.values()) if (connection.isOpen) yield connection;
+  }
+
+  /** The stream with this id, opening or open. */
   get(connectionId: string): SseConnection | undefined {
-    return this.open.get(connectionId);
+    return this.streams.get(connectionId);
   }
 
-  /** The open streams of a user. */
+  /** The streams of a user, opening or open. */
   ofUser(userId: string): ReadonlySet<SseConnection> | undefined {
     return this.byUser.get(userId);
   }
 
   /**
-   * A connection for a request; it opens (sends headers) with `open()`, with
-   * `declaredStatus` (the route's `@HttpCode()`) unless a status is set before.
-   * Refuses the request, before any stream byte, while the app shuts down
-   * (503), past `maxConnections` (503) or past `maxConnectionsPerUser` (429).
+   * A stream for a request; it opens (sends headers) with `open()`, with
+   * `declaredStatus` (the route's `@HttpCode()`) unless a status is set
+   * before. Refuses the request, before any stream byte, while the app shuts
+   * down (503), past `maxConnections` (503) or past `maxConnectionsPerUser`
+   * (429). Streams still opening count against the limits.
    */
   create(
     request: SseRequest,
-    response: ServerResponse,
+    response: unknown,
     options: ResolvedSseStreamOptions,
     declaredStatus?: number,
   ): SseConnection {
+    const transport = transportFor(response);
     const retryAfter = String(Math.max(1, Math.ceil(options.retryMs / 1000)));
-    if (this.shuttingDown) {
-      response.setHeader('Retry-After', retryAfter);
-      throw new HttpException('The server is shutting down; reconnect shortly.', HttpStatus.SERVICE_UNAVAILABLE);
-    }
-    if (this.open.size + this.opening.size >= this.defaults.maxConnections) {
-      response.setHeader('Retry-After', retryAfter);
-      throw new HttpException(
-        SSE_MESSAGES.tooManyConnections(this.defaults.maxConnections),
-        HttpStatus.SERVICE_UNAVAILABLE,
-      );
+    const refuse = (message: string, status: HttpStatus) => {
+      transport.setHeader('Retry-After', retryAfter);
+      return new HttpException(message, status);
+    };
+    if (this.shuttingDown) throw refuse(SSE_MESSAGES.shuttingDown(), HttpStatus.SERVICE_UNAVAILABLE);
+    if (this.streams.size >= this.defaults.maxConnections) {
+      throw refuse(SSE_MESSAGES.tooManyConnections(this.defaults.maxConnections), HttpStatus.SERVICE_UNAVAILABLE);
     }
     const userId = this.userIdOf(request);
-    if (userId !== undefined && this.streamsOfUser(userId) >= this.defaults.maxConnectionsPerUser) {
-      response.setHeader('Retry-After', retryAfter);
-      throw new HttpException(
+    if (userId !== undefined && (this.byUser.get(userId)?.size ?? 0) >= this.defaults.maxConnectionsPerUser) {
+      throw refuse(
         SSE_MESSAGES.tooManyUserConnections(this.defaults.maxConnectionsPerUser),
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    const connection = new SseConnection(request, response, options, this, declaredStatus);
+    const connection = new SseConnection(request, transport, options, this, declaredStatus);
     connection.userId = userId;
-    this.reserve(connection);
+    this.streams.set(connection.id, connection);
+    if (userId !== undefined) {
+      let tabs = this.byUser.get(userId);
+      if (!tabs) this.byUser.set(userId, (tabs = new Set()));
+      tabs.add(connection);
+    }
     return connection;
   }
 
-  private streamsOfUser(userId: string): number {
-    return (this.byUser.get(userId)?.size ?? 0) + (this.openingPerUser.get(userId) ?? 0);
+  /**
+   * Ends `connection` at `at` (ms since the epoch) with `reason` and the frame
+   * `finalFrame()` makes then, unless it ends before. One deadline per
+   * stream: the earliest wins. One timer serves every stream.
+   */
+  endAt(connection: SseConnection, at: number, reason: SseCloseReason, finalFrame: () => string): void {
+    if (connection.closed) return;
+    this.deadlines.add(connection.id, at, { connection, reason, finalFrame });
   }
 
-  private reserve(connection: SseConnection): void {
-    this.opening.add(connection);
-    const userId = connection.userId;
-    if (userId !== undefined) this.openingPerUser.set(userId, (this.openingPerUser.get(userId) ?? 0) + 1);
-  }
-
-  /** The stream opened, or its response closed before it did: it no longer holds an opening slot. */
-  private release(connection: SseConnection): void {
-    if (!this.opening.delete(connection)) return;
-    const userId = connection.userId;
-    if (userId === undefined) return;
-    const count = (this.openingPerUser.get(userId) ?? 1) - 1;
-    if (count > 0) this.openingPerUser.set(userId, count);
-    else this.openingPerUser.delete(userId);
+  /** Reports channels a stream joined: at once if it is open, else right after it has opened. */
+  joined(client: SseClient, channels: readonly string[]): void {
+    const connection = client as SseConnection;
+    if (connection.closed) return;
+    if (connection.isOpen) {
+      this.lifecycle.next({ type: 'joined', client, channels });
+      return;
+    }
+    let joins = this.joinsBeforeOpen.get(connection);
+    if (!joins) this.joinsBeforeOpen.set(connection, (joins = []));
+    joins.push(channels);
   }
 
   private userIdOf(request: SseRequest): string | undefined {
@@ -139,61 +161,78 @@ export class SseConnectionRegistry implements SseConnectionOwner, BeforeApplicat
   }
 
   opened(connection: SseConnection): void {
-    this.release(connection);
-    this.open.set(connection.id, connection);
-    if (connection.userId !== undefined) {
-      let tabs = this.byUser.get(connection.userId);
-      if (!tabs) this.byUser.set(connection.userId, (tabs = new Set()));
-      tabs.add(connection);
-    }
+    this.openCount++;
     this.heartbeat.add(connection);
-    this.changeSubject.next({ type: 'opened', connection });
+    this.lifecycle.next({ type: 'connected', client: connection });
+    const joins = this.joinsBeforeOpen.get(connection);
+    if (!joins) return;
+    this.joinsBeforeOpen.delete(connection);
+    for (const channels of joins) this.lifecycle.next({ type: 'joined', client: connection, channels });
   }
 
   closedBeforeOpen(connection: SseConnection): void {
-    this.release(connection);
+    this.forget(connection);
   }
 
   closed(connection: SseConnection, reason: SseCloseReason): void {
-    this.open.delete(connection.id);
-    if (connection.userId !== undefined) {
-      const tabs = this.byUser.get(connection.userId);
-      if (tabs?.delete(connection) && tabs.size === 0) this.byUser.delete(connection.userId);
-    }
+    this.openCount--;
     this.heartbeat.remove(connection);
-    this.changeSubject.next({ type: 'closed', connection, reason });
+    this.forget(connection);
+    this.lifecycle.next({ type: 'disconnected', client: connection, reason });
+  }
+
+  private forget(connection: SseConnection): void {
+    this.streams.delete(connection.id);
+    this.joinsBeforeOpen.delete(connection);
+    this.deadlines.delete(connection.id);
+    const userId = connection.userId;
+    if (userId === undefined) return;
+    const tabs = this.byUser.get(userId);
+    if (tabs?.delete(connection) && tabs.size === 0) this.byUser.delete(userId);
   }
 
   slowClient(connection: SseConnection, bufferedBytes: number): void {
-    this.slowClientDisconnects++;
+    this.counters.slowClientDisconnects++;
     this.logger.warn(SSE_MESSAGES.slowClient(connection.id, bufferedBytes, connection.options.maxBufferedBytes));
   }
 
   callbackFailed(connection: SseConnection, error: unknown): void {
-    this.logger.error(`Stream ${connection.id}: a close callback threw`, (error as Error)?.stack ?? String(error));
+    this.logger.error(SSE_MESSAGES.closeCallbackFailed(connection.id), (error as Error)?.stack ?? String(error));
+  }
+
+  private expire({ connection, reason, finalFrame }: Deadline): void {
+    if (connection.closed) return;
+    try {
+      connection.end(reason, finalFrame());
+    } catch (error) {
+      // Runs from one timer for several streams at once: one failure must not spare the others.
+      this.logger.error(SSE_MESSAGES.deadlineFailed(connection.id, reason), String(error));
+      connection.destroy(reason);
+    }
   }
 
   /**
    * Ends every stream with a `retry:` hint spread over one to two retry
    * periods, so that clients do not all reconnect at once; waits for them to
-   * close (cutting off any still open after a grace period).
+   * close (cutting off any still open after a grace period). Streams still
+   * opening end as soon as they open.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.flushes.run();
-    // Streams still opening (joining channels) end as soon as they open.
-    const closing = [...this.open.values(), ...this.opening];
+    const closing = [...this.streams.values()];
     for (const connection of closing) {
       const retryMs = connection.options.retryMs;
       connection.end('shutdown', encodeRetry(retryMs + Math.floor(Math.random() * (retryMs + 1))));
     }
     await this.whenAllClosed(closing);
     this.heartbeat.stop();
-    this.changeSubject.complete();
+    this.deadlines.clear();
+    this.lifecycle.complete();
   }
 
   private whenAllClosed(connections: SseConnection[]): Promise<void> {
-    const stillOpen = connections.filter((connection) => this.open.has(connection.id) || this.opening.has(connection));
+    const stillOpen = connections.filter((connection) => this.streams.has(connection.id));
     if (stillOpen.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let remaining = stillOpen.length;

@@ -1,10 +1,11 @@
 import type { FetchLike } from 'eventsource';
-import { SseConnectionRegistry, SseHub, parseEventId, sseEvent, type SseReplay } from '../../lib/index.js';
-import { DelegatingAdapter, HubController, streamUrl } from '../src/hub/hub-fixture.js';
+import { SseHub, parseEventId, sseEvent } from '../../lib/index.js';
+import type { SseBrokerPosition, SseHistoryPage } from '../../lib/broker.js';
+import { DelegatingBroker, HubController, streamUrl } from '../src/hub/hub-fixture.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForRegistry, type Deferred } from '../utils/wait.js';
+import { deferred, waitForHub, type Deferred } from '../utils/wait.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -192,12 +193,12 @@ describe('SseHub replay with a small history', () => {
 });
 
 /**
- * An in-memory adapter whose subscribe and replay take a turn of the event loop
+ * An in-memory broker whose subscribe and read take a turn of the event loop
  * (as a networked adapter's do), taking the history snapshot either before or
  * after that turn: events published meanwhile reach the joining stream only
  * through the hub's live buffer, or through both.
  */
-class SlowAdapter extends DelegatingAdapter {
+class SlowBroker extends DelegatingBroker {
   gate: Deferred | undefined;
   replayStarted = deferred();
 
@@ -210,24 +211,24 @@ class SlowAdapter extends DelegatingAdapter {
     await super.subscribe(channel);
   }
 
-  override async replay(channels: readonly string[], after: { epoch: string; seq: number }): Promise<SseReplay> {
-    const early = this.snapshot === 'before' ? await super.replay(channels, after) : undefined;
+  override async read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> {
+    const early = this.snapshot === 'before' ? await super.read(channels, after, limit) : undefined;
     this.replayStarted.resolve();
     await (this.gate?.promise ?? nextTurn());
-    return early ?? super.replay(channels, after);
+    return early ?? super.read(channels, after, limit);
   }
 }
 
 describe.each(['before', 'after'] as const)(
-  'SseHub replay through an adapter that snapshots %s a delay',
+  'SseHub replay through a broker that snapshots %s a delay',
   (snapshot) => {
     let server: TestApp;
     let hub: SseHub;
-    let adapter: SlowAdapter;
+    let adapter: SlowBroker;
 
     beforeAll(async () => {
-      adapter = new SlowAdapter(snapshot);
-      server = await startApp({ controllers: [HubController] }, { adapter });
+      adapter = new SlowBroker(snapshot);
+      server = await startApp({ controllers: [HubController] }, { broker: adapter });
       hub = server.app.get(SseHub);
     });
     afterAll(() => server.close());
@@ -309,7 +310,7 @@ describe.each(['before', 'after'] as const)(
 describe('SseHub replay to a real EventSource client', () => {
   let server: TestApp;
   let hub: SseHub;
-  let registry: SseConnectionRegistry;
+  
   const clients: TestEventSource[] = [];
 
   /** A fetch that records each (re)connect's Last-Event-ID and lets the test hold a reconnect. */
@@ -345,7 +346,7 @@ describe('SseHub replay to a real EventSource client', () => {
     // before the client is back, which the hub rightly answers with an `expired` reset.
     server = await startApp({ controllers: [HubController] }, { retryMs: 20, history: { maxEvents: 100_000 } });
     hub = server.app.get(SseHub);
-    registry = server.app.get(SseConnectionRegistry);
+    
   });
   afterAll(async () => {
     clients.forEach((client) => client.close());
@@ -364,7 +365,7 @@ describe('SseHub replay to a real EventSource client', () => {
     const [connection] = hub.connections({ channel: 'es:a' });
     expect(await hub.disconnect(connection.id)).toBe(1);
     await held.reconnecting;
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
     const missed = [await hub.publish('es:b', 'b2'), await hub.publish('es:a', 'a2'), await hub.publish('es:b', 'b3')];
     await hub.publish('es:other', 'not joined');
     held.release();

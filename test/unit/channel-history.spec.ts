@@ -1,21 +1,21 @@
-import { ChannelHistory } from '../../lib/adapters/in-memory/channel-history.js';
-import type { SseStoredEvent } from '../../lib/index.js';
+import { ChannelHistory } from '../../lib/brokers/in-memory/channel-history.js';
+import type { SseBrokerEvent } from '../../lib/broker.js';
 
-function event(seq: number, channel = 'a'): SseStoredEvent {
-  return { channel, seq, id: `e.${seq}`, frame: `id: e.${seq}\ndata: ${seq}\n\n` };
+function event(seq: number, channel = 'a'): SseBrokerEvent {
+  return { channel, epoch: 'e', seq, payload: `data: ${seq}\n\n` };
 }
 
-const seqs = (events: SseStoredEvent[]) => events.map((e) => e.seq);
+const seqs = (events: SseBrokerEvent[]) => events.map((e) => e.seq);
 
 describe('ChannelHistory', () => {
   it('returns the events after a seq, oldest first', () => {
     const history = new ChannelHistory(100, 0);
     for (const seq of [2, 5, 9, 14]) history.add(event(seq), 0);
-    expect(seqs(history.after(0))).toEqual([2, 5, 9, 14]);
-    expect(seqs(history.after(5))).toEqual([9, 14]);
-    expect(seqs(history.after(6))).toEqual([9, 14]);
-    expect(seqs(history.after(14))).toEqual([]);
-    expect(seqs(history.after(99))).toEqual([]);
+    expect(seqs(history.after(0, 1e9))).toEqual([2, 5, 9, 14]);
+    expect(seqs(history.after(5, 1e9))).toEqual([9, 14]);
+    expect(seqs(history.after(6, 1e9))).toEqual([9, 14]);
+    expect(seqs(history.after(14, 1e9))).toEqual([]);
+    expect(seqs(history.after(99, 1e9))).toEqual([]);
     expect(history.droppedUpTo).toBe(0);
   });
 
@@ -23,7 +23,7 @@ describe('ChannelHistory', () => {
     const history = new ChannelHistory(3, 0);
     for (let seq = 1; seq <= 10; seq++) history.add(event(seq), 0);
     expect(history.size).toBe(3);
-    expect(seqs(history.after(0))).toEqual([8, 9, 10]);
+    expect(seqs(history.after(0, 1e9))).toEqual([8, 9, 10]);
     expect(history.droppedUpTo).toBe(7);
   });
 
@@ -31,7 +31,7 @@ describe('ChannelHistory', () => {
     const history = new ChannelHistory(10, 0);
     for (let seq = 1; seq <= 5000; seq++) history.add(event(seq), 0);
     expect(history.size).toBe(10);
-    expect(seqs(history.after(4995))).toEqual([4996, 4997, 4998, 4999, 5000]);
+    expect(seqs(history.after(4995, 1e9))).toEqual([4996, 4997, 4998, 4999, 5000]);
     expect(history.droppedUpTo).toBe(4990);
   });
 
@@ -40,12 +40,12 @@ describe('ChannelHistory', () => {
     history.add(event(1), 0);
     history.add(event(2), 500);
     history.add(event(3), 1200);
-    expect(seqs(history.after(0))).toEqual([2, 3]);
+    expect(seqs(history.after(0, 1e9))).toEqual([2, 3]);
     expect(history.droppedUpTo).toBe(1);
     history.prune(1500);
-    expect(seqs(history.after(0))).toEqual([2, 3]);
+    expect(seqs(history.after(0, 1e9))).toEqual([2, 3]);
     history.prune(1501);
-    expect(seqs(history.after(0))).toEqual([3]);
+    expect(seqs(history.after(0, 1e9))).toEqual([3]);
     expect(history.droppedUpTo).toBe(2);
     history.prune(10_000);
     expect(history.size).toBe(0);
@@ -56,13 +56,13 @@ describe('ChannelHistory', () => {
     const history = new ChannelHistory(100, 0);
     history.add(event(1), 0);
     history.prune(Number.MAX_SAFE_INTEGER);
-    expect(seqs(history.after(0))).toEqual([1]);
+    expect(seqs(history.after(0, 1e9))).toEqual([1]);
   });
 
-  it('remembers when it was last added to', () => {
-    const history = new ChannelHistory(5, 0);
-    history.add(event(1), 123);
-    history.add(event(2), 456);
-    expect(history.lastAt).toBe(456);
+  it('returns at most `limit` events after a seq', () => {
+    const history = new ChannelHistory(100, 0);
+    for (let seq = 1; seq <= 10; seq++) history.add(event(seq), 0);
+    expect(seqs(history.after(3, 4))).toEqual([4, 5, 6, 7]);
+    expect(seqs(history.after(8, 4))).toEqual([9, 10]);
   });
 });

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
-import { ExpirySchedule, MAX_TIMER_DELAY_MS } from '../../lib/auth/expiry-schedule.js';
+import { DeadlineSchedule, MAX_TIMER_DELAY_MS } from '../../lib/stream/deadline-schedule.js';
 
-describe('ExpirySchedule', () => {
+describe('DeadlineSchedule', () => {
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_000_000 });
   });
@@ -11,7 +11,7 @@ describe('ExpirySchedule', () => {
 
   function schedule() {
     const expired: string[] = [];
-    const s = new ExpirySchedule<string>((value) => expired.push(value));
+    const s = new DeadlineSchedule<string>((value) => expired.push(value));
     return { s, expired };
   }
 

@@ -1,4 +1,4 @@
-import type { SseConnectionRegistry } from '../../lib/index.js';
+import type { SseHub } from '../../lib/index.js';
 
 /** A promise with its resolve function, for a test to await something a fixture signals. */
 export interface Deferred<T = void> {
@@ -20,16 +20,13 @@ export function deferred<T = void>(): Deferred<T> {
   return result;
 }
 
-/** Resolves once `predicate(registry)` holds, checked now and after every stream that opens or closes. */
-export function waitForRegistry(
-  registry: SseConnectionRegistry,
-  predicate: (registry: SseConnectionRegistry) => boolean,
-): Promise<void> {
+/** Resolves once `predicate(hub)` holds, checked now and after every stream that connects, joins or disconnects. */
+export function waitForHub(hub: SseHub, predicate: (hub: SseHub) => boolean): Promise<void> {
   return new Promise((resolve) => {
-    if (predicate(registry)) return resolve();
-    const subscription = registry.changes.subscribe({
+    if (predicate(hub)) return resolve();
+    const subscription = hub.lifecycle$.subscribe({
       next: () => {
-        if (predicate(registry)) {
+        if (predicate(hub)) {
           subscription.unsubscribe();
           resolve();
         }

@@ -1,13 +1,13 @@
-import type { SseStoredEvent } from '../sse-broker.interface.js';
+import type { SseBrokerEvent } from '../sse-broker.interface.js';
 
 interface Entry {
-  event: SseStoredEvent;
+  event: SseBrokerEvent;
   at: number;
 }
 
 /**
  * The last events of one channel, bounded in count and age. Remembers the
- * newest sequence number it had to let go of, so that a replay from before it
+ * newest sequence number it had to let go of, so that a read from before it
  * knows that it cannot be gap-free.
  */
 export class ChannelHistory {
@@ -15,8 +15,6 @@ export class ChannelHistory {
   private start = 0;
   /** The highest seq that was dropped from this history (0: none). */
   droppedUpTo = 0;
-  /** When the last event was added. */
-  lastAt = 0;
 
   constructor(
     private readonly maxEvents: number,
@@ -32,9 +30,8 @@ export class ChannelHistory {
     return this.entries.length - this.start;
   }
 
-  add(event: SseStoredEvent, now: number): void {
+  add(event: SseBrokerEvent, now: number): void {
     this.entries.push({ event, at: now });
-    this.lastAt = now;
     if (this.size > this.maxEvents) this.dropFirst(this.size - this.maxEvents);
     this.prune(now);
   }
@@ -49,9 +46,9 @@ export class ChannelHistory {
     if (expired > 0) this.dropFirst(expired);
   }
 
-  /** Events with a seq above `after`, oldest first. */
-  after(after: number): SseStoredEvent[] {
-    const result: SseStoredEvent[] = [];
+  /** At most `limit` events with a seq above `after`, oldest first. */
+  after(after: number, limit: number): SseBrokerEvent[] {
+    const result: SseBrokerEvent[] = [];
     let low = this.start;
     let high = this.entries.length;
     while (low < high) {
@@ -59,7 +56,8 @@ export class ChannelHistory {
       if (this.entries[mid].event.seq <= after) low = mid + 1;
       else high = mid;
     }
-    for (let i = low; i < this.entries.length; i++) result.push(this.entries[i].event);
+    const end = Math.min(this.entries.length, low + limit);
+    for (let i = low; i < end; i++) result.push(this.entries[i].event);
     return result;
   }
 

@@ -1,21 +1,19 @@
+import { Subject, type Observable } from 'rxjs';
 import type {
-  SseHubAdapter,
-  SseHubMessage,
-  SseReplay,
-  SseStoredEvent,
+  SseBroker,
+  SseBrokerMessage,
+  SseBrokerPosition,
+  SseBrokerSentMessage,
+  SseHistoryPage,
 } from '../sse-broker.interface.js';
-import { formatEventId, newEpoch } from '../../protocol/event-id.js';
+import { newEpoch } from '../../protocol/event-id.js';
+import { checkInteger } from '../../options/check-option.js';
+import { mergeHistoryPages } from '../history-page.js';
 import { ChannelHistory } from './channel-history.js';
-import { assertInteger } from '../../options/resolve-stream-options.js';
 
-function integerOption(name: string, value: number | undefined, min: number, fallback: number): number {
-  assertInteger(`InMemorySseAdapter ${name}`, value, min);
-  return value ?? fallback;
-}
-
-/** Options of the in-memory adapter (also `history` in `SseModule.forRoot()`). */
-export interface InMemorySseAdapterOptions {
-  /** Events kept per channel for replay. Default 1000. */
+/** Options of the in-memory broker (also `history` in `SseModule.forRoot()`). */
+export interface InMemorySseBrokerOptions {
+  /** Events kept per channel for replay. Default 1000; 0 keeps none. */
   maxEvents?: number;
   /** Age (ms) past which events are dropped from history; 0 keeps them by count only. Default 0. */
   maxAgeMs?: number;
@@ -24,11 +22,12 @@ export interface InMemorySseAdapterOptions {
 }
 
 /**
- * The default adapter: ids, history and delivery within this process. Fast
- * (delivery is a synchronous call), but shares nothing with other instances
- * and forgets its history on restart (a new epoch makes old ids `unknown`).
+ * The default broker: positions, history and delivery within this process.
+ * Fast (delivery is a synchronous call), but shares nothing with other
+ * instances and forgets its history on restart (a new epoch makes old
+ * positions `unknown`).
  */
-export class InMemorySseAdapter implements SseHubAdapter {
+export class InMemorySseBroker implements SseBroker {
   private readonly epoch = newEpoch();
   private readonly maxEvents: number;
   private readonly maxAgeMs: number;
@@ -38,45 +37,44 @@ export class InMemorySseAdapter implements SseHubAdapter {
   /** The highest seq of a history dropped as a whole. */
   private droppedChannelsUpTo = 0;
   private seq = 0;
-  private deliver: ((message: SseHubMessage) => void) | undefined;
+  private readonly subject = new Subject<SseBrokerMessage>();
+  readonly messages$: Observable<SseBrokerMessage> = this.subject.asObservable();
 
-  constructor(options: InMemorySseAdapterOptions = {}) {
-    this.maxEvents = integerOption('maxEvents', options.maxEvents, 0, 1000);
-    this.maxAgeMs = integerOption('maxAgeMs', options.maxAgeMs, 0, 0);
-    this.maxChannels = integerOption('maxChannels', options.maxChannels, 1, 10_000);
+  constructor(options: InMemorySseBrokerOptions = {}) {
+    this.maxEvents = checkInteger('InMemorySseBroker maxEvents', options.maxEvents, 0, 1000);
+    this.maxAgeMs = checkInteger('InMemorySseBroker maxAgeMs', options.maxAgeMs, 0, 0);
+    this.maxChannels = checkInteger('InMemorySseBroker maxChannels', options.maxChannels, 1, 10_000);
   }
 
-  connect(deliver: (message: SseHubMessage) => void): void {
-    this.deliver = deliver;
-  }
+  connect(): void {}
 
-  publish(channel: string, body: string, except?: string): string {
+  publish(channel: string, payload: string, except?: string): SseBrokerPosition {
     const seq = ++this.seq;
-    const id = formatEventId(this.epoch, seq);
-    const frame = `id: ${id}\n${body}`;
-    if (this.maxEvents > 0) this.store({ channel, seq, id, frame });
-    this.deliver?.({ type: 'channel', channel, seq, id, frame, except });
-    return id;
+    const event = { channel, epoch: this.epoch, seq, payload };
+    if (this.maxEvents > 0) this.store(event);
+    this.subject.next(except === undefined ? { type: 'channel', ...event } : { type: 'channel', ...event, except });
+    return { epoch: this.epoch, seq };
   }
 
-  send(message: Exclude<SseHubMessage, { type: 'channel' }>): void {
-    this.deliver?.(message);
+  send(message: SseBrokerSentMessage): void {
+    this.subject.next(message);
   }
 
   subscribe(): void {}
 
   unsubscribe(): void {}
 
-  replay(channels: readonly string[], after: { epoch: string; seq: number }): SseReplay {
-    const headId = this.seq > 0 ? formatEventId(this.epoch, this.seq) : undefined;
-    if (after.epoch !== this.epoch || after.seq > this.seq) return { events: [], reset: 'unknown', headId };
+  read(channels: readonly string[], after: SseBrokerPosition, limit: number): SseHistoryPage {
+    const head = this.seq > 0 ? { epoch: this.epoch, seq: this.seq } : undefined;
+    if (after.epoch !== this.epoch || after.seq > this.seq) return { events: [], more: false, reset: 'unknown', head };
     // No history kept at all: whatever came after the position is gone, which the client must be told.
-    if (this.maxEvents === 0)
-      return after.seq < this.seq ? { events: [], reset: 'expired', headId } : { events: [], headId };
+    if (this.maxEvents === 0) {
+      return after.seq < this.seq ? { events: [], more: false, reset: 'expired', head } : { events: [], more: false, head };
+    }
     const now = Date.now();
     let expired = false;
-    const events: SseStoredEvent[] = [];
-    for (const channel of channels) {
+    const perChannel = [];
+    for (const channel of new Set(channels)) {
       const history = this.histories.get(channel);
       if (!history) {
         if (this.droppedChannelsUpTo > after.seq) expired = true;
@@ -84,18 +82,18 @@ export class InMemorySseAdapter implements SseHubAdapter {
       }
       history.prune(now);
       if (history.droppedUpTo > after.seq) expired = true;
-      for (const event of history.after(after.seq)) events.push(event);
+      perChannel.push(history.after(after.seq, limit + 1));
     }
-    if (channels.length > 1) events.sort((a, b) => a.seq - b.seq);
-    return expired ? { events, reset: 'expired', headId } : { events, headId };
+    const page = mergeHistoryPages(perChannel, limit);
+    return expired ? { ...page, reset: 'expired', head } : { ...page, head };
   }
 
   close(): void {
-    this.deliver = undefined;
     this.histories.clear();
+    this.subject.complete();
   }
 
-  private store(event: SseStoredEvent): void {
+  private store(event: { channel: string; epoch: string; seq: number; payload: string }): void {
     const now = Date.now();
     let history = this.histories.get(event.channel);
     if (history) {
@@ -111,7 +109,6 @@ export class InMemorySseAdapter implements SseHubAdapter {
   private dropLeastRecentChannel(): void {
     const [channel, history] = this.histories.entries().next().value as [string, ChannelHistory];
     this.histories.delete(channel);
-    const newest = history.newestSeq ?? history.droppedUpTo;
-    this.droppedChannelsUpTo = Math.max(this.droppedChannelsUpTo, newest);
+    this.droppedChannelsUpTo = Math.max(this.droppedChannelsUpTo, history.newestSeq ?? history.droppedUpTo);
   }
 }

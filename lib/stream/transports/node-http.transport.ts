@@ -1,11 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SseRequest } from '../sse-client.interface.js';
+import type { SseChunk, SseTransport, SseTransportSink } from './sse-transport.interface.js';
+
+/** Where a response keeps its sink, so that one shared listener serves every stream. */
+const SINK = Symbol('nestjs-event-stream.sink');
+type SinkResponse = ServerResponse & { [SINK]?: SseTransportSink };
+
+function onClose(this: SinkResponse): void {
+  this.removeListener('drain', onDrain);
+  this[SINK]?.handleClose();
+}
+
+function onDrain(this: SinkResponse): void {
+  this[SINK]?.handleDrain();
+}
 
 /**
  * Sets the status and headers of an event stream, keeping the headers the app
  * set (CORS, `@Header()`). `no-transform` also keeps the `compression`
- * middleware from buffering the stream.
+ * middleware from buffering the stream. `Connection: keep-alive` only on
+ * HTTP/1.1, where the client did not ask to close.
  */
-export function setEventStreamHeaders(request: IncomingMessage, response: ServerResponse, status = 200): void {
+function setEventStreamHeaders(request: SseRequest, response: ServerResponse, status: number): void {
   response.statusCode = status;
   response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   response.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -17,8 +33,66 @@ export function setEventStreamHeaders(request: IncomingMessage, response: Server
   response.removeHeader('ETag');
 }
 
-/** Answers a `HEAD` request on a stream route: the stream's status and headers, and no body. */
-export function answerHead(request: IncomingMessage, response: ServerResponse, status = 200): void {
-  setEventStreamHeaders(request, response, status);
-  response.end();
+/** Node's `http.ServerResponse` (what Express hands to a route) as a stream transport. */
+export class NodeHttpTransport implements SseTransport {
+  constructor(private readonly response: ServerResponse) {}
+
+  /** Whether `response` is a Node response this transport can serve. */
+  static accepts(response: unknown): response is ServerResponse {
+    const candidate = response as Partial<ServerResponse> | null;
+    return (
+      typeof candidate === 'object' &&
+      candidate !== null &&
+      typeof candidate.writeHead === 'function' &&
+      typeof candidate.write === 'function' &&
+      typeof (candidate as Partial<IncomingMessage>).on === 'function'
+    );
+  }
+
+  attach(sink: SseTransportSink): void {
+    (this.response as SinkResponse)[SINK] = sink;
+    this.response.once('close', onClose);
+  }
+
+  get statusCode(): number {
+    return this.response.statusCode;
+  }
+
+  get backlog(): number {
+    return this.response.writableLength;
+  }
+
+  open(request: SseRequest, status: number): void {
+    setEventStreamHeaders(request, this.response, status);
+  }
+
+  write(chunk: SseChunk): boolean {
+    const flushed = this.response.write(chunk);
+    if (!flushed) this.response.once('drain', onDrain);
+    return flushed;
+  }
+
+  end(chunk?: SseChunk): void {
+    this.response.removeListener('drain', onDrain);
+    if (chunk === undefined || chunk.length === 0) this.response.end();
+    else this.response.end(chunk);
+  }
+
+  destroy(): void {
+    this.response.destroy();
+  }
+
+  noContent(): void {
+    this.response.statusCode = 204;
+    this.response.end();
+  }
+
+  head(request: SseRequest, status: number): void {
+    setEventStreamHeaders(request, this.response, status);
+    this.response.end();
+  }
+
+  setHeader(name: string, value: string): void {
+    this.response.setHeader(name, value);
+  }
 }

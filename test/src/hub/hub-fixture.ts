@@ -1,15 +1,16 @@
 import { Controller, Injectable, Query, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { NEVER } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { EventStream, SseClient, SseHub, type SseRequest } from '../../../lib/index.js';
 import {
-  EventStream,
-  InMemorySseAdapter,
-  SseClient,
-  SseHub,
-  type SseHubAdapter,
-  type SseHubMessage,
-  type SseReplay,
-  type SseRequest,
-} from '../../../lib/index.js';
+  InMemorySseBroker,
+  type SseBroker,
+  type SseBrokerContext,
+  type SseBrokerMessage,
+  type SseBrokerPosition,
+  type SseBrokerSentMessage,
+  type SseHistoryPage,
+} from '../../../lib/broker.js';
 
 /**
  * Stands in for an auth guard: `x-user-id` sets `request.user.id`,
@@ -61,17 +62,20 @@ export function connectionOf(hub: SseHub, tag: string): SseClient {
   return connection;
 }
 
-/** An adapter that hands every call to an in-memory one: extend it to observe or slow down what the hub asks. */
-export class DelegatingAdapter implements SseHubAdapter {
-  constructor(protected readonly inner: SseHubAdapter = new InMemorySseAdapter()) {}
+/** A broker that hands every call to an in-memory one: extend it to observe or slow down what the hub asks. */
+export class DelegatingBroker implements SseBroker {
+  constructor(protected readonly inner: SseBroker = new InMemorySseBroker()) {}
 
-  connect(deliver: (message: SseHubMessage) => void): Promise<void> | void {
-    return this.inner.connect(deliver);
+  get messages$(): Observable<SseBrokerMessage> {
+    return this.inner.messages$;
   }
-  publish(channel: string, body: string, except?: string): Promise<string> | string {
-    return this.inner.publish(channel, body, except);
+  connect(context?: SseBrokerContext): Promise<void> | void {
+    return this.inner.connect(context);
   }
-  send(message: Exclude<SseHubMessage, { type: 'channel' }>): Promise<void> | void {
+  publish(channel: string, payload: string, except?: string): Promise<SseBrokerPosition> | SseBrokerPosition {
+    return this.inner.publish(channel, payload, except);
+  }
+  send(message: SseBrokerSentMessage): Promise<void> | void {
     return this.inner.send(message);
   }
   subscribe(channel: string): Promise<void> | void {
@@ -80,8 +84,8 @@ export class DelegatingAdapter implements SseHubAdapter {
   unsubscribe(channel: string): Promise<void> | void {
     return this.inner.unsubscribe(channel);
   }
-  replay(channels: readonly string[], after: { epoch: string; seq: number }): Promise<SseReplay> | SseReplay {
-    return this.inner.replay(channels, after);
+  read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> | SseHistoryPage {
+    return this.inner.read(channels, after, limit);
   }
   close(): Promise<void> | void {
     return this.inner.close();

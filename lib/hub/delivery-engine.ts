@@ -1,0 +1,308 @@
+import { Logger } from '@nestjs/common';
+import type {
+  SseBroker,
+  SseBrokerMessage,
+  SseBrokerPosition,
+  SseHistoryPage,
+} from '../brokers/sse-broker.interface.js';
+import { encodeEvent } from '../protocol/encode-event.js';
+import { formatEventId } from '../protocol/event-id.js';
+import type { SseConnection } from '../stream/sse-connection.js';
+import type { SseStreamRegistry } from '../stream/sse-stream-registry.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import type { ChannelIndex } from './channel-index.js';
+import { HubMember, type HeldMessage } from './hub-member.js';
+
+/** The first page of a catch-up reads this many events; later pages as many as fill an eighth of the stream's budget. */
+const FIRST_PAGE = 16;
+const MAX_PAGE = 1000;
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** The frame of a channel event: its id, then the body the hub encoded when it was published. */
+function frameOf(event: { epoch: string; seq: number; payload: string }): string {
+  return `id: ${formatEventId(event.epoch, event.seq)}\n${event.payload}`;
+}
+
+/**
+ * Delivers what the broker brings to the local streams, for every broker
+ * alike: frames each channel event's id once for all its recipients, tracks
+ * the position of each stream, and catches a stream up from history (after
+ * its `Last-Event-ID`, or after the broker reported a gap) in pages fed as
+ * the client drains them, holding live messages meanwhile within the
+ * stream's byte budget. Memory per stream stays near `maxBufferedBytes`
+ * whatever the history holds.
+ */
+export class DeliveryEngine {
+  private readonly logger = new Logger('SseHub');
+  private readonly members = new Map<string, HubMember>();
+  /** Reads in flight, shared by streams that ask for the same page. */
+  private readonly reads = new Map<string, Promise<SseHistoryPage>>();
+  private closed = false;
+
+  constructor(
+    private readonly broker: SseBroker,
+    private readonly registry: SseStreamRegistry,
+    private readonly index: ChannelIndex<HubMember>,
+    private readonly resetEventName: string,
+  ) {}
+
+  /** The member of a stream, made on its first join. */
+  memberOf(connection: SseConnection): HubMember {
+    let member = this.members.get(connection.id);
+    if (!member) {
+      member = new HubMember(connection);
+      this.members.set(connection.id, member);
+    }
+    return member;
+  }
+
+  /** The member of the stream with this id, if it has joined. */
+  find(connectionId: string): HubMember | undefined {
+    return this.members.get(connectionId);
+  }
+
+  /** Forgets a member that has left every channel. */
+  release(member: HubMember): void {
+    if (!this.index.isMember(member) && member.pendingJoins === 0) this.members.delete(member.connection.id);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** A join of `member` has started: its catch-up, if any, waits for it. `from`: the position to resume after. */
+  beginJoin(member: HubMember, from: SseBrokerPosition | undefined): void {
+    member.pendingJoins++;
+    if (!from) return;
+    member.hold();
+    if (!member.catchUpFrom || member.catchUpFrom.seq > from.seq) member.catchUpFrom = from;
+    member.firstPage ??= deferred();
+  }
+
+  /**
+   * A join of `member` is done (joined, or failed): once no other is pending,
+   * its catch-up starts. Returns what the stream must wait for before it
+   * opens (the catch-up's first page), if anything.
+   */
+  endJoin(member: HubMember): Promise<void> | undefined {
+    member.pendingJoins--;
+    const gate = member.firstPage?.promise;
+    if (member.pendingJoins > 0) return gate;
+    const from = member.catchUpFrom;
+    member.catchUpFrom = undefined;
+    if (from) this.startCatchUp(member, from);
+    else if (!member.catchingUp) this.releaseHeld(member);
+    this.release(member);
+    return gate;
+  }
+
+  /** Hands a message from the broker to the local streams it is for. */
+  deliver(message: SseBrokerMessage): void {
+    switch (message.type) {
+      case 'channel': {
+        const members = this.index.membersOf(message.channel);
+        if (!members) return;
+        const chunk = Buffer.from(frameOf(message));
+        const position = { epoch: message.epoch, seq: message.seq };
+        for (const member of members) {
+          if (member.connection.id !== message.except) this.pushEvent(member, chunk, position);
+        }
+        return;
+      }
+      case 'broadcast': {
+        const chunk = Buffer.from(message.payload);
+        for (const connection of this.registry.live()) {
+          if (connection.id !== message.except) this.push(connection, chunk);
+        }
+        return;
+      }
+      case 'connection': {
+        const connection = this.registry.get(message.connectionId);
+        if (connection) this.push(connection, Buffer.from(message.payload));
+        return;
+      }
+      case 'user': {
+        const tabs = this.registry.ofUser(message.userId);
+        if (!tabs) return;
+        const chunk = Buffer.from(message.payload);
+        for (const connection of tabs) if (connection.id !== message.except) this.push(connection, chunk);
+        return;
+      }
+      case 'disconnect':
+        this.registry.get(message.connectionId)?.end('disconnected');
+        return;
+      case 'gap':
+        this.gap(message.after);
+        return;
+    }
+  }
+
+  /**
+   * The broker may have missed messages and is back: every stream catches up
+   * from history after `after` (or after its own position, if newer), before
+   * what arrives next.
+   */
+  private gap(after: SseBrokerPosition): void {
+    if (this.closed) return;
+    for (const member of this.members.values()) {
+      if (member.connection.closed || !this.index.isMember(member)) continue;
+      if (member.catchingUp || member.catchUpFrom) {
+        member.readAgain = true;
+        if (member.catchUpFrom && member.catchUpFrom.epoch !== after.epoch) member.catchUpFrom = after;
+        continue;
+      }
+      member.hold();
+      const own = member.position;
+      this.startCatchUp(member, own && own.epoch === after.epoch && own.seq > after.seq ? own : after);
+    }
+  }
+
+  private pushEvent(member: HubMember, chunk: Buffer, position: SseBrokerPosition): void {
+    if (member.held) return this.hold(member, { chunk, position });
+    if (member.has(position)) return;
+    this.write(member.connection, chunk);
+    member.position = position;
+  }
+
+  private push(connection: SseConnection, chunk: Buffer): void {
+    const member = this.members.get(connection.id);
+    if (member?.held) this.hold(member, { chunk });
+    else this.write(connection, chunk);
+  }
+
+  private write(connection: SseConnection, chunk: Buffer | string): void {
+    if (connection.write(chunk)) this.registry.counters.delivered++;
+    else this.registry.counters.dropped++;
+  }
+
+  /**
+   * Holds a live message while the stream catches up, within its byte budget:
+   * past it, the held channel events are let go of (they are in history, and
+   * the catch-up reads them again); if what is held is still too much, the
+   * client is not keeping up and the stream is cut.
+   */
+  private hold(member: HubMember, message: HeldMessage): void {
+    const held = member.held!;
+    held.push(message);
+    member.heldBytes += message.chunk.length;
+    const budget = member.connection.options.maxBufferedBytes;
+    if (member.heldBytes <= budget) return;
+    const kept = held.filter((entry) => entry.position === undefined);
+    member.held = kept;
+    member.heldBytes = kept.reduce((bytes, entry) => bytes + entry.chunk.length, 0);
+    member.readAgain = true;
+    if (member.heldBytes > budget) {
+      this.registry.slowClient(member.connection, member.heldBytes);
+      member.connection.destroy('slow-client');
+    }
+  }
+
+  private startCatchUp(member: HubMember, from: SseBrokerPosition): void {
+    if (member.catchingUp) {
+      member.readAgain = true;
+      return;
+    }
+    member.catchingUp = true;
+    this.catchUp(member, from)
+      .catch((error: unknown) => {
+        this.logger.warn(SSE_MESSAGES.catchUpFailed(member.connection.id, error));
+        // What could not be read is lost to this stream: end it, so that the client resumes with its Last-Event-ID.
+        member.connection.end('error');
+      })
+      .finally(() => {
+        member.catchingUp = false;
+        member.firstPage?.resolve();
+        member.firstPage = undefined;
+        if (member.connection.closed) {
+          member.held = undefined;
+          member.heldBytes = 0;
+        }
+        this.release(member);
+      });
+  }
+
+  /**
+   * Writes the events after `from` of the stream's channels, page by page,
+   * each page once the client has taken most of the previous one; then what
+   * was held meanwhile, skipping what the pages wrote.
+   */
+  private async catchUp(member: HubMember, from: SseBrokerPosition): Promise<void> {
+    const connection = member.connection;
+    const pageBytes = Math.max(1, Math.floor(connection.options.maxBufferedBytes / 8));
+    let cursor = member.position && member.position.epoch === from.epoch && member.position.seq > from.seq ? member.position : from;
+    let limit = FIRST_PAGE;
+    if (connection.lastEventId !== undefined && !member.position) this.registry.counters.replays++;
+    for (;;) {
+      if (connection.closed || this.closed) return;
+      member.readAgain = false;
+      const channels = this.index.channelsOf(member);
+      const page = await this.read(channels, cursor, limit);
+      if (connection.closed || this.closed) return;
+      if (page.reset) {
+        this.writeReset(member, page, cursor);
+        if (page.reset === 'unknown') cursor = page.head ?? { epoch: cursor.epoch, seq: 0 };
+      }
+      let bytes = 0;
+      let written = 0;
+      for (const event of page.events) {
+        if (event.seq <= cursor.seq && event.epoch === cursor.epoch) continue;
+        this.write(connection, Buffer.from(frameOf(event)));
+        bytes += event.payload.length;
+        written++;
+        cursor = { epoch: event.epoch, seq: event.seq };
+      }
+      this.registry.counters.replayedEvents += written;
+      if (page.events.length > 0 || page.reset === 'unknown') member.position = cursor;
+      member.firstPage?.resolve();
+      if (!page.more && !member.readAgain) break;
+      if (page.events.length > 0) {
+        limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(pageBytes / Math.max(1, bytes / page.events.length))));
+      }
+      await connection.whenWritable();
+    }
+    this.releaseHeld(member);
+  }
+
+  /** Writes what was held, in order, skipping channel events the stream already has. */
+  private releaseHeld(member: HubMember): void {
+    const held = member.held;
+    member.held = undefined;
+    member.heldBytes = 0;
+    if (!held) return;
+    for (const { chunk, position } of held) {
+      if (position && member.has(position)) continue;
+      this.write(member.connection, chunk);
+      if (position) member.position = position;
+    }
+  }
+
+  private writeReset(member: HubMember, page: SseHistoryPage, cursor: SseBrokerPosition): void {
+    const connection = member.connection;
+    this.registry.counters.resets++;
+    const lastEventId = member.position ? formatEventId(cursor.epoch, cursor.seq) : connection.lastEventId;
+    const head = page.head;
+    const id = page.events.length === 0 && head ? formatEventId(head.epoch, head.seq) : undefined;
+    this.write(connection, encodeEvent({ event: this.resetEventName, id, data: { reason: page.reset, lastEventId } }));
+  }
+
+  /** One read of a page; streams asking for the same page at the same time share it. */
+  private read(channels: string[], after: SseBrokerPosition, limit: number): SseHistoryPage | Promise<SseHistoryPage> {
+    const key = `${channels.join(' ')}|${after.epoch}.${after.seq}|${limit}`;
+    const shared = this.reads.get(key);
+    if (shared) return shared;
+    const page = this.broker.read(channels, after, limit);
+    if (!isThenable(page)) return page;
+    const promise = Promise.resolve(page).finally(() => this.reads.delete(key));
+    this.reads.set(key, promise);
+    return promise;
+  }
+}
