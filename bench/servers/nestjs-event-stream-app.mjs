@@ -22,7 +22,7 @@ export const BENCH_SSE_OPTIONS = { heartbeatMs: 0, maxBufferedBytes: 64 * 1024 *
  * Starts the app and reports readiness.
  * @param {{ name: string, moduleOptions?: object | ((kit) => Promise<object | null>) }} options
  *   `moduleOptions` go to `SseModule.forRoot()` on top of BENCH_SSE_OPTIONS
- *   (e.g. `{ adapter }`). As a function, it may find that the contender cannot
+ *   (e.g. `{ broker }`). As a function, it may find that the contender cannot
  *   run here (no Redis...): it then calls `kit.skip(reason)` and returns null.
  */
 export async function startNestjsSseServer({ name, moduleOptions = {} }) {

@@ -1,6 +1,6 @@
 /**
  * Contender "nestjs-event-stream + Redis": the same app as "nestjs-event-stream", with the hub on
- * RedisSseAdapter (ids, history and fan-out through Redis). Uses BENCH_REDIS_URL
+ * RedisSseBroker (positions, history and fan-out through Redis). Uses BENCH_REDIS_URL
  * (default redis://127.0.0.1:6379) and the key prefix `bench:sse:`, whose keys
  * it deletes before it starts; skipped when Redis does not answer.
  */
@@ -36,9 +36,7 @@ await startNestjsSseServer({
       kit.skip(`no Redis answers at ${url}`);
       return null;
     }
-    const { RedisSseAdapter } = await import(
-      process.env.NESTJS_SSE_REDIS_DIST ?? '../../dist/adapters/redis/index.js'
-    );
-    return { adapter: new RedisSseAdapter({ url, keyPrefix: KEY_PREFIX, statsIntervalMs: 0 }) };
+    const { RedisSseBroker } = await import(process.env.NESTJS_SSE_REDIS_DIST ?? '../../dist/brokers/redis/index.js');
+    return { broker: new RedisSseBroker({ url, keyPrefix: KEY_PREFIX, statsIntervalMs: 0 }) };
   },
 });

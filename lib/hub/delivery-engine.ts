@@ -238,7 +238,10 @@ export class DeliveryEngine {
   private async catchUp(member: HubMember, from: SseBrokerPosition): Promise<void> {
     const connection = member.connection;
     const pageBytes = Math.max(1, Math.floor(connection.options.maxBufferedBytes / 8));
-    let cursor = member.position && member.position.epoch === from.epoch && member.position.seq > from.seq ? member.position : from;
+    let cursor =
+      member.position && member.position.epoch === from.epoch && member.position.seq > from.seq
+        ? member.position
+        : from;
     let limit = FIRST_PAGE;
     if (connection.lastEventId !== undefined && !member.position) this.registry.counters.replays++;
     for (;;) {

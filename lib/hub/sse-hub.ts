@@ -110,7 +110,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       this.engine.beginJoin(member, parseEventId(connection.lastEventId));
       let gate: Promise<void> | undefined;
       try {
-        const joining = this.joinChannels(member, names, () => left, () => (joined = true));
+        const joining = this.joinChannels(
+          member,
+          names,
+          () => left,
+          () => (joined = true),
+        );
         if (isThenable(joining)) {
           gate = Promise.resolve(joining).then(
             () => this.engine.endJoin(member),

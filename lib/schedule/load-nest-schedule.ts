@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { CronJob, CronTime } from 'cron';
 import { SSE_MESSAGES } from '../sse.messages.js';
+import { isModuleNotFound } from '../utils/load-optional-package.js';
 
 /**
  * What scheduling uses of `@nestjs/schedule` and of the `cron` package it
@@ -22,7 +23,7 @@ let loading: Promise<NestScheduleApi> | undefined;
 export function loadNestSchedule(feature: string): Promise<NestScheduleApi> {
   loading ??= load();
   return loading.catch((error: unknown) => {
-    throw isNotFound(error) ? new Error(SSE_MESSAGES.scheduleNotInstalled(feature)) : error;
+    throw isModuleNotFound(error) ? new Error(SSE_MESSAGES.scheduleNotInstalled(feature)) : error;
   });
 }
 
@@ -52,9 +53,4 @@ function requireCron(): typeof import('cron') {
   } catch {
     return require('cron') as typeof import('cron');
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }

@@ -12,11 +12,7 @@ import type { CronJob } from 'cron';
 import { SseHub } from '../hub/sse-hub.js';
 import { assertChannelName } from '../protocol/channel-name.js';
 import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
-import type {
-  SseBroadcastProducer,
-  SseScheduleOptions,
-  SseScheduleTrigger,
-} from './sse-schedule.interface.js';
+import type { SseBroadcastProducer, SseScheduleOptions, SseScheduleTrigger } from './sse-schedule.interface.js';
 import { MAX_TIMER_DELAY_MS, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { findSchedulerRegistry, loadNestSchedule, type NestScheduleApi } from './load-nest-schedule.js';

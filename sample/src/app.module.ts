@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SseModule, StaticTokenVerifier, type SseHubAdapter } from 'nestjs-event-stream';
+import { SseModule, StaticTokenVerifier, type SseModuleOptions } from 'nestjs-event-stream';
 import type { SampleUser } from './auth/sample-user.js';
 import { ClockModule } from './clock/clock.module.js';
 import { SampleConfigModule } from './config/sample-config.module.js';
@@ -13,8 +13,14 @@ import { TickerModule } from './ticker/ticker.module.js';
 /** The sample app: one module per feature, the SSE hub and its auth configured once here. */
 @Module({})
 export class AppModule {
-  /** `adapter`: the hub's transport (Redis when `SSE_REDIS_URL` is set); the in-memory default otherwise. */
-  static forRoot(config: SampleConfig, adapter?: SseHubAdapter): DynamicModule {
+  /**
+   * `scaleOut`: the hub's broker and schedule lock (Redis when `SSE_REDIS_URL`
+   * is set); the in-memory defaults otherwise.
+   */
+  static forRoot(
+    config: SampleConfig,
+    scaleOut: Pick<SseModuleOptions, 'broker' | 'scheduleLock'> = {},
+  ): DynamicModule {
     const users = new Map<string, SampleUser>([...config.tokens].map(([token, id]) => [token, { id }]));
     return {
       module: AppModule,
@@ -22,7 +28,7 @@ export class AppModule {
         SampleConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
         SseModule.forRoot({
-          adapter,
+          ...scaleOut,
           auth: {
             // The path token of /clock/:token first (only routes with a :token parameter have one),
             // then the usual sources of the other streams.

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { SseHubAdapter } from 'nestjs-event-stream';
+import type { SseModuleOptions } from 'nestjs-event-stream';
 import { AppModule } from './app.module.js';
 import { parseSampleConfig, type SampleConfig, type SampleEnv } from './config/sample-config.js';
 import { samplePublicDir } from './public-dir.js';
@@ -29,8 +29,8 @@ export async function createSampleApp(
   options: SampleAppOptions = {},
 ): Promise<SampleApp> {
   const config = parseSampleConfig(env);
-  const adapter = config.redisUrl ? await createRedisAdapter(config.redisUrl, config.redisPrefix) : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, adapter), {
+  const scaleOut = config.redisUrl ? await createRedisScaleOut(config.redisUrl, config.redisPrefix) : {};
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, scaleOut), {
     logger: options.logger,
     // Throw instead of exiting the process, so main.ts reports the error and tests see it.
     abortOnError: false,
@@ -58,12 +58,17 @@ export async function createSampleApp(
 }
 
 /**
- * The Redis adapter, imported only when `SSE_REDIS_URL` is set, so an
- * in-memory run never loads `ioredis`. `./redis-adapter.js` re-exports
- * `nestjs-event-stream/redis` with a static `export ... from`, which Nest's CLI
- * rewrites to the built library like any other import of `nestjs-event-stream`.
+ * The Redis broker and schedule lock, imported only when `SSE_REDIS_URL` is
+ * set, so an in-memory run never loads `ioredis`. `./redis-broker.js`
+ * re-exports `nestjs-event-stream/redis` with a static `export ... from`,
+ * which Nest's CLI rewrites to the built library like any other import of
+ * `nestjs-event-stream`.
  */
-async function createRedisAdapter(url: string, keyPrefix: string): Promise<SseHubAdapter> {
-  const { RedisSseAdapter } = await import('./redis-adapter.js');
-  return new RedisSseAdapter({ url, keyPrefix });
+async function createRedisScaleOut(
+  url: string,
+  keyPrefix: string,
+): Promise<Pick<SseModuleOptions, 'broker' | 'scheduleLock'>> {
+  const { RedisSseBroker, RedisSseScheduleLock } = await import('./redis-broker.js');
+  const broker = new RedisSseBroker({ url, keyPrefix });
+  return { broker, scheduleLock: new RedisSseScheduleLock(broker) };
 }

@@ -18,7 +18,6 @@ import {
   JwtTokenVerifier,
   SseAuthGuard,
   SseClient,
-  SseConnectionRegistry,
   SseHub,
   SseModule,
   sseEvent,
@@ -30,7 +29,7 @@ import {
 } from '../../lib/index.js';
 import { listen, type TestApp } from '../utils/test-app.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 /** A provider the verifier and the authorizer depend on. */
 @Injectable()
@@ -137,7 +136,7 @@ describe('stream auth through Nest DI', () => {
   afterEach(async () => {
     for (const stream of streams.splice(0)) stream.close();
     if (server) {
-      await waitForRegistry(server.app.get(SseConnectionRegistry), (r) => r.size === 0);
+      await waitForHub(server.app.get(SseHub), (h) => h.count() === 0);
       await server.close();
       server = undefined;
     }

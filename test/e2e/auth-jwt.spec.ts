@@ -1,20 +1,12 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { of } from 'rxjs';
-import {
-  EventStream,
-  JwtTokenVerifier,
-  SseAuthGuard,
-  SseClient,
-  SseConnectionRegistry,
-  SseHub,
-  sseEvent,
-} from '../../lib/index.js';
+import { EventStream, JwtTokenVerifier, SseAuthGuard, SseClient, SseHub, sseEvent } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 const SECRET = 'jwt-test-secret-4f0c2b7e9d1a';
 const OTHER_SECRET = 'another-secret-entirely-77b3';
@@ -40,7 +32,7 @@ class JwtFeedController {
 
 describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
   let server: TestApp;
-  let registry: SseConnectionRegistry;
+  let hub: SseHub;
   const logger = new CaptureLogger();
   const signer = new JwtService({ secret: SECRET });
   const tokensSeen: string[] = [];
@@ -64,12 +56,12 @@ describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
       undefined,
       { logger },
     );
-    registry = server.app.get(SseConnectionRegistry);
+    hub = server.app.get(SseHub);
   });
 
   afterEach(async () => {
     for (const stream of streams.splice(0)) stream.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 
   afterAll(async () => {

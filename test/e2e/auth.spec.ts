@@ -1,21 +1,12 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { merge, of } from 'rxjs';
 import type { FetchLike } from 'eventsource';
-import {
-  EventStream,
-  SseAuthExpiryService,
-  SseAuthGuard,
-  SseClient,
-  SseConnectionRegistry,
-  SseHub,
-  sseEvent,
-  type SseRequest,
-} from '../../lib/index.js';
+import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent, type SseRequest } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 interface User {
   id: string;
@@ -87,8 +78,6 @@ function bearer(token: () => string): FetchLike {
 describe('SseAuthGuard (stream auth)', () => {
   let server: TestApp;
   let hub: SseHub;
-  let registry: SseConnectionRegistry;
-  let expiry: SseAuthExpiryService;
   const logger = new CaptureLogger();
   const open: { close(): void }[] = [];
 
@@ -114,13 +103,11 @@ describe('SseAuthGuard (stream auth)', () => {
       { logger },
     );
     hub = server.app.get(SseHub);
-    registry = server.app.get(SseConnectionRegistry);
-    expiry = server.app.get(SseAuthExpiryService);
   });
 
   afterEach(async () => {
     for (const client of open.splice(0)) client.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 
   afterAll(async () => {
@@ -262,7 +249,7 @@ describe('SseAuthGuard (stream auth)', () => {
       });
       expect(hub.count('room:secret')).toBe(0);
       expect(hub.stats().connections).toBe(0);
-      expect(registry.ofUser('alice')).toBeUndefined();
+      expect(hub.connections({ userId: 'alice' })).toEqual([]);
     });
 
     it('lets a user the hook allows join the same channel', async () => {
@@ -303,24 +290,24 @@ describe('SseAuthGuard (stream auth)', () => {
       expect(JSON.parse(client.events[2].data)).toEqual({ id: 'alice' });
       expect(client.opens).toBe(2);
       expect(connects).toBe(2);
-      expect(expiry.scheduled).toBe(0);
-      expect(expiry.hasTimer).toBe(false);
+      // The one open stream (the reconnect, with a credential that does not expire) has no deadline: no timer.
+      expect(hub.count()).toBe(1);
+      expect(hub.stats().timers.deadlines).toBe(0);
     });
 
     it('keeps no timer for streams without an expiry, and drops the one of a stream closed before it expires', async () => {
       const forever = await raw('/feed', { authorization: 'Bearer tok-alice-5d1c' });
       await forever.waitForEvents(1);
-      expect(expiry.scheduled).toBe(0);
-      expect(expiry.hasTimer).toBe(false);
+      expect(hub.count()).toBe(1);
+      expect(hub.stats().timers.deadlines).toBe(0);
 
       const short = await raw('/feed', { authorization: `Bearer ${SHORT_TOKEN}` });
       await short.waitForEvents(1);
-      expect(expiry.scheduled).toBe(1);
-      expect(expiry.hasTimer).toBe(true);
+      expect(hub.count()).toBe(2);
+      expect(hub.stats().timers.deadlines).toBe(1);
       short.close();
-      await waitForRegistry(registry, (r) => r.size === 1);
-      expect(expiry.scheduled).toBe(0);
-      expect(expiry.hasTimer).toBe(false);
+      await waitForHub(hub, (h) => h.count() === 1);
+      expect(hub.stats().timers.deadlines).toBe(0);
       expect(short.events.map((e) => e.event)).toEqual(['hello']);
     });
   });

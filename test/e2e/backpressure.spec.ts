@@ -1,11 +1,11 @@
 import { Controller } from '@nestjs/common';
 import net from 'node:net';
 import { from, NEVER, concat, Subject } from 'rxjs';
-import { EventStream, SseConnectionRegistry, sseEvent, type SseEvent } from '../../lib/index.js';
+import { EventStream, SseHub, sseEvent, type SseEvent } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 const broadcast = new Subject<SseEvent>();
 const MAX_BUFFERED = 64 * 1024;
@@ -42,7 +42,7 @@ function openStalledClient(url: string): Promise<net.Socket> {
 
 describe('backpressure: a client that stops reading', () => {
   let server: TestApp;
-  let registry: SseConnectionRegistry;
+  let hub: SseHub;
   const logs = new CaptureLogger();
 
   beforeAll(async () => {
@@ -51,26 +51,26 @@ describe('backpressure: a client that stops reading', () => {
       { maxBufferedBytes: MAX_BUFFERED, heartbeatMs: 0 },
       (app) => app.useLogger(logs),
     );
-    registry = server.app.get(SseConnectionRegistry);
+    hub = server.app.get(SseHub);
   });
   afterAll(() => server.close());
 
   it('is closed by the server once its unsent bytes pass maxBufferedBytes, while a reading client gets every event, even events and bursts larger than the limit', async () => {
     const reader = await openRawStream(`${server.url}/broadcast`);
     const stalled = await openStalledClient(server.url);
-    await waitForRegistry(registry, (r) => r.size === 2);
-    const stalledConnection = [...registry.all()].find((c) => c.request.headers['x-client'] === 'stalled');
+    await waitForHub(hub, (h) => h.count() === 2);
+    const stalledConnection = hub.connections().find((c) => c.request.headers['x-client'] === 'stalled');
     expect(stalledConnection).toBeDefined();
 
     let sent = 0;
-    while (registry.slowClientDisconnects === 0) {
+    while (hub.stats().slowClientDisconnects === 0) {
       if (sent === 500)
         throw new Error(`the stalled client was still open after ${sent} events of ${PAYLOAD.length} bytes`);
       broadcast.next(sseEvent({ id: sent, data: PAYLOAD }));
       sent++;
       await reader.waitForEvents(sent);
     }
-    await waitForRegistry(registry, (r) => r.size === 1);
+    await waitForHub(hub, (h) => h.count() === 1);
     expect(stalledConnection!.closed).toBe(true);
 
     // The reading client goes on receiving everything, also a burst of events larger than the limit in one turn.
@@ -79,7 +79,7 @@ describe('backpressure: a client that stops reading', () => {
     expect(events.map((e) => e.id)).toEqual(Array.from({ length: sent }, (_, i) => String(i)));
     expect(events.every((e) => e.data === PAYLOAD)).toBe(true);
 
-    expect(registry.slowClientDisconnects).toBe(1);
+    expect(hub.stats().slowClientDisconnects).toBe(1);
     const warning = await logs.waitFor('warn', stalledConnection!.id);
     expect(warning.message).toMatch(
       new RegExp(
@@ -90,16 +90,16 @@ describe('backpressure: a client that stops reading', () => {
 
     stalled.destroy();
     reader.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 
   it('does not take a backlog written before the stream opens for a slow client', async () => {
-    const before = registry.slowClientDisconnects;
+    const before = hub.stats().slowClientDisconnects;
     const stream = await openRawStream(`${server.url}/backlog`);
     const events = await stream.waitForEvents(20);
     expect(events.map((e) => e.id)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
-    expect(registry.slowClientDisconnects).toBe(before);
+    expect(hub.stats().slowClientDisconnects).toBe(before);
     stream.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 });

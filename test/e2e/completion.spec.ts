@@ -1,11 +1,11 @@
 import { Controller, Header } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { EMPTY, interval, of, Subject, take } from 'rxjs';
-import { EventStream, SseClient, SseConnectionRegistry } from '../../lib/index.js';
+import { EventStream, SseClient, SseHub } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForRegistry, type Deferred } from '../utils/wait.js';
+import { deferred, waitForHub, type Deferred } from '../utils/wait.js';
 
 const state: { generatorDone: Deferred<string>; subject: Subject<string> } = {
   generatorDone: deferred(),
@@ -79,7 +79,7 @@ class CompletionController {
 
 describe('completion, 204 and handler result kinds', () => {
   let server: TestApp;
-  let registry: SseConnectionRegistry;
+  let hub: SseHub;
   const requests: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -89,7 +89,7 @@ describe('completion, 204 and handler result kinds', () => {
         next();
       });
     });
-    registry = server.app.get(SseConnectionRegistry);
+    hub = server.app.get(SseHub);
   });
   afterAll(() => server.close());
 
@@ -104,7 +104,7 @@ describe('completion, 204 and handler result kinds', () => {
     const stream = await openRawStream(`${server.url}/complete-async`);
     await stream.ended;
     expect(stream.text).toBe('retry: 3000\n\ndata: 0\n\ndata: 1\n\ndata: 2\n\n');
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 
   it('opens and ends a stream for an empty Observable', async () => {
@@ -171,6 +171,6 @@ describe('completion, 204 and handler result kinds', () => {
     expect(state.generatorDone.settled).toBe(false);
     stream.close();
     expect(await state.generatorDone.promise).toBe('aborted');
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 });

@@ -2,11 +2,11 @@ import { Controller } from '@nestjs/common';
 import type { Server } from 'node:http';
 import http from 'node:http';
 import { finalize, NEVER, of, startWith } from 'rxjs';
-import { EventStream, SseClient, SseConnectionRegistry, type SseCloseReason } from '../../lib/index.js';
+import { EventStream, SseClient, SseHub, type SseCloseReason } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, runBounded, waitForRegistry, type Deferred } from '../utils/wait.js';
+import { deferred, runBounded, waitForHub, type Deferred } from '../utils/wait.js';
 
 const watch: { teardown: Deferred; aborted: Deferred<unknown> } = { teardown: deferred(), aborted: deferred() };
 const pending = { entered: deferred(), left: deferred(), release: deferred(), returned: deferred(), subscribed: false };
@@ -39,11 +39,11 @@ class DisconnectController {
 
 describe('client disconnect', () => {
   let server: TestApp;
-  let registry: SseConnectionRegistry;
+  let hub: SseHub;
 
   beforeAll(async () => {
     server = await startApp({ controllers: [DisconnectController] }, { heartbeatMs: 10_000 });
-    registry = server.app.get(SseConnectionRegistry);
+    hub = server.app.get(SseHub);
   });
   afterAll(() => server.close());
 
@@ -55,15 +55,15 @@ describe('client disconnect', () => {
   it('unsubscribes the source, aborts client.signal and forgets the connection when the socket is destroyed', async () => {
     const stream = await openRawStream(`${server.url}/watched`);
     await stream.waitForEvents(1);
-    expect(registry.size).toBe(1);
-    expect(registry.heartbeatTimers).toBe(1);
+    expect(hub.count()).toBe(1);
+    expect(hub.stats().timers.heartbeat).toBe(1);
     expect(watch.teardown.settled).toBe(false);
 
     stream.close();
     await watch.teardown.promise;
     expect(await watch.aborted.promise).toBe('client-closed');
-    await waitForRegistry(registry, (r) => r.size === 0);
-    expect(registry.heartbeatTimers).toBe(0);
+    await waitForHub(hub, (h) => h.count() === 0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
   });
 
   it('does the same when the eventsource client closes', async () => {
@@ -72,8 +72,8 @@ describe('client disconnect', () => {
     client.close();
     await watch.teardown.promise;
     await watch.aborted.promise;
-    await waitForRegistry(registry, (r) => r.size === 0);
-    expect(registry.heartbeatTimers).toBe(0);
+    await waitForHub(hub, (h) => h.count() === 0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
   });
 
   it("never subscribes the source of a client that left while the handler's Promise was pending", async () => {
@@ -86,12 +86,12 @@ describe('client disconnect', () => {
     pending.release.resolve();
     await pending.returned.promise;
     expect(pending.subscribed).toBe(false);
-    expect(registry.size).toBe(0);
+    expect(hub.count()).toBe(0);
 
     const next = await openRawStream(`${server.url}/watched`);
     await next.waitForEvents(1);
     next.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
 
   it('1,000 connect/disconnect cycles leave no connection, timer or server listener behind', async () => {
@@ -101,12 +101,12 @@ describe('client disconnect', () => {
     await runBounded(1000, 20, async () => {
       const stream = await openRawStream(`${server.url}/idle`);
       await stream.waitForText((text) => text === 'retry: 3000\n\n');
-      peak = Math.max(peak, registry.size);
+      peak = Math.max(peak, hub.count());
       stream.close();
     });
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
     expect(peak).toBeGreaterThan(1);
-    expect(registry.heartbeatTimers).toBe(0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
     expect(['request', 'connection', 'close', 'error'].map((e) => httpServer.listenerCount(e))).toEqual(
       listenersBefore,
     );

@@ -1,11 +1,11 @@
 import { Controller, ForbiddenException } from '@nestjs/common';
 import { concat, defer, of } from 'rxjs';
-import { EventStream, SseConnectionRegistry } from '../../lib/index.js';
+import { EventStream, SseHub } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 /** Fails after the stream has opened (a rejected promise, not a timer). */
 const failLater = (error: unknown) =>
@@ -108,7 +108,7 @@ describe('errors after the stream started', () => {
       const stream = await openRawStream(`${server.url}/ok`);
       await stream.ended;
       expect(stream.events.map((e) => e.data)).toEqual(['still alive']);
-      await waitForRegistry(server.app.get(SseConnectionRegistry), (r) => r.size === 0);
+      await waitForHub(server.app.get(SseHub), (h) => h.count() === 0);
     });
   });
 

@@ -10,7 +10,7 @@ import {
   type CanActivate,
 } from '@nestjs/common';
 import { of, throwError } from 'rxjs';
-import { EventStream, SseConnectionRegistry } from '../../lib/index.js';
+import { EventStream, SseHub } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
@@ -165,7 +165,7 @@ describe('errors before the stream starts answer with their real HTTP status', (
   });
 
   it('a refused request leaves no stream behind', () => {
-    expect(server.app.get(SseConnectionRegistry).size).toBe(0);
+    expect(server.app.get(SseHub).count()).toBe(0);
   });
 
   it('the eventsource client does not reconnect after a refusal', async () => {

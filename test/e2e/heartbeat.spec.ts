@@ -1,10 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { NEVER, Subject } from 'rxjs';
-import { EventStream, SseConnectionRegistry } from '../../lib/index.js';
+import { EventStream, SseHub } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 const feed = new Subject<string>();
 
@@ -36,11 +36,11 @@ const count = (text: string, part: string) => text.split(part).length - 1;
 
 describe('heartbeat', () => {
   let server: TestApp;
-  let registry: SseConnectionRegistry;
+  let hub: SseHub;
 
   beforeAll(async () => {
     server = await startApp({ controllers: [HeartbeatController] }, { heartbeatMs: 50 });
-    registry = server.app.get(SseConnectionRegistry);
+    hub = server.app.get(SseHub);
   });
   afterAll(() => server.close());
 
@@ -86,20 +86,20 @@ describe('heartbeat', () => {
   });
 
   it('runs one timer per distinct period, none for heartbeatMs 0, and none once the streams are gone', async () => {
-    await waitForRegistry(registry, (r) => r.size === 0);
-    expect(registry.heartbeatTimers).toBe(0);
+    await waitForHub(hub, (h) => h.count() === 0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
 
     const streams = await Promise.all([
       openRawStream(`${server.url}/idle`),
       openRawStream(`${server.url}/idle`),
       openRawStream(`${server.url}/no-beat`),
     ]);
-    await waitForRegistry(registry, (r) => r.size === 3);
-    expect(registry.heartbeatTimers).toBe(1);
+    await waitForHub(hub, (h) => h.count() === 3);
+    expect(hub.stats().timers.heartbeat).toBe(1);
 
     const slow = await openRawStream(`${server.url}/slow-beat`);
-    await waitForRegistry(registry, (r) => r.size === 4);
-    expect(registry.heartbeatTimers).toBe(2);
+    await waitForHub(hub, (h) => h.count() === 4);
+    expect(hub.stats().timers.heartbeat).toBe(2);
 
     const noBeat = streams[2];
     await streams[0].waitForText((text) => text.includes(HEARTBEAT));
@@ -107,7 +107,7 @@ describe('heartbeat', () => {
     expect(noBeat.text).toBe('retry: 3000\n\n');
 
     for (const stream of [...streams, slow]) stream.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
-    expect(registry.heartbeatTimers).toBe(0);
+    await waitForHub(hub, (h) => h.count() === 0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
   });
 });

@@ -1,8 +1,8 @@
-import { SseConnectionRegistry, SseHub } from '../../lib/index.js';
-import { DelegatingAdapter, HubController, streamUrl } from '../src/hub/hub-fixture.js';
+import { SseHub } from '../../lib/index.js';
+import { DelegatingBroker, HubController, streamUrl } from '../src/hub/hub-fixture.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForRegistry } from '../utils/wait.js';
+import { deferred, waitForHub } from '../utils/wait.js';
 
 /** Refused before any stream byte: a JSON error with Retry-After, not an event stream. */
 async function expectRefused(stream: RawStream, status: number, message: string): Promise<void> {
@@ -17,7 +17,6 @@ async function expectRefused(stream: RawStream, status: number, message: string)
 describe('SseHub connection limits', () => {
   let server: TestApp;
   let hub: SseHub;
-  let registry: SseConnectionRegistry;
   const streams: RawStream[] = [];
 
   async function open(channels: string[], user?: string): Promise<RawStream> {
@@ -32,11 +31,10 @@ describe('SseHub connection limits', () => {
       { maxConnections: 4, maxConnectionsPerUser: 2, retryMs: 1000 },
     );
     hub = server.app.get(SseHub);
-    registry = server.app.get(SseConnectionRegistry);
   });
   afterEach(async () => {
     streams.splice(0).forEach((stream) => stream.close());
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   });
   afterAll(() => server.close());
 
@@ -57,7 +55,7 @@ describe('SseHub connection limits', () => {
     expect(hub.connections({ userId: 'alice' })).toHaveLength(2);
     // Once a tab closes, the user may open another.
     tab1.close();
-    await waitForRegistry(registry, (r) => r.size === 2);
+    await waitForHub(hub, (h) => h.count() === 2);
     expect((await open(['lim:u'], 'alice')).status).toBe(200);
   });
 
@@ -78,13 +76,13 @@ describe('SseHub connection limits', () => {
     const id = await hub.publish('lim:all', 'still flowing');
     for (const stream of open4) expect((await stream.waitForEvents(1))[0].id).toBe(id);
     open4[0].close();
-    await waitForRegistry(registry, (r) => r.size === 3);
+    await waitForHub(hub, (h) => h.count() === 3);
     expect((await open(['lim:all'])).status).toBe(200);
   });
 });
 
-/** Holds every subscribe until released, as a networked adapter's round trip would, so that streams are still opening together. */
-class HeldAdapter extends DelegatingAdapter {
+/** Holds every subscribe until released, as a networked broker's round trip would, so that streams are still opening together. */
+class HeldBroker extends DelegatingBroker {
   held = 0;
   heldChanged = deferred();
   release = deferred();
@@ -99,22 +97,22 @@ class HeldAdapter extends DelegatingAdapter {
 
 describe('SseHub connection limits with streams still opening', () => {
   let server: TestApp;
-  let adapter: HeldAdapter;
-  let registry: SseConnectionRegistry;
+  let hub: SseHub;
+  let broker: HeldBroker;
 
   beforeAll(async () => {
-    adapter = new HeldAdapter();
+    broker = new HeldBroker();
     server = await startApp(
       { controllers: [HubController] },
-      { adapter, maxConnections: 3, maxConnectionsPerUser: 1, retryMs: 1000 },
+      { broker, maxConnections: 3, maxConnectionsPerUser: 1, retryMs: 1000 },
     );
-    registry = server.app.get(SseConnectionRegistry);
+    hub = server.app.get(SseHub);
   });
   afterAll(() => server.close());
 
   async function openTogether(count: number, user: (i: number) => string | undefined): Promise<RawStream[]> {
-    adapter.held = 0;
-    adapter.release = deferred();
+    broker.held = 0;
+    broker.release = deferred();
     let answered = 0;
     const all = Promise.all(
       Array.from({ length: count }, async (_, i) => {
@@ -122,16 +120,16 @@ describe('SseHub connection limits with streams still opening', () => {
         const headers: Record<string, string> = id ? { 'x-user-id': id } : {};
         const stream = await openRawStream(streamUrl(server.url, [`together:${i}`]), { headers });
         answered++;
-        adapter.heldChanged.resolve();
+        broker.heldChanged.resolve();
         return stream;
       }),
     );
     // Wait until every request was either refused or let in (and is now held, joining).
-    while (adapter.held + answered < count) {
-      adapter.heldChanged = deferred();
-      await adapter.heldChanged.promise;
+    while (broker.held + answered < count) {
+      broker.heldChanged = deferred();
+      await broker.heldChanged.promise;
     }
-    adapter.release.resolve();
+    broker.release.resolve();
     return all;
   }
 
@@ -139,7 +137,7 @@ describe('SseHub connection limits with streams still opening', () => {
     const streams = await openTogether(6, () => undefined);
     const statuses = streams.map((s) => s.status).sort();
     streams.forEach((s) => s.close());
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
     expect(statuses).toEqual([200, 200, 200, 503, 503, 503]);
   });
 
@@ -147,7 +145,7 @@ describe('SseHub connection limits with streams still opening', () => {
     const streams = await openTogether(4, () => 'dave');
     const statuses = streams.map((s) => s.status).sort();
     streams.forEach((s) => s.close());
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
     expect(statuses).toEqual([200, 429, 429, 429]);
   });
 });

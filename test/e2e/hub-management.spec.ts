@@ -1,20 +1,12 @@
 import { Controller } from '@nestjs/common';
-import {
-  EventStream,
-  SseClient,
-  SseConnectionRegistry,
-  SseHub,
-  parseEventId,
-  sseEvent,
-  type SseLifecycleEvent,
-} from '../../lib/index.js';
-import { DelegatingAdapter, HubController, connectionOf, streamUrl, tagged } from '../src/hub/hub-fixture.js';
+import { EventStream, SseClient, SseHub, parseEventId, sseEvent, type SseLifecycleEvent } from '../../lib/index.js';
+import { DelegatingBroker, HubController, connectionOf, streamUrl, tagged } from '../src/hub/hub-fixture.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
-/** Records what the hub asks of its adapter. */
-class RecordingAdapter extends DelegatingAdapter {
+/** Records what the hub asks of its broker. */
+class RecordingBroker extends DelegatingBroker {
   readonly calls: string[] = [];
   override subscribe(channel: string): Promise<void> | void {
     this.calls.push(`subscribe ${channel}`);
@@ -39,8 +31,7 @@ class MisuseController {
 describe('SseHub connections, stats and lifecycle', () => {
   let server: TestApp;
   let hub: SseHub;
-  let registry: SseConnectionRegistry;
-  let adapter: RecordingAdapter;
+  let broker: RecordingBroker;
   const streams: RawStream[] = [];
   const lifecycle: SseLifecycleEvent[] = [];
 
@@ -52,14 +43,13 @@ describe('SseHub connections, stats and lifecycle', () => {
 
   async function closeAll(): Promise<void> {
     streams.splice(0).forEach((stream) => stream.close());
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
   }
 
   beforeAll(async () => {
-    adapter = new RecordingAdapter();
-    server = await startApp({ controllers: [HubController, MisuseController] }, { adapter });
+    broker = new RecordingBroker();
+    server = await startApp({ controllers: [HubController, MisuseController] }, { broker });
     hub = server.app.get(SseHub);
-    registry = server.app.get(SseConnectionRegistry);
     hub.lifecycle$.subscribe((event) => lifecycle.push(event));
   });
   afterEach(closeAll);
@@ -110,7 +100,7 @@ describe('SseHub connections, stats and lifecycle', () => {
     await hub.disconnect(kickedClient.id);
     await kicked.ended;
     leaves.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
     const of = (client: SseClient) =>
       lifecycle
         .filter((event) => event.client === client)
@@ -144,21 +134,21 @@ describe('SseHub connections, stats and lifecycle', () => {
     expect(after.channels).toBe(2);
   });
 
-  it('frees a channel, and unsubscribes the adapter, when its last stream leaves', async () => {
-    adapter.calls.length = 0;
+  it('frees a channel, and unsubscribes the broker, when its last stream leaves', async () => {
+    broker.calls.length = 0;
     const first = await open(['free:a', 'free:b']);
     const second = await open(['free:a']);
-    expect(adapter.calls.sort()).toEqual(['subscribe free:a', 'subscribe free:b']);
+    expect(broker.calls.sort()).toEqual(['subscribe free:a', 'subscribe free:b']);
     first.close();
-    await waitForRegistry(registry, (r) => r.size === 1);
+    await waitForHub(hub, (h) => h.count() === 1);
     expect(hub.count('free:b')).toBe(0);
     expect(hub.count('free:a')).toBe(1);
     second.close();
-    await waitForRegistry(registry, (r) => r.size === 0);
+    await waitForHub(hub, (h) => h.count() === 0);
     expect(hub.stats().channels).toBe(0);
-    // The adapter is told once per channel, after the hub let go of it.
+    // The broker is told once per channel, after the hub let go of it.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(adapter.calls.sort()).toEqual([
+    expect(broker.calls.sort()).toEqual([
       'subscribe free:a',
       'subscribe free:b',
       'unsubscribe free:a',

@@ -219,98 +219,95 @@ class SlowBroker extends DelegatingBroker {
   }
 }
 
-describe.each(['before', 'after'] as const)(
-  'SseHub replay through a broker that snapshots %s a delay',
-  (snapshot) => {
-    let server: TestApp;
-    let hub: SseHub;
-    let adapter: SlowBroker;
+describe.each(['before', 'after'] as const)('SseHub replay through a broker that snapshots %s a delay', (snapshot) => {
+  let server: TestApp;
+  let hub: SseHub;
+  let adapter: SlowBroker;
 
-    beforeAll(async () => {
-      adapter = new SlowBroker(snapshot);
-      server = await startApp({ controllers: [HubController] }, { broker: adapter });
-      hub = server.app.get(SseHub);
+  beforeAll(async () => {
+    adapter = new SlowBroker(snapshot);
+    server = await startApp({ controllers: [HubController] }, { broker: adapter });
+    hub = server.app.get(SseHub);
+  });
+  afterAll(() => server.close());
+
+  it('writes what is published during the replay (channel events, broadcasts, sends to its user) once, after the replayed events', async () => {
+    const seen = await hub.publish('slow', 'seen');
+    const missed = [await hub.publish('slow', 'm1'), await hub.publish('slow', 'm2')];
+    adapter.gate = deferred();
+    adapter.replayStarted = deferred();
+    const opening = openRawStream(streamUrl(server.url, ['slow', 'slow:other']), {
+      headers: { 'last-event-id': seen, 'x-user-id': 'joining-user' },
     });
-    afterAll(() => server.close());
+    await adapter.replayStarted.promise;
+    const during = [
+      await hub.publish('slow', 'd1'),
+      await hub.publish('slow:other', 'd2'),
+      await hub.publish('elsewhere', 'not joined'),
+    ];
+    await hub.broadcast('broadcast during the replay');
+    await hub.sendToUser('joining-user', 'to its user during the replay');
+    adapter.gate.resolve();
+    adapter.gate = undefined;
+    const stream = await opening;
+    const live = await hub.publish('slow', 'live');
+    await settleStream(hub, stream);
+    const events = stream.events.filter((e) => e.event !== 'marker');
+    expect(events.map((e) => e.id ?? e.data)).toEqual([
+      ...missed,
+      during[0],
+      during[1],
+      'broadcast during the replay',
+      'to its user during the replay',
+      live,
+    ]);
+    stream.close();
+  });
 
-    it('writes what is published during the replay (channel events, broadcasts, sends to its user) once, after the replayed events', async () => {
-      const seen = await hub.publish('slow', 'seen');
-      const missed = [await hub.publish('slow', 'm1'), await hub.publish('slow', 'm2')];
-      adapter.gate = deferred();
-      adapter.replayStarted = deferred();
-      const opening = openRawStream(streamUrl(server.url, ['slow', 'slow:other']), {
-        headers: { 'last-event-id': seen, 'x-user-id': 'joining-user' },
+  it('disconnects a stream that is still joining: it ends as soon as it opens', async () => {
+    adapter.gate = deferred();
+    adapter.replayStarted = deferred();
+    const seen = await hub.publish('slow:kick', 'seen');
+    const opening = openRawStream(streamUrl(server.url, ['slow:kick']), {
+      headers: { 'last-event-id': seen, 'x-test-tag': 'kick-me' },
+    });
+    await adapter.replayStarted.promise;
+    expect(await hub.disconnect((client) => client.request.headers['x-test-tag'] === 'kick-me')).toBe(1);
+    adapter.gate.resolve();
+    adapter.gate = undefined;
+    const stream = await opening;
+    await stream.ended;
+    expect(stream.status).toBe(200);
+    expect(stream.events).toEqual([]);
+    expect(hub.count('slow:kick')).toBe(0);
+  });
+
+  it('keeps a reconnect gap-free against a concurrent publisher loop', async () => {
+    const first = await openRawStream(streamUrl(server.url, ['loop:a', 'loop:b']));
+    const loop = publisherLoop(hub, ['loop:a', 'loop:b']);
+    try {
+      await first.waitForEvents(40);
+      first.close();
+      const before = first.events.slice();
+      const again = await openRawStream(streamUrl(server.url, ['loop:a', 'loop:b']), {
+        headers: { 'last-event-id': before.at(-1)!.id! },
       });
-      await adapter.replayStarted.promise;
-      const during = [
-        await hub.publish('slow', 'd1'),
-        await hub.publish('slow:other', 'd2'),
-        await hub.publish('elsewhere', 'not joined'),
-      ];
-      await hub.broadcast('broadcast during the replay');
-      await hub.sendToUser('joining-user', 'to its user during the replay');
-      adapter.gate.resolve();
-      adapter.gate = undefined;
-      const stream = await opening;
-      const live = await hub.publish('slow', 'live');
-      await settleStream(hub, stream);
-      const events = stream.events.filter((e) => e.event !== 'marker');
-      expect(events.map((e) => e.id ?? e.data)).toEqual([
-        ...missed,
-        during[0],
-        during[1],
-        'broadcast during the replay',
-        'to its user during the replay',
-        live,
-      ]);
-      stream.close();
-    });
-
-    it('disconnects a stream that is still joining: it ends as soon as it opens', async () => {
-      adapter.gate = deferred();
-      adapter.replayStarted = deferred();
-      const seen = await hub.publish('slow:kick', 'seen');
-      const opening = openRawStream(streamUrl(server.url, ['slow:kick']), {
-        headers: { 'last-event-id': seen, 'x-test-tag': 'kick-me' },
-      });
-      await adapter.replayStarted.promise;
-      expect(await hub.disconnect((client) => client.request.headers['x-test-tag'] === 'kick-me')).toBe(1);
-      adapter.gate.resolve();
-      adapter.gate = undefined;
-      const stream = await opening;
-      await stream.ended;
-      expect(stream.status).toBe(200);
-      expect(stream.events).toEqual([]);
-      expect(hub.count('slow:kick')).toBe(0);
-    });
-
-    it('keeps a reconnect gap-free against a concurrent publisher loop', async () => {
-      const first = await openRawStream(streamUrl(server.url, ['loop:a', 'loop:b']));
-      const loop = publisherLoop(hub, ['loop:a', 'loop:b']);
-      try {
-        await first.waitForEvents(40);
-        first.close();
-        const before = first.events.slice();
-        const again = await openRawStream(streamUrl(server.url, ['loop:a', 'loop:b']), {
-          headers: { 'last-event-id': before.at(-1)!.id! },
-        });
-        await again.waitForEvents(40);
-        const published = await loop.stop();
-        await settleStream(hub, again);
-        const after = again.events.filter((e) => e.event !== 'marker');
-        expect([...before, ...after].map((e) => e.id)).toEqual(published);
-        again.close();
-      } finally {
-        await loop.stop();
-      }
-    });
-  },
-);
+      await again.waitForEvents(40);
+      const published = await loop.stop();
+      await settleStream(hub, again);
+      const after = again.events.filter((e) => e.event !== 'marker');
+      expect([...before, ...after].map((e) => e.id)).toEqual(published);
+      again.close();
+    } finally {
+      await loop.stop();
+    }
+  });
+});
 
 describe('SseHub replay to a real EventSource client', () => {
   let server: TestApp;
   let hub: SseHub;
-  
+
   const clients: TestEventSource[] = [];
 
   /** A fetch that records each (re)connect's Last-Event-ID and lets the test hold a reconnect. */
@@ -346,7 +343,6 @@ describe('SseHub replay to a real EventSource client', () => {
     // before the client is back, which the hub rightly answers with an `expired` reset.
     server = await startApp({ controllers: [HubController] }, { retryMs: 20, history: { maxEvents: 100_000 } });
     hub = server.app.get(SseHub);
-    
   });
   afterAll(async () => {
     clients.forEach((client) => client.close());

@@ -1,5 +1,5 @@
-import { SseConnectionRegistry, SseHub, type SseLifecycleEvent } from '../../lib/index.js';
-import { DelegatingAdapter, HubController, streamUrl } from '../src/hub/hub-fixture.js';
+import { SseHub, type SseLifecycleEvent } from '../../lib/index.js';
+import { DelegatingBroker, HubController, streamUrl } from '../src/hub/hub-fixture.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp } from '../utils/test-app.js';
@@ -18,7 +18,6 @@ describe('SseHub shutdown', () => {
   it('ends every stream with a final retry frame, and app.close() resolves with nothing left open', async () => {
     const server = await startApp({ controllers: [HubController] }, { retryMs: RETRY_MS });
     const hub = server.app.get(SseHub);
-    const registry = server.app.get(SseConnectionRegistry);
     const lifecycle: SseLifecycleEvent[] = [];
     let lifecycleCompleted = false;
     hub.lifecycle$.subscribe({ next: (event) => lifecycle.push(event), complete: () => (lifecycleCompleted = true) });
@@ -44,8 +43,8 @@ describe('SseHub shutdown', () => {
       expect(retry).toBeLessThanOrEqual(2 * RETRY_MS);
     }
     expect(streams[0].events.map((e) => e.id)).toEqual([id]);
-    expect(registry.size).toBe(0);
-    expect(registry.heartbeatTimers).toBe(0);
+    expect(hub.count()).toBe(0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
     expect(hub.stats()).toMatchObject({ connections: 0, channels: 0 });
     expect(lifecycle.filter((e) => e.type === 'disconnected').map((e) => (e as { reason: string }).reason)).toEqual(
       Array(5).fill('shutdown'),
@@ -59,15 +58,15 @@ describe('SseHub shutdown', () => {
   it('ends a stream that is still joining when shutdown starts, once it opens, and app.close() resolves', async () => {
     const subscribing = deferred();
     const release = deferred();
-    class HeldAdapter extends DelegatingAdapter {
+    class HeldBroker extends DelegatingBroker {
       override async subscribe(channel: string): Promise<void> {
         subscribing.resolve();
         await release.promise;
         await super.subscribe(channel);
       }
     }
-    const server = await startApp({ controllers: [HubController] }, { retryMs: RETRY_MS, adapter: new HeldAdapter() });
-    const registry = server.app.get(SseConnectionRegistry);
+    const server = await startApp({ controllers: [HubController] }, { retryMs: RETRY_MS, broker: new HeldBroker() });
+    const hub = server.app.get(SseHub);
     const opening = openRawStream(streamUrl(server.url, ['late']));
     await subscribing.promise;
 
@@ -85,6 +84,6 @@ describe('SseHub shutdown', () => {
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(finalRetry(stream)).toBeGreaterThanOrEqual(RETRY_MS);
-    expect(registry.size).toBe(0);
+    expect(hub.count()).toBe(0);
   });
 });

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { SseConnectionRegistry, SseHub } from '../../lib/index.js';
+import { SseHub } from '../../lib/index.js';
 import { HubController, streamUrl, tagged } from '../src/hub/hub-fixture.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 /**
  * A client that sends its request and then never reads: Node stops reading
@@ -59,19 +59,17 @@ describe('SseHub and a client that stops reading', () => {
   const maxBufferedBytes = 256 * 1024;
   let server: TestApp;
   let hub: SseHub;
-  let registry: SseConnectionRegistry;
 
   beforeAll(async () => {
     server = await startApp({ controllers: [HubController] }, { maxBufferedBytes, history: { maxEvents: 20_000 } });
     hub = server.app.get(SseHub);
-    registry = server.app.get(SseConnectionRegistry);
   });
   afterAll(() => server.close());
 
   it('keeps serving the others, disconnects it past maxBufferedBytes, and lets it catch up through replay', async () => {
     const fast = await openRawStream(streamUrl(server.url, ['flood']));
     const slow = await openPausedSocket(streamUrl(server.url, ['flood']), tagged('slow'));
-    await waitForRegistry(registry, (r) => r.size === 2);
+    await waitForHub(hub, (h) => h.count() === 2);
     const slowClosed = new Promise<void>((resolve) => slow.once('end', resolve).once('close', resolve));
 
     const payload = 'x'.repeat(16 * 1024);
@@ -84,7 +82,7 @@ describe('SseHub and a client that stops reading', () => {
       await nextTurn();
     }
     expect(hub.stats().slowClientDisconnects).toBe(1);
-    await waitForRegistry(registry, (r) => r.size === 1);
+    await waitForHub(hub, (h) => h.count() === 1);
     expect(hub.count('flood')).toBe(1);
     expect(hub.stats().dropped).toBeGreaterThanOrEqual(1);
 

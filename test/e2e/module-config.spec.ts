@@ -1,17 +1,10 @@
 import { Controller, Injectable, Module, type ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { NEVER, of, startWith } from 'rxjs';
-import {
-  EventStream,
-  SseConnectionRegistry,
-  SseModule,
-  type SseModuleOptions,
-  type SseOptionsFactory,
-} from '../../lib/index.js';
-import { SSE_MESSAGES } from '../../lib/sse.messages.js';
+import { EventStream, SseHub, SseModule, type SseModuleOptions, type SseOptionsFactory } from '../../lib/index.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { listen, startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 @Controller()
 class ConfigController {
@@ -166,7 +159,9 @@ describe('module configuration', () => {
           await app.close();
         }
       })();
-      await expect(starting).rejects.toThrow(SSE_MESSAGES.moduleNotImported());
+      await expect(starting).rejects.toThrow(
+        'nestjs-event-stream: @EventStream() is used but SseModule is not imported. Add SseModule.forRoot() to the imports of your root module.',
+      );
     });
   });
 
@@ -175,9 +170,9 @@ describe('module configuration', () => {
       const first = await startApp({ controllers: [ConfigController] }, { retryMs: 1111 });
       const second = await startApp({ controllers: [ConfigController] }, { retryMs: 2222 });
       try {
-        const firstRegistry = first.app.get(SseConnectionRegistry);
-        const secondRegistry = second.app.get(SseConnectionRegistry);
-        expect(firstRegistry).not.toBe(secondRegistry);
+        const firstHub = first.app.get(SseHub);
+        const secondHub = second.app.get(SseHub);
+        expect(firstHub).not.toBe(secondHub);
 
         const streams = await Promise.all([
           openRawStream(`${first.url}/live`),
@@ -186,17 +181,17 @@ describe('module configuration', () => {
         ]);
         await Promise.all(streams.map((stream) => stream.waitForEvents(1)));
         expect(streams.map((stream) => stream.retries[0])).toEqual([1111, 1111, 2222]);
-        expect(firstRegistry.size).toBe(2);
-        expect(secondRegistry.size).toBe(1);
+        expect(firstHub.count()).toBe(2);
+        expect(secondHub.count()).toBe(1);
 
         await second.close();
         await streams[2].ended;
-        expect(secondRegistry.size).toBe(0);
-        expect(firstRegistry.size).toBe(2);
+        expect(secondHub.count()).toBe(0);
+        expect(firstHub.count()).toBe(2);
         expect(streams[0].text).toBe('retry: 1111\n\ndata: hello\n\n');
 
         for (const stream of streams) stream.close();
-        await waitForRegistry(firstRegistry, (r) => r.size === 0);
+        await waitForHub(firstHub, (h) => h.count() === 0);
       } finally {
         await first.close();
         await second.close();

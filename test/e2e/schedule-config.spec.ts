@@ -1,7 +1,7 @@
 import { Injectable, type ModuleMetadata, type OnModuleInit } from '@nestjs/common';
 import { Interval, ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
-import { Broadcast, SseChannelNameError, SseHub, SseModule } from '../../lib/index.js';
+import { Broadcast, SseChannelNameError, SseModule, SseScheduler } from '../../lib/index.js';
 
 async function init(metadata: ModuleMetadata): Promise<() => Promise<void>> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
@@ -34,10 +34,10 @@ class Scheduled {
 
 @Injectable()
 class SchedulesAtInit implements OnModuleInit {
-  constructor(private readonly hub: SseHub) {}
+  constructor(private readonly scheduler: SseScheduler) {}
 
   onModuleInit() {
-    this.hub.schedule('news', { every: 1000 }, () => 'news', { channel: 'news' });
+    this.scheduler.schedule('news', { every: 1000 }, () => 'news', { channel: 'news' });
   }
 }
 
@@ -56,17 +56,17 @@ describe('scheduled broadcasts: configuration errors', () => {
     );
   });
 
-  it('fails startup for SseHub.schedule() before init when ScheduleModule.forRoot() is not imported', async () => {
+  it('fails startup for SseScheduler.schedule() before init when ScheduleModule.forRoot() is not imported', async () => {
     await expect(init({ imports: [SseModule.forRoot()], providers: [SchedulesAtInit] })).rejects.toThrow(
-      'nestjs-event-stream: SseHub.schedule() needs ScheduleModule.forRoot() from @nestjs/schedule.',
+      'nestjs-event-stream: SseScheduler.schedule() needs ScheduleModule.forRoot() from @nestjs/schedule.',
     );
   });
 
-  it('throws from SseHub.schedule() after init when ScheduleModule.forRoot() is not imported', async () => {
+  it('throws from SseScheduler.schedule() after init when ScheduleModule.forRoot() is not imported', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [SseModule.forRoot()] }).compile();
     const app = await moduleRef.createNestApplication({ logger: false }).init();
     try {
-      expect(() => app.get(SseHub).schedule('news', { every: 1000 }, () => 1, { channel: 'news' })).toThrow(
+      expect(() => app.get(SseScheduler).schedule('news', { every: 1000 }, () => 1, { channel: 'news' })).toThrow(
         'needs ScheduleModule.forRoot()',
       );
     } finally {
@@ -91,12 +91,5 @@ describe('scheduled broadcasts: configuration errors', () => {
       }
       return Twice;
     }).toThrow('nestjs-event-stream: @Broadcast() is used twice on Twice.run.');
-  });
-
-  it('explains that a hub made with `new` cannot schedule', () => {
-    const hub = Object.create(SseHub.prototype) as SseHub;
-    expect(() => hub.schedule('x', { every: 10 }, () => 1, { channel: 'x' })).toThrow(
-      'nestjs-event-stream: this SseHub has no scheduler.',
-    );
   });
 });

@@ -1,11 +1,5 @@
 import { ScheduleModule } from '@nestjs/schedule';
-import {
-  InMemorySseAdapter,
-  InMemorySseScheduleLock,
-  SSE_SCHEDULE_LOCK,
-  SseHub,
-  type SseScheduleLock,
-} from '../../lib/index.js';
+import { InMemorySseScheduleLock, SseScheduler, type SseScheduleLock } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
@@ -29,12 +23,6 @@ class ClusterLock implements SseScheduleLock {
   }
 }
 
-class LockingAdapter extends InMemorySseAdapter {
-  constructor(readonly lock: SseScheduleLock) {
-    super();
-  }
-}
-
 function until(predicate: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const check = () => (predicate() ? resolve() : setImmediate(check));
@@ -43,18 +31,26 @@ function until(predicate: () => boolean): Promise<void> {
 }
 
 describe('the schedule lock', () => {
-  it('is the in-memory lock by default, injectable under SSE_SCHEDULE_LOCK', async () => {
-    const server = await startApp({ imports: [ScheduleModule.forRoot()] });
+  it('is the in-memory lock by default, which lets every instance run every tick', async () => {
+    const lock: SseScheduleLock = new InMemorySseScheduleLock();
+    expect(await lock.acquire('job', 'tick', 1000)).toBe(true);
+    const servers = await Promise.all([1, 2].map(() => startApp({ imports: [ScheduleModule.forRoot()] })));
     try {
-      const lock = server.app.get<SseScheduleLock>(SSE_SCHEDULE_LOCK);
-      expect(lock).toBeInstanceOf(InMemorySseScheduleLock);
-      expect(await lock.acquire('job', 'tick', 1000)).toBe(true);
+      const runs = servers.map(() => 0);
+      servers.forEach((server, i) =>
+        server.app.get(SseScheduler).schedule('solo', { every: 20 }, () => void runs[i]++, {
+          channel: 'solo',
+          skipWhenIdle: false,
+        }),
+      );
+      // With no lock shared between them, neither instance ever loses a tick to the other.
+      await until(() => runs.every((n) => n >= 3));
     } finally {
-      await server.close();
+      await Promise.all(servers.map((server) => server.close()));
     }
   });
 
-  describe("shared by several instances through their adapters' lock", () => {
+  describe('shared by several instances through the scheduleLock option', () => {
     const lock = new ClusterLock();
     const logs = new CaptureLogger();
     let instances: TestApp[];
@@ -62,30 +58,44 @@ describe('the schedule lock', () => {
     beforeAll(async () => {
       instances = await Promise.all(
         [1, 2, 3].map(() =>
-          startApp({ imports: [ScheduleModule.forRoot()] }, { adapter: new LockingAdapter(lock) }, (app) =>
-            app.useLogger(logs),
-          ),
+          startApp({ imports: [ScheduleModule.forRoot()] }, { scheduleLock: lock }, (app) => app.useLogger(logs)),
         ),
       );
     });
     afterAll(() => Promise.all(instances.map((instance) => instance.close())));
 
-    it('is the one SSE_SCHEDULE_LOCK provides', () => {
-      for (const instance of instances) expect(instance.app.get(SSE_SCHEDULE_LOCK)).toBe(lock);
+    it('is the one lock every instance asks', async () => {
+      instances.forEach((instance) =>
+        instance.app.get(SseScheduler).schedule('asked', { every: 30 }, () => undefined, {
+          channel: 'asked',
+          skipWhenIdle: false,
+        }),
+      );
+      const claimsOfTick = () => {
+        const byTick = new Map<string, number>();
+        for (const claim of lock.claims.filter((c) => c.jobName === 'asked')) {
+          byTick.set(claim.tickKey, (byTick.get(claim.tickKey) ?? 0) + 1);
+        }
+        return [...byTick.values()];
+      };
+      // Each instance claims each tick from `lock`: some tick was claimed by all three.
+      await until(() => claimsOfTick().includes(instances.length));
+      instances.forEach((instance) => instance.app.get(SseScheduler).unschedule('asked'));
+      expect(Math.max(...claimsOfTick())).toBe(instances.length);
     });
 
     it('lets one instance run each tick', async () => {
       const runs: { instance: number; at: number }[] = [];
       instances.forEach((instance, i) =>
         instance.app
-          .get(SseHub)
+          .get(SseScheduler)
           .schedule('shared', { every: 30 }, () => void runs.push({ instance: i, at: Date.now() }), {
             channel: 'shared',
             skipWhenIdle: false,
           }),
       );
       await until(() => runs.length >= 4);
-      instances.forEach((instance) => instance.app.get(SseHub).unschedule('shared'));
+      instances.forEach((instance) => instance.app.get(SseScheduler).unschedule('shared'));
 
       const claims = lock.claims.filter((c) => c.jobName === 'shared');
       const won = claims.filter((c) => c.won);
@@ -98,16 +108,19 @@ describe('the schedule lock', () => {
     });
 
     it('skips a tick (and logs it) when the lock fails, and runs the next one', async () => {
-      const hub = instances[0].app.get(SseHub);
+      const scheduler = instances[0].app.get(SseScheduler);
       let runs = 0;
       lock.failNext = 1;
-      hub.schedule('lock-fails', { every: 10 }, () => void runs++, { channel: 'lock-fails', skipWhenIdle: false });
+      scheduler.schedule('lock-fails', { every: 10 }, () => void runs++, {
+        channel: 'lock-fails',
+        skipWhenIdle: false,
+      });
       await logs.waitFor(
         'error',
         'Scheduled broadcast "lock-fails": the schedule lock failed (lock store unreachable)',
       );
       await until(() => runs >= 1);
-      hub.unschedule('lock-fails');
+      scheduler.unschedule('lock-fails');
     });
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Interval, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { interval, map, take } from 'rxjs';
-import { Broadcast, SseHub, sseEvent } from '../../lib/index.js';
+import { Broadcast, SseHub, SseScheduler, sseEvent } from '../../lib/index.js';
 import { ChannelStreamController } from '../src/schedule/channel-stream.controller.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
@@ -32,10 +32,10 @@ class Counter {
 class ClockJobs implements OnModuleInit {
   readonly ticks = new Counter();
 
-  constructor(private readonly hub: SseHub) {}
+  constructor(private readonly scheduler: SseScheduler) {}
 
   onModuleInit() {
-    this.hub.schedule('clock', { every: 20 }, () => sseEvent({ event: 'tick', data: { n: this.ticks.hit() } }), {
+    this.scheduler.schedule('clock', { every: 20 }, () => sseEvent({ event: 'tick', data: { n: this.ticks.hit() } }), {
       channel: 'clock',
     });
   }
@@ -67,9 +67,9 @@ async function start(): Promise<TestApp> {
   );
 }
 
-describe('SseHub.schedule()', () => {
+describe('SseScheduler.schedule()', () => {
   let server: TestApp;
-  let hub: SseHub;
+  let scheduler: SseScheduler;
   let registry: SchedulerRegistry;
   const clients: TestEventSource[] = [];
   const open = (channel: string, types: string[] = []) => {
@@ -80,13 +80,13 @@ describe('SseHub.schedule()', () => {
   /** A job that counts its ticks whether or not anyone listens: the clock the other tests wait on. */
   const sentinel = (name: string, every = 20) => {
     const ticks = new Counter();
-    hub.schedule(name, { every }, () => void ticks.hit(), { channel: `sentinel-${name}`, skipWhenIdle: false });
+    scheduler.schedule(name, { every }, () => void ticks.hit(), { channel: `sentinel-${name}`, skipWhenIdle: false });
     return ticks;
   };
 
   beforeAll(async () => {
     server = await start();
-    hub = server.app.get(SseHub);
+    scheduler = server.app.get(SseScheduler);
     registry = server.app.get(SchedulerRegistry);
   });
   afterEach(() => {
@@ -104,8 +104,8 @@ describe('SseHub.schedule()', () => {
   it('registers interval and cron jobs in SchedulerRegistry, and stops them when deleted there', async () => {
     const every = new Counter();
     const cron = new Counter();
-    hub.schedule('every-20ms', { every: 20 }, () => every.hit(), { channel: 'every' });
-    hub.schedule('each-second', { cron: '* * * * * *' }, () => `cron ${cron.hit()}`, { channel: 'cron' });
+    scheduler.schedule('every-20ms', { every: 20 }, () => every.hit(), { channel: 'every' });
+    scheduler.schedule('each-second', { cron: '* * * * * *' }, () => `cron ${cron.hit()}`, { channel: 'cron' });
     expect(registry.getIntervals()).toContain('every-20ms');
     expect(registry.getCronJobs().has('each-second')).toBe(true);
 
@@ -119,35 +119,37 @@ describe('SseHub.schedule()', () => {
     const ticks = sentinel('after-delete');
     await ticks.waitFor(4);
     expect(every.calls).toBe(callsWhenDeleted);
-    expect(hub.unschedule('every-20ms')).toBe(false);
+    expect(scheduler.unschedule('every-20ms')).toBe(false);
 
-    hub.schedule('every-20ms', { every: 20 }, () => every.hit(), { channel: 'every' });
+    scheduler.schedule('every-20ms', { every: 20 }, () => every.hit(), { channel: 'every' });
     await every.waitFor(callsWhenDeleted + 1);
-    expect(hub.unschedule('every-20ms')).toBe(true);
-    expect(hub.unschedule('after-delete')).toBe(true);
+    expect(scheduler.unschedule('every-20ms')).toBe(true);
+    expect(scheduler.unschedule('after-delete')).toBe(true);
     expect(registry.getIntervals()).not.toContain('every-20ms');
-    expect(hub.unschedule('every-20ms')).toBe(false);
+    expect(scheduler.unschedule('every-20ms')).toBe(false);
   });
 
   it('refuses a second job with the same name, and bad arguments, naming them', () => {
-    hub.schedule('taken', { every: 1000 }, () => 1, { channel: 'taken' });
-    expect(() => hub.schedule('taken', { every: 1000 }, () => 1, { channel: 'taken' })).toThrow(
+    scheduler.schedule('taken', { every: 1000 }, () => 1, { channel: 'taken' });
+    expect(() => scheduler.schedule('taken', { every: 1000 }, () => 1, { channel: 'taken' })).toThrow(
       'a scheduled job named "taken" already exists',
     );
-    expect(() => hub.schedule('bad-every', { every: 0 }, () => 1, { channel: 'x' })).toThrow(
-      'SseHub.schedule("bad-every"): every must be an integer of milliseconds from 1 to 2147483647, got number 0.',
+    expect(() => scheduler.schedule('bad-every', { every: 0 }, () => 1, { channel: 'x' })).toThrow(
+      'SseScheduler.schedule("bad-every"): every must be an integer of milliseconds from 1 to 2147483647, got number 0.',
     );
-    expect(() => hub.schedule('bad-cron', { cron: 'not a cron' }, () => 1, { channel: 'x' })).toThrow(
-      'SseHub.schedule("bad-cron"): "not a cron" is not a valid cron expression',
+    expect(() => scheduler.schedule('bad-cron', { cron: 'not a cron' }, () => 1, { channel: 'x' })).toThrow(
+      'SseScheduler.schedule("bad-cron"): "not a cron" is not a valid cron expression',
     );
-    expect(() => hub.schedule('bad-channel', { every: 10 }, () => 1, { channel: 'no spaces' })).toThrow('no spaces');
+    expect(() => scheduler.schedule('bad-channel', { every: 10 }, () => 1, { channel: 'no spaces' })).toThrow(
+      'no spaces',
+    );
     expect(registry.getIntervals()).not.toContain('bad-every');
-    expect(hub.unschedule('taken')).toBe(true);
+    expect(scheduler.unschedule('taken')).toBe(true);
   });
 
   it('logs a failing producer with the job name and keeps the job running', async () => {
     let calls = 0;
-    hub.schedule(
+    scheduler.schedule(
       'flaky-job',
       { every: 20 },
       () => {
@@ -168,7 +170,7 @@ describe('SseHub.schedule()', () => {
     );
     const client = open('flaky');
     await client.waitFor((c) => c.events.some((e) => /^ok \d+$/.test(e.data)), 'an event after the failures');
-    hub.unschedule('flaky-job');
+    scheduler.unschedule('flaky-job');
     expect(logs.messages('error', 'Scheduled broadcast "flaky-job"')).toEqual([
       'Scheduled broadcast "flaky-job" (channel "flaky") failed: boom. The job keeps running.',
       'Scheduled broadcast "flaky-job" (channel "flaky") failed: rejected. The job keeps running.',
@@ -178,21 +180,21 @@ describe('SseHub.schedule()', () => {
 
   it('does not call the producer while no stream has joined the channel (skipWhenIdle, the default)', async () => {
     const idle = new Counter();
-    hub.schedule('idle-job', { every: 20 }, () => `idle ${idle.hit()}`, { channel: 'idle' });
+    scheduler.schedule('idle-job', { every: 20 }, () => `idle ${idle.hit()}`, { channel: 'idle' });
     await sentinel('while-idle').waitFor(4);
     expect(idle.calls).toBe(0);
 
     const [event] = await open('idle').waitForEvents(1);
     expect(event.data).toMatch(/^idle \d+$/);
     expect(idle.calls).toBeGreaterThan(0);
-    hub.unschedule('idle-job');
-    hub.unschedule('while-idle');
+    scheduler.unschedule('idle-job');
+    scheduler.unschedule('while-idle');
   });
 
   it('skips the ticks that come while a slow run is still going, rather than stacking them', async () => {
     const slow = deferred<string>();
     let calls = 0;
-    hub.schedule('slow-job', { every: 10 }, () => (++calls === 1 ? slow.promise : `fast ${calls}`), {
+    scheduler.schedule('slow-job', { every: 10 }, () => (++calls === 1 ? slow.promise : `fast ${calls}`), {
       channel: 'slow',
       skipWhenIdle: false,
     });
@@ -203,8 +205,8 @@ describe('SseHub.schedule()', () => {
 
     slow.resolve('slow done');
     const events = await client.waitForEvents(2);
-    hub.unschedule('slow-job');
-    hub.unschedule('while-slow');
+    scheduler.unschedule('slow-job');
+    scheduler.unschedule('while-slow');
     expect(events[0].data).toBe('slow done');
     expect(events[1].data).toBe('fast 2');
   });
@@ -214,14 +216,15 @@ describe('scheduled broadcasts when the app closes', () => {
   it('runs nothing once app.close() has begun', async () => {
     const server = await start();
     const hub = server.app.get(SseHub);
+    const scheduler = server.app.get(SseScheduler);
     const registry = server.app.get(SchedulerRegistry);
     const jobs = server.app.get(ClockJobs);
     const decorated = server.app.get(DecoratedClock);
     const other = new Counter();
-    hub.schedule('other', { every: 10 }, () => other.hit(), { channel: 'other', skipWhenIdle: false });
+    scheduler.schedule('other', { every: 10 }, () => other.hit(), { channel: 'other', skipWhenIdle: false });
     const slow = deferred<string>();
     let slowResolved = false;
-    hub.schedule('in-flight', { every: 10 }, () => slow.promise.then((value) => ((slowResolved = true), value)), {
+    scheduler.schedule('in-flight', { every: 10 }, () => slow.promise.then((value) => ((slowResolved = true), value)), {
       channel: 'in-flight',
       skipWhenIdle: false,
     });
@@ -241,7 +244,7 @@ describe('scheduled broadcasts when the app closes', () => {
     slow.resolve('too late');
     expect(registry.getIntervals()).toEqual([]);
     expect(registry.getCronJobs().size).toBe(0);
-    expect(() => hub.schedule('late', { every: 10 }, () => 1, { channel: 'late' })).toThrow(
+    expect(() => scheduler.schedule('late', { every: 10 }, () => 1, { channel: 'late' })).toThrow(
       'was called after the app began shutting down',
     );
     // Proving that nothing happens needs a wait: a few periods of the 10-20 ms jobs, on a plain timer.

@@ -1,9 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { finalize, NEVER, startWith } from 'rxjs';
-import { EventStream, SseConnectionRegistry } from '../../lib/index.js';
+import { EventStream, SseHub } from '../../lib/index.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 
 let teardowns = 0;
 
@@ -29,11 +29,11 @@ describe('app shutdown', () => {
   });
 
   it('app.close() ends every open stream with a final retry hint, resolves, and leaves nothing behind', async () => {
-    const registry = server.app.get(SseConnectionRegistry);
+    const hub = server.app.get(SseHub);
     const streams = await Promise.all(Array.from({ length: 5 }, () => openRawStream(`${server.url}/live`)));
     await Promise.all(streams.map((stream) => stream.waitForEvents(1)));
-    await waitForRegistry(registry, (r) => r.size === 5);
-    expect(registry.heartbeatTimers).toBe(1);
+    await waitForHub(hub, (h) => h.count() === 5);
+    expect(hub.stats().timers.heartbeat).toBe(1);
 
     await server.close();
 
@@ -46,8 +46,8 @@ describe('app shutdown', () => {
       expect(finalRetry).toBeGreaterThanOrEqual(3000);
       expect(finalRetry).toBeLessThanOrEqual(6000);
     }
-    expect(registry.size).toBe(0);
-    expect(registry.heartbeatTimers).toBe(0);
+    expect(hub.count()).toBe(0);
+    expect(hub.stats().timers.heartbeat).toBe(0);
     expect(teardowns).toBe(5);
   });
 

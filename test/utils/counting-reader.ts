@@ -102,8 +102,16 @@ export function openCountingReader(url: string, options: CountingReaderOptions =
           return bytes;
         },
         ended,
-        waitForEvents: (count) => waitUntil(() => ids.length >= count, () => `${count} events (got ${ids.length})`),
-        waitForBytes: (count) => waitUntil(() => bytes >= count, () => `${count} bytes (got ${bytes})`),
+        waitForEvents: (count) =>
+          waitUntil(
+            () => ids.length >= count,
+            () => `${count} events (got ${ids.length})`,
+          ),
+        waitForBytes: (count) =>
+          waitUntil(
+            () => bytes >= count,
+            () => `${count} bytes (got ${bytes})`,
+          ),
         pause: () => {
           paused = true;
           response.pause();

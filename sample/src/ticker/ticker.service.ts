@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { SseHub, sseEvent } from 'nestjs-event-stream';
+import { SseScheduler, sseEvent } from 'nestjs-event-stream';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 
@@ -7,8 +7,8 @@ import type { SampleConfig } from '../config/sample-config.js';
 export const TICKS_CHANNEL = 'ticks';
 
 /**
- * Publishes a `tick` to the `ticks` channel every `TICK_MS`, through the hub's
- * scheduler (a job of `@nestjs/schedule`'s `SchedulerRegistry`, named
+ * Publishes a `tick` to the `ticks` channel every `TICK_MS`, through
+ * `SseScheduler` (a job of `@nestjs/schedule`'s `SchedulerRegistry`, named
  * `ticks`). The period comes from the environment, so the job is scheduled in
  * code rather than with `@Interval()`, whose period is fixed when the class is
  * defined. While nobody listens the producer is not called (`skipWhenIdle`),
@@ -19,12 +19,12 @@ export class TickerService implements OnModuleInit {
   private n = 0;
 
   constructor(
-    private readonly hub: SseHub,
+    private readonly scheduler: SseScheduler,
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
   ) {}
 
   onModuleInit(): void {
-    this.hub.schedule('ticks', { every: this.config.tickMs }, () => this.tick(), { channel: TICKS_CHANNEL });
+    this.scheduler.schedule('ticks', { every: this.config.tickMs }, () => this.tick(), { channel: TICKS_CHANNEL });
   }
 
   private tick() {
