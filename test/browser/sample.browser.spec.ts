@@ -6,6 +6,16 @@ import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+/**
+ * What Chromium itself logs, as console errors, for answers the page expects:
+ * a refused stream (401, 204 as a non-stream answer), a 400 from the API, and,
+ * once the server is gone, the failed reconnections.
+ */
+const EXPECTED_CONSOLE_ERRORS = [
+  /Failed to load resource: the server responded with a status of (400|401)/,
+  /EventSource's response has a MIME type .* that is not "text\/event-stream"/,
+  /ERR_CONNECTION_REFUSED/,
+];
 
 /** Debian's Chromium driven by playwright-core: what a real browser does with the sample page. */
 describe('the sample page in Chromium', () => {
@@ -13,7 +23,27 @@ describe('the sample page in Chromium', () => {
   let url: string;
   let browser: Browser;
   let page: Page;
+  let serverClosed = false;
   const problems: string[] = [];
+  /** Every POST of a room message the page sent. */
+  const messagePosts: string[] = [];
+
+  /** What the API answers for a message text: the 400 message, or `undefined` when it is accepted. */
+  async function apiVerdict(text: string): Promise<string | undefined> {
+    const response = await fetch(`${url}rooms/lobby/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-token' },
+      body: JSON.stringify({ text }),
+    });
+    if (response.status === 201) return undefined;
+    expect(response.status).toBe(400);
+    return ((await response.json()) as { message: string[] }).message.join(', ');
+  }
+
+  async function setToken(token: string): Promise<void> {
+    await page.fill('#token', token);
+    await page.dispatchEvent('#token', 'change');
+  }
 
   beforeAll(async () => {
     sample = await createSampleApp({ TICK_MS: '100', CLOCK_MS: '200', JOB_MS: '1000' }, { logger: false });
@@ -36,12 +66,15 @@ describe('the sample page in Chromium', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/messages')) messagePosts.push(request.url());
+    });
     await page.goto(url);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await sample?.app.close();
+    if (!serverClosed) await sample?.app.close();
   });
 
   it('shows the ticks as they arrive', async () => {
@@ -51,6 +84,7 @@ describe('the sample page in Chromium', () => {
     await page.locator('#ticker .state[data-state="open"]').waitFor();
     await page.locator('#clock .state[data-state="open"]').waitFor();
     await page.waitForFunction("document.querySelector('#clock-time').textContent.includes(':')");
+    expect(await page.isHidden('#ticker .reason')).toBe(true);
   });
 
   it('posts a room message with the form and shows it from the stream', async () => {
@@ -63,15 +97,96 @@ describe('the sample page in Chromium', () => {
     await page.waitForFunction("document.querySelector('#room-last-id').textContent !== '–'");
   });
 
+  it('refuses a blank or too long message in the form with the API’s own message, sending nothing', async () => {
+    const sent = messagePosts.length;
+    for (const text of ['', '   ', '\t\u00a0 \u2003', 'x'.repeat(2001)]) {
+      const verdict = await apiVerdict(text);
+      expect(verdict).toBeDefined();
+      await page.fill('#message', text);
+      await page.click('#message-form button[type="submit"]');
+      await page.locator('#message-error', { hasText: `Not sent: ${verdict}` }).waitFor();
+      expect(await page.getAttribute('#message', 'aria-invalid')).toBe('true');
+    }
+    expect(messagePosts.length).toBe(sent);
+    await page.fill('#message', 'typing again');
+    await page.locator('#message-error').waitFor({ state: 'hidden' });
+
+    // What the API accepts, the form sends: 2000 emoji are 2000 characters (4000 UTF-16 units).
+    const emoji = '😀'.repeat(2000);
+    expect(await apiVerdict(emoji)).toBeUndefined();
+    await page.fill('#message', emoji);
+    await page.click('#message-form button[type="submit"]');
+    await page.waitForFunction("document.querySelector('#message').value === ''");
+    expect(messagePosts.length).toBe(sent + 1);
+    expect(await page.isHidden('#message-error')).toBe(true);
+  });
+
+  it('resets the shown last event id when the panel joins another room, then shows the new stream’s', async () => {
+    await page.waitForFunction("document.querySelector('#room-last-id').textContent !== '–'");
+    await page.fill('#room', 'elsewhere');
+    await page.click('#room-form button[type="submit"]');
+    await page.waitForFunction("document.querySelector('#room-last-id').textContent === '–'");
+    await page.locator('#rooms .state[data-state="open"]').waitFor();
+    expect(await page.locator('#room-messages li').count()).toBe(0);
+
+    await page.fill('#message', 'first in elsewhere');
+    const [answer] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/rooms/elsewhere/messages')),
+      page.click('#message-form button[type="submit"]'),
+    ]);
+    const { id } = (await answer.json()) as { id: string };
+    await page.locator('#room-messages li', { hasText: 'first in elsewhere' }).waitFor();
+    expect(await page.textContent('#room-last-id')).toBe(id);
+  });
+
+  it('says why a stream is closed: a bad token is refused with 401, and the panels reopen with a good one', async () => {
+    await setToken('bad-token');
+    for (const panel of ['#clock', '#rooms']) {
+      await page.locator(`${panel} .state[data-state="closed"]`).waitFor();
+      await page.locator(`${panel} .reason`, { hasText: 'refused (401): bad or missing token' }).waitFor();
+    }
+    expect(await page.textContent('#room-last-id')).toBe('–');
+
+    await setToken('demo-token');
+    for (const panel of ['#clock', '#rooms']) {
+      await page.locator(`${panel} .state[data-state="open"]`).waitFor();
+      await page.locator(`${panel} .reason`).waitFor({ state: 'hidden' });
+    }
+  });
+
   it('runs a job to 100 and done, then closes its stream', async () => {
     await page.click('#start-job');
     await page.waitForFunction("document.querySelector('#job-progress').value === 100");
     await page.locator('#job-status', { hasText: 'done' }).waitFor();
     expect(await page.textContent('#job-percent')).toBe('100');
     await page.locator('#jobs .state[data-state="closed"]').waitFor();
+    expect(await page.textContent('#jobs .reason')).toBe('the job is done');
+  });
+
+  it('watches the job again after a reload, and says the server stopped it with 204 once it is over', async () => {
+    await page.reload();
+    await page.locator('#jobs .reason', { hasText: 'the server said stop (204' }).waitFor();
+    expect(await page.getAttribute('#jobs .state', 'data-state')).toBe('closed');
+    await page.locator('#ticker .state[data-state="open"]').waitFor();
+    await page.locator('#clock .state[data-state="open"]').waitFor();
+    await page.locator('#rooms .state[data-state="open"]').waitFor();
+    await page.fill('#message', 'Hello again after the reload');
+    await page.click('#message-form button[type="submit"]');
+    await page.locator('#room-messages li', { hasText: 'Hello again after the reload' }).waitFor();
+    await page.waitForFunction("/^\\d+$/.test(document.querySelector('#tick-n').textContent)");
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}sample.png`, fullPage: true });
-    expect(problems).toEqual([]);
+  });
+
+  it('shows "reconnecting" while the server is gone: the browser keeps retrying', async () => {
+    serverClosed = true;
+    await sample.app.close();
+    for (const panel of ['#ticker', '#clock', '#rooms']) {
+      await page.locator(`${panel} .state[data-state="reconnecting"]`).waitFor();
+      expect(await page.textContent(`${panel} .reason`)).toBe('connection lost, retrying');
+    }
+    const unexpected = problems.filter((problem) => !EXPECTED_CONSOLE_ERRORS.some((pattern) => pattern.test(problem)));
+    expect(unexpected).toEqual([]);
   });
 });

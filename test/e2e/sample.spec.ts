@@ -1,13 +1,12 @@
 import type { FetchLike } from 'eventsource';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SseConnectionRegistry } from 'nestjs-event-stream';
+import { SseHub } from 'nestjs-event-stream';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
-import { waitForRegistry } from '../utils/wait.js';
 
 const TOKEN = 'demo-token';
 const OTHER_TOKEN = 'ann-token';
@@ -78,9 +77,18 @@ describe('the sample app', () => {
     return call(`/rooms/${room}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
   }
 
-  /** Waits until the server has seen every stream close (clients close asynchronously). */
+  /** Waits until the server has seen every stream close (clients close asynchronously), through the hub's public API. */
   function allStreamsClosed(): Promise<void> {
-    return waitForRegistry(sample.app.get(SseConnectionRegistry), (registry) => registry.size === 0);
+    const hub = sample.app.get(SseHub);
+    return new Promise((resolve) => {
+      if (hub.count() === 0) return resolve();
+      const subscription = hub.lifecycle$.subscribe((event) => {
+        if (event.type === 'disconnected' && hub.count() === 0) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
   }
 
   beforeAll(async () => {
@@ -117,7 +125,7 @@ describe('the sample app', () => {
       const page = await call('/');
       expect(page.status).toBe(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
-      for (const id of ['tick-n', 'room-messages', 'job-progress', 'job-status'])
+      for (const id of ['tick-n', 'room-messages', 'message-error', 'job-progress', 'job-status'])
         expect(page.text).toContain(`id="${id}"`);
       const script = await call('/app.js');
       expect(script.status).toBe(200);
@@ -237,7 +245,7 @@ describe('the sample app', () => {
       expect(query.status).toBe(401);
     });
 
-    it('validates the body: text of 1 to 2000 characters, else 400 with a message', async () => {
+    it('validates the body: text of 1 to 2000 characters, not blank, else 400 with a message', async () => {
       const refused = async (body: string) => {
         const answer = await call('/rooms/lobby/messages', { method: 'POST', headers: bearer(), body });
         expect(answer.status).toBe(400);
@@ -246,12 +254,15 @@ describe('the sample app', () => {
       expect(await refused('{}')).toEqual(['text must be a string']);
       expect(await refused('{"text":42}')).toEqual(['text must be a string']);
       expect(await refused('{"text":""}')).toEqual(['text must be 1 to 2000 characters long (got 0)']);
+      for (const blank of [' ', '   ', '\t\n\r ', '\u00a0\u2003\ufeff'])
+        expect(await refused(JSON.stringify({ text: blank }))).toEqual(['text must not be blank']);
       expect(await refused(JSON.stringify({ text: 'x'.repeat(2001) }))).toEqual([
         'text must be 1 to 2000 characters long (got 2001)',
       ]);
       expect(await refused('{"text":')).toBeDefined(); // malformed JSON
       expect((await post('lobby', 'x'.repeat(2000))).status).toBe(201);
       expect((await post('lobby', '😀'.repeat(2000))).status).toBe(201);
+      expect((await post('lobby', ' padded ')).status).toBe(201);
     });
   });
 

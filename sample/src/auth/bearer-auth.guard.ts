@@ -18,6 +18,6 @@ export class BearerAuthGuard extends SseAuthGuard {
 
   protected override extractToken(request: SseRequest): string | undefined {
     const header = request.headers.authorization;
-    return header === undefined ? undefined : (/^Bearer +(.*)$/is.exec(header)?.[1] ?? '');
+    return typeof header !== 'string' ? undefined : (/^Bearer +(.*)$/is.exec(header)?.[1] ?? '');
   }
 }
