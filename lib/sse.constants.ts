@@ -10,6 +10,9 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_RETRY_MS = 3_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 export const DEFAULT_ERROR_EVENT_NAME = 'stream-error';
+/** The defaults of the history budgets, in bytes: in all, and per channel. */
+export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HISTORY_MAX_CHANNEL_BYTES = 4 * 1024 * 1024;
 /** Injection token of the hub's broker (`SseBroker`): positions, history and fan-out between instances. */
 export const SSE_BROKER = 'SSE:broker';
 /** Injection token of the `SseChannelAuthorizer` that `SseHub.join()` asks. */

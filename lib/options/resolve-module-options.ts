@@ -1,4 +1,5 @@
 import { SSE_MESSAGES } from '../sse.messages.js';
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../sse.constants.js';
 import type { ResolvedSseStreamOptions } from '../stream/sse-stream-options.interface.js';
 import type { SseBroker } from '../brokers/sse-broker.interface.js';
 import type { SseScheduleLock } from '../schedule/sse-schedule-lock.interface.js';
@@ -67,6 +68,8 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
       maxEvents: integer('history.maxEvents', history.maxEvents, 0, 1000),
       maxAgeMs: integer('history.maxAgeMs', history.maxAgeMs, 0, 0),
       maxChannels: integer('history.maxChannels', history.maxChannels, 1, 10_000),
+      maxBytes: integer('history.maxBytes', history.maxBytes, 1, DEFAULT_HISTORY_MAX_BYTES),
+      maxChannelBytes: integer('history.maxChannelBytes', history.maxChannelBytes, 1, DEFAULT_HISTORY_MAX_CHANNEL_BYTES),
     },
     broker: options.broker,
     scheduleLock: options.scheduleLock,

@@ -12,6 +12,10 @@ export interface SseHistoryOptions {
   maxAgeMs?: number;
   /** Channels whose history is kept; past it, the one published to least recently is dropped. Default 10000. */
   maxChannels?: number;
+  /** Bytes of history kept in all, oldest event evicted first. Default 64 MiB. */
+  maxBytes?: number;
+  /** Bytes of history kept per channel, oldest event evicted first. Default 4 MiB. */
+  maxChannelBytes?: number;
 }
 
 /** Options of the hub: connection limits, users, replay. */

@@ -5,7 +5,7 @@ import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
  * runs here. The default when the module option `scheduleLock` is not set.
  */
 export class InMemorySseScheduleLock implements SseScheduleLock {
-  acquire(): boolean {
+  acquire(_jobName: string, _tickKey: string, _ttlMs: number): boolean {
     return true;
   }
 }

@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type {
   SseBroker,
+  SseBrokerEvent,
   SseBrokerMessage,
   SseBrokerPosition,
   SseBrokerSentMessage,
@@ -9,7 +10,8 @@ import type {
 import { newEpoch } from '../../protocol/event-id.js';
 import { checkInteger } from '../../options/check-option.js';
 import { mergeHistoryPages } from '../history-page.js';
-import { ChannelHistory } from './channel-history.js';
+import { ChannelHistory, type ChannelHistoryLimits } from './channel-history.js';
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../../sse.constants.js';
 
 /** Options of the in-memory broker (also `history` in `SseModule.forRoot()`). */
 export interface InMemorySseBrokerOptions {
@@ -19,6 +21,10 @@ export interface InMemorySseBrokerOptions {
   maxAgeMs?: number;
   /** Channels whose history is kept; past it, the one published to least recently is dropped. Default 10000. */
   maxChannels?: number;
+  /** Bytes of history kept in all channels; past it, the oldest event is evicted. Default 64 MiB. */
+  maxBytes?: number;
+  /** Bytes of history kept per channel; past it, the channel's oldest event is evicted. Default 4 MiB. */
+  maxChannelBytes?: number;
 }
 
 /**
@@ -32,8 +38,16 @@ export class InMemorySseBroker implements SseBroker {
   private readonly maxEvents: number;
   private readonly maxAgeMs: number;
   private readonly maxChannels: number;
+  private readonly maxBytes: number;
+  private readonly limits: ChannelHistoryLimits;
   /** Histories by channel, least recently published first (Map keeps insertion order). */
   private readonly histories = new Map<string, ChannelHistory>();
+  /** Every event kept, oldest first, by channel: the order in which the byte budget evicts. */
+  private order: { channel: string; seq: number }[] = [];
+  private orderStart = 0;
+  /** Bytes and events of every history together. */
+  private bytes = 0;
+  private events = 0;
   /** The highest seq of a history dropped as a whole. */
   private droppedChannelsUpTo = 0;
   private seq = 0;
@@ -44,6 +58,22 @@ export class InMemorySseBroker implements SseBroker {
     this.maxEvents = checkInteger('InMemorySseBroker maxEvents', options.maxEvents, 0, 1000);
     this.maxAgeMs = checkInteger('InMemorySseBroker maxAgeMs', options.maxAgeMs, 0, 0);
     this.maxChannels = checkInteger('InMemorySseBroker maxChannels', options.maxChannels, 1, 10_000);
+    this.maxBytes = checkInteger('InMemorySseBroker maxBytes', options.maxBytes, 1, DEFAULT_HISTORY_MAX_BYTES);
+    this.limits = {
+      maxEvents: this.maxEvents,
+      maxAgeMs: this.maxAgeMs,
+      maxBytes: checkInteger(
+        'InMemorySseBroker maxChannelBytes',
+        options.maxChannelBytes,
+        1,
+        DEFAULT_HISTORY_MAX_CHANNEL_BYTES,
+      ),
+    };
+  }
+
+  /** Bytes of history kept now, in all channels. */
+  get historyBytes(): number {
+    return this.bytes;
   }
 
   connect(): void {}
@@ -69,7 +99,9 @@ export class InMemorySseBroker implements SseBroker {
     if (after.epoch !== this.epoch || after.seq > this.seq) return { events: [], more: false, reset: 'unknown', head };
     // No history kept at all: whatever came after the position is gone, which the client must be told.
     if (this.maxEvents === 0) {
-      return after.seq < this.seq ? { events: [], more: false, reset: 'expired', head } : { events: [], more: false, head };
+      return after.seq < this.seq
+        ? { events: [], more: false, reset: 'expired', head }
+        : { events: [], more: false, head };
     }
     const now = Date.now();
     let expired = false;
@@ -80,7 +112,9 @@ export class InMemorySseBroker implements SseBroker {
         if (this.droppedChannelsUpTo > after.seq) expired = true;
         continue;
       }
-      history.prune(now);
+      const size = history.size;
+      this.bytes -= history.prune(now);
+      this.events -= size - history.size;
       if (history.droppedUpTo > after.seq) expired = true;
       perChannel.push(history.after(after.seq, limit + 1));
     }
@@ -90,25 +124,66 @@ export class InMemorySseBroker implements SseBroker {
 
   close(): void {
     this.histories.clear();
+    this.order = [];
+    this.orderStart = 0;
+    this.bytes = 0;
+    this.events = 0;
     this.subject.complete();
   }
 
-  private store(event: { channel: string; epoch: string; seq: number; payload: string }): void {
+  private store(event: SseBrokerEvent): void {
     const now = Date.now();
     let history = this.histories.get(event.channel);
     if (history) {
       this.histories.delete(event.channel);
     } else {
-      history = new ChannelHistory(this.maxEvents, this.maxAgeMs);
       if (this.histories.size >= this.maxChannels) this.dropLeastRecentChannel();
+      history = new ChannelHistory(this.limits);
+      // This channel may have had a history that was dropped: a position before what any dropped history held is not resumable.
+      history.droppedUpTo = this.droppedChannelsUpTo;
     }
     this.histories.set(event.channel, history);
-    history.add(event, now);
+    const bytes = Buffer.byteLength(event.payload);
+    const size = history.size;
+    this.bytes += bytes - history.add(event, bytes, now);
+    this.events += history.size - size;
+    this.order.push({ channel: event.channel, seq: event.seq });
+    this.evictOverBudget();
+  }
+
+  private isKept(entry: { channel: string; seq: number }): boolean {
+    const history = this.histories.get(entry.channel);
+    return history !== undefined && history.oldestSeq !== undefined && entry.seq >= history.oldestSeq;
+  }
+
+  /** Evicts the oldest events of all channels until the histories fit `maxBytes`. */
+  private evictOverBudget(): void {
+    while (this.bytes > this.maxBytes && this.orderStart < this.order.length) {
+      const { channel, seq } = this.order[this.orderStart++];
+      const history = this.histories.get(channel);
+      // Gone already (its channel dropped, or trimmed by its own bounds): nothing to evict.
+      if (history?.oldestSeq !== seq) continue;
+      this.bytes -= history.evictOldest();
+      this.events--;
+      if (history.size === 0) this.dropChannel(channel, history);
+    }
+    // Entries of events that their channel's own bounds let go of: dropped once they outnumber the kept ones.
+    const queued = this.order.length - this.orderStart;
+    if (queued > 1024 && queued > 2 * this.events) {
+      this.order = this.order.slice(this.orderStart).filter((entry) => this.isKept(entry));
+      this.orderStart = 0;
+    }
   }
 
   private dropLeastRecentChannel(): void {
     const [channel, history] = this.histories.entries().next().value as [string, ChannelHistory];
+    this.dropChannel(channel, history);
+  }
+
+  private dropChannel(channel: string, history: ChannelHistory): void {
     this.histories.delete(channel);
+    this.bytes -= history.bytes;
+    this.events -= history.size;
     this.droppedChannelsUpTo = Math.max(this.droppedChannelsUpTo, history.newestSeq ?? history.droppedUpTo);
   }
 }
