@@ -1,4 +1,14 @@
-import { HttpException, HttpStatus, Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { Subject, type Observable } from 'rxjs';
 import { SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
@@ -13,6 +23,7 @@ import { DeadlineSchedule } from './deadline-schedule.js';
 import { SseConnection, type SseConnectionOwner } from './sse-connection.js';
 import { SseCounters } from './sse-counters.js';
 import { transportFor } from './transports/transport-for.js';
+import { IdleSockets } from './idle-sockets.js';
 
 /** How long shutdown waits for streams to end before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -29,10 +40,11 @@ interface Deadline {
  * channels, replaying) or open, by id and by user. It applies the connection
  * limits, owns what streams share (the flush scheduler, the heartbeat timers,
  * the deadlines), publishes the one lifecycle stream, keeps the counters, and
- * ends every stream when the app shuts down. Everything else asks it.
+ * ends every stream when the app shuts down (then closes the sockets that
+ * carry no request, so that the server closes at once). Everything else asks it.
  */
 @Injectable()
-export class SseStreamRegistry implements SseConnectionOwner, BeforeApplicationShutdown {
+export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('SseStreamRegistry');
   /** Every stream let in and not closed yet, opening or open. */
   private readonly streams = new Map<string, SseConnection>();
@@ -44,13 +56,22 @@ export class SseStreamRegistry implements SseConnectionOwner, BeforeApplicationS
   private readonly heartbeat = new Heartbeat();
   private readonly deadlines = new DeadlineSchedule<Deadline>((deadline) => this.expire(deadline));
   private readonly lifecycle = new Subject<SseLifecycleEvent>();
+  private readonly idleSockets = new IdleSockets();
   private shuttingDown = false;
   /** Streams connecting, joining channels and disconnecting (with the reason). */
   readonly lifecycle$: Observable<SseLifecycleEvent> = this.lifecycle.asObservable();
   /** The counters `SseHub.stats()` reads. */
   readonly counters = new SseCounters();
 
-  constructor(@Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseModuleOptions) {}
+  constructor(
+    @Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseModuleOptions,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {}
+
+  /** Follows the HTTP server's sockets, to close the idle ones at shutdown. */
+  onApplicationBootstrap(): void {
+    this.idleSockets.attach(this.adapterHost?.httpAdapter?.getHttpServer());
+  }
 
   /** Whether the app is shutting down (new streams are refused). */
   get isShuttingDown(): boolean {
@@ -229,6 +250,9 @@ export class SseStreamRegistry implements SseConnectionOwner, BeforeApplicationS
     this.heartbeat.stop();
     this.deadlines.clear();
     this.lifecycle.complete();
+    // The streams are over: sockets that carry no request must not hold up server.close() (and SIGTERM).
+    this.idleSockets.closeIdle();
+    this.idleSockets.detach();
   }
 
   private whenAllClosed(connections: SseConnection[]): Promise<void> {
