@@ -6,6 +6,7 @@ export default {
   testMatch: ['**/*.spec.ts'],
   moduleNameMapper: {
     '^nestjs-event-stream$': '<rootDir>/lib/index.ts',
+    '^nestjs-event-stream/broker$': '<rootDir>/lib/broker.ts',
     '^nestjs-event-stream/redis$': '<rootDir>/lib/brokers/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,6 +1,8 @@
 /**
- * `nestjs-event-stream/broker`: for authors of brokers (what moves events
- * between instances and stores their history).
+ * `nestjs-event-stream/broker`: for authors of brokers (the transport and
+ * storage under the hub). The interface a broker implements, the types it
+ * moves, a helper to page history read channel by channel, the in-memory
+ * broker to read as a reference, and the contract suite every broker must pass.
  */
 export type {
   SseBroker,
@@ -13,3 +15,8 @@ export type {
 } from './brokers/sse-broker.interface.js';
 export { mergeHistoryPages } from './brokers/history-page.js';
 export { InMemorySseBroker, type InMemorySseBrokerOptions } from './brokers/in-memory/in-memory-sse.broker.js';
+export {
+  describeBrokerContract,
+  type BrokerContractFactory,
+  type BrokerContractOptions,
+} from './brokers/testing/broker-contract.js';

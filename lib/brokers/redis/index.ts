@@ -1,8 +1,8 @@
 /**
- * `nestjs-event-stream/redis`: the Redis hub adapter, on its own entry point so that
- * apps on the in-memory adapter never load ioredis.
+ * `nestjs-event-stream/redis`: the Redis broker and its schedule lock, on
+ * their own entry point so that apps on the in-memory broker never load ioredis.
  */
-export { RedisSseAdapter } from './redis-sse.broker.js';
-export type { RedisSseAdapterOptions, RedisSseHistoryOptions } from './redis-sse-adapter-options.interface.js';
-export { RedisSseUnavailableError } from './redis-sse-unavailable.error.js';
+export { RedisSseBroker } from './redis-sse.broker.js';
+export type { RedisSseBrokerOptions, RedisSseHistoryOptions } from './redis-sse-broker-options.interface.js';
 export { RedisSseScheduleLock } from './redis-sse-schedule.lock.js';
+export { RedisSseUnavailableError } from './redis-sse-unavailable.error.js';

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
 
-/** How much history each channel keeps in Redis for `Last-Event-ID` replay. */
+/** How much history each channel keeps in Redis, for the hub to catch streams up from. */
 export interface RedisSseHistoryOptions {
   /** Events kept per channel (trimmed exactly). Default 1000; 0 keeps none (a resume then says `expired`). */
   maxEvents?: number;
@@ -16,17 +16,17 @@ export interface RedisSseHistoryOptions {
   idleTtlMs?: number;
 }
 
-/** Options of `new RedisSseAdapter(...)`. */
-export interface RedisSseAdapterOptions {
+/** Options of `new RedisSseBroker(...)`. */
+export interface RedisSseBrokerOptions {
   /**
    * `redis://[[user]:password@]host[:port][/db]` (or `rediss://` for TLS).
-   * The adapter opens two connections from it (commands, and one subscriber)
+   * The broker opens two connections from it (commands, and one subscriber)
    * and closes them on shutdown. Default: ioredis's default, 127.0.0.1:6379.
    */
   url?: string;
   /**
    * An ioredis client of yours to run commands on, instead of `url`. The
-   * adapter duplicates it for its subscriber connection (which it closes on
+   * broker duplicates it for its subscriber connection (which it closes on
    * shutdown), attaches its listeners to it, and never quits it: it is yours.
    */
   client?: Redis;
@@ -34,9 +34,9 @@ export interface RedisSseAdapterOptions {
   redisOptions?: RedisOptions;
   /**
    * The namespace: the prefix of every key and Pub/Sub channel. Instances
-   * with the same prefix on the same Redis share ids, history and delivery.
-   * Pub/Sub ignores database numbers, so use a distinct prefix per app on one
-   * Redis server. Default `'sse:'`.
+   * with the same prefix on the same Redis share positions, history and
+   * delivery. Pub/Sub ignores database numbers, so use a distinct prefix per
+   * app on one Redis server. Default `'sse:'`.
    */
   keyPrefix?: string;
   /** History kept per channel. */
@@ -58,4 +58,13 @@ export interface RedisSseAdapterOptions {
    * after three intervals. 0 turns cluster statistics off. Default 5000.
    */
   statsIntervalMs?: number;
+  /**
+   * Messages kept in memory while the subscriber connection is being set up
+   * again after a reconnection (they are delivered once it is). Past it, the
+   * channel events held are let go of, which loses nothing: the `gap` the
+   * broker then reports makes the hub read them from history. Broadcasts and
+   * targeted sends past it, which are stored nowhere, are dropped with a
+   * warning. Default 1000.
+   */
+  maxHeldMessages?: number;
 }

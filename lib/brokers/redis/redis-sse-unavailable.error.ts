@@ -2,7 +2,7 @@ import { ServiceUnavailableException } from '@nestjs/common';
 
 /**
  * Redis could not be reached (or did not answer in time) for an operation
- * that needs it: publishing, sending to other instances, replaying history,
+ * that needs it: publishing, sending to other instances, reading history,
  * taking a lock. Nothing was sent. An `HttpException` (503), so a request that
  * lets it escape is answered `503 Service Unavailable`.
  */

@@ -1,5 +1,5 @@
 /**
- * Where the adapter keeps things in Redis. Every key and Pub/Sub channel
+ * Where the broker keeps things in Redis. Every key and Pub/Sub channel
  * starts with the namespace prefix, so several apps (or test runs) can share
  * one Redis without seeing each other. Channel names (already checked with
  * `assertChannelName`) only ever end a key or an exact Pub/Sub channel name:
@@ -9,7 +9,7 @@
  * | ------------------------ | ------ | ----------------------------------------------------------- |
  * | `<p>epoch`               | string | the namespace's epoch, set once (`SET NX`), never expires    |
  * | `<p>seq`                 | string | the namespace's sequence (`INCR`), never expires             |
- * | `<p>history:<channel>`   | stream | the channel's last events, entry id `<seq>-0`, idle TTL      |
+ * | `<p>history:<channel>`   | stream | the channel's last payloads, entry `<seq>-0` {p, t}, idle TTL |
  * | `<p>trimmed:<channel>`   | string | the highest seq trimmed from that history, idle TTL          |
  * | `<p>clock`               | zset   | (time → seq) samples: what an expired history may have held  |
  * | `<p>lock:<name>`         | string | schedule locks (`SET NX PX`)                                 |
@@ -19,7 +19,8 @@
  * Pub/Sub (not scoped to a database number: the prefix must be unique per server):
  * `<p>channel:<channel>` carries the events of one channel, `<p>control` the
  * messages to every instance (broadcasts, targeted sends, disconnects),
- * `<p>instance:<id>` the sync markers of one instance.
+ * `<p>instance:<id>` the sync markers of one instance
+ * (see `redis-sse.codec.ts` for what each carries).
  */
 export class RedisSseKeys {
   readonly epoch: string;

@@ -1,42 +1,54 @@
-import { formatValue } from '../../sse.messages.js';
+import { formatValue, SSE_MESSAGES } from '../../sse.messages.js';
 
-/** Every text the Redis adapter logs or throws. Each names the bad value or the state, and what to do. */
+/** Every text the Redis broker logs or throws. Each names the bad value or the state, and what to do. */
 export const REDIS_SSE_MESSAGES = {
   invalidOption: (option: string, value: unknown, expected: string) =>
-    `nestjs-event-stream: RedisSseAdapter option "${option}" must be ${expected}, got ${formatValue(value)}.`,
+    SSE_MESSAGES.invalidOption(`RedisSseBroker ${option}`, value, expected),
   urlAndClient: () =>
-    'nestjs-event-stream: RedisSseAdapter takes either `url` (it opens its own connections) or `client` (it duplicates yours), not both.',
+    'nestjs-event-stream: RedisSseBroker takes either `url` (it opens its own connections) or `client` (it duplicates yours), not both.',
   notConnected: (operation: string) =>
-    `nestjs-event-stream: RedisSseAdapter cannot ${operation} before connect(). SseModule connects it when the app starts; pass it as \`adapter\` in SseModule.forRoot().`,
+    `nestjs-event-stream: RedisSseBroker cannot ${operation} before connect(). SseModule connects it when the app starts; pass it as \`broker\` in SseModule.forRoot().`,
   closed: (operation: string) =>
-    `nestjs-event-stream: RedisSseAdapter cannot ${operation}: it was closed (the app is shutting down).`,
+    `nestjs-event-stream: RedisSseBroker cannot ${operation}: it was closed (the app is shutting down).`,
+  alreadyConnected: () =>
+    'nestjs-event-stream: RedisSseBroker.connect() was called twice; one broker serves one hub. Give each SseModule its own broker.',
   unavailable: (operation: string, target: string, reason: string) =>
-    `RedisSseAdapter: Redis at ${target} is unavailable (${reason}); could not ${operation}. Nothing was sent; local streams stay open. Retry once Redis is back.`,
+    `RedisSseBroker: Redis at ${target} is unavailable (${reason}); could not ${operation}. Nothing was sent; local streams stay open. Retry once Redis is back.`,
+  refused: (operation: string, reason: string) =>
+    `nestjs-event-stream: RedisSseBroker could not ${operation}: Redis answered ${reason}. Check that the server is Redis 6.2 or newer and that the user may run EVALSHA, PUBLISH and SUBSCRIBE on the key prefix.`,
+  noAnswer: (ms: number) => `no answer within ${ms} ms`,
+  connectionState: (status: string) => `the connection is ${status}`,
+  connectionClosed: () => 'the connection closed',
   linkLost: (target: string, reason: string) =>
     `No connection to Redis at ${target} (${reason}). Until it is back, publishing fails and events from other instances pause; local streams stay open. Reconnecting.`,
   linkRestored: (target: string) =>
     `Reconnected to Redis at ${target}; streams are caught up on the events they missed.`,
   startedWithoutRedis: (target: string, ms: number) =>
-    `Redis at ${target} did not answer within ${ms} ms; the app starts without it and connects when Redis is reachable. Publishing fails until then.`,
-  invalidExcept: (value: unknown) =>
-    `nestjs-event-stream: RedisSseAdapter: "except" must be a connection id (a string of at most 200 characters without line breaks), got ${formatValue(value)}.`,
-  invalidPosition: (value: unknown) =>
-    `nestjs-event-stream: RedisSseAdapter.replay(): the position must be { epoch: [a-z0-9]{1,16}, seq: a safe integer >= 0 }, got ${formatValue(value)}.`,
-  invalidMessage: (value: unknown) =>
-    `nestjs-event-stream: RedisSseAdapter.send(): not a broadcast, connection, user or disconnect message with string fields: ${formatValue(value)}.`,
-  invalidLockName: (value: unknown) =>
-    `nestjs-event-stream: RedisSseAdapter.acquireLock(): the lock name must be a string of 1 to 512 characters without control characters, got ${formatValue(value)}.`,
-  invalidLockTtl: (value: unknown) =>
-    `nestjs-event-stream: RedisSseAdapter.acquireLock(): ttlMs must be an integer >= 1, got ${formatValue(value)}.`,
-  malformedMessage: (pubsubChannel: string) =>
-    `Ignored a malformed message on Redis channel ${JSON.stringify(pubsubChannel)}: another program publishes there, or instances of different versions share the key prefix.`,
-  ioredisMissing: () =>
-    'nestjs-event-stream: RedisSseAdapter needs the optional package ioredis, which is not installed. Run `npm install ioredis`.',
-  alreadyConnected: () =>
-    'nestjs-event-stream: RedisSseAdapter.connect() was called twice; one adapter serves one hub.',
+    `Redis at ${target} did not answer within ${ms} ms; the app starts without it and connects when Redis is reachable. Publishing fails until then. Raise connectTimeoutMs to wait longer.`,
   subscribeFailed: (target: string, reason: string) =>
     `Could not subscribe to Redis at ${target}: ${reason}. Events from other instances do not arrive until the next reconnection.`,
-  resyncFailed: (reason: string) => `The hub failed to catch streams up after a reconnection: ${reason}`,
+  heldOverflow: (max: number) =>
+    `More than ${max} messages arrived while the subscription to Redis was being set up again: broadcasts and targeted sends past that many were dropped (channel events are caught up from history). Raise the RedisSseBroker option maxHeldMessages if this happens often.`,
   heartbeatFailed: (reason: string) =>
     `Could not write this instance's stream counts to Redis (${reason}); retrying at the next heartbeat.`,
+  malformedMessage: (pubsubChannel: string) =>
+    `Ignored a malformed message on Redis channel ${JSON.stringify(pubsubChannel)}: another program publishes there, or instances of different versions share the key prefix. Give each its own keyPrefix.`,
+  invalidExcept: (value: unknown) =>
+    `nestjs-event-stream: RedisSseBroker: "except" must be a connection id (a string of at most 200 characters without line breaks), got ${formatValue(value)}.`,
+  invalidPayload: (value: unknown) =>
+    `nestjs-event-stream: RedisSseBroker.publish(): the payload must be a string, got ${formatValue(value)}.`,
+  invalidMessage: (value: unknown) =>
+    `nestjs-event-stream: RedisSseBroker.send(): not a broadcast, connection, user or disconnect message with string fields (payload, connectionId, userId, except): ${formatValue(value)}.`,
+  invalidPosition: (value: unknown) =>
+    `nestjs-event-stream: RedisSseBroker.read(): the position must be { epoch: [a-z0-9]{1,16}, seq: a safe integer >= 0 }, got ${formatValue(value)}.`,
+  invalidChannels: (value: unknown) =>
+    `nestjs-event-stream: RedisSseBroker.read(): the channels must be an array of channel names, got ${formatValue(value)}.`,
+  invalidLimit: (value: unknown, max: number) =>
+    `nestjs-event-stream: RedisSseBroker.read(): limit must be an integer from 1 to ${max}, got ${formatValue(value)}. Read a long history page by page, from the position of the last event returned.`,
+  lockNeedsBroker: (value: unknown) =>
+    `nestjs-event-stream: new RedisSseScheduleLock(broker) takes the app's RedisSseBroker, got ${formatValue(value)}.`,
+  invalidLockName: (value: unknown) =>
+    `nestjs-event-stream: RedisSseScheduleLock.acquire(): the job name and tick key must make a string of 1 to 512 characters without control characters, got ${formatValue(value)}.`,
+  invalidLockTtl: (value: unknown) =>
+    `nestjs-event-stream: RedisSseScheduleLock.acquire(): ttlMs must be an integer >= 1, got ${formatValue(value)}.`,
 } as const;

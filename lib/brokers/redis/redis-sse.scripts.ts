@@ -28,17 +28,17 @@ const SEQ_OF = `local function seqOf(id) return tonumber(string.match(id, '^(%d+
 
 /**
  * Publishes one event, atomically, in one round trip: reads (or creates) the
- * epoch, takes the next seq, appends the frame to the channel's history
- * (entry id `<seq>-0`), trims the history to `maxEvents` and `maxAgeMs`
- * remembering the highest seq trimmed, refreshes the idle TTLs, samples the
- * clock, and PUBLISHes the event. Because Redis runs scripts one at a time,
- * PUBLISH order is seq order, and each subscriber connection receives its
- * messages in PUBLISH order.
+ * epoch, takes the next seq, appends the payload, as given, to the channel's
+ * history (entry id `<seq>-0`, fields `p` payload and `t` time), trims the
+ * history to `maxEvents` and `maxAgeMs` remembering the highest seq trimmed,
+ * refreshes the idle TTLs, samples the clock, and PUBLISHes the event. Because
+ * Redis runs scripts one at a time, PUBLISH order is seq order, and each
+ * subscriber connection receives its messages in PUBLISH order.
  *
  * KEYS: seq, epoch, history, trimmed, clock.
- * ARGV: candidate epoch, body, except ('' for none), Pub/Sub channel,
+ * ARGV: candidate epoch, payload, except ('' for none), Pub/Sub channel,
  * maxEvents, maxAgeMs, idle TTL ms, clock resolution ms.
- * Returns the id `<epoch>.<seq>`.
+ * Returns [epoch, seq].
  */
 export const PUBLISH_SCRIPT = new RedisSseScript(`${NOW}
 ${SEQ_OF}
@@ -49,13 +49,11 @@ if not epoch then
 end
 local seq = redis.call('INCR', KEYS[1])
 local s = string.format('%d', seq)
-local id = epoch .. '.' .. s
-local frame = 'id: ' .. id .. '\\n' .. ARGV[2]
 local maxEvents = tonumber(ARGV[5])
 local maxAge = tonumber(ARGV[6])
 local ttl = tonumber(ARGV[7])
 if maxEvents > 0 then
-  redis.call('XADD', KEYS[3], s .. '-0', 'f', frame, 't', string.format('%d', now))
+  redis.call('XADD', KEYS[3], s .. '-0', 'p', ARGV[2], 't', string.format('%d', now))
   local dropped = 0
   local excess = redis.call('XLEN', KEYS[3]) - maxEvents
   if excess > 0 then
@@ -65,7 +63,7 @@ if maxEvents > 0 then
   if maxAge > 0 then
     for _ = 1, 4 do
       local start = '-'
-      if dropped > 0 then start = string.format('%d-0', dropped + 1) end
+      if dropped > 0 then start = string.format('(%d-0', dropped) end
       local batch = redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 16)
       local young = false
       for _, entry in ipairs(batch) do
@@ -93,23 +91,29 @@ if #last == 0 or now - tonumber(last[2]) >= tonumber(ARGV[8]) then
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', string.format('%d', now - ttl))
   redis.call('PEXPIRE', KEYS[5], 2 * ttl)
 end
-redis.call('PUBLISH', ARGV[4], s .. '\\n' .. epoch .. '\\n' .. ARGV[3] .. '\\n' .. frame)
-return id
+redis.call('PUBLISH', ARGV[4], s .. '\\n' .. epoch .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[2])
+return {epoch, s}
 `);
 
 /**
- * Reads what a replay needs, as one consistent snapshot: the epoch, the
+ * Reads one page of history as one consistent snapshot: the epoch, the
  * newest seq, Redis's clock, the oldest clock sample younger than the idle
  * TTL (the watermark: an expired history held only smaller seqs), and per
- * channel whether its history exists, the highest seq trimmed from it and its
- * entries after the position.
+ * channel whether its history exists, the highest seq trimmed from it,
+ * whether entries older than `maxAgeMs` (not trimmed yet) were skipped, and
+ * at most `count` entries after the position. Every XRANGE has a COUNT: a
+ * read costs the same whatever the history holds. Entries older than
+ * `maxAgeMs` are a prefix of a history (they are in time order), so when the
+ * first entry after the position is one, the first young entry is found by a
+ * binary search over seqs (a few XRANGE ... COUNT 1) and the page read from it.
  *
  * KEYS: epoch, seq, clock, then history and trimmed of each channel.
- * ARGV: after seq, idle TTL ms, the position's epoch.
- * Returns [epoch or '', head, now, watermark or '', then per channel: exists, trimmed, entries].
+ * ARGV: after seq, idle TTL ms, the position's epoch, count (limit + 1), maxAgeMs.
+ * Returns [epoch or '', head, now, watermark or '', then per channel: exists, trimmed, aged, entries].
  * Stops after the header when the position is of another epoch or ahead of the head.
  */
-export const REPLAY_SCRIPT = new RedisSseScript(`${NOW}
+export const READ_SCRIPT = new RedisSseScript(`${NOW}
+${SEQ_OF}
 local epoch = redis.call('GET', KEYS[1]) or ''
 local head = redis.call('GET', KEYS[2]) or '0'
 local result = {epoch, head, string.format('%d', now), ''}
@@ -117,16 +121,38 @@ local sample = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. string.format('%d', n
 if sample[1] then result[4] = sample[1] end
 local after = tonumber(ARGV[1])
 if epoch ~= ARGV[3] or after > tonumber(head) then return result end
-local start = string.format('%d-0', after + 1)
+local count = tonumber(ARGV[4])
+local maxAge = tonumber(ARGV[5])
+local function old(entry) return maxAge > 0 and now - tonumber(entry[2][4]) > maxAge end
+local function firstAfter(key, seq) return redis.call('XRANGE', key, string.format('(%d-0', seq), '+', 'COUNT', 1)[1] end
+-- The first entry of a history younger than maxAge, knowing that the one at seq 'low' is older.
+local function firstYoung(key, low)
+  local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1]
+  if old(last) then return nil end
+  local high = seqOf(last[1]) - 1
+  while low < high do
+    local mid = math.floor((low + high) / 2)
+    if old(firstAfter(key, mid)) then low = mid + 1 else high = mid end
+  end
+  return firstAfter(key, low)
+end
+local start = string.format('(%d-0', after)
 for i = 4, #KEYS, 2 do
   local exists = redis.call('EXISTS', KEYS[i])
+  local aged = 0
+  local entries = {}
+  if exists == 1 then
+    entries = redis.call('XRANGE', KEYS[i], start, '+', 'COUNT', count)
+    if entries[1] and old(entries[1]) then
+      aged = 1
+      local young = firstYoung(KEYS[i], seqOf(entries[1][1]))
+      if young then entries = redis.call('XRANGE', KEYS[i], young[1], '+', 'COUNT', count) else entries = {} end
+    end
+  end
   table.insert(result, exists)
   table.insert(result, redis.call('GET', KEYS[i + 1]) or '0')
-  if exists == 1 then
-    table.insert(result, redis.call('XRANGE', KEYS[i], start, '+'))
-  else
-    table.insert(result, {})
-  end
+  table.insert(result, aged)
+  table.insert(result, entries)
 end
 return result
 `);

@@ -1,0 +1,350 @@
+import type { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { SseBrokerMessage, SseBrokerPosition } from '../sse-broker.interface.js';
+import { newEpoch } from '../../protocol/event-id.js';
+import { advance, decodeMessage } from './redis-sse.codec.js';
+import type { RedisSseConnections } from './redis-sse-connections.js';
+import { failure, reasonOf, unavailable } from './redis-sse-failure.js';
+import { RedisSseHeldMessages } from './redis-sse-held-messages.js';
+import type { RedisSseKeys } from './redis-sse.keys.js';
+import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
+import { ENSURE_EPOCH_SCRIPT, SYNC_MARKER_SCRIPT } from './redis-sse.scripts.js';
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** What the link reports to its broker. */
+export interface RedisSseLinkEvents {
+  /** A message for this instance, in order: channel events, messages not stored, and `gap` after a reconnection. */
+  deliver(message: SseBrokerMessage): void;
+  /** Both connections are back after an outage. */
+  restored(): void;
+}
+
+/**
+ * The broker's link to Redis: the state of its two connections and of the
+ * subscriptions. Subscribes on every (re)connection and, on a reconnection,
+ * reports a `gap` from the position reached before the link dropped, before
+ * anything received after it; holds what arrives while a subscription is
+ * being set up (at most `maxHeldMessages`: past it, channel events are let go
+ * of and a `gap` makes the hub read them from history). Logs once when the
+ * link is lost and once when it is back.
+ */
+export class RedisSseLink {
+  /** The channels this instance has streams in: subscribed on every (re)connection. */
+  private readonly channels = new Set<string>();
+  /** The current subscriber connection has subscribed to every channel. */
+  private subscribed = false;
+  /** The subscriber has been ready once: the next ready is a reconnection. */
+  private synced = false;
+  private syncRun = 0;
+  /** Messages received while a (re)subscription is being set up, delivered once it is. */
+  private held: RedisSseHeldMessages | undefined;
+  /** Channel events were let go of since the last `gap`: the next sync reports one, also on the first. */
+  private heldDropped = false;
+  /** A reconnection's `gap`, waiting for the command connection (that the hub reads history on) to be ready. */
+  private pendingCatchUp: (() => void) | undefined;
+  /** Every event of the subscribed channels up to here has been received. */
+  private position: SseBrokerPosition | undefined;
+  /** Joins waiting for the subscriber to be back. */
+  private readonly waiters = new Set<Waiter>();
+  private readonly upWaiters: (() => void)[] = [];
+  private readonly detach: (() => void)[] = [];
+  private linkDown = false;
+  private lastError: string | undefined;
+  private markerQueued = false;
+  private closed = false;
+
+  constructor(
+    private readonly connections: RedisSseConnections,
+    private readonly keys: RedisSseKeys,
+    /** This instance's Pub/Sub channel, for sync markers. */
+    private readonly instanceChannel: string,
+    private readonly settings: { readonly commandTimeoutMs: number; readonly maxHeldMessages: number },
+    private readonly logger: Logger,
+    private readonly events: RedisSseLinkEvents,
+  ) {
+    this.listen(connections.command, 'command');
+    this.listen(connections.subscriber, 'subscriber');
+    const onMessage = (pubsubChannel: string, text: string) => this.onMessage(pubsubChannel, text);
+    connections.subscriber.on('message', onMessage);
+    this.detach.push(() => connections.subscriber.off('message', onMessage));
+  }
+
+  /** Whether the link is known to be down (an outage was logged and is not over). */
+  get isDown(): boolean {
+    return this.linkDown;
+  }
+
+  /** Starts connecting. Resolves to whether both connections are up within `timeoutMs`. */
+  start(timeoutMs: number): Promise<boolean> {
+    this.connections.start();
+    if (this.subscribed && this.connections.command.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.upWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(!this.closed);
+      });
+    });
+  }
+
+  /**
+   * SUBSCRIBEs to the channel's exact Pub/Sub name and resolves once Redis
+   * has confirmed it. While Redis is away it waits for the resubscription, at
+   * most `commandTimeoutMs`.
+   */
+  async subscribe(channel: string, operation: string): Promise<void> {
+    this.channels.add(channel);
+    if (this.subscribed) {
+      try {
+        await this.connections.subscriber.subscribe(this.keys.channel(channel));
+        this.queueSyncMarker();
+        return;
+      } catch (error) {
+        if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
+        this.lastError = reasonOf(error);
+        // The connection dropped: the resubscription after it comes back includes this channel.
+      }
+    }
+    await this.nextSync(operation);
+  }
+
+  /** UNSUBSCRIBEs; never rejects for a lost connection (the resubscription after it leaves the channel out). */
+  async unsubscribe(channel: string): Promise<void> {
+    this.channels.delete(channel);
+    const subscriber = this.connections.subscriber;
+    if (this.closed || subscriber.status !== 'ready') return;
+    try {
+      await subscriber.unsubscribe(this.keys.channel(channel));
+    } catch {
+      // The connection dropped: the resubscription leaves this channel out.
+    }
+  }
+
+  /** The command connection, if it can take a command now; otherwise throws the error to reject with. */
+  commandFor(operation: string): Redis {
+    if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
+    const command = this.connections.command;
+    if (command.status !== 'ready') {
+      throw unavailable(operation, this.target(), this.lastError ?? REDIS_SSE_MESSAGES.connectionState(command.status));
+    }
+    return command;
+  }
+
+  /** The command connection if it is ready, for work that is skipped otherwise. */
+  readyCommand(): Redis | undefined {
+    const command = this.connections.command;
+    return !this.closed && command.status === 'ready' ? command : undefined;
+  }
+
+  /** What an operation whose command failed rejects with. */
+  failure(operation: string, error: unknown): Error {
+    return failure(operation, this.target(), error);
+  }
+
+  /** host:port of the Redis server, for messages. */
+  target(): string {
+    return this.connections.target();
+  }
+
+  /** Rejects waiting joins, ends the connections it opened and detaches its listeners. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const waiter of this.waiters) waiter.reject(new Error(REDIS_SSE_MESSAGES.closed('join a channel')));
+    this.waiters.clear();
+    this.upWaiters.splice(0).forEach((resolve) => resolve());
+    await this.connections.end();
+    this.detach.splice(0).forEach((detach) => detach());
+  }
+
+  private listen(client: Redis, role: 'command' | 'subscriber'): void {
+    const onError = (error: Error) => {
+      this.lastError = reasonOf(error);
+    };
+    const onClose = () => this.onClose(role);
+    const onReady = () => this.onReady(role);
+    client.on('error', onError);
+    client.on('close', onClose);
+    client.on('ready', onReady);
+    this.detach.push(() => {
+      client.off('error', onError);
+      client.off('close', onClose);
+      client.off('ready', onReady);
+    });
+  }
+
+  private onClose(role: 'command' | 'subscriber'): void {
+    if (this.closed) return;
+    if (role === 'subscriber') {
+      this.subscribed = false;
+      // What was held is of a connection that is gone: the gap of the next sync covers it.
+      this.held = undefined;
+    }
+    if (!this.linkDown) {
+      this.linkDown = true;
+      this.logger.error(
+        REDIS_SSE_MESSAGES.linkLost(this.target(), this.lastError ?? REDIS_SSE_MESSAGES.connectionClosed()),
+      );
+    }
+  }
+
+  private onReady(role: 'command' | 'subscriber'): void {
+    if (this.closed) return;
+    if (role === 'subscriber') {
+      void this.sync();
+      return;
+    }
+    this.pendingCatchUp?.();
+    this.checkUp();
+  }
+
+  /**
+   * Sets up a (re)connected subscriber: makes sure the namespace has an epoch,
+   * subscribes to every channel, then completes the sync, on a reconnection
+   * only once the command connection is ready too.
+   */
+  private async sync(): Promise<void> {
+    const subscriber = this.connections.subscriber;
+    const run = ++this.syncRun;
+    this.held = new RedisSseHeldMessages(this.settings.maxHeldMessages, (channel) => channel !== this.keys.control);
+    let epoch: string;
+    let head: number;
+    try {
+      const [epochText, headText] = (await ENSURE_EPOCH_SCRIPT.run(
+        subscriber,
+        [this.keys.epoch, this.keys.seq],
+        [newEpoch()],
+      )) as [string, string];
+      epoch = String(epochText);
+      head = Number(headText);
+      const done = new Set<string>();
+      let missing = [...this.channels];
+      await subscriber.subscribe(this.keys.control, this.instanceChannel, ...missing.map((c) => this.keys.channel(c)));
+      for (;;) {
+        missing.forEach((channel) => done.add(channel));
+        missing = [...this.channels].filter((channel) => !done.has(channel));
+        if (missing.length === 0) break;
+        await subscriber.subscribe(...missing.map((channel) => this.keys.channel(channel)));
+      }
+    } catch (error) {
+      // The connection dropped again (the next 'ready' starts over) or Redis refused.
+      this.lastError = reasonOf(error);
+      if (run === this.syncRun) this.held = undefined;
+      if (!this.closed && subscriber.status === 'ready') {
+        this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), this.lastError));
+      }
+      return;
+    }
+    if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') return;
+    if (this.synced && this.connections.command.status !== 'ready') {
+      // The hub reads history through the command connection: until it is back
+      // too, live messages stay held, so that nothing slips between the gap's
+      // catch-up and what follows it.
+      this.pendingCatchUp = () => this.completeSync(run, epoch, head);
+      return;
+    }
+    this.completeSync(run, epoch, head);
+  }
+
+  /** Ends a (re)subscription: reports the gap (after a reconnection, or if channel events were let go of), then delivers what was held. */
+  private completeSync(run: number, epoch: string, head: number): void {
+    this.pendingCatchUp = undefined;
+    if (this.closed || run !== this.syncRun || this.connections.subscriber.status !== 'ready') return;
+    const held = this.held?.take() ?? [];
+    this.held = undefined;
+    this.subscribed = true;
+    let gap: SseBrokerPosition | undefined;
+    if (!this.synced) {
+      this.synced = true;
+      this.position = { epoch, seq: head };
+      if (this.heldDropped) gap = this.position;
+    } else {
+      // Same epoch: resume from what was received. Redis lost its data (new epoch): everything of the new one.
+      const previous = this.position;
+      gap = previous && previous.epoch === epoch ? previous : { epoch, seq: 0 };
+      this.position = gap;
+    }
+    this.heldDropped = false;
+    if (gap) this.events.deliver({ type: 'gap', after: gap });
+    for (const [channel, text] of held) this.dispatch(channel, text);
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+    this.queueSyncMarker();
+    this.checkUp();
+  }
+
+  /** Both connections are ready: resolves those waiting for it, and says so if the link had been down. */
+  private checkUp(): void {
+    if (!this.subscribed || this.connections.command.status !== 'ready') return;
+    this.upWaiters.splice(0).forEach((resolve) => resolve());
+    if (this.linkDown) {
+      this.linkDown = false;
+      this.lastError = undefined;
+      this.logger.log(REDIS_SSE_MESSAGES.linkRestored(this.target()));
+      this.events.restored();
+    }
+  }
+
+  /** Resolves at the next completed (re)subscription; rejects after `commandTimeoutMs`. */
+  private nextSync(operation: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        const timeoutMs = this.settings.commandTimeoutMs;
+        reject(unavailable(operation, this.target(), this.lastError ?? REDIS_SSE_MESSAGES.noAnswer(timeoutMs)));
+      }, this.settings.commandTimeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private onMessage(pubsubChannel: string, text: string): void {
+    if (this.closed) return;
+    const held = this.held;
+    if (!held) return this.dispatch(pubsubChannel, text);
+    if (!held.push(pubsubChannel, text) && held.droppedOthers === 1) {
+      this.logger.warn(REDIS_SSE_MESSAGES.heldOverflow(this.settings.maxHeldMessages));
+    }
+    if (held.droppedRecoverable) this.heldDropped = true;
+  }
+
+  private dispatch(pubsubChannel: string, text: string): void {
+    const decoded = decodeMessage(this.keys, this.instanceChannel, pubsubChannel, text);
+    if (decoded.kind === 'malformed') this.logger.warn(REDIS_SSE_MESSAGES.malformedMessage(pubsubChannel));
+    if (decoded.kind === 'marker') this.position = advance(this.position, decoded.position);
+    if (decoded.kind !== 'deliver') return;
+    const message = decoded.message;
+    if (message.type === 'channel') this.position = advance(this.position, { epoch: message.epoch, seq: message.seq });
+    this.events.deliver(message);
+  }
+
+  /**
+   * After a new subscription, asks Redis to publish the current position to
+   * this instance: once it arrives, every event up to it of the subscribed
+   * channels has been received. It keeps the catch-up after a reconnection
+   * from reading events published before a stream joined.
+   */
+  private queueSyncMarker(): void {
+    if (this.markerQueued) return;
+    this.markerQueued = true;
+    setImmediate(() => {
+      this.markerQueued = false;
+      const command = this.readyCommand();
+      if (!command) return;
+      SYNC_MARKER_SCRIPT.run(command, [this.keys.epoch, this.keys.seq], [this.instanceChannel]).catch(() => undefined);
+    });
+  }
+}
