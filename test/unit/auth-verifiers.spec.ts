@@ -1,6 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { JwtTokenVerifier, StaticTokenVerifier, isSseAuthResult, type SseJwtAlgorithm } from '../../lib/index.js';
-import { loadOptionalPackage } from '../../lib/auth/load-optional-package.js';
+import { loadOptionalPackage } from '../../lib/utils/load-optional-package.js';
 
 describe('StaticTokenVerifier', () => {
   const verifier = new StaticTokenVerifier({

@@ -1,6 +1,6 @@
 import { formatEventId, parseEventId } from '../../lib/index.js';
-import { newEpoch } from '../../lib/hub/event-id.js';
-import { MAX_LAST_EVENT_ID_LENGTH } from '../../lib/connection/last-event-id.js';
+import { newEpoch } from '../../lib/protocol/event-id.js';
+import { MAX_LAST_EVENT_ID_LENGTH } from '../../lib/protocol/last-event-id.js';
 
 describe('hub event ids', () => {
   it('formats <epoch>.<seq> and parses it back', () => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { MAX_LAST_EVENT_ID_LENGTH, readLastEventId, sanitizeLastEventId } from '../../lib/connection/last-event-id.js';
+import { MAX_LAST_EVENT_ID_LENGTH, readLastEventId, sanitizeLastEventId } from '../../lib/protocol/last-event-id.js';
 
 function request(url: string, headers: Record<string, string | string[]> = {}): IncomingMessage {
   return { url, headers } as unknown as IncomingMessage;
