@@ -21,10 +21,16 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
-function deferred(): { promise: Promise<void>; resolve(): void } {
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  // Whoever waits for it sees a failure; nobody waiting (the stream closed) is no unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 /** The frame of a channel event: its id, then the body the hub encoded when it was published. */
@@ -214,6 +220,11 @@ export class DeliveryEngine {
     member.catchingUp = true;
     this.catchUp(member, from)
       .catch((error: unknown) => {
+        if (member.firstPage && !member.connection.isOpen) {
+          // Before the stream opened: the request fails with the error's status (503 while the broker is away).
+          member.firstPage.reject(error);
+          return;
+        }
         this.logger.warn(SSE_MESSAGES.catchUpFailed(member.connection.id, error));
         // What could not be read is lost to this stream: end it, so that the client resumes with its Last-Event-ID.
         member.connection.end('error');

@@ -1,12 +1,11 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { EventStream, parseEventId, SseClient, SseHub, sseEvent } from '../../lib/index.js';
-import { RedisSseAdapter, type RedisSseAdapterOptions } from 'nestjs-event-stream/redis';
+import { RedisSseBroker, RedisSseScheduleLock, type RedisSseBrokerOptions } from 'nestjs-event-stream/redis';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForRegistry } from '../utils/wait.js';
+import { waitForHub } from '../utils/wait.js';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
-import { SseConnectionRegistry } from '../../lib/index.js';
 
 @Controller()
 class FeedController {
@@ -39,7 +38,7 @@ async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean,
 
 const texts = (stream: RawStream) => stream.events.map((e) => e.data);
 
-describe('SseHub on RedisSseAdapter (two instances in one process)', () => {
+describe('SseHub on RedisSseBroker (two instances in one process)', () => {
   let redis: Redis;
   const apps: TestApp[] = [];
   const streams: RawStream[] = [];
@@ -58,16 +57,19 @@ describe('SseHub on RedisSseAdapter (two instances in one process)', () => {
     await deleteKeys(REDIS_URL, prefix);
   });
 
-  async function instances(options: Omit<RedisSseAdapterOptions, 'url' | 'keyPrefix'> = {}) {
+  async function instances(options: Omit<RedisSseBrokerOptions, 'url' | 'keyPrefix'> = {}) {
     const keyPrefix = `${prefix}${++namespaces}:`;
     const start = async (name: string) => {
-      const adapter = new RedisSseAdapter({
+      const adapter = new RedisSseBroker({
         url: REDIS_URL,
         keyPrefix,
         ...options,
         redisOptions: { connectionName: `${keyPrefix}${name}`, ...options.redisOptions },
       });
-      const app = await startApp({ controllers: [FeedController] }, { adapter, heartbeatMs: 60_000 });
+      const app = await startApp(
+        { controllers: [FeedController] },
+        { broker: adapter, scheduleLock: new RedisSseScheduleLock(adapter), heartbeatMs: 60_000 },
+      );
       apps.push(app);
       return { ...app, adapter, hub: app.app.get(SseHub), name: `${keyPrefix}${name}` };
     };
@@ -130,19 +132,22 @@ describe('SseHub on RedisSseAdapter (two instances in one process)', () => {
     expect(onB.events.map((e) => e.data)).toEqual(['to all', 'to you']);
     expect(await a.hub.disconnect(connection.id)).toBe(0);
     await onB.ended;
-    await waitForRegistry(b.app.get(SseConnectionRegistry), (registry) => registry.size === 0);
+    await waitForHub(b.hub, (hub) => hub.count() === 0);
   });
 
   it('answers 503 to a new stream and keeps open streams while Redis is away', async () => {
     const server = await RedisServer.start();
     try {
-      const adapter = new RedisSseAdapter({
+      const adapter = new RedisSseBroker({
         url: server.url,
         keyPrefix: `${prefix}down:`,
         commandTimeoutMs: 300,
         redisOptions: { retryStrategy: () => 50 },
       });
-      const app = await startApp({ controllers: [FeedController] }, { adapter, heartbeatMs: 60_000 });
+      const app = await startApp(
+        { controllers: [FeedController] },
+        { broker: adapter, scheduleLock: new RedisSseScheduleLock(adapter), heartbeatMs: 60_000 },
+      );
       apps.push(app);
       const hub = app.app.get(SseHub);
       const open = await stream(app, 'feed');

@@ -199,7 +199,7 @@ describe('two app instances (separate processes) on one Redis', () => {
     }, 'publish to be refused');
     expect(refused.status).toBe(503);
     expect(refused.body.message).toMatch(
-      /^RedisSseAdapter: Redis at 127\.0\.0\.1:\d+ is unavailable .*could not publish to channel "restart"/,
+      /^RedisSseBroker: Redis at 127\.0\.0\.1:\d+ is unavailable .*could not publish to channel "restart"/,
     );
     // Both apps are up, and their streams are still open.
     expect(a.alive && b.alive).toBe(true);

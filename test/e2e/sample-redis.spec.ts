@@ -54,7 +54,7 @@ describe('the sample app on Redis', () => {
   it('says so in /health', async () => {
     const health = await openRawStream(`${a}/health`);
     await health.ended;
-    expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', adapter: 'redis' });
+    expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', broker: 'redis' });
   });
 
   it("delivers a message posted to one instance to the other's streams, and replays it there", async () => {

@@ -311,7 +311,7 @@ describe('the sample app', () => {
     it("reports the hub's numbers", async () => {
       await allStreamsClosed();
       const before = (await call('/health')).json() as Record<string, number>;
-      expect(before).toMatchObject({ status: 'ok', adapter: 'memory', connections: 0, channels: 0 });
+      expect(before).toMatchObject({ status: 'ok', broker: 'memory', connections: 0, channels: 0 });
       const ticks = await stream('/ticks');
       const room = await stream('/rooms/health/events', { headers: bearer() });
       await ticks.waitForEvents(1);

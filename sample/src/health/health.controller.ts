@@ -7,7 +7,7 @@ import { JobsService } from '../jobs/jobs.service.js';
 export interface HealthReport extends SseHubStats {
   status: 'ok';
   /** Where the hub's events travel: this process only, or Redis. */
-  adapter: 'memory' | 'redis';
+  broker: 'memory' | 'redis';
   /** Simulated jobs running now. */
   jobs: number;
 }
@@ -25,7 +25,7 @@ export class HealthController {
   health(): HealthReport {
     return {
       status: 'ok',
-      adapter: this.config.redisUrl ? 'redis' : 'memory',
+      broker: this.config.redisUrl ? 'redis' : 'memory',
       ...this.hub.stats(),
       jobs: this.jobs.running,
     };

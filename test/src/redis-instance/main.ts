@@ -10,15 +10,18 @@ import { Body, Controller, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { AddressInfo } from 'node:net';
-import { EventStream, SseClient, SseHub, SseModule, sseEvent } from '../../../lib/index.js';
-import { RedisSseAdapter } from '../../../lib/adapters/redis/index.js';
+import { EventStream, SseClient, SseHub, SseModule, SseScheduler, sseEvent } from '../../../lib/index.js';
+import { RedisSseBroker, RedisSseScheduleLock } from '../../../lib/brokers/redis/index.js';
 
 const instance = process.env.INSTANCE ?? 'instance';
 const retryMs = Number(process.env.SSE_REDIS_RETRY_MS ?? 100);
 
 @Controller()
 class InstanceController {
-  constructor(private readonly hub: SseHub) {}
+  constructor(
+    private readonly hub: SseHub,
+    private readonly scheduler: SseScheduler,
+  ) {}
 
   @EventStream('events/:channel')
   events(@Param('channel') channel: string, @SseClient() client: SseClient) {
@@ -34,7 +37,7 @@ class InstanceController {
 
   @Post('schedule/:channel')
   schedule(@Param('channel') channel: string, @Body() body: { every: number }) {
-    this.hub.schedule(`tick:${channel}`, { every: body.every }, () => ({ from: instance, at: Date.now() }), {
+    this.scheduler.schedule(`tick:${channel}`, { every: body.every }, () => ({ from: instance, at: Date.now() }), {
       channel,
       skipWhenIdle: false,
     });
@@ -42,18 +45,17 @@ class InstanceController {
   }
 }
 
+const broker = new RedisSseBroker({
+  url: process.env.SSE_REDIS_URL,
+  keyPrefix: process.env.SSE_KEY_PREFIX,
+  redisOptions: { retryStrategy: () => retryMs },
+  statsIntervalMs: 0,
+});
+
 @Module({
   imports: [
     ScheduleModule.forRoot(),
-    SseModule.forRoot({
-      heartbeatMs: 60_000,
-      adapter: new RedisSseAdapter({
-        url: process.env.SSE_REDIS_URL,
-        keyPrefix: process.env.SSE_KEY_PREFIX,
-        redisOptions: { retryStrategy: () => retryMs },
-        statsIntervalMs: 0,
-      }),
-    }),
+    SseModule.forRoot({ heartbeatMs: 60_000, broker, scheduleLock: new RedisSseScheduleLock(broker) }),
   ],
   controllers: [InstanceController],
 })
