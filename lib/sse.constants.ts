@@ -10,6 +10,10 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_RETRY_MS = 3_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 export const DEFAULT_ERROR_EVENT_NAME = 'stream-error';
+/** The default connection limits: per instance, per user, per address of anonymous streams. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_USER = 16;
+export const DEFAULT_MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS = 64;
 /** The defaults of the history budgets, in bytes: in all, and per channel. */
 export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_HISTORY_MAX_CHANNEL_BYTES = 4 * 1024 * 1024;

@@ -26,6 +26,8 @@ export const SSE_MESSAGES = {
     `nestjs-event-stream: the platform handed the route a response of type ${formatValue(response)}, which no stream transport serves. @EventStream() runs on @nestjs/platform-express (Node's http.ServerResponse).`,
   tooManyConnections: (limit: number) =>
     `This server holds its maximum of ${limit} event streams (maxConnections); retry later.`,
+  tooManyAddressConnections: (limit: number) =>
+    `This address already has ${limit} open anonymous event streams (maxAnonymousConnectionsPerAddress); close one, or sign in.`,
   tooManyUserConnections: (limit: number) =>
     `This user already has ${limit} open event streams (maxConnectionsPerUser); close one, or share one stream between tabs.`,
   hubAssignsIds: () =>
@@ -52,6 +54,28 @@ export const SSE_MESSAGES = {
   authClassUnresolved: (option: string, name: string, message: string) =>
     `nestjs-event-stream: could not resolve ${name} (option "auth.${option}"): ${message} Register ${name} as a provider in a module that has its dependencies, or list those modules in the imports of SseModule.forRootAsync().`,
   authStreamExpired: (connectionId: string) => `Stream ${connectionId} ended: its credential expired.`,
+  authExpiredBeforeOpen: () => 'The token expired before the event stream opened. Reconnect with a fresh token.',
+  authExpiredBeforeOpenLog: (connectionId: string) =>
+    `Stream ${connectionId} was refused with 401: its credential expired while the stream was being set up (before its headers were sent).`,
+  authSourceNotAllowed: (source: string, method: string, instead: string) =>
+    `The token in ${source} was ignored: a ${method} event stream is not authenticated by a cookie or a URL (a cross-site form or a logged URL could carry them). Send the token in ${instead} instead.`,
+  authCookieOriginNotAllowed: (source: string, method: string, instead: string) =>
+    `The token in ${source} was ignored: a ${method} event stream from this origin is not authenticated by a cookie (auth.allowCookieOnPost does not list it). Send the token in ${instead} instead.`,
+  authNoHeaderSource: () => "an Authorization: Bearer header (the server must list 'header' in auth.from)",
+  authJwtRefused: (why: string) => `Token refused: ${why}`,
+  authJwtNoExp: () =>
+    'it has no exp claim, so it would never expire (requireExp). Issue tokens with an expiry, or set requireExp: false to accept such tokens.',
+  authJwtBadSub: (sub: unknown) =>
+    `its sub claim is ${formatValue(sub)}, not a string or a number. Issue tokens whose sub is the user id as a string.`,
+  authJwtCrit: () =>
+    'its header has a crit parameter; this verifier understands no JWS extension, so it refuses every token that lists some (RFC 7515, section 4.1.11).',
+  authJwtBadHeader: () => 'its header is not a base64url-encoded JSON object.',
+  authJwtAlgorithmNotAllowed: (alg: unknown, allowed: readonly string[]) =>
+    `it is signed with ${formatValue(alg)}, which is not one of the allowed algorithms (${allowed.join(', ')}).`,
+  authJwtNoKeyFor: (alg: string, key: string) =>
+    `it is signed with ${alg}, and the verifier has no "${key}" for it (a key of the JwtService is never used when the verifier has one of its own).`,
+  authJwtOption: (option: string, expected: string, value: unknown) =>
+    `nestjs-event-stream: JwtTokenVerifier option "${option}" must be ${expected}, got ${formatValue(value)}.`,
   optionalPackageMissing: (name: string, feature: string) =>
     `nestjs-event-stream: ${feature} needs the optional package ${name}, which is not installed. Run \`npm install ${name}\`.`,
   scheduleNotInstalled: (feature: string) =>

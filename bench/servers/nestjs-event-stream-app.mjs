@@ -16,7 +16,13 @@ const { EventStream, SseClient, SseHub, SseModule } = await import(
 );
 
 /** Stream options of every nestjs-event-stream contender: no heartbeat, and a buffer limit the throughput test does not reach. */
-export const BENCH_SSE_OPTIONS = { heartbeatMs: 0, maxBufferedBytes: 64 * 1024 * 1024 };
+export const BENCH_SSE_OPTIONS = {
+  heartbeatMs: 0,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  // 10,000 anonymous streams from one address: the bench's own load, not an attack.
+  maxConnections: Infinity,
+  maxAnonymousConnectionsPerAddress: Infinity,
+};
 
 /**
  * Starts the app and reports readiness.

@@ -1,5 +1,11 @@
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../sse.constants.js';
+import {
+  DEFAULT_HISTORY_MAX_BYTES,
+  DEFAULT_HISTORY_MAX_CHANNEL_BYTES,
+  DEFAULT_MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+} from '../sse.constants.js';
 import type { ResolvedSseStreamOptions } from '../stream/sse-stream-options.interface.js';
 import type { SseBroker } from '../brokers/sse-broker.interface.js';
 import type { SseScheduleLock } from '../schedule/sse-schedule-lock.interface.js';
@@ -16,9 +22,15 @@ export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
   scheduleLock: SseScheduleLock | undefined;
   maxConnections: number;
   maxConnectionsPerUser: number;
+  maxAnonymousConnectionsPerAddress: number;
   userIdOf: (request: SseRequest) => string | number | undefined | null;
   resetEventName: string;
   auth: ResolvedSseAuthOptions;
+}
+
+/** A connection limit: an integer of at least 1, or `Infinity` for none. */
+function limit(name: string, value: number | undefined, fallback: number): number {
+  return value === Number.POSITIVE_INFINITY ? value : integer(name, value, 1, fallback);
 }
 
 /** `request.user.id`, else `request.user.sub`. */
@@ -73,8 +85,13 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     },
     broker: options.broker,
     scheduleLock: options.scheduleLock,
-    maxConnections: integer('maxConnections', options.maxConnections, 1, Number.POSITIVE_INFINITY),
-    maxConnectionsPerUser: integer('maxConnectionsPerUser', options.maxConnectionsPerUser, 1, Number.POSITIVE_INFINITY),
+    maxConnections: limit('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS),
+    maxConnectionsPerUser: limit('maxConnectionsPerUser', options.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER),
+    maxAnonymousConnectionsPerAddress: limit(
+      'maxAnonymousConnectionsPerAddress',
+      options.maxAnonymousConnectionsPerAddress,
+      DEFAULT_MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
+    ),
     userIdOf: options.userIdOf ?? defaultUserIdOf,
     resetEventName,
     auth: resolveAuthOptions(options.auth),

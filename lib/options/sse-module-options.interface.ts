@@ -30,10 +30,25 @@ export interface SseHubOptions {
    * instance). With several, `new RedisSseScheduleLock(broker)`.
    */
   scheduleLock?: SseScheduleLock;
-  /** Open streams allowed in this instance; past it new ones get 503 with `Retry-After`. Default: no limit. */
+  /**
+   * Open streams allowed in this instance (opening ones included); past it
+   * new ones get 503 with `Retry-After`. Default 10000; `Infinity` for no limit.
+   */
   maxConnections?: number;
-  /** Open streams allowed per user (see `userIdOf`); past it new ones get 429 with `Retry-After`. Default: no limit. */
+  /**
+   * Open streams allowed per user (see `userIdOf`); past it new ones get 429
+   * with `Retry-After`. Default 16 (a user with many tabs should share one
+   * stream per tab that carries every channel); `Infinity` for no limit.
+   */
   maxConnectionsPerUser?: number;
+  /**
+   * Open streams allowed per client address for requests with no user
+   * (anonymous streams); past it new ones get 429 with `Retry-After`. Default
+   * 64. The address is Express's `request.ip`, which honours the app's
+   * `trust proxy` setting (`app.set('trust proxy', ...)`): behind a proxy,
+   * set it, or every client counts as the proxy's address. `Infinity` for no limit.
+   */
+  maxAnonymousConnectionsPerAddress?: number;
   /** The user a request belongs to. Default: `request.user.id`, else `request.user.sub`. */
   userIdOf?: (request: SseRequest) => string | number | undefined | null;
   /** Name of the event sent when a `Last-Event-ID` cannot be resumed without a gap. Default `'sse-reset'`. */

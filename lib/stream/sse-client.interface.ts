@@ -12,6 +12,9 @@ export interface SseRequest {
   readonly params?: Record<string, string>;
   readonly query?: Record<string, unknown>;
   readonly cookies?: Record<string, string>;
+  /** The client's address as the platform sees it (Express: after `trust proxy`). */
+  readonly ip?: string;
+  readonly socket?: { readonly remoteAddress?: string };
 }
 
 /** Why a stream ended. */

@@ -28,6 +28,22 @@ import { IdleSockets } from './idle-sockets.js';
 /** How long shutdown waits for streams to end before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 2000;
 
+/** The client address of a request: the platform's `ip` (Express honours `trust proxy`), else the socket's. */
+function addressOf(request: SseRequest): string | undefined {
+  return request.ip ?? request.socket?.remoteAddress;
+}
+
+function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  let set = index.get(key);
+  if (!set) index.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key);
+  if (set?.delete(value) && set.size === 0) index.delete(key);
+}
+
 /** A deadline of one stream: when it ends, why, and its last frame. */
 interface Deadline {
   connection: SseConnection;
@@ -49,6 +65,10 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   /** Every stream let in and not closed yet, opening or open. */
   private readonly streams = new Map<string, SseConnection>();
   private readonly byUser = new Map<string, Set<SseConnection>>();
+  /** Anonymous streams (no user) by client address. */
+  private readonly byAddress = new Map<string, Set<SseConnection>>();
+  /** Where each anonymous stream is counted. */
+  private readonly addressOf = new Map<SseConnection, string>();
   private openCount = 0;
   /** Channels joined before the stream opened, reported once it has. */
   private readonly joinsBeforeOpen = new Map<SseConnection, (readonly string[])[]>();
@@ -138,13 +158,23 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
+    const address = userId === undefined ? addressOf(request) : undefined;
+    if (
+      address !== undefined &&
+      (this.byAddress.get(address)?.size ?? 0) >= this.defaults.maxAnonymousConnectionsPerAddress
+    ) {
+      throw refuse(
+        SSE_MESSAGES.tooManyAddressConnections(this.defaults.maxAnonymousConnectionsPerAddress),
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     const connection = new SseConnection(request, transport, options, this, declaredStatus);
     connection.userId = userId;
     this.streams.set(connection.id, connection);
-    if (userId !== undefined) {
-      let tabs = this.byUser.get(userId);
-      if (!tabs) this.byUser.set(userId, (tabs = new Set()));
-      tabs.add(connection);
+    if (userId !== undefined) addTo(this.byUser, userId, connection);
+    if (address !== undefined) {
+      addTo(this.byAddress, address, connection);
+      this.addressOf.set(connection, address);
     }
     return connection;
   }
@@ -206,10 +236,11 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.streams.delete(connection.id);
     this.joinsBeforeOpen.delete(connection);
     this.deadlines.delete(connection.id);
-    const userId = connection.userId;
-    if (userId === undefined) return;
-    const tabs = this.byUser.get(userId);
-    if (tabs?.delete(connection) && tabs.size === 0) this.byUser.delete(userId);
+    if (connection.userId !== undefined) removeFrom(this.byUser, connection.userId, connection);
+    const address = this.addressOf.get(connection);
+    if (address === undefined) return;
+    this.addressOf.delete(connection);
+    removeFrom(this.byAddress, address, connection);
   }
 
   slowClient(connection: SseConnection, bufferedBytes: number): void {

@@ -240,7 +240,8 @@ describe('SseHub with 200 real EventSource clients', () => {
   const clients: TestEventSource[] = [];
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [HubController] });
+    // 200 anonymous clients from one address: more than the per-address default.
+    server = await startApp({ controllers: [HubController] }, { maxAnonymousConnectionsPerAddress: Infinity });
     hub = server.app.get(SseHub);
   });
   afterAll(async () => {

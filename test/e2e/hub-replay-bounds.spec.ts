@@ -53,7 +53,12 @@ describe('SseHub replay of a large history, within the stream budget', () => {
   beforeAll(async () => {
     server = await startApp(
       { controllers: [HubController] },
-      { maxBufferedBytes: MIB, history: { maxEvents: HISTORY + 2_000 } },
+      // 100 anonymous clients from one address: more than the per-address default.
+      {
+        maxBufferedBytes: MIB,
+        history: { maxEvents: HISTORY + 2_000, maxBytes: 512 * MIB, maxChannelBytes: 512 * MIB },
+        maxAnonymousConnectionsPerAddress: Infinity,
+      },
     );
     hub = server.app.get(SseHub);
     beforeAll_ = await hub.publish('big', 'before');
