@@ -22,8 +22,8 @@ export { encodeEvent, encodeComment, encodeRetry } from './protocol/encode-event
 export { jsonSerializer, type SseSerializer } from './protocol/sse-serializer.js';
 export { SseFrameError, type SseFrameField } from './protocol/sse-frame.error.js';
 export { parseEventId, formatEventId, type HubEventPosition } from './protocol/event-id.js';
-export { isChannelName, assertChannelName, MAX_CHANNEL_NAME_LENGTH } from './protocol/channel-name.js';
-export { SseChannelNameError } from './protocol/sse-channel-name.error.js';
+export { isChannelName, MAX_CHANNEL_NAME_LENGTH } from './protocol/channel-name.js';
+export { SseChannelNameError, assertChannelName } from './hub/sse-channel-name.error.js';
 
 // The hub: channels, targeted sends, replay.
 export { SseHub } from './hub/sse-hub.js';

@@ -18,7 +18,7 @@ import type { SseBroker, SseBrokerSentMessage } from '../brokers/sse-broker.inte
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
-import { assertChannelName } from '../protocol/channel-name.js';
+import { assertChannelName } from './sse-channel-name.error.js';
 import { formatEventId, parseEventId } from '../protocol/event-id.js';
 import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
 import type { SseConnectionFilter, SseExcept, SseHubStats, SsePublishOptions } from './sse-hub.interface.js';

@@ -1,5 +1,5 @@
 import type { BroadcastOptions } from './sse-schedule.interface.js';
-import { assertChannelName } from '../protocol/channel-name.js';
+import { assertChannelName } from '../hub/sse-channel-name.error.js';
 import { SSE_BROADCAST_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { boundBroadcast } from './broadcast-bindings.js';

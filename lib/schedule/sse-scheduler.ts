@@ -10,7 +10,7 @@ import { ModuleRef } from '@nestjs/core';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { CronJob } from 'cron';
 import { SseHub } from '../hub/sse-hub.js';
-import { assertChannelName } from '../protocol/channel-name.js';
+import { assertChannelName } from '../hub/sse-channel-name.error.js';
 import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 import type { SseBroadcastProducer, SseScheduleOptions, SseScheduleTrigger } from './sse-schedule.interface.js';
 import { MAX_TIMER_DELAY_MS, SSE_SCHEDULE_LOCK } from '../sse.constants.js';

@@ -17,7 +17,7 @@ describeBrokerContract(
     new RedisSseBroker({ url: REDIS_URL, keyPrefix: namespace(), history: { maxEvents: options?.maxEvents } }),
 );
 
-const channelNameError = { name: 'SseChannelNameError' };
+const channelNameError = { name: 'TypeError', message: expect.stringContaining('Invalid SSE channel name') };
 
 describe('RedisSseBroker', () => {
   const open: RedisSseBroker[] = [];

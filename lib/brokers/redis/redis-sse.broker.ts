@@ -10,7 +10,7 @@ import type {
   SseBrokerSentMessage,
   SseHistoryPage,
 } from '../sse-broker.interface.js';
-import { assertChannelName } from '../../protocol/channel-name.js';
+import { checkChannelName } from '../../protocol/channel-name.js';
 import { newEpoch } from '../../protocol/event-id.js';
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
 import { encodeSentMessage, isExcept, isPosition, sentMessageOf } from './redis-sse.codec.js';
@@ -121,7 +121,7 @@ export class RedisSseBroker implements SseBroker {
    * `commandTimeoutMs` when it does not answer.
    */
   async publish(channel: string, payload: string, except?: string): Promise<SseBrokerPosition> {
-    assertChannelName(channel);
+    checkChannelName(channel);
     if (except !== undefined && !isExcept(except)) throw new TypeError(REDIS_SSE_MESSAGES.invalidExcept(except));
     if (typeof payload !== 'string') throw new TypeError(REDIS_SSE_MESSAGES.invalidPayload(payload));
     const { keys, settings } = this;
@@ -160,14 +160,14 @@ export class RedisSseBroker implements SseBroker {
    * resubscription, at most `commandTimeoutMs`.
    */
   async subscribe(channel: string): Promise<void> {
-    assertChannelName(channel);
+    checkChannelName(channel);
     const operation = `join channel ${JSON.stringify(channel)}`;
     await this.linkFor(operation).subscribe(channel, operation);
   }
 
   /** UNSUBSCRIBEs from the channel's Pub/Sub name. Never rejects for a lost connection. */
   async unsubscribe(channel: string): Promise<void> {
-    assertChannelName(channel);
+    checkChannelName(channel);
     if (this.closed) return;
     await this.link?.unsubscribe(channel);
   }
@@ -180,7 +180,7 @@ export class RedisSseBroker implements SseBroker {
   async read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> {
     if (!Array.isArray(channels)) throw new TypeError(REDIS_SSE_MESSAGES.invalidChannels(channels));
     const names = [...new Set(channels)];
-    names.forEach(assertChannelName);
+    names.forEach(checkChannelName);
     if (!isPosition(after)) throw new TypeError(REDIS_SSE_MESSAGES.invalidPosition(after));
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
       throw new TypeError(REDIS_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
@@ -195,7 +195,7 @@ export class RedisSseBroker implements SseBroker {
    * drops out after three intervals.
    */
   async clusterCount(channel?: string): Promise<number> {
-    if (channel !== undefined) assertChannelName(channel);
+    if (channel !== undefined) checkChannelName(channel);
     return this.withCommandClient('count streams across instances', (client) =>
       RedisSseStats.count(client, this.keys, channel),
     );

@@ -2,7 +2,7 @@
  * Where the broker keeps things in Redis. Every key and Pub/Sub channel
  * starts with the namespace prefix, so several apps (or test runs) can share
  * one Redis without seeing each other. Channel names (already checked with
- * `assertChannelName`) only ever end a key or an exact Pub/Sub channel name:
+ * `checkChannelName`) only ever end a key or an exact Pub/Sub channel name:
  * they never become a pattern.
  *
  * | key                      | type   | what                                                        |

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { invalidChannelNameMessage, isChannelName } from '../protocol/channel-name.js';
 
 /**
  * A channel name that is not allowed: empty, longer than 200 characters, or
@@ -7,11 +8,11 @@ import { BadRequestException } from '@nestjs/common';
  */
 export class SseChannelNameError extends BadRequestException {
   constructor(readonly channel: unknown) {
-    super(`Invalid SSE channel name ${formatChannel(channel)}: use 1 to 200 letters, digits or -_.:/@ characters.`);
+    super(invalidChannelNameMessage(channel));
   }
 }
 
-function formatChannel(channel: unknown): string {
-  if (typeof channel !== 'string') return `(${channel === null ? 'null' : typeof channel})`;
-  return JSON.stringify(channel.length > 64 ? `${channel.slice(0, 64)}...` : channel);
+/** Throws {@link SseChannelNameError} (a 400) unless `channel` is a valid channel name. */
+export function assertChannelName(channel: unknown): asserts channel is string {
+  if (!isChannelName(channel)) throw new SseChannelNameError(channel);
 }
