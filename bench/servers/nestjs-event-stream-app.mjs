@@ -20,8 +20,9 @@ export const BENCH_SSE_OPTIONS = {
   heartbeatMs: 0,
   maxBufferedBytes: 64 * 1024 * 1024,
   // 10,000 anonymous streams from one address: the bench's own load, not an attack.
-  maxConnections: Infinity,
-  maxAnonymousConnectionsPerAddress: Infinity,
+  // (Integers rather than Infinity, which builds before the limits had defaults refuse.)
+  maxConnections: 1_000_000,
+  maxAnonymousConnectionsPerAddress: 1_000_000,
 };
 
 /**

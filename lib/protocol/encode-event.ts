@@ -103,7 +103,6 @@ function assertRetry(retry: number): void {
  */
 export function encodeEvent(event: SseEventInit, serializer: SseSerializer = jsonSerializer): string {
   let frame = '';
-  if (event.comment !== undefined) frame += encodeComment(toText('comment', event.comment));
   if (event.event !== undefined) {
     assertEventName(event.event);
     frame += `event: ${event.event}\n`;
@@ -117,6 +116,8 @@ export function encodeEvent(event: SseEventInit, serializer: SseSerializer = jso
     assertRetry(event.retry);
     frame += `retry: ${event.retry}\n`;
   }
+  // Nest's @Sse() order (event, id, retry, comment, data): frames of the messageEvents mode match its bytes.
+  if (event.comment !== undefined) frame += encodeComment(toText('comment', event.comment));
   if (event.data !== undefined) {
     frame += multiline('data', serializeData(event.data, serializer));
   } else if (event.event !== undefined) {

@@ -43,7 +43,10 @@ export function hasMessageEventShape(value: unknown): boolean {
  * plain strings.
  */
 export function fromMessageEvent(value: unknown, nextId: () => string): SseEventInit {
-  if (typeof value !== 'object' || value === null) return { data: value, id: nextId() };
+  // Not an object: the data of a message, as @Sse() wraps it (`null`/`undefined`: no data line, as there).
+  if (typeof value !== 'object' || value === null) {
+    return value === null || value === undefined ? { id: nextId() } : { data: value, id: nextId() };
+  }
   const message = value as NestMessageEventLike;
   const init: SseEventInit = {};
   if (message.type !== undefined && message.type !== null && message.type !== '') init.event = message.type;

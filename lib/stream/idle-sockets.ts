@@ -20,6 +20,10 @@ export class IdleSockets {
   private readonly onRequest = (request: IncomingMessage): void => {
     this.used.add(request.socket);
   };
+  /** An upgraded socket (a WebSocket gateway on the same server) is its gateway's to close. */
+  private readonly onUpgrade = (_request: IncomingMessage, socket: Socket): void => {
+    this.used.add(socket);
+  };
 
   constructor() {
     const sockets = this.sockets;
@@ -37,6 +41,7 @@ export class IdleSockets {
     this.server = candidate as Server;
     this.server.on('connection', this.onConnection);
     this.server.on('request', this.onRequest);
+    this.server.on('upgrade', this.onUpgrade);
   }
 
   /** Closes every socket that carries no request now: those that never sent one, and idle keep-alive ones. */
@@ -51,6 +56,7 @@ export class IdleSockets {
   detach(): void {
     this.server?.off('connection', this.onConnection);
     this.server?.off('request', this.onRequest);
+    this.server?.off('upgrade', this.onUpgrade);
     this.server = undefined;
     this.sockets.clear();
   }

@@ -30,6 +30,8 @@ const MESSAGES: (MessageEvent | string)[] = [
   'plain string',
   { type: 'named', data: '' },
   { id: '42', type: 'last', data: { ok: true } },
+  { comment: 'with a comment', type: 'commented', data: 'c' },
+  null as unknown as MessageEvent,
 ];
 
 @Injectable()
@@ -179,15 +181,17 @@ describe("drop-in from Nest's @Sse()", () => {
           'id: 3\ndata: multi\ndata: line\ndata: third\n\n' +
           'id: 4\ndata: plain string\n\n' +
           'event: named\nid: 5\ndata: \n\n' +
-          'event: last\nid: 42\ndata: {"ok":true}\n\n',
+          'event: last\nid: 42\ndata: {"ok":true}\n\n' +
+          'event: commented\nid: 6\n: with a comment\ndata: c\n\n' +
+          'id: 7\n\n',
       );
     });
 
     it('gives a real client the event names, ids and data that @Sse() gives it', async () => {
-      const client = new TestEventSource(`${server.url}/ours`, { types: ['tick', 'named', 'last'] });
+      const client = new TestEventSource(`${server.url}/ours`, { types: ['tick', 'named', 'last', 'commented'] });
       try {
-        await client.waitFor((c) => c.events.length >= MESSAGES.length, 'every event');
-        expect(client.events.slice(0, MESSAGES.length)).toEqual([
+        await client.waitFor((c) => c.events.length >= MESSAGES.length - 2, 'every event');
+        expect(client.events.slice(0, MESSAGES.length - 2)).toEqual([
           { type: 'message', data: 'a', lastEventId: '1' },
           { type: 'tick', data: '{"n":1}', lastEventId: '2' },
           { type: 'message', data: 'b', lastEventId: 'x7' },
@@ -196,6 +200,9 @@ describe("drop-in from Nest's @Sse()", () => {
           { type: 'named', data: '', lastEventId: '5' },
           { type: 'last', data: '{"ok":true}', lastEventId: '42' },
         ]);
+        // The comment is ignored and the event dispatched; the id-only block moves the id without an event.
+        await client.waitFor((c) => c.events.length >= MESSAGES.length - 1, 'the commented event');
+        expect(client.events[MESSAGES.length - 2]).toEqual({ type: 'commented', data: 'c', lastEventId: '6' });
       } finally {
         client.source.close();
       }

@@ -172,7 +172,7 @@ describe('encodeEvent', () => {
   describe('event, id, retry and comment', () => {
     it('writes a full envelope in a fixed field order', () => {
       expect(encodeEvent({ comment: 'c', event: 'tick', id: 7, retry: 100, data: { n: 1 } })).toBe(
-        ': c\nevent: tick\nid: 7\nretry: 100\ndata: {"n":1}\n\n',
+        'event: tick\nid: 7\nretry: 100\n: c\ndata: {"n":1}\n\n',
       );
     });
 
@@ -364,7 +364,7 @@ describe('sseEvent / isSseEvent / toSseEventInit', () => {
 
   it('keeps falsy fields', () => {
     const event = sseEvent({ data: '', id: 0, retry: 0, comment: '' });
-    expect(encodeEvent(event)).toBe(': \nid: 0\nretry: 0\ndata: \n\n');
+    expect(encodeEvent(event)).toBe('id: 0\nretry: 0\n: \ndata: \n\n');
   });
 
   it('recognises envelopes, also from another copy of the package (the global brand)', () => {
