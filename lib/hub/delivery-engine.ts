@@ -48,10 +48,12 @@ function frameOf(event: { epoch: string; seq: number; payload: string }): string
  * whatever the history holds.
  */
 export class DeliveryEngine {
-  private readonly logger = new Logger('SseHub');
+  private readonly logger = new Logger('DeliveryEngine');
   private readonly members = new Map<string, HubMember>();
-  /** Reads in flight, shared by streams that ask for the same page. */
-  private readonly reads = new Map<string, Promise<SseHistoryPage>>();
+  /** Reads in flight, shared by streams that ask for the same page: `issued` is the join stamp when it was issued. */
+  private readonly reads = new Map<string, { page: Promise<SseHistoryPage>; issued: number }>();
+  /** Counts joins: a read issued before a stream's last join cannot stand for that stream (it may miss what it now receives live). */
+  private joinStamp = 0;
   private closed = false;
 
   constructor(
@@ -61,12 +63,17 @@ export class DeliveryEngine {
     private readonly resetEventName: string,
   ) {}
 
-  /** The member of a stream, made on its first join. */
+  /** The member of a stream, made on its first join; it lives as long as the stream (keeping its position). */
   memberOf(connection: SseConnection): HubMember {
     let member = this.members.get(connection.id);
     if (!member) {
-      member = new HubMember(connection);
-      this.members.set(connection.id, member);
+      const created = (member = new HubMember(connection));
+      this.members.set(connection.id, created);
+      connection.onClose(() => {
+        this.members.delete(connection.id);
+        created.held = undefined;
+        created.heldBytes = 0;
+      });
     }
     return member;
   }
@@ -76,9 +83,9 @@ export class DeliveryEngine {
     return this.members.get(connectionId);
   }
 
-  /** Forgets a member that has left every channel. */
-  release(member: HubMember): void {
-    if (!this.index.isMember(member) && member.pendingJoins === 0) this.members.delete(member.connection.id);
+  /** The member just joined channels: from now on it receives their events live. */
+  joined(member: HubMember): void {
+    member.joinStamp = ++this.joinStamp;
   }
 
   close(): void {
@@ -90,8 +97,10 @@ export class DeliveryEngine {
     member.pendingJoins++;
     if (!from) return;
     member.hold();
-    if (!member.catchUpFrom || member.catchUpFrom.seq > from.seq) member.catchUpFrom = from;
-    member.firstPage ??= deferred();
+    const pending = member.catchUpFrom;
+    if (!pending || pending.epoch !== from.epoch || pending.seq > from.seq) member.catchUpFrom = from;
+    // A catch-up already running writes on; the stream opens without waiting for another first page.
+    if (!member.catchingUp) member.firstPage ??= deferred();
   }
 
   /**
@@ -102,13 +111,17 @@ export class DeliveryEngine {
   endJoin(member: HubMember): Promise<void> | undefined {
     member.pendingJoins--;
     const gate = member.firstPage?.promise;
-    if (member.pendingJoins > 0) return gate;
+    // Joins made in the same turn (merge(join(a), join(b))) catch up together: start once the turn is over.
+    if (member.pendingJoins === 0 && (member.catchUpFrom || member.held)) queueMicrotask(() => this.afterJoins(member));
+    return gate;
+  }
+
+  private afterJoins(member: HubMember): void {
+    if (member.pendingJoins > 0) return;
     const from = member.catchUpFrom;
     member.catchUpFrom = undefined;
     if (from) this.startCatchUp(member, from);
     else if (!member.catchingUp) this.releaseHeld(member);
-    this.release(member);
-    return gate;
   }
 
   /** Hands a message from the broker to the local streams it is for. */
@@ -166,7 +179,6 @@ export class DeliveryEngine {
         if (member.catchUpFrom && member.catchUpFrom.epoch !== after.epoch) member.catchUpFrom = after;
         continue;
       }
-      member.hold();
       const own = member.position;
       this.startCatchUp(member, own && own.epoch === after.epoch && own.seq > after.seq ? own : after);
     }
@@ -197,6 +209,7 @@ export class DeliveryEngine {
    * client is not keeping up and the stream is cut.
    */
   private hold(member: HubMember, message: HeldMessage): void {
+    if (member.connection.closed) return;
     const held = member.held!;
     held.push(message);
     member.heldBytes += message.chunk.length;
@@ -213,6 +226,8 @@ export class DeliveryEngine {
   }
 
   private startCatchUp(member: HubMember, from: SseBrokerPosition): void {
+    // Whatever arrives live waits behind the catch-up: the stream's ids stay in order.
+    member.hold();
     if (member.catchingUp) {
       member.readAgain = true;
       return;
@@ -237,7 +252,6 @@ export class DeliveryEngine {
           member.held = undefined;
           member.heldBytes = 0;
         }
-        this.release(member);
       });
   }
 
@@ -254,33 +268,43 @@ export class DeliveryEngine {
         ? member.position
         : from;
     let limit = FIRST_PAGE;
+    let resetSent = false;
     if (connection.lastEventId !== undefined && !member.position) this.registry.counters.replays++;
     for (;;) {
       if (connection.closed || this.closed) return;
       member.readAgain = false;
       const channels = this.index.channelsOf(member);
-      const page = await this.read(channels, cursor, limit);
+      const page = await this.read(member, channels, cursor, limit);
       if (connection.closed || this.closed) return;
       if (page.reset) {
-        this.writeReset(member, page, cursor);
-        if (page.reset === 'unknown') cursor = page.head ?? { epoch: cursor.epoch, seq: 0 };
+        // One reset per catch-up: every later page of the same run would report the same gap.
+        if (!resetSent) this.writeReset(member, page, cursor);
+        resetSent = true;
+        if (page.reset === 'unknown') cursor = page.head ?? { epoch: page.events[0]?.epoch ?? cursor.epoch, seq: 0 };
       }
       let bytes = 0;
       let written = 0;
+      let cut = false;
       for (const event of page.events) {
         if (event.seq <= cursor.seq && event.epoch === cursor.epoch) continue;
-        this.write(connection, Buffer.from(frameOf(event)));
-        bytes += event.payload.length;
+        // A page of a few large events stops at the page budget: the next read resumes from the cursor.
+        if (bytes >= pageBytes) {
+          cut = true;
+          break;
+        }
+        const frame = Buffer.from(frameOf(event));
+        this.write(connection, frame);
+        bytes += frame.length;
         written++;
         cursor = { epoch: event.epoch, seq: event.seq };
       }
       this.registry.counters.replayedEvents += written;
-      if (page.events.length > 0 || page.reset === 'unknown') member.position = cursor;
+      if (written > 0 || page.reset === 'unknown') member.position = cursor;
       member.firstPage?.resolve();
-      if (!page.more && !member.readAgain) break;
-      if (page.events.length > 0) {
-        limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(pageBytes / Math.max(1, bytes / page.events.length))));
-      }
+      // A broker that says more follow but returned nothing would make this spin: take it as the end.
+      const more = (page.more && page.events.length > 0) || cut;
+      if (!more && !member.readAgain) break;
+      if (written > 0) limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(pageBytes / Math.max(1, bytes / written))));
       await connection.whenWritable();
     }
     this.releaseHeld(member);
@@ -308,15 +332,28 @@ export class DeliveryEngine {
     this.write(connection, encodeEvent({ event: this.resetEventName, id, data: { reason: page.reset, lastEventId } }));
   }
 
-  /** One read of a page; streams asking for the same page at the same time share it. */
-  private read(channels: string[], after: SseBrokerPosition, limit: number): SseHistoryPage | Promise<SseHistoryPage> {
+  /**
+   * One read of a page. Streams asking for the same page at the same time
+   * share it, unless it was issued before the stream's last join (it could
+   * miss an event the stream has not received live).
+   */
+  private read(
+    member: HubMember,
+    channels: string[],
+    after: SseBrokerPosition,
+    limit: number,
+  ): SseHistoryPage | Promise<SseHistoryPage> {
     const key = `${channels.join(' ')}|${after.epoch}.${after.seq}|${limit}`;
     const shared = this.reads.get(key);
-    if (shared) return shared;
+    if (shared && shared.issued >= member.joinStamp) return shared.page;
     const page = this.broker.read(channels, after, limit);
     if (!isThenable(page)) return page;
-    const promise = Promise.resolve(page).finally(() => this.reads.delete(key));
-    this.reads.set(key, promise);
-    return promise;
+    const entry = { page: Promise.resolve(page), issued: this.joinStamp };
+    entry.page.then(
+      () => this.reads.get(key) === entry && this.reads.delete(key),
+      () => this.reads.get(key) === entry && this.reads.delete(key),
+    );
+    this.reads.set(key, entry);
+    return entry.page;
   }
 }

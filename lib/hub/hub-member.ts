@@ -26,6 +26,8 @@ export class HubMember {
   catchUpFrom: SseBrokerPosition | undefined;
   /** Whether a catch-up loop runs. */
   catchingUp = false;
+  /** The engine's join count when this stream last joined channels. */
+  joinStamp = 0;
   /** Settled once the catch-up's first page is written (or could not be read): what the stream waits for to open. */
   firstPage: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
 

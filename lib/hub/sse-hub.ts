@@ -133,8 +133,9 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
         return;
       }
       if (gate) {
-        if (connection.isOpen) gate.catch((error: unknown) => subscriber.error(error));
-        else if (!connection.closed) connection.deferOpenUntil(gate);
+        // Always observed: a join that fails once the stream is open (or ending) errors the handler's stream.
+        gate.catch((error: unknown) => subscriber.error(error));
+        if (!connection.isOpen && !connection.closed) connection.deferOpenUntil(gate);
       }
       return () => {
         left = true;
@@ -269,6 +270,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     const subscribeAll = (): Promise<void> | void => {
       if (hasLeft() || member.connection.closed) return;
       joined();
+      this.engine.joined(member);
       let subscriptions: PromiseLike<void>[] | undefined;
       for (const channel of channels) {
         if (!this.index.add(member, channel)) continue;
@@ -298,7 +300,6 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     for (const channel of channels) {
       if (this.index.remove(member, channel) && !this.closed) this.unsubscribe(channel);
     }
-    this.engine.release(member);
   }
 
   private unsubscribe(channel: string): void {

@@ -12,6 +12,7 @@ export class IdleSockets {
   private readonly sockets = new Set<Socket>();
   private readonly used = new WeakSet<Socket>();
   private server: Server | undefined;
+  private connectionEvent: 'connection' | 'secureConnection' = 'connection';
   private readonly forget: (this: Socket) => void;
   private readonly onConnection = (socket: Socket): void => {
     this.sockets.add(socket);
@@ -39,7 +40,12 @@ export class IdleSockets {
       return;
     }
     this.server = candidate as Server;
-    this.server.on('connection', this.onConnection);
+    // On HTTPS, requests carry the TLS socket, not the raw one 'connection' gives.
+    this.connectionEvent =
+      typeof (candidate as { setSecureContext?: unknown }).setSecureContext === 'function'
+        ? 'secureConnection'
+        : 'connection';
+    this.server.on(this.connectionEvent, this.onConnection);
     this.server.on('request', this.onRequest);
     this.server.on('upgrade', this.onUpgrade);
   }
@@ -54,7 +60,7 @@ export class IdleSockets {
 
   /** Stops following the server. */
   detach(): void {
-    this.server?.off('connection', this.onConnection);
+    this.server?.off(this.connectionEvent, this.onConnection);
     this.server?.off('request', this.onRequest);
     this.server?.off('upgrade', this.onUpgrade);
     this.server = undefined;

@@ -224,6 +224,8 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     this.flushQueued = false;
     if (this.state !== State.Open || this.awaitingDrain || this.pending === undefined) return;
     this.send(this.takePending());
+    // A write the socket took at once brings no drain: a paced writer waiting for room is told here.
+    if (this.roomWaiters) this.notifyRoom();
   }
 
   /**

@@ -182,7 +182,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   /**
    * Ends `connection` at `at` (ms since the epoch) with `reason` and the frame
    * `finalFrame()` makes then, unless it ends before. One deadline per
-   * stream: the earliest wins. One timer serves every stream.
+   * stream: a later call replaces an earlier one. One timer serves every stream.
    */
   endAt(connection: SseConnection, at: number, reason: SseCloseReason, finalFrame: () => string): void {
     if (connection.closed) return;

@@ -52,6 +52,8 @@ export class NodeHttpTransport implements SseTransport {
   attach(sink: SseTransportSink): void {
     (this.response as SinkResponse)[SINK] = sink;
     this.response.once('close', onClose);
+    // The client may have gone while guards ran: 'close' has fired already, and would never reach the sink.
+    if (this.response.destroyed || this.response.socket?.destroyed) process.nextTick(() => sink.handleClose());
   }
 
   get statusCode(): number {
