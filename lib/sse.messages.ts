@@ -94,6 +94,10 @@ export const SSE_MESSAGES = {
     `Scheduled broadcast "${job}": the previous run has not finished; this tick is skipped.`,
   scheduleLockFailed: (job: string, error: unknown) =>
     `Scheduled broadcast "${job}": the schedule lock failed (${errorMessage(error)}); this tick is skipped.`,
+  scheduledBroadcastUnavailable: (job: string, channel: string, error: unknown) =>
+    `Scheduled broadcast "${job}" (channel ${JSON.stringify(channel)}) cannot reach the hub's broker: ${errorMessage(error)}. Its ticks fail until the broker is back; this is logged once, and again when it is back.`,
+  scheduledBroadcastRecovered: (job: string, channel: string, failed: number, seconds: number) =>
+    `Scheduled broadcast "${job}" (channel ${JSON.stringify(channel)}) runs again: ${failed} ${failed === 1 ? 'tick' : 'ticks'} failed over ${seconds.toFixed(1)} s while the hub's broker was unavailable.`,
   invalidSchedule: (name: string, option: string, value: unknown, expected: string) =>
     `nestjs-event-stream: SseScheduler.schedule(${JSON.stringify(name)}): ${option} must be ${expected}, got ${formatValue(value)}.`,
   invalidCron: (name: string, expression: string, error: unknown) =>

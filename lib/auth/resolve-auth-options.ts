@@ -6,8 +6,8 @@ import type { SseAuthOptions, SseCanJoinFunction } from './sse-auth-options.inte
 import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
 import { parseTokenSource, type ParsedTokenSource } from './token-sources.js';
 
-/** Where the token is looked for when `auth.from` is not set. */
-const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token', 'query:token'] as const;
+/** Where the token is looked for when `auth.from` is not set: never a URL (query and path tokens are opt-in). */
+const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token'] as const;
 /** The last event of a stream whose credential expired, when `auth.expiredEventName` is not set. */
 const DEFAULT_AUTH_EXPIRED_EVENT_NAME = 'sse-auth-expired';
 
@@ -30,6 +30,8 @@ export interface ResolvedSseAuthOptions {
   canJoin: AuthHook<SseCanJoinFunction, SseChannelAuthorizer> | undefined;
   /** `auth.expiredEventName`, checked. */
   expiredEventName: string;
+  /** `auth.allowCookieOnPost.origins`, checked: empty when cookies authenticate GET and HEAD requests only. */
+  cookieOnPostOrigins: ReadonlySet<string>;
 }
 
 /** A class whose prototype has `method`. */
@@ -92,7 +94,7 @@ export function resolveAuthOptions(options: SseAuthOptions | undefined): Resolve
 
   const entries: unknown = auth.from ?? DEFAULT_TOKEN_SOURCES;
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw invalid('auth.from', entries, "a non-empty array such as ['header', 'cookie:sse_token', 'query:token']");
+    throw invalid('auth.from', entries, "a non-empty array such as ['header', 'cookie:sse_token']");
   }
   const from = entries.map((entry: unknown, index) => {
     const source = parseTokenSource(entry);
@@ -142,5 +144,40 @@ export function resolveAuthOptions(options: SseAuthOptions | undefined): Resolve
   const expiredEventName = auth.expiredEventName ?? DEFAULT_AUTH_EXPIRED_EVENT_NAME;
   assertEventNameOption('auth.expiredEventName', expiredEventName);
 
-  return { configured: options !== undefined, from, verifier, canJoin, expiredEventName };
+  const cookieOnPostOrigins = resolveCookieOnPostOrigins(auth.allowCookieOnPost);
+
+  return { configured: options !== undefined, from, verifier, canJoin, expiredEventName, cookieOnPostOrigins };
+}
+
+/** Whether `value` is an origin as a browser serializes it in the `Origin` header (`scheme://host[:port]`). */
+function isSerializedOrigin(value: unknown): value is string {
+  if (typeof value !== 'string' || value === 'null') return false;
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** `auth.allowCookieOnPost`, checked: the set of its origins (empty when it is not set). */
+function resolveCookieOnPostOrigins(option: unknown): ReadonlySet<string> {
+  if (option === undefined) return new Set();
+  const origins: unknown = (option as { origins?: unknown } | null)?.origins;
+  if (typeof option !== 'object' || option === null || !Array.isArray(origins) || origins.length === 0) {
+    throw invalid(
+      'auth.allowCookieOnPost',
+      option,
+      "an object with a non-empty origins array, e.g. { origins: ['https://app.example.com'] }",
+    );
+  }
+  origins.forEach((origin: unknown, index) => {
+    if (!isSerializedOrigin(origin)) {
+      throw invalid(
+        `auth.allowCookieOnPost.origins[${index}]`,
+        origin,
+        "an origin as browsers send it in the Origin header (scheme://host[:port], lower case, no path and no trailing slash), e.g. 'https://app.example.com'",
+      );
+    }
+  });
+  return new Set(origins as string[]);
 }

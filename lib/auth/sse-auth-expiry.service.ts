@@ -1,29 +1,74 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { SSE_AUTH_EXPIRES_AT_KEY, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
+import { SSE_CONNECTION_KEY, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import type { SseConnection } from '../stream/sse-connection.js';
+import type { SseRequest } from '../stream/sse-client.interface.js';
+import { DeadlineSchedule } from '../stream/deadline-schedule.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 
-/** The expiry `SseAuthGuard` left on a request (ms since the epoch), if any. */
-function authExpiryOf(request: object): number | undefined {
-  const value = (request as Record<symbol, unknown>)[SSE_AUTH_EXPIRES_AT_KEY];
-  return typeof value === 'number' ? value : undefined;
+/** A credential verified by the guard, for a stream that has not opened yet. */
+interface Opening {
+  readonly key: string;
+  readonly request: SseRequest;
+  readonly response: unknown;
+  expiresAt: number;
+  /** Stops listening for the response to close. */
+  release(): void;
+}
+
+/** What this service needs of a Node response (Express's): to learn that it closed, and to set a header. */
+interface ClosableResponse {
+  once(event: 'close', listener: () => void): unknown;
+  removeListener(event: 'close', listener: () => void): unknown;
+  setHeader?(name: string, value: string): unknown;
+  headersSent?: boolean;
+}
+
+function isClosable(response: unknown): response is ClosableResponse {
+  const candidate = response as Partial<ClosableResponse> | null;
+  return typeof candidate?.once === 'function' && typeof candidate.removeListener === 'function';
+}
+
+/** The stream of a request, once the `@EventStream()` interceptor has let it in. */
+function connectionOf(request: SseRequest): SseConnection | undefined {
+  return (request as unknown as Record<symbol, SseConnection | undefined>)[SSE_CONNECTION_KEY];
 }
 
 /**
- * Ends each stream whose credential expires, at that time, with one last
- * event (`auth.expiredEventName`) so that the client reconnects with a fresh
- * credential. `SseAuthGuard` leaves the expiry on the request; when its
- * stream opens, this service gives the stream registry a deadline for it
- * (the registry keeps one timer for all of them).
+ * Holds each stream to the expiry of its credential, from the moment
+ * `SseAuthGuard` verified it:
+ * - while the stream is being set up (joining channels, a slow `canJoin`, a
+ *   handler that awaits), one shared timer watches the credentials; one that
+ *   expires refuses its stream with 401, before any stream byte, once the
+ *   stream's open gates have settled (so no history is replayed to it);
+ * - once the stream opens, its expiry becomes a deadline of the stream
+ *   registry (one timer for all open streams), which ends it then with one
+ *   last event (`auth.expiredEventName`), so that the client reconnects with
+ *   a fresh credential.
+ *
+ * A credential that expires before the request has even reached its stream
+ * (another guard or interceptor still running) ends the stream right after
+ * it opens, with that event.
  */
 @Injectable()
 export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SseAuthExpiryService');
   private subscription: Subscription | undefined;
+  /** Credentials of the streams not open yet, by request. */
+  private readonly opening = new WeakMap<object, Opening>();
+  /** When each of them expires: one timer for all. */
+  private readonly deadlines = new DeadlineSchedule<Opening>((entry) => this.expiredBeforeOpen(entry));
+  private sequence = 0;
 
   constructor(
     private readonly registry: SseStreamRegistry,
@@ -32,17 +77,76 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
 
   onModuleInit(): void {
     this.subscription = this.registry.lifecycle$.subscribe((event) => {
-      if (event.type !== 'connected') return;
-      const connection = event.client as SseConnection;
-      const expiresAt = authExpiryOf(connection.request);
-      if (expiresAt !== undefined) {
-        this.registry.endAt(connection, expiresAt, 'auth-expired', () => this.expiredFrame(connection, expiresAt));
-      }
+      if (event.type === 'connected') this.opened(event.client as SseConnection);
     });
   }
 
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
+    this.deadlines.clear();
+  }
+
+  /**
+   * Holds the stream of `request` to `expiresAt` (ms since the epoch), from
+   * now. Called by `SseAuthGuard` (through `SseAuthService.holdToExpiry()`)
+   * once the credential is verified; a second call for the same request (a
+   * global guard and a route guard) keeps the earlier expiry.
+   */
+  watch(request: SseRequest, response: unknown, expiresAt: number): void {
+    const known = this.opening.get(request);
+    if (known) {
+      if (expiresAt < known.expiresAt) {
+        known.expiresAt = expiresAt;
+        this.deadlines.add(known.key, expiresAt, known);
+      }
+      return;
+    }
+    const entry: Opening = { key: String(++this.sequence), request, response, expiresAt, release: () => undefined };
+    if (isClosable(response)) {
+      // A request refused later (another guard, a pipe, a 403 of canJoin, a limit) is forgotten when it ends.
+      const onClose = () => this.forget(entry);
+      response.once('close', onClose);
+      entry.release = () => response.removeListener('close', onClose);
+    }
+    this.opening.set(request, entry);
+    this.deadlines.add(entry.key, expiresAt, entry);
+  }
+
+  /** A stream opened: its credential's expiry becomes a deadline of the stream registry. */
+  private opened(connection: SseConnection): void {
+    const entry = this.opening.get(connection.request);
+    if (!entry) return;
+    this.forget(entry);
+    const { expiresAt } = entry;
+    this.registry.endAt(connection, expiresAt, 'auth-expired', () => this.expiredFrame(connection, expiresAt));
+  }
+
+  /**
+   * A credential expired before its stream opened. A stream let in and still
+   * opening gets one more open gate, a rejected one: once its other gates
+   * have settled, the request fails with 401, before any stream byte.
+   */
+  private expiredBeforeOpen(entry: Opening): void {
+    const connection = connectionOf(entry.request);
+    // Not let in yet: nothing to refuse now. The entry stays, and the stream ends as soon as it opens (`opened`).
+    if (!connection) return;
+    this.forget(entry);
+    if (connection.isOpen || connection.closed) return;
+    const response = entry.response as Partial<ClosableResponse> | null;
+    if (typeof response?.setHeader === 'function' && !response.headersSent) {
+      response.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+    }
+    const refusal = Promise.reject(new UnauthorizedException(SSE_MESSAGES.authExpiredBeforeOpen()));
+    // Handled by the stream when its gates settle; until then it must not count as an unhandled rejection.
+    refusal.catch(() => undefined);
+    connection.deferOpenUntil(refusal);
+    this.logger.debug(SSE_MESSAGES.authExpiredBeforeOpenLog(connection.id));
+  }
+
+  private forget(entry: Opening): void {
+    if (this.opening.get(entry.request) === entry) this.opening.delete(entry.request);
+    this.deadlines.delete(entry.key);
+    entry.release();
   }
 
   private expiredFrame(connection: SseConnection, expiresAt: number): string {

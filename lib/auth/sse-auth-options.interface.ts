@@ -16,10 +16,49 @@ export type SseTokenSource = 'header' | `header:${string}` | `cookie:${string}` 
 /** `auth.canJoin` as a function. Anything but `true` (including an error) denies. */
 export type SseCanJoinFunction = (user: unknown, channel: string, client: SseClient) => boolean | Promise<boolean>;
 
+/**
+ * `auth.allowCookieOnPost`: the origins whose POST (and other non-GET) event
+ * streams a cookie may authenticate.
+ */
+export interface SseCookieOnPostOptions {
+  /**
+   * Origins exactly as browsers send them in the `Origin` header
+   * (`scheme://host[:port]`, no path, no trailing slash), e.g.
+   * `['https://app.example.com']`. A request's `Origin` must equal one of them:
+   * no pattern, no case folding, and a request without `Origin` is refused.
+   */
+  origins: string[];
+}
+
 /** Options of stream authentication (`SseModule.forRoot({ auth })`), used by `SseAuthGuard`. */
 export interface SseAuthOptions {
-  /** Where the token is looked for, in order. Default `['header', 'cookie:sse_token', 'query:token']`. */
+  /**
+   * Where the token is looked for, in order. Default `['header', 'cookie:sse_token']`.
+   *
+   * `'query:<name>'` and `'param:<name>'` are opt-in: a token in a URL lands
+   * in proxy, load balancer and access logs, in browser history and in
+   * `Referer` headers. If you need one (an `EventSource` cannot send headers
+   * and cookies do not suit you), issue short-lived, single-use tickets for
+   * it, never a session token.
+   *
+   * Whatever the order, cookies, query and path tokens authenticate only
+   * `GET` and `HEAD` requests: a `POST` event stream takes its token from a
+   * header (see `allowCookieOnPost`), and is refused with 401, naming the
+   * source that was ignored, when the token is only in one of those.
+   */
   from?: SseTokenSource[];
+  /**
+   * Lets the cookie sources of `from` authenticate POST event streams sent
+   * from these origins. Off by default: a cross-site form can POST with the
+   * user's cookies (any `SameSite=None` cookie; in Chrome also a cookie without
+   * a `SameSite` attribute in its first two minutes), and the handler would
+   * run as the user. Query and path
+   * tokens never authenticate a POST. Default: not set (header only).
+   *
+   * @example
+   * auth: { verify, allowCookieOnPost: { origins: ['https://app.example.com'] } }
+   */
+  allowCookieOnPost?: SseCookieOnPostOptions;
   /**
    * Checks a token and returns its user (or `{ user, expiresAt }`), or `null` to refuse it.
    * A class or an instance implementing `SseTokenVerifier` is accepted here too (see `verifier`).

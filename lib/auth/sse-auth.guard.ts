@@ -9,15 +9,20 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { SSE_AUTH_EXPIRES_AT_KEY, SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
+import { SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import { SseAuthService } from './sse-auth.service.js';
 import type { SseAuthResult, SseVerifyResult } from './sse-token-verifier.interface.js';
-import { findToken, isWellFormedToken, redact } from './token-sources.js';
+import { isWellFormedToken, redact } from './token-sources.js';
+import { findRequestToken, headerSourceHint } from './request-token.js';
 
-/** Why a request was refused with 401. */
-export type SseUnauthorizedReason = 'missing' | 'invalid' | 'expired';
+/**
+ * Why a request was refused with 401: no token, a token refused or expired,
+ * or a token only in a source this request may not use (a cookie or a URL
+ * token on a POST event stream).
+ */
+export type SseUnauthorizedReason = 'missing' | 'invalid' | 'expired' | 'source-not-allowed';
 
 /**
  * Whether a verifier's result is an `SseAuthResult` rather than a user: an
@@ -35,7 +40,12 @@ export function isSseAuthResult(value: unknown): value is SseAuthResult {
  * limits use `request.user.id`, else `.sub`). A missing or refused token
  * answers `401` with `WWW-Authenticate: Bearer` and a JSON body, which makes
  * a browser's EventSource stop for good. When the credential expires, the
- * stream is ended with an `auth.expiredEventName` event.
+ * stream is ended with an `auth.expiredEventName` event; when it expires
+ * before the stream has opened (a slow `canJoin`, a slow handler), the stream
+ * is refused with 401 before any byte.
+ *
+ * Cookies, query and path tokens authenticate `GET` and `HEAD` requests only:
+ * a POST event stream needs a header (or `auth.allowCookieOnPost`).
  *
  * Use it on a route, a controller or as a global guard (`APP_GUARD`). It acts
  * on `@EventStream()` routes only and lets every other route through: cookie
@@ -95,7 +105,8 @@ export class SseAuthGuard implements CanActivate {
         return this.refuse(context, 'invalid', 'invalid expiry');
       }
       if (expiresAt <= Date.now()) return this.refuse(context, 'expired');
-      (request as unknown as Record<symbol, unknown>)[SSE_AUTH_EXPIRES_AT_KEY] = expiresAt;
+      // Armed now, from the expiry just verified: the stream is held to it while it opens and once open.
+      this.auth.holdToExpiry(request, context.switchToHttp().getResponse(), expiresAt);
     }
     request.user = user;
     return true;
@@ -112,13 +123,26 @@ export class SseAuthGuard implements CanActivate {
 
   /**
    * The token of the request, or `undefined` when it carries none. Default:
-   * the first of `auth.from` that holds one.
+   * the first of `auth.from` that holds one and that the request may use:
+   * any source for `GET` and `HEAD`, header sources only for other methods
+   * (plus cookies from the origins of `auth.allowCookieOnPost`). A request
+   * whose only token is in a source it may not use is refused with 401 and a
+   * message naming that source and what to send instead.
    */
   protected extractToken(
     request: SseRequest,
-    _context: ExecutionContext,
+    context: ExecutionContext,
   ): string | undefined | Promise<string | undefined> {
-    return findToken(request, this.auth.options.from)?.token;
+    const { from, cookieOnPostOrigins } = this.auth.options;
+    const found = findRequestToken(request, from, cookieOnPostOrigins);
+    if (found === undefined || 'token' in found) return found?.token;
+    const method = (request.method ?? 'POST').toUpperCase();
+    const instead = headerSourceHint(from) ?? SSE_MESSAGES.authNoHeaderSource();
+    const message =
+      found.why === 'origin'
+        ? SSE_MESSAGES.authCookieOriginNotAllowed(found.ignored.label, method, instead)
+        : SSE_MESSAGES.authSourceNotAllowed(found.ignored.label, method, instead);
+    return this.refuse(context, 'source-not-allowed', message);
   }
 
   /**
@@ -153,22 +177,29 @@ export class SseAuthGuard implements CanActivate {
 
   /**
    * Refuses the request with 401 and `WWW-Authenticate: Bearer` (with
-   * `error="invalid_token"` when a token was given). The token is never part
-   * of the response or of the log line.
+   * `error="invalid_token"` when a token was checked). `detail` goes to the
+   * debug log; for `source-not-allowed` it is also the message of the body (it
+   * names the ignored source and what to use instead). The token is never
+   * part of the response or of the log line.
    */
   protected refuse(context: ExecutionContext, reason: SseUnauthorizedReason, detail?: string): never {
     const response = context.switchToHttp().getResponse<{
       setHeader?: (name: string, value: string) => void;
       header?: (name: string, value: string) => void;
     }>();
-    const challenge = reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"';
+    const unchecked = reason === 'missing' || reason === 'source-not-allowed';
+    const challenge = unchecked ? 'Bearer' : 'Bearer error="invalid_token"';
     if (typeof response.setHeader === 'function') response.setHeader('WWW-Authenticate', challenge);
     else response.header?.('WWW-Authenticate', challenge);
     this.logger.debug(
       SSE_MESSAGES.authRefused(reason === 'missing' ? `no token in ${this.sourceNames()}` : (detail ?? reason)),
     );
     throw new UnauthorizedException(
-      reason === 'missing' ? SSE_MESSAGES.authTokenMissing() : SSE_MESSAGES.authTokenInvalid(),
+      reason === 'missing'
+        ? SSE_MESSAGES.authTokenMissing()
+        : reason === 'source-not-allowed' && detail !== undefined
+          ? detail
+          : SSE_MESSAGES.authTokenInvalid(),
     );
   }
 

@@ -7,6 +7,7 @@ import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interfa
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import type { AuthHook, ResolvedSseAuthOptions } from './resolve-auth-options.js';
 import type { SseTokenVerifier, SseVerifyResult } from './sse-token-verifier.interface.js';
+import { SseAuthExpiryService } from './sse-auth-expiry.service.js';
 
 /**
  * The auth hooks of `SseModule.forRoot({ auth })`, resolved: the token
@@ -30,6 +31,7 @@ export class SseAuthService implements SseChannelAuthorizer, OnModuleInit {
   constructor(
     @Inject(SSE_RESOLVED_OPTIONS) moduleOptions: ResolvedSseModuleOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly expiry: SseAuthExpiryService,
   ) {
     this.options = moduleOptions.auth;
   }
@@ -48,6 +50,16 @@ export class SseAuthService implements SseChannelAuthorizer, OnModuleInit {
   async verify(token: string, request: SseRequest): Promise<SseVerifyResult> {
     if (!this.verifier) throw new Error(SSE_MESSAGES.authNoVerifier('SseAuthService.verify()'));
     return this.verifier.verify(token, request);
+  }
+
+  /**
+   * Holds the stream of `request` to its credential's expiry (ms since the
+   * epoch), from now on: refused with 401 if it has not opened by then, ended
+   * with `auth.expiredEventName` if it has. `SseAuthGuard` calls this once it
+   * has verified the credential; `response` is the request's response.
+   */
+  holdToExpiry(request: SseRequest, response: unknown, expiresAt: number): void {
+    this.expiry.watch(request, response, expiresAt);
   }
 
   /**

@@ -96,7 +96,7 @@ function queryValue(request: SseRequest, name: string): string | undefined {
 }
 
 /** Reads one source; `undefined` when it holds nothing. */
-function readTokenSource(request: SseRequest, source: ParsedTokenSource): string | undefined {
+export function readTokenSource(request: SseRequest, source: ParsedTokenSource): string | undefined {
   switch (source.kind) {
     case 'bearer':
       return readBearer(headerValue(request, source.name));
@@ -111,21 +111,6 @@ function readTokenSource(request: SseRequest, source: ParsedTokenSource): string
       return typeof value === 'string' ? value : undefined;
     }
   }
-}
-
-/**
- * The token of the first source, in order, that holds one (even an empty one:
- * the first source present decides), with the source it came from.
- */
-export function findToken(
-  request: SseRequest,
-  sources: readonly ParsedTokenSource[],
-): { token: string; source: ParsedTokenSource } | undefined {
-  for (const source of sources) {
-    const token = readTokenSource(request, source);
-    if (token !== undefined) return { token, source };
-  }
-  return undefined;
 }
 
 /** 1 to `MAX_TOKEN_LENGTH` characters, none of them whitespace or control characters. */

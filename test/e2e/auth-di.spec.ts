@@ -165,7 +165,8 @@ describe('stream auth through Nest DI', () => {
         inject: [UsersService],
         useFactory: (users: UsersService): SseModuleOptions => {
           expect(users).toBeInstanceOf(UsersService);
-          return { auth: { verify: UsersTokenVerifier, canJoin: RoomAuthorizer } };
+          // Query tokens are opt-in: this test reads them.
+          return { auth: { from: ['header', 'query:token'], verify: UsersTokenVerifier, canJoin: RoomAuthorizer } };
         },
       }),
     );
@@ -230,10 +231,10 @@ describe('stream auth through Nest DI', () => {
         useFactory: (jwtService: JwtService) => ({ auth: { verifier: new JwtTokenVerifier({ jwtService }) } }),
       }),
     );
-    const token = new JwtService({ secret: 'module-secret-123456' }).sign({ sub: 'j-1' });
+    const token = new JwtService({ secret: 'module-secret-123456' }).sign({ sub: 'j-1' }, { expiresIn: 60 });
     const ok = await get('/stream', { authorization: `Bearer ${token}` });
     expect(JSON.parse((await ok.waitForEvents(1))[0].data)).toMatchObject({ sub: 'j-1' });
-    const forged = new JwtService({ secret: 'wrong-secret-654321' }).sign({ sub: 'j-1' });
+    const forged = new JwtService({ secret: 'wrong-secret-654321' }).sign({ sub: 'j-1' }, { expiresIn: 60 });
     expect((await get('/stream', { authorization: `Bearer ${forged}` })).status).toBe(401);
   });
 

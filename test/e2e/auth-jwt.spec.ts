@@ -128,7 +128,8 @@ describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
   });
 
   it("ends the stream at the token's exp with an sse-auth-expired event", async () => {
-    const token = sign({ sub: 'u-2', exp: now() + 1 });
+    // 0.5 to 1.5 s from now: enough for the stream to open first (one expiring before that is refused with 401).
+    const token = sign({ sub: 'u-2', exp: Math.ceil((Date.now() + 500) / 1000) });
     const client = new TestEventSource(`${server.url}/forever`, {
       types: ['sse-auth-expired'],
       fetch: (url, init) =>

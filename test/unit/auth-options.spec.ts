@@ -23,11 +23,22 @@ describe('resolveAuthOptions', () => {
   it('fills in the defaults, also when auth is not given', () => {
     const resolved = resolveAuthOptions(undefined);
     expect(resolved.configured).toBe(false);
-    expect(resolved.from.map((source) => source.label)).toEqual(['header', 'cookie:sse_token', 'query:token']);
     expect(resolved.expiredEventName).toBe('sse-auth-expired');
     expect(resolved.verifier).toBeUndefined();
     expect(resolved.canJoin).toBeUndefined();
-    expect(resolveModuleOptions({}).auth.from).toHaveLength(3);
+    expect(resolved.cookieOnPostOrigins.size).toBe(0);
+  });
+
+  it('reads tokens from the Authorization header and the sse_token cookie by default, never from a URL', () => {
+    expect(resolveAuthOptions(undefined).from.map((source) => source.label)).toEqual(['header', 'cookie:sse_token']);
+    expect(resolveModuleOptions({ auth: {} }).auth.from.map((source) => source.kind)).toEqual(['bearer', 'cookie']);
+  });
+
+  it('keeps the origins of allowCookieOnPost as given', () => {
+    const resolved = resolveAuthOptions({
+      allowCookieOnPost: { origins: ['https://app.example.com', 'http://localhost:3000'] },
+    });
+    expect([...resolved.cookieOnPostOrigins]).toEqual(['https://app.example.com', 'http://localhost:3000']);
   });
 
   it('tells a function, a class and an instance apart for verify, verifier and canJoin', () => {
@@ -70,6 +81,30 @@ describe('resolveAuthOptions', () => {
       'option "auth.expiredEventName" must be a valid SSE event name',
     ],
     ['a reserved expiredEventName', { expiredEventName: 'error' }, 'option "auth.expiredEventName"'],
+    [
+      'an allowCookieOnPost without origins',
+      { allowCookieOnPost: { origins: [] } },
+      'option "auth.allowCookieOnPost" must be an object with a non-empty origins array',
+    ],
+    ['an allowCookieOnPost that is true', { allowCookieOnPost: true }, 'option "auth.allowCookieOnPost" must be'],
+    [
+      'an allowed origin with a trailing slash',
+      { allowCookieOnPost: { origins: ['https://app.example.com/'] } },
+      'option "auth.allowCookieOnPost.origins[0]" must be an origin as browsers send it in the Origin header',
+    ],
+    [
+      'an allowed origin with a path',
+      { allowCookieOnPost: { origins: ['https://app.example.com', 'https://app.example.com/app'] } },
+      'option "auth.allowCookieOnPost.origins[1]"',
+    ],
+    ['an allowed origin in upper case', { allowCookieOnPost: { origins: ['https://App.example.com'] } }, 'lower case'],
+    [
+      'an allowed origin with a default port',
+      { allowCookieOnPost: { origins: ['https://app.example.com:443'] } },
+      'origins[0]',
+    ],
+    ['a wildcard origin', { allowCookieOnPost: { origins: ['*'] } }, 'origins[0]'],
+    ['the opaque origin', { allowCookieOnPost: { origins: ['null'] } }, 'origins[0]'],
   ])('refuses %s, naming the option', (_what, auth, message) => {
     expect(() => resolveAuthOptions(auth as SseAuthOptions)).toThrow(message);
     expect(() => resolveModuleOptions({ auth: auth as SseAuthOptions })).toThrow(message);

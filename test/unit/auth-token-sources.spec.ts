@@ -1,7 +1,6 @@
 import type { SseRequest } from '../../lib/index.js';
 import {
   MAX_TOKEN_LENGTH,
-  findToken,
   isWellFormedToken,
   parseTokenSource,
   readBearer,
@@ -9,10 +8,30 @@ import {
   redact,
   type ParsedTokenSource,
 } from '../../lib/auth/token-sources.js';
+import { findRequestToken, headerSourceHint } from '../../lib/auth/request-token.js';
 
-function request(init: { url?: string; headers?: Record<string, string | string[]>; params?: Record<string, string> }) {
-  return { url: init.url ?? '/', headers: init.headers ?? {}, params: init.params } as unknown as SseRequest;
+function request(init: {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string | string[]>;
+  params?: Record<string, string>;
+}) {
+  return {
+    method: init.method ?? 'GET',
+    url: init.url ?? '/',
+    headers: init.headers ?? {},
+    params: init.params,
+  } as unknown as SseRequest;
 }
+
+/** The token lookup of a request with no allowCookieOnPost origins. */
+const findToken = (req: SseRequest, from: ParsedTokenSource[], origins: string[] = []) =>
+  findRequestToken(req, from, new Set(origins));
+/** The token found, if any. */
+const tokenOf = (req: SseRequest, from: ParsedTokenSource[]) => {
+  const found = findToken(req, from);
+  return found && 'token' in found ? found.token : undefined;
+};
 
 const sources = (...entries: string[]) => entries.map((entry) => parseTokenSource(entry) as ParsedTokenSource);
 
@@ -80,7 +99,7 @@ describe('readBearer', () => {
   });
 });
 
-describe('findToken', () => {
+describe('findRequestToken on GET requests', () => {
   const all = sources('header', 'cookie:sse_token', 'query:token', 'param:token');
 
   it('takes the first source, in the configured order, that holds a token', () => {
@@ -90,21 +109,85 @@ describe('findToken', () => {
       token: 'q',
       source: { label: 'query:token' },
     });
-    expect(findToken(request({ url: '/f?token=q', headers: { cookie: 'sse_token=c' } }), all)?.token).toBe('c');
-    expect(findToken(request({ url: '/f/p', params: { token: 'p' } }), all)?.token).toBe('p');
+    expect(tokenOf(request({ url: '/f?token=q', headers: { cookie: 'sse_token=c' } }), all)).toBe('c');
+    expect(tokenOf(request({ url: '/f/p', params: { token: 'p' } }), all)).toBe('p');
   });
 
   it('stops at the first source present even when its token is empty', () => {
-    expect(findToken(request({ url: '/f?token=q', headers: { authorization: 'Bearer' } }), all)?.token).toBe('');
+    expect(tokenOf(request({ url: '/f?token=q', headers: { authorization: 'Bearer' } }), all)).toBe('');
   });
 
   it('reads a named header whole, the first of repeated query parameters, and decodes the query', () => {
-    expect(findToken(request({ headers: { 'x-key': 'k 1' } }), sources('header:X-Key'))?.token).toBe('k 1');
-    expect(findToken(request({ url: '/f?token=a%2Bb&token=z' }), sources('query:token'))?.token).toBe('a+b');
+    expect(tokenOf(request({ headers: { 'x-key': 'k 1' } }), sources('header:X-Key'))).toBe('k 1');
+    expect(tokenOf(request({ url: '/f?token=a%2Bb&token=z' }), sources('query:token'))).toBe('a+b');
   });
 
   it('returns undefined when no source holds a token', () => {
     expect(findToken(request({ url: '/f?other=1', headers: { authorization: 'Basic x' } }), all)).toBeUndefined();
+  });
+});
+
+describe('findRequestToken on other methods (a POST event stream)', () => {
+  const all = sources('cookie:sse_token', 'query:token', 'param:token', 'header');
+  const APP = 'https://app.example.com';
+
+  it('takes a header token whatever the method, skipping cookie, query and path tokens before it', () => {
+    const post = request({
+      method: 'POST',
+      url: '/f/p?token=q',
+      params: { token: 'p' },
+      headers: { cookie: 'sse_token=c', authorization: 'Bearer h' },
+    });
+    expect(findToken(post, all)).toMatchObject({ token: 'h', source: { label: 'header' } });
+  });
+
+  it.each(['POST', 'post', 'PUT', 'PATCH', 'DELETE'])(
+    'reports the first ignored source of a %s request that has no header token',
+    (method) => {
+      const req = request({ method, url: '/f?token=q', headers: { cookie: 'sse_token=c' } });
+      expect(findToken(req, all)).toEqual({
+        ignored: expect.objectContaining({ label: 'cookie:sse_token' }),
+        why: 'method',
+      });
+      expect(findToken(request({ method, url: '/f?token=q' }), all)).toMatchObject({
+        ignored: { label: 'query:token' },
+        why: 'method',
+      });
+    },
+  );
+
+  it('treats HEAD like GET', () => {
+    expect(findToken(request({ method: 'HEAD', headers: { cookie: 'sse_token=c' } }), all)).toMatchObject({
+      token: 'c',
+    });
+  });
+
+  it('takes a cookie on POST only from an allowed origin, compared exactly', () => {
+    const from = (origin?: string) =>
+      request({ method: 'POST', headers: { cookie: 'sse_token=c', ...(origin && { origin }) } });
+    expect(findToken(from(APP), all, [APP])).toMatchObject({ token: 'c' });
+    for (const origin of [undefined, 'https://evil.example', 'HTTPS://APP.EXAMPLE.COM', `${APP}/`, `${APP}.evil`]) {
+      expect(findToken(from(origin), all, [APP])).toMatchObject({
+        ignored: { label: 'cookie:sse_token' },
+        why: 'origin',
+      });
+    }
+    // allowCookieOnPost is about cookies: a query token on POST stays ignored from an allowed origin.
+    expect(
+      findToken(request({ method: 'POST', url: '/f?token=q', headers: { origin: APP } }), all, [APP]),
+    ).toMatchObject({ ignored: { label: 'query:token' }, why: 'method' });
+  });
+
+  it('returns undefined when no source holds a token', () => {
+    expect(findToken(request({ method: 'POST' }), all)).toBeUndefined();
+  });
+});
+
+describe('headerSourceHint', () => {
+  it('names the first header source of auth.from, for a refusal to say what to send', () => {
+    expect(headerSourceHint(sources('cookie:a', 'header'))).toBe('the Authorization: Bearer header');
+    expect(headerSourceHint(sources('header:X-Stream-Token', 'header'))).toBe('the x-stream-token header');
+    expect(headerSourceHint(sources('cookie:a', 'query:t'))).toBeUndefined();
   });
 });
 

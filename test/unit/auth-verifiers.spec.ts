@@ -53,11 +53,23 @@ describe('JwtTokenVerifier', () => {
       audience: 'sse',
       toUser: (claims) => ({ id: claims.sub }),
     });
-    expect(await verifier.verify(signer.sign({ sub: 's-2' }, { issuer: 'me', audience: 'sse' }))).toEqual({
+    const valid = { expiresIn: 60 };
+    expect(await verifier.verify(signer.sign({ sub: 's-2' }, { ...valid, issuer: 'me', audience: 'sse' }))).toEqual({
       user: { id: 's-2' },
+      expiresAt: expect.any(Number),
     });
-    expect(await verifier.verify(signer.sign({ sub: 's-2' }, { issuer: 'other', audience: 'sse' }))).toBeNull();
-    expect(await verifier.verify(signer.sign({ sub: 's-2' }, { issuer: 'me' }))).toBeNull();
+    expect(
+      await verifier.verify(signer.sign({ sub: 's-2' }, { ...valid, issuer: 'other', audience: 'sse' })),
+    ).toBeNull();
+    expect(await verifier.verify(signer.sign({ sub: 's-2' }, { ...valid, issuer: 'me' }))).toBeNull();
+  });
+
+  it('refuses a token without exp unless requireExp is false, and then gives it no expiry', async () => {
+    const token = signer.sign({ sub: 's-4' });
+    expect(await new JwtTokenVerifier({ secret }).verify(token)).toBeNull();
+    expect(await new JwtTokenVerifier({ secret, requireExp: false }).verify(token)).toEqual({
+      user: expect.objectContaining({ sub: 's-4' }),
+    });
   });
 
   it('allows clock skew only as configured', async () => {
@@ -77,6 +89,11 @@ describe('JwtTokenVerifier', () => {
     ['no algorithms', { secret, algorithms: [] }, '"algorithms" must be a non-empty array'],
     ['a public key without algorithms', { publicKey: 'PEM' }, '"algorithms" must be set with "publicKey"'],
     ['a negative clock tolerance', { secret, clockToleranceSec: -1 }, '"clockToleranceSec" must be a number >= 0'],
+    [
+      'a requireExp that is not a boolean',
+      { secret, requireExp: 'yes' as unknown as boolean },
+      'JwtTokenVerifier option "requireExp" must be a boolean, got "yes".',
+    ],
   ])('refuses %s at construction', (_what, options, message) => {
     expect(() => new JwtTokenVerifier(options)).toThrow(message);
   });
