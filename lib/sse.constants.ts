@@ -25,7 +25,5 @@ export const SSE_CHANNEL_AUTHORIZER = 'SSE:channel-authorizer';
 export const SSE_BROADCAST_METADATA = 'SSE:broadcast';
 /** Injection token of the `SseScheduleLock` every scheduled broadcast tick asks. */
 export const SSE_SCHEDULE_LOCK = 'SSE:schedule-lock';
-/** Property of the request where `SseAuthGuard` leaves the credential's expiry (ms since the epoch). */
-export const SSE_AUTH_EXPIRES_AT_KEY = Symbol.for('nestjs-event-stream.auth-expires-at');
 /** The longest delay `setTimeout` / `setInterval` take (about 24.8 days). */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
