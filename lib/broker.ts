@@ -10,10 +10,12 @@ export type {
   SseBrokerEvent,
   SseBrokerMessage,
   SseBrokerPosition,
+  SseBrokerPublishOptions,
   SseBrokerSentMessage,
   SseHistoryPage,
 } from './brokers/sse-broker.interface.js';
 export { mergeHistoryPages } from './brokers/history-page.js';
+export { checkIdempotencyKey, isIdempotencyKey } from './brokers/idempotency-key.js';
 export { InMemorySseBroker, type InMemorySseBrokerOptions } from './brokers/in-memory/in-memory-sse.broker.js';
 export {
   describeBrokerContract,

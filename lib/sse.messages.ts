@@ -106,6 +106,8 @@ export const SSE_MESSAGES = {
     `nestjs-event-stream: a scheduled job named ${JSON.stringify(name)} already exists. Choose another name, or remove it first with SseScheduler.unschedule() or SchedulerRegistry.`,
   scheduleAfterShutdown: (name: string) =>
     `nestjs-event-stream: SseScheduler.schedule(${JSON.stringify(name)}) was called after the app began shutting down; the job is not scheduled.`,
+  invalidIdempotencyKey: (where: string, value: unknown) =>
+    `nestjs-event-stream: ${where}: idempotencyKey must be a string of 1 to 200 printable ASCII characters (space to ~), got ${formatValue(value)}. Use a request id or a hash of what makes the publish unique.`,
 } as const;
 
 /** The message of an error, or the thrown value as a string. */

@@ -38,7 +38,10 @@ export type SseBrokerMessage =
   | { readonly type: 'gap'; readonly after: SseBrokerPosition };
 
 /** The messages `send()` carries: every one that is not stored. */
-export type SseBrokerSentMessage = Extract<SseBrokerMessage, { type: 'broadcast' | 'connection' | 'user' | 'disconnect' }>;
+export type SseBrokerSentMessage = Extract<
+  SseBrokerMessage,
+  { type: 'broadcast' | 'connection' | 'user' | 'disconnect' }
+>;
 
 /** One page of history, as `read()` returns it. */
 export interface SseHistoryPage {
@@ -54,6 +57,20 @@ export interface SseHistoryPage {
   readonly reset?: 'expired' | 'unknown';
   /** The newest position of the namespace, if it has any event. */
   readonly head?: SseBrokerPosition;
+}
+
+/** How `SseBroker.publish()` publishes one event. */
+export interface SseBrokerPublishOptions {
+  /** A connection id that must not receive the event (delivered as the channel message's `except`). */
+  readonly except?: string;
+  /**
+   * Identifies this publish (1 to 200 printable ASCII characters), within its
+   * channel: a publish with a key that the broker has seen on the channel
+   * within its window stores and delivers nothing, and resolves to the
+   * position of the first. For retries of a publish whose outcome is unknown
+   * (a timeout). Each broker documents its window.
+   */
+  readonly idempotencyKey?: string;
 }
 
 /** What a broker may ask of its hub when it connects: read-only figures it shares with other instances. */
@@ -74,8 +91,17 @@ export interface SseBroker {
   readonly messages$: Observable<SseBrokerMessage>;
   /** Starts the broker. */
   connect(context?: SseBrokerContext): Promise<void> | void;
-  /** Assigns the namespace's next position to a payload of `channel`, stores it and delivers it to every instance. */
-  publish(channel: string, payload: string, except?: string): Promise<SseBrokerPosition> | SseBrokerPosition;
+  /**
+   * Assigns the namespace's next position to a payload of `channel`, stores it
+   * and delivers it to every instance; with an `idempotencyKey` seen before,
+   * only resolves to the position it had. Throws (or rejects with) a
+   * `TypeError` naming a bad option.
+   */
+  publish(
+    channel: string,
+    payload: string,
+    options?: SseBrokerPublishOptions,
+  ): Promise<SseBrokerPosition> | SseBrokerPosition;
   /** Delivers a message that is not stored to every instance. */
   send(message: SseBrokerSentMessage): Promise<void> | void;
   /** This instance has streams in `channel` now: deliver its events here. Resolves once that holds. */

@@ -3,9 +3,21 @@ import type { SseClient } from '../stream/sse-client.interface.js';
 /** Who should not receive an event: a connection id, or the client itself (usually the sender's). */
 export type SseExcept = string | SseClient;
 
+/** How `SseHub.publish()`, `broadcast()` and `sendToUser()` send an event. */
 export interface SsePublishOptions {
   /** A connection that must not receive the event (e.g. the sender's own stream). */
   except?: SseExcept;
+  /**
+   * `publish()` only: identifies this publish within its channel, as 1 to 200
+   * printable ASCII characters (a request id, an `Idempotency-Key` header). A
+   * publish with a key the broker has seen on the channel within its window
+   * (1 hour by default, `idempotencyTtlMs`) stores and delivers nothing and
+   * resolves to the first one's id: retry a publish that failed with "may have
+   * been published" with the same key, and the event is stored once. A bad
+   * key is a `TypeError`. Broadcasts and targeted sends are not stored, and
+   * ignore it.
+   */
+  idempotencyKey?: string;
 }
 
 /** Which open streams `SseHub.connections()` returns. */

@@ -15,6 +15,7 @@ import { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import type { SseClient } from '../stream/sse-client.interface.js';
 import type { SseLifecycleEvent } from '../stream/sse-lifecycle.interface.js';
 import type { SseBroker, SseBrokerSentMessage } from '../brokers/sse-broker.interface.js';
+import { checkIdempotencyKey } from '../brokers/idempotency-key.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
@@ -148,14 +149,18 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * Publishes an event to a channel: stored for replay and delivered to every
    * stream joined to it, on every instance. The hub assigns the id and
    * resolves to it. `value` is an `sseEvent(...)` (without `id`) or the data
-   * of a plain message; it is encoded once for all recipients.
+   * of a plain message; it is encoded once for all recipients. With an
+   * `idempotencyKey` the broker has seen on the channel within its window,
+   * nothing is stored or delivered: it resolves to the first publish's id.
    */
   publish(channel: string, value: unknown, options: SsePublishOptions = {}): Promise<string> {
     try {
       assertChannelName(channel);
+      const idempotencyKey = options?.idempotencyKey;
+      checkIdempotencyKey('SseHub.publish()', idempotencyKey);
       const payload = this.encode(value);
       this.registry.counters.eventsPublished++;
-      const position = this.broker.publish(channel, payload, exceptId(options.except));
+      const position = this.broker.publish(channel, payload, { except: exceptId(options?.except), idempotencyKey });
       if (!isThenable(position)) return Promise.resolve(formatEventId(position.epoch, position.seq));
       return Promise.resolve(position).then((at) => formatEventId(at.epoch, at.seq));
     } catch (error) {

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { describeBrokerContract, InMemorySseBroker, type SseBrokerMessage } from 'nestjs-event-stream/broker';
 
-describeBrokerContract('InMemorySseBroker', (options) => new InMemorySseBroker({ maxEvents: options?.maxEvents }));
+describeBrokerContract('InMemorySseBroker', (options) => new InMemorySseBroker({ ...options }));
 
 describe('InMemorySseBroker', () => {
   it('starts a new epoch per instance, so the positions of a restarted hub are unknown to the next one', () => {
@@ -86,6 +86,31 @@ describe('InMemorySseBroker', () => {
     broker.publish('c', '4');
     expect(broker.read(['a'], first, 10).events.map((e) => e.seq)).toEqual([3]);
     expect(broker.read(['b'], { epoch: first.epoch, seq: 1 }, 10).reset).toBe('expired');
+  });
+
+  it('forgets an idempotency key after idempotencyTtlMs: a publish with it then is a new one', () => {
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const broker = new InMemorySseBroker({ idempotencyTtlMs: 1000 });
+      const first = broker.publish('room', 'x', { idempotencyKey: 'k' });
+      now += 1000 - 1;
+      expect(broker.publish('room', 'x', { idempotencyKey: 'k' })).toEqual(first);
+      now += 1;
+      expect(broker.publish('room', 'x', { idempotencyKey: 'k' }).seq).toBe(first.seq + 1);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('remembers at most maxIdempotencyKeys keys, forgetting the oldest', () => {
+    const broker = new InMemorySseBroker({ maxIdempotencyKeys: 3 });
+    const first = broker.publish('room', '0', { idempotencyKey: 'k0' });
+    for (let i = 1; i < 4; i++) broker.publish('room', `${i}`, { idempotencyKey: `k${i}` });
+    expect(broker.publish('room', '0', { idempotencyKey: 'k0' }).seq).toBeGreaterThan(first.seq);
+    expect(broker.publish('room', '3', { idempotencyKey: 'k3' }).seq).toBe(4);
+    expect(() => new InMemorySseBroker({ idempotencyTtlMs: 0 })).toThrow('"InMemorySseBroker idempotencyTtlMs"');
+    expect(() => new InMemorySseBroker({ maxIdempotencyKeys: 1.5 })).toThrow('"InMemorySseBroker maxIdempotencyKeys"');
   });
 
   it('pages a long history: no read returns more than the limit, and the pages hold every event once, in order', () => {

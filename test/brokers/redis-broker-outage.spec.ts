@@ -59,9 +59,11 @@ describe('RedisSseBroker when the link to Redis drops', () => {
       'publish to reject',
     );
     expect(Date.now() - started).toBeLessThan(2000);
-    expect((error as Error).message).toMatch(
+    // The details are for logs; the message (what an HTTP client is told) names no server.
+    expect((error as RedisSseUnavailableError).detail).toMatch(
       /^RedisSseBroker: Redis at 127\.0\.0\.1:\d+ is unavailable \(.+\); could not publish to channel "live"\./,
     );
+    expect((error as Error).message).toBe('Service temporarily unavailable: nothing was sent. Retry in 5 seconds.');
     expect((error as RedisSseUnavailableError).getStatus()).toBe(503);
 
     await server.start();
@@ -93,7 +95,12 @@ describe('RedisSseBroker when the link to Redis drops', () => {
       'both to reconnect',
     );
     expect(logs.messages('error', 'No connection to Redis at')).toHaveLength(2);
-    expect(logs.entries.filter((e) => e.level === 'error' || e.level === 'warn')).toHaveLength(2);
+    // Besides, the details of the refused publishes: once per reason, not once per attempt.
+    const warnings = logs.entries.filter((e) => e.level === 'error' || e.level === 'warn');
+    const refusals = warnings.filter((e) => e.message.includes('are answered 503'));
+    expect(refusals.length).toBeLessThanOrEqual(3);
+    expect(new Set(refusals.map((e) => e.message)).size).toBe(refusals.length);
+    expect(warnings).toHaveLength(2 + refusals.length);
   });
 
   it('holds at most maxHeldMessages while it resubscribes: past it the channel events are let go of, and the gap that follows reads each of them from history exactly once', async () => {

@@ -13,8 +13,7 @@ const namespace = () => `${prefix}${++namespaces}:`;
 
 describeBrokerContract(
   'RedisSseBroker',
-  (options) =>
-    new RedisSseBroker({ url: REDIS_URL, keyPrefix: namespace(), history: { maxEvents: options?.maxEvents } }),
+  (options) => new RedisSseBroker({ url: REDIS_URL, keyPrefix: namespace(), history: { ...options } }),
 );
 
 const channelNameError = { name: 'TypeError', message: expect.stringContaining('Invalid SSE channel name') };
@@ -238,7 +237,9 @@ describe('RedisSseBroker', () => {
           ),
         );
       }
-      await expect(broker.publish('ok', 'x', 'c-1\nforged')).rejects.toThrow('"except"');
+      await expect(broker.publish('ok', 'x', { except: 'c-1\nforged' })).rejects.toThrow('"except"');
+      await expect(broker.publish('ok', 'x', 'c-1' as never)).rejects.toThrow('options must be an object');
+      await expect(broker.publish('ok', 'x', { idempotencyKey: '' })).rejects.toThrow('idempotencyKey must be');
       await expect(broker.publish('ok', 42 as unknown as string)).rejects.toThrow('payload must be a string');
       await expect(broker.send({ type: 'eval', payload: 'x' } as never)).rejects.toThrow('not a broadcast');
       await expect(broker.send({ type: 'broadcast', frame: 'x' } as never)).rejects.toThrow('not a broadcast');

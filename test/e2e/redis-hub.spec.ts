@@ -171,7 +171,7 @@ describe('SseHub on RedisSseBroker (two instances in one process)', () => {
       });
       streams.push(resumed);
       expect(resumed.status).toBe(503);
-      await expect(hub.disconnect('somewhere-else')).rejects.toThrow('is unavailable');
+      await expect(hub.disconnect('somewhere-else')).rejects.toThrow('Service temporarily unavailable');
       expect(open.text).not.toContain('event: stream-error');
       await server.start();
       await eventually(

@@ -4,13 +4,16 @@ import type {
   SseBrokerEvent,
   SseBrokerMessage,
   SseBrokerPosition,
+  SseBrokerPublishOptions,
   SseBrokerSentMessage,
   SseHistoryPage,
 } from '../sse-broker.interface.js';
 import { newEpoch } from '../../protocol/event-id.js';
 import { checkInteger } from '../../options/check-option.js';
 import { mergeHistoryPages } from '../history-page.js';
+import { checkIdempotencyKey } from '../idempotency-key.js';
 import { ChannelHistory, type ChannelHistoryLimits } from './channel-history.js';
+import { IdempotencyWindow } from './idempotency-window.js';
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../../sse.constants.js';
 
 /** Options of the in-memory broker (also `history` in `SseModule.forRoot()`). */
@@ -25,6 +28,14 @@ export interface InMemorySseBrokerOptions {
   maxBytes?: number;
   /** Bytes of history kept per channel; past it, the channel's oldest event is evicted. Default 4 MiB. */
   maxChannelBytes?: number;
+  /**
+   * How long (ms) a publish's `idempotencyKey` is remembered: a publish with
+   * the same key on the same channel within it stores and delivers nothing
+   * and resolves to the first one's position. Default 3600000 (1 hour).
+   */
+  idempotencyTtlMs?: number;
+  /** Idempotency keys remembered at most; past it, the oldest is forgotten (its window ends early). Default 10000. */
+  maxIdempotencyKeys?: number;
 }
 
 /**
@@ -51,6 +62,7 @@ export class InMemorySseBroker implements SseBroker {
   /** The highest seq of a history dropped as a whole. */
   private droppedChannelsUpTo = 0;
   private seq = 0;
+  private readonly idempotency: IdempotencyWindow;
   private readonly subject = new Subject<SseBrokerMessage>();
   readonly messages$: Observable<SseBrokerMessage> = this.subject.asObservable();
 
@@ -69,6 +81,10 @@ export class InMemorySseBroker implements SseBroker {
         DEFAULT_HISTORY_MAX_CHANNEL_BYTES,
       ),
     };
+    this.idempotency = new IdempotencyWindow(
+      checkInteger('InMemorySseBroker idempotencyTtlMs', options.idempotencyTtlMs, 1, 3_600_000),
+      checkInteger('InMemorySseBroker maxIdempotencyKeys', options.maxIdempotencyKeys, 1, 10_000),
+    );
   }
 
   /** Bytes of history kept now, in all channels. */
@@ -78,12 +94,22 @@ export class InMemorySseBroker implements SseBroker {
 
   connect(): void {}
 
-  publish(channel: string, payload: string, except?: string): SseBrokerPosition {
+  /** Stores and delivers at once; with an `idempotencyKey` seen on the channel within `idempotencyTtlMs`, only returns its position. */
+  publish(channel: string, payload: string, options: SseBrokerPublishOptions = {}): SseBrokerPosition {
+    const { except, idempotencyKey } = options ?? {};
+    checkIdempotencyKey('InMemorySseBroker.publish()', idempotencyKey);
+    if (idempotencyKey !== undefined) {
+      const first = this.idempotency.find(channel, idempotencyKey, Date.now());
+      if (first) return first;
+    }
     const seq = ++this.seq;
     const event = { channel, epoch: this.epoch, seq, payload };
+    const position = { epoch: this.epoch, seq };
     if (this.maxEvents > 0) this.store(event);
+    // Remembered before delivery: a subscriber that publishes again with the key, synchronously, finds it.
+    if (idempotencyKey !== undefined) this.idempotency.remember(channel, idempotencyKey, position, Date.now());
     this.subject.next(except === undefined ? { type: 'channel', ...event } : { type: 'channel', ...event, except });
-    return { epoch: this.epoch, seq };
+    return position;
   }
 
   send(message: SseBrokerSentMessage): void {
@@ -124,6 +150,7 @@ export class InMemorySseBroker implements SseBroker {
 
   close(): void {
     this.histories.clear();
+    this.idempotency.clear();
     this.order = [];
     this.orderStart = 0;
     this.bytes = 0;

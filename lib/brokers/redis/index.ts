@@ -5,4 +5,4 @@
 export { RedisSseBroker } from './redis-sse.broker.js';
 export type { RedisSseBrokerOptions, RedisSseHistoryOptions } from './redis-sse-broker-options.interface.js';
 export { RedisSseScheduleLock } from './redis-sse-schedule.lock.js';
-export { RedisSseUnavailableError } from './redis-sse-unavailable.error.js';
+export { RedisSseUnavailableError, type RedisSseUnavailableDetails } from './redis-sse-unavailable.error.js';

@@ -1,6 +1,12 @@
 import type { Redis, RedisOptions } from 'ioredis';
 
-/** How much history each channel keeps in Redis, for the hub to catch streams up from. */
+/**
+ * How much history the broker keeps in Redis, for the hub to catch streams up
+ * from. Every bound is enforced by the publish script, atomically; a resume
+ * from a position older than what was let go of gets `reset: 'expired'`,
+ * never a silent gap. Payload bytes are counted: Redis adds its own overhead
+ * (about 100 bytes per event and per channel).
+ */
 export interface RedisSseHistoryOptions {
   /** Events kept per channel (trimmed exactly). Default 1000; 0 keeps none (a resume then says `expired`). */
   maxEvents?: number;
@@ -11,9 +17,26 @@ export interface RedisSseHistoryOptions {
    * that channels no one uses do not grow Redis without bound. A resume from
    * a position older than that, for a channel whose history is gone, says
    * `expired` rather than leaving a silent gap. Default: `maxAgeMs` if set,
-   * else 24 hours.
+   * else 1 hour (3600000).
    */
   idleTtlMs?: number;
+  /**
+   * Channels whose history is kept, in the namespace (all instances). Past
+   * it, the history of the channel published to least recently is deleted.
+   * Default 10000.
+   */
+  maxChannels?: number;
+  /**
+   * Payload bytes kept per channel; past it, the channel's oldest events are
+   * trimmed (its newest is always kept, however large). Default 4 MiB.
+   */
+  maxChannelBytes?: number;
+  /**
+   * Payload bytes kept in all channels of the namespace; past it, whole
+   * histories are deleted, of the channels published to least recently
+   * first. Default 64 MiB.
+   */
+  maxBytes?: number;
 }
 
 /** Options of `new RedisSseBroker(...)`. */
@@ -39,12 +62,27 @@ export interface RedisSseBrokerOptions {
    * app on one Redis server. Default `'sse:'`.
    */
   keyPrefix?: string;
-  /** History kept per channel. */
+  /** History kept per channel, and its bounds. */
   history?: RedisSseHistoryOptions;
   /**
-   * How long an operation waits for Redis before it rejects with
-   * `RedisSseUnavailableError`: a publish or send on a dead connection, a
-   * join (subscribe) while Redis is away. Default 5000.
+   * How long (ms) the namespace remembers the `idempotencyKey` of a publish:
+   * a publish with the same key on the same channel within it, from any
+   * instance, stores and delivers nothing and resolves to the first one's
+   * position. Retry a publish that failed with `maybePublished` with the same
+   * key. Default 3600000 (1 hour).
+   */
+  idempotencyTtlMs?: number;
+  /**
+   * Idempotency keys the namespace remembers at most (all instances); past
+   * it, the oldest is forgotten, which ends its window early. Default 10000.
+   */
+  maxIdempotencyKeys?: number;
+  /**
+   * How long every call a request waits on (publish, send, read, subscribe,
+   * a schedule lock) waits for Redis before it rejects with
+   * `RedisSseUnavailableError` (a 503), whether Redis is away or connected
+   * but not answering. A publish or send that timed out may have been done
+   * all the same: its error says so (`maybePublished`). Default 5000.
    */
   commandTimeoutMs?: number;
   /**

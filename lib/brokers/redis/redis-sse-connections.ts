@@ -39,12 +39,13 @@ export class RedisSseConnections {
     const client = options.client;
     if (client) return new RedisSseConnections(client, client.duplicate(OWN_OPTIONS), false, timeoutMs);
     const Redis = await loadOptionalPackage('ioredis', 'RedisSseBroker', async () => (await import('ioredis')).Redis);
-    const open = (extra: RedisOptions) => {
-      const all: RedisOptions = { retryStrategy, ...options.redisOptions, ...OWN_OPTIONS, ...extra };
+    const open = () => {
+      const all: RedisOptions = { retryStrategy, ...options.redisOptions, ...OWN_OPTIONS };
       return options.url ? new Redis(options.url, all) : new Redis(all);
     };
-    // A publish while Redis is away rejects at once instead of waiting in a queue, and after a timeout if it does not answer.
-    return new RedisSseConnections(open({ commandTimeout: timeoutMs }), open({}), true, timeoutMs);
+    // A publish while Redis is away rejects at once instead of waiting in a queue (no offline queue). The broker
+    // times out every call itself, on these connections and on a client of the app alike (commandTimeoutMs).
+    return new RedisSseConnections(open(), open(), true, timeoutMs);
   }
 
   /** Starts connecting (each reconnects by itself from then on); never rejects. */

@@ -26,9 +26,10 @@ function payloadOf(fields: readonly unknown[]): string {
  * Reads pages of the history of several channels, each page in one read
  * script: at most `limit + 1` entries per channel (so the merged page knows
  * whether more follow), merged into the `limit` lowest seqs. Says `expired`
- * when some events after the position are gone (trimmed by count or age, or
- * the channel's history expired while idle) and `unknown` for a position of
- * another epoch or ahead of the newest event.
+ * when some events after the position are gone (trimmed by count, bytes or
+ * age, the channel's history expired while idle or was deleted by the channel
+ * cap or the byte budget) and `unknown` for a position of another epoch or
+ * ahead of the newest event.
  */
 export class RedisSseHistoryReader {
   constructor(
@@ -43,7 +44,7 @@ export class RedisSseHistoryReader {
     after: SseBrokerPosition,
     limit: number,
   ): Promise<SseHistoryPage> {
-    const keys = [this.keys.epoch, this.keys.seq, this.keys.clock];
+    const keys = [this.keys.epoch, this.keys.seq, this.keys.clock, this.keys.evicted];
     for (const channel of channels) keys.push(this.keys.history(channel), this.keys.trimmed(channel));
     const args = [after.seq, this.settings.idleTtlMs, after.epoch, limit + 1, this.settings.maxAgeMs];
     const reply = (await READ_SCRIPT.run(client, keys, args)) as unknown[];
@@ -62,15 +63,18 @@ export class RedisSseHistoryReader {
     if (epoch !== after.epoch || after.seq > headSeq) return { events: [], more: false, reset: 'unknown', head };
     // An expired history held only seqs below the watermark (no sample: possibly anything up to the head).
     const watermark = reply[3] === '' || reply[3] === null ? headSeq + 1 : Number(reply[3]);
+    // The newest seq of a history deleted by the channel cap or the byte budget.
+    const evicted = Number(reply[4]);
     let expired = false;
     const perChannel: SseBrokerEvent[][] = [];
     channels.forEach((channel, i) => {
-      const exists = Number(reply[4 + 4 * i]) === 1;
-      const trimmed = Number(reply[5 + 4 * i]);
-      const aged = Number(reply[6 + 4 * i]) === 1;
-      const entries = (reply[7 + 4 * i] ?? []) as Entry[];
+      const exists = Number(reply[5 + 4 * i]) === 1;
+      const trimmed = Number(reply[6 + 4 * i]);
+      const aged = Number(reply[7 + 4 * i]) === 1;
+      const entries = (reply[8 + 4 * i] ?? []) as Entry[];
       if (!exists) {
         if (this.settings.maxEvents === 0 ? after.seq < headSeq : after.seq + 1 < watermark) expired = true;
+        if (evicted > after.seq) expired = true;
         return;
       }
       if (trimmed > after.seq || aged) expired = true;

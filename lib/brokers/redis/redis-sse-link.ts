@@ -4,16 +4,13 @@ import type { SseBrokerMessage, SseBrokerPosition } from '../sse-broker.interfac
 import { newEpoch } from '../../protocol/event-id.js';
 import { advance, decodeMessage } from './redis-sse.codec.js';
 import type { RedisSseConnections } from './redis-sse-connections.js';
-import { failure, reasonOf, unavailable } from './redis-sse-failure.js';
+import { isTimeout, reasonOf, withTimeout } from './redis-sse-failure.js';
 import { RedisSseHeldMessages } from './redis-sse-held-messages.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
-import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
+import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
+import { RedisSseRefusals } from './redis-sse-refusals.js';
+import { RedisSseWaiters } from './redis-sse-waiters.js';
 import { ENSURE_EPOCH_SCRIPT, SYNC_MARKER_SCRIPT } from './redis-sse.scripts.js';
-
-interface Waiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /** What the link reports to its broker. */
 export interface RedisSseLinkEvents {
@@ -30,7 +27,8 @@ export interface RedisSseLinkEvents {
  * anything received after it; holds what arrives while a subscription is
  * being set up (at most `maxHeldMessages`: past it, channel events are let go
  * of and a `gap` makes the hub read them from history). Logs once when the
- * link is lost and once when it is back.
+ * link is lost and once when it is back; the details of refused operations
+ * once per outage and reason.
  */
 export class RedisSseLink {
   /** The channels this instance has streams in: subscribed on every (re)connection. */
@@ -49,13 +47,14 @@ export class RedisSseLink {
   /** Every event of the subscribed channels up to here has been received. */
   private position: SseBrokerPosition | undefined;
   /** Joins waiting for the subscriber to be back. */
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new RedisSseWaiters();
   private readonly upWaiters: (() => void)[] = [];
   private readonly detach: (() => void)[] = [];
   private linkDown = false;
   private lastError: string | undefined;
   private markerQueued = false;
   private closed = false;
+  private readonly refusals: RedisSseRefusals;
 
   constructor(
     private readonly connections: RedisSseConnections,
@@ -66,6 +65,8 @@ export class RedisSseLink {
     private readonly logger: Logger,
     private readonly events: RedisSseLinkEvents,
   ) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(settings.commandTimeoutMs / 1000));
+    this.refusals = new RedisSseRefusals(() => this.target(), retryAfterSeconds, logger);
     this.listen(connections.command, 'command');
     this.listen(connections.subscriber, 'subscriber');
     const onMessage = (pubsubChannel: string, text: string) => this.onMessage(pubsubChannel, text);
@@ -93,18 +94,22 @@ export class RedisSseLink {
 
   /**
    * SUBSCRIBEs to the channel's exact Pub/Sub name and resolves once Redis
-   * has confirmed it. While Redis is away it waits for the resubscription, at
-   * most `commandTimeoutMs`.
+   * has confirmed it, within `commandTimeoutMs`: while Redis is away it waits
+   * for the resubscription, while it does not answer for the confirmation.
    */
   async subscribe(channel: string, operation: string): Promise<void> {
     this.channels.add(channel);
     if (this.subscribed) {
       try {
-        await this.connections.subscriber.subscribe(this.keys.channel(channel));
+        const subscribed = this.connections.subscriber.subscribe(this.keys.channel(channel));
+        await withTimeout(subscribed, this.settings.commandTimeoutMs);
+        this.answered();
         this.queueSyncMarker();
         return;
       } catch (error) {
         if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
+        // Connected, not answering: refused now (the subscription stays queued; the hub unsubscribes after it).
+        if (isTimeout(error)) throw this.refusals.failure(operation, error);
         this.lastError = reasonOf(error);
         // The connection dropped: the resubscription after it comes back includes this channel.
       }
@@ -125,11 +130,12 @@ export class RedisSseLink {
   }
 
   /** The command connection, if it can take a command now; otherwise throws the error to reject with. */
-  commandFor(operation: string): Redis {
+  commandFor(operation: string, effect?: RedisSseEffect): Redis {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
     const command = this.connections.command;
     if (command.status !== 'ready') {
-      throw unavailable(operation, this.target(), this.lastError ?? REDIS_SSE_MESSAGES.connectionState(command.status));
+      const reason = this.lastError ?? REDIS_SSE_MESSAGES.connectionState(command.status);
+      throw this.refusals.unavailable(operation, reason, effect);
     }
     return command;
   }
@@ -140,9 +146,14 @@ export class RedisSseLink {
     return !this.closed && command.status === 'ready' ? command : undefined;
   }
 
-  /** What an operation whose command failed rejects with. */
-  failure(operation: string, error: unknown): Error {
-    return failure(operation, this.target(), error);
+  /** What an operation whose command failed rejects with (see `RedisSseRefusals.failure()`). */
+  failure(operation: string, error: unknown, effect?: RedisSseEffect): Error {
+    return this.refusals.failure(operation, error, effect);
+  }
+
+  /** Redis answered a command: the next refusal's details are logged again. */
+  answered(): void {
+    this.refusals.answered();
   }
 
   /** host:port of the Redis server, for messages. */
@@ -154,8 +165,7 @@ export class RedisSseLink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters) waiter.reject(new Error(REDIS_SSE_MESSAGES.closed('join a channel')));
-    this.waiters.clear();
+    this.waiters.rejectAll(new Error(REDIS_SSE_MESSAGES.closed('join a channel')));
     this.upWaiters.splice(0).forEach((resolve) => resolve());
     await this.connections.end();
     this.detach.splice(0).forEach((detach) => detach());
@@ -271,8 +281,7 @@ export class RedisSseLink {
     this.heldDropped = false;
     if (gap) this.events.deliver({ type: 'gap', after: gap });
     for (const [channel, text] of held) this.dispatch(channel, text);
-    for (const waiter of this.waiters) waiter.resolve();
-    this.waiters.clear();
+    this.waiters.resolveAll();
     this.queueSyncMarker();
     this.checkUp();
   }
@@ -284,6 +293,7 @@ export class RedisSseLink {
     if (this.linkDown) {
       this.linkDown = false;
       this.lastError = undefined;
+      this.refusals.answered();
       this.logger.log(REDIS_SSE_MESSAGES.linkRestored(this.target()));
       this.events.restored();
     }
@@ -291,24 +301,10 @@ export class RedisSseLink {
 
   /** Resolves at the next completed (re)subscription; rejects after `commandTimeoutMs`. */
   private nextSync(operation: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        const timeoutMs = this.settings.commandTimeoutMs;
-        reject(unavailable(operation, this.target(), this.lastError ?? REDIS_SSE_MESSAGES.noAnswer(timeoutMs)));
-      }, this.settings.commandTimeoutMs);
-      this.waiters.add(waiter);
-    });
+    const timeoutMs = this.settings.commandTimeoutMs;
+    return this.waiters.wait(timeoutMs, () =>
+      this.refusals.unavailable(operation, this.lastError ?? REDIS_SSE_MESSAGES.noAnswer(timeoutMs)),
+    );
   }
 
   private onMessage(pubsubChannel: string, text: string): void {

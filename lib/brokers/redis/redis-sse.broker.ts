@@ -7,19 +7,21 @@ import type {
   SseBrokerContext,
   SseBrokerMessage,
   SseBrokerPosition,
+  SseBrokerPublishOptions,
   SseBrokerSentMessage,
   SseHistoryPage,
 } from '../sse-broker.interface.js';
 import { checkChannelName } from '../../protocol/channel-name.js';
-import { newEpoch } from '../../protocol/event-id.js';
+import { checkIdempotencyKey } from '../idempotency-key.js';
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
 import { encodeSentMessage, isExcept, isPosition, sentMessageOf } from './redis-sse.codec.js';
 import { RedisSseConnections } from './redis-sse-connections.js';
 import { MAX_READ_LIMIT, RedisSseHistoryReader } from './redis-sse-history-reader.js';
 import { RedisSseKeys } from './redis-sse.keys.js';
 import { RedisSseLink } from './redis-sse-link.js';
-import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
-import { PUBLISH_SCRIPT } from './redis-sse.scripts.js';
+import { withTimeout } from './redis-sse-failure.js';
+import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
+import { runPublishScript } from './redis-sse-publish.script.js';
 import { RedisSseStats } from './redis-sse-stats.js';
 import { resolveRedisSseOptions, type ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
 
@@ -39,13 +41,19 @@ import { resolveRedisSseOptions, type ResolvedRedisSseOptions } from './resolve-
  *   every instance receives the events of a channel exactly once, in seq
  *   order. Payloads are stored and moved as given: the hub frames them.
  * - History lives in Redis (a stream per channel), read in bounded pages: a
- *   client can resume on any instance, and after a restart of the app.
+ *   client can resume on any instance, and after a restart of the app. It is
+ *   bounded in events, age, bytes per channel and in all, and channels (see
+ *   `RedisSseHistoryOptions`); a resume past what was let go of says `expired`.
+ * - `publish(channel, payload, { idempotencyKey })` stores a retried publish
+ *   once, across instances, within `idempotencyTtlMs`.
  * - One command connection and one subscriber connection per instance,
  *   whatever the number of streams. Channels are subscribed by exact name.
  * - While Redis is away, nothing crashes: publishing rejects at once with
  *   `RedisSseUnavailableError` (a 503), local streams stay open, and once it
  *   is back the broker resubscribes and reports a `gap` on `messages$`, from
- *   which the hub catches its streams up.
+ *   which the hub catches its streams up. While it is connected but does not
+ *   answer, every call rejects so after `commandTimeoutMs`; a publish then
+ *   says that it may have been published (`maybePublished`).
  * - `clusterCount()` counts streams across instances (eventually
  *   consistent); `RedisSseScheduleLock` runs each scheduled tick once.
  */
@@ -116,39 +124,34 @@ export class RedisSseBroker implements SseBroker {
 
   /**
    * Stores the payload and delivers it to every instance, in one atomic
-   * script; resolves to its position. Rejects with `RedisSseUnavailableError`
-   * at once while Redis is unreachable (nothing is queued), and after
-   * `commandTimeoutMs` when it does not answer.
+   * script, within the history's bounds; resolves to its position. With an
+   * `idempotencyKey` the namespace has seen on the channel within
+   * `idempotencyTtlMs`, stores and delivers nothing and resolves to the first
+   * one's position. Rejects with `RedisSseUnavailableError` at once while
+   * Redis is unreachable (nothing is queued: `maybePublished` false), and
+   * after `commandTimeoutMs` when it does not answer (`maybePublished` true:
+   * retry with the same key).
    */
-  async publish(channel: string, payload: string, except?: string): Promise<SseBrokerPosition> {
+  async publish(channel: string, payload: string, options: SseBrokerPublishOptions = {}): Promise<SseBrokerPosition> {
     checkChannelName(channel);
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(REDIS_SSE_MESSAGES.invalidPublishOptions(options));
+    }
+    const { except, idempotencyKey } = options;
     if (except !== undefined && !isExcept(except)) throw new TypeError(REDIS_SSE_MESSAGES.invalidExcept(except));
+    checkIdempotencyKey('RedisSseBroker.publish()', idempotencyKey);
     if (typeof payload !== 'string') throw new TypeError(REDIS_SSE_MESSAGES.invalidPayload(payload));
-    const { keys, settings } = this;
-    return this.withCommandClient(`publish to channel ${JSON.stringify(channel)}`, async (client) => {
-      const [epoch, seq] = (await PUBLISH_SCRIPT.run(
-        client,
-        [keys.seq, keys.epoch, keys.history(channel), keys.trimmed(channel), keys.clock],
-        [
-          newEpoch(),
-          payload,
-          except ?? '',
-          keys.channel(channel),
-          settings.maxEvents,
-          settings.maxAgeMs,
-          settings.idleTtlMs,
-          settings.clockResolutionMs,
-        ],
-      )) as [string, string | number];
-      return { epoch: String(epoch), seq: Number(seq) };
-    });
+    const publish = { channel, payload, except, idempotencyKey };
+    return this.command(`publish to channel ${JSON.stringify(channel)}`, 'publish', (client) =>
+      runPublishScript(client, this.keys, this.settings, publish),
+    );
   }
 
   /** Delivers a broadcast, targeted send or disconnect to every instance (not stored). Rejects like `publish()`. */
   async send(message: SseBrokerSentMessage): Promise<void> {
     const checked = sentMessageOf(message);
     if (!checked) throw new TypeError(REDIS_SSE_MESSAGES.invalidMessage(message));
-    await this.withCommandClient(`send a ${checked.type} message`, (client) =>
+    await this.command(`send a ${checked.type} message`, 'send', (client) =>
       client.publish(this.keys.control, encodeSentMessage(checked)),
     );
   }
@@ -156,8 +159,9 @@ export class RedisSseBroker implements SseBroker {
   /**
    * SUBSCRIBEs to the channel's exact Pub/Sub name and resolves once Redis
    * has confirmed it (the hub reads history only after that, which is what
-   * makes a catch-up gap-free). While Redis is away it waits for the
-   * resubscription, at most `commandTimeoutMs`.
+   * makes a catch-up gap-free), within `commandTimeoutMs`: while Redis is
+   * away it waits for the resubscription, while it does not answer for the
+   * confirmation; past it, rejects with `RedisSseUnavailableError`.
    */
   async subscribe(channel: string): Promise<void> {
     checkChannelName(channel);
@@ -185,7 +189,7 @@ export class RedisSseBroker implements SseBroker {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
       throw new TypeError(REDIS_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
     }
-    return this.withCommandClient('read history', (client) => this.reader.read(client, names, after, limit));
+    return this.command('read history', undefined, (client) => this.reader.read(client, names, after, limit));
   }
 
   /**
@@ -205,18 +209,13 @@ export class RedisSseBroker implements SseBroker {
    * Runs `run` on the broker's command connection, for the companions of the
    * broker (`RedisSseScheduleLock`): rejects as the broker's own operations
    * do, with `RedisSseUnavailableError` while Redis is unreachable (without
-   * calling `run`) or when the command fails for want of Redis, and with a
-   * plain error when Redis answers with one. `operation` ends the sentence
-   * "could not ...". Keys must start with `keyPrefix`.
+   * calling `run`), when the command fails for want of Redis or when it is
+   * not answered within `commandTimeoutMs`, and with a plain error when Redis
+   * answers with one. `operation` ends the sentence "could not ...". Keys
+   * must start with `keyPrefix`.
    */
-  async withCommandClient<T>(operation: string, run: (client: Redis) => Promise<T>): Promise<T> {
-    const link = this.linkFor(operation);
-    const client = link.commandFor(operation);
-    try {
-      return await run(client);
-    } catch (error) {
-      throw link.failure(operation, error);
-    }
+  withCommandClient<T>(operation: string, run: (client: Redis) => Promise<T>): Promise<T> {
+    return this.command(operation, undefined, run);
   }
 
   /** Ends the connections it opened (never a `client` it was given) and its timers, and completes `messages$`. */
@@ -226,6 +225,23 @@ export class RedisSseBroker implements SseBroker {
     await this.stats?.stop();
     await this.link?.close();
     this.subject.complete();
+  }
+
+  /**
+   * Runs `run` on the command connection, for at most `commandTimeoutMs`.
+   * `effect`: what the operation does that a client must be told may have
+   * happened when Redis does not answer it (a publish, a send).
+   */
+  private async command<T>(operation: string, effect: RedisSseEffect, run: (client: Redis) => Promise<T>): Promise<T> {
+    const link = this.linkFor(operation);
+    const client = link.commandFor(operation, effect);
+    try {
+      const result = await withTimeout(run(client), this.settings.commandTimeoutMs);
+      link.answered();
+      return result;
+    } catch (error) {
+      throw link.failure(operation, error, effect);
+    }
   }
 
   private linkFor(operation: string): RedisSseLink {

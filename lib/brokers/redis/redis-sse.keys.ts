@@ -10,8 +10,14 @@
  * | `<p>epoch`               | string | the namespace's epoch, set once (`SET NX`), never expires    |
  * | `<p>seq`                 | string | the namespace's sequence (`INCR`), never expires             |
  * | `<p>history:<channel>`   | stream | the channel's last payloads, entry `<seq>-0` {p, t}, idle TTL |
- * | `<p>trimmed:<channel>`   | string | the highest seq trimmed from that history, idle TTL          |
+ * | `<p>trimmed:<channel>`   | string | the newest seq that history lost (trimmed, or before it was made), idle TTL |
  * | `<p>clock`               | zset   | (time → seq) samples: what an expired history may have held  |
+ * | `<p>channels`            | zset   | channels with a history, scored by the seq of their last event, idle TTL |
+ * | `<p>channel-bytes`       | hash   | payload bytes of each of those histories, idle TTL           |
+ * | `<p>history-bytes`       | string | payload bytes of all of them, idle TTL                       |
+ * | `<p>evicted`             | string | the newest seq of a history deleted by the caps, idle TTL    |
+ * | `<p>idempotency`         | zset   | `<channel>#<key>` of recent publishes, scored by expiry time |
+ * | `<p>idempotency-seq`     | hash   | `<channel>#<key>` → the seq that publish got                 |
  * | `<p>lock:<name>`         | string | schedule locks (`SET NX PX`)                                 |
  * | `<p>instances`           | zset   | live instances, scored by when their heartbeat expires      |
  * | `<p>instance:<id>`       | hash   | one instance's open streams per channel (`*`: all), TTL     |
@@ -26,6 +32,12 @@ export class RedisSseKeys {
   readonly epoch: string;
   readonly seq: string;
   readonly clock: string;
+  readonly channels: string;
+  readonly channelBytes: string;
+  readonly historyBytes: string;
+  readonly evicted: string;
+  readonly idempotency: string;
+  readonly idempotencySeq: string;
   readonly instances: string;
   /** Prefix of the per-instance statistics hashes (the instance id follows). */
   readonly instancePrefix: string;
@@ -36,6 +48,12 @@ export class RedisSseKeys {
     this.epoch = `${prefix}epoch`;
     this.seq = `${prefix}seq`;
     this.clock = `${prefix}clock`;
+    this.channels = `${prefix}channels`;
+    this.channelBytes = `${prefix}channel-bytes`;
+    this.historyBytes = `${prefix}history-bytes`;
+    this.evicted = `${prefix}evicted`;
+    this.idempotency = `${prefix}idempotency`;
+    this.idempotencySeq = `${prefix}idempotency-seq`;
     this.instances = `${prefix}instances`;
     this.instancePrefix = `${prefix}instance:`;
     this.control = `${prefix}control`;
@@ -48,6 +66,11 @@ export class RedisSseKeys {
 
   trimmed(channel: string): string {
     return `${this.prefix}trimmed:${channel}`;
+  }
+
+  /** The member of a publish's idempotency key in the idempotency zset and hash (`#` never occurs in channel names). */
+  idempotencyMember(channel: string, key: string): string {
+    return `${channel}#${key}`;
   }
 
   lock(name: string): string {

@@ -1,5 +1,8 @@
 import { formatValue, SSE_MESSAGES } from '../../sse.messages.js';
 
+/** What an operation does in Redis that a client cares about if it may have happened: none (a read, a join), a publish, a send. */
+export type RedisSseEffect = 'publish' | 'send' | undefined;
+
 /** Every text the Redis broker logs or throws. Each names the bad value or the state, and what to do. */
 export const REDIS_SSE_MESSAGES = {
   invalidOption: (option: string, value: unknown, expected: string) =>
@@ -14,6 +17,28 @@ export const REDIS_SSE_MESSAGES = {
     'nestjs-event-stream: RedisSseBroker.connect() was called twice; one broker serves one hub. Give each SseModule its own broker.',
   unavailable: (operation: string, target: string, reason: string) =>
     `RedisSseBroker: Redis at ${target} is unavailable (${reason}); could not ${operation}. Nothing was sent; local streams stay open. Retry once Redis is back.`,
+  unanswered: (operation: string, target: string, reason: string, effect: RedisSseEffect) =>
+    `RedisSseBroker: Redis at ${target} did not answer (${reason}) when asked to ${operation}${
+      effect === 'publish'
+        ? ': the event may have been published all the same (stored and delivered). Retry with the same idempotencyKey to publish it at most once.'
+        : effect === 'send'
+          ? ': the message may have been delivered all the same.'
+          : '; local streams stay open. Retry once Redis answers again.'
+    }`,
+  publicUnavailable: (seconds: number, effect: RedisSseEffect, maybe: boolean) =>
+    `Service temporarily unavailable${
+      !effect
+        ? ''
+        : !maybe
+          ? ': nothing was sent'
+          : effect === 'publish'
+            ? ': the event may have been published'
+            : ': the message may have been delivered'
+    }. Retry in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`,
+  refusing: (detail: string) =>
+    `${detail} Requests that need Redis are answered 503, without these details, until it answers again (logged once per reason).`,
+  invalidPublishOptions: (value: unknown) =>
+    `nestjs-event-stream: RedisSseBroker.publish(): the options must be an object ({ except?, idempotencyKey? }), got ${formatValue(value)}.`,
   refused: (operation: string, reason: string) =>
     `nestjs-event-stream: RedisSseBroker could not ${operation}: Redis answered ${reason}. Check that the server is Redis 6.2 or newer and that the user may run EVALSHA, PUBLISH and SUBSCRIBE on the key prefix.`,
   noAnswer: (ms: number) => `no answer within ${ms} ms`,

@@ -20,85 +20,17 @@ export class RedisSseScript {
 }
 
 /** `now` in ms from the Redis clock: every instance agrees on it, whatever their own clocks say. */
-const NOW = `local time = redis.call('TIME')
+export const NOW = `local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
 /** The seq of a stream entry id `<seq>-0`. */
-const SEQ_OF = `local function seqOf(id) return tonumber(string.match(id, '^(%d+)')) end`;
-
-/**
- * Publishes one event, atomically, in one round trip: reads (or creates) the
- * epoch, takes the next seq, appends the payload, as given, to the channel's
- * history (entry id `<seq>-0`, fields `p` payload and `t` time), trims the
- * history to `maxEvents` and `maxAgeMs` remembering the highest seq trimmed,
- * refreshes the idle TTLs, samples the clock, and PUBLISHes the event. Because
- * Redis runs scripts one at a time, PUBLISH order is seq order, and each
- * subscriber connection receives its messages in PUBLISH order.
- *
- * KEYS: seq, epoch, history, trimmed, clock.
- * ARGV: candidate epoch, payload, except ('' for none), Pub/Sub channel,
- * maxEvents, maxAgeMs, idle TTL ms, clock resolution ms.
- * Returns [epoch, seq].
- */
-export const PUBLISH_SCRIPT = new RedisSseScript(`${NOW}
-${SEQ_OF}
-local epoch = redis.call('GET', KEYS[2])
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('SET', KEYS[2], epoch)
-end
-local seq = redis.call('INCR', KEYS[1])
-local s = string.format('%d', seq)
-local maxEvents = tonumber(ARGV[5])
-local maxAge = tonumber(ARGV[6])
-local ttl = tonumber(ARGV[7])
-if maxEvents > 0 then
-  redis.call('XADD', KEYS[3], s .. '-0', 'p', ARGV[2], 't', string.format('%d', now))
-  local dropped = 0
-  local excess = redis.call('XLEN', KEYS[3]) - maxEvents
-  if excess > 0 then
-    local old = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', excess)
-    dropped = seqOf(old[#old][1])
-  end
-  if maxAge > 0 then
-    for _ = 1, 4 do
-      local start = '-'
-      if dropped > 0 then start = string.format('(%d-0', dropped) end
-      local batch = redis.call('XRANGE', KEYS[3], start, '+', 'COUNT', 16)
-      local young = false
-      for _, entry in ipairs(batch) do
-        if now - tonumber(entry[2][4]) > maxAge then
-          dropped = seqOf(entry[1])
-        else
-          young = true
-          break
-        end
-      end
-      if young or #batch < 16 then break end
-    end
-  end
-  if dropped > 0 then
-    redis.call('XTRIM', KEYS[3], 'MINID', string.format('%d-0', dropped + 1))
-    redis.call('SET', KEYS[4], string.format('%d', dropped), 'PX', ttl)
-  else
-    redis.call('PEXPIRE', KEYS[4], ttl)
-  end
-  redis.call('PEXPIRE', KEYS[3], ttl)
-end
-local last = redis.call('ZREVRANGE', KEYS[5], 0, 0, 'WITHSCORES')
-if #last == 0 or now - tonumber(last[2]) >= tonumber(ARGV[8]) then
-  redis.call('ZADD', KEYS[5], string.format('%d', now), s)
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', string.format('%d', now - ttl))
-  redis.call('PEXPIRE', KEYS[5], 2 * ttl)
-end
-redis.call('PUBLISH', ARGV[4], s .. '\\n' .. epoch .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[2])
-return {epoch, s}
-`);
+export const SEQ_OF = `local function seqOf(id) return tonumber(string.match(id, '^(%d+)')) end`;
 
 /**
  * Reads one page of history as one consistent snapshot: the epoch, the
  * newest seq, Redis's clock, the oldest clock sample younger than the idle
- * TTL (the watermark: an expired history held only smaller seqs), and per
+ * TTL (the watermark: an expired history held only smaller seqs), the newest
+ * seq of a history the caps deleted (`evicted`), and per
  * channel whether its history exists, the highest seq trimmed from it,
  * whether entries older than `maxAgeMs` (not trimmed yet) were skipped, and
  * at most `count` entries after the position. Every XRANGE has a COUNT: a
@@ -107,16 +39,16 @@ return {epoch, s}
  * first entry after the position is one, the first young entry is found by a
  * binary search over seqs (a few XRANGE ... COUNT 1) and the page read from it.
  *
- * KEYS: epoch, seq, clock, then history and trimmed of each channel.
+ * KEYS: epoch, seq, clock, evicted, then history and trimmed of each channel.
  * ARGV: after seq, idle TTL ms, the position's epoch, count (limit + 1), maxAgeMs.
- * Returns [epoch or '', head, now, watermark or '', then per channel: exists, trimmed, aged, entries].
+ * Returns [epoch or '', head, now, watermark or '', evicted, then per channel: exists, trimmed, aged, entries].
  * Stops after the header when the position is of another epoch or ahead of the head.
  */
 export const READ_SCRIPT = new RedisSseScript(`${NOW}
 ${SEQ_OF}
 local epoch = redis.call('GET', KEYS[1]) or ''
 local head = redis.call('GET', KEYS[2]) or '0'
-local result = {epoch, head, string.format('%d', now), ''}
+local result = {epoch, head, string.format('%d', now), '', redis.call('GET', KEYS[4]) or '0'}
 local sample = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. string.format('%d', now - tonumber(ARGV[2])), '+inf', 'LIMIT', 0, 1)
 if sample[1] then result[4] = sample[1] end
 local after = tonumber(ARGV[1])
@@ -137,7 +69,7 @@ local function firstYoung(key, low)
   return firstAfter(key, low)
 end
 local start = string.format('(%d-0', after)
-for i = 4, #KEYS, 2 do
+for i = 5, #KEYS, 2 do
   local exists = redis.call('EXISTS', KEYS[i])
   local aged = 0
   local entries = {}

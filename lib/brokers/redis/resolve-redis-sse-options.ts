@@ -1,10 +1,11 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { checkInteger } from '../../options/check-option.js';
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../../sse.constants.js';
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
 const KEY_PREFIX = /^[A-Za-z0-9\-_.:/@{}]{1,100}$/;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** The options of a `RedisSseBroker`, checked, with every default filled in. */
 export interface ResolvedRedisSseOptions {
@@ -15,6 +16,11 @@ export interface ResolvedRedisSseOptions {
   readonly maxEvents: number;
   readonly maxAgeMs: number;
   readonly idleTtlMs: number;
+  readonly maxChannels: number;
+  readonly maxChannelBytes: number;
+  readonly maxBytes: number;
+  readonly idempotencyTtlMs: number;
+  readonly maxIdempotencyKeys: number;
   /** How often the clock is sampled (what an expired history may have held is known to this precision). */
   readonly clockResolutionMs: number;
   readonly commandTimeoutMs: number;
@@ -48,7 +54,7 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     'RedisSseBroker history.idleTtlMs',
     history.idleTtlMs,
     1,
-    maxAgeMs > 0 ? maxAgeMs : DAY_MS,
+    maxAgeMs > 0 ? maxAgeMs : HOUR_MS,
   );
   return {
     url: options.url,
@@ -58,6 +64,16 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     maxEvents,
     maxAgeMs,
     idleTtlMs,
+    maxChannels: checkInteger('RedisSseBroker history.maxChannels', history.maxChannels, 1, 10_000),
+    maxChannelBytes: checkInteger(
+      'RedisSseBroker history.maxChannelBytes',
+      history.maxChannelBytes,
+      1,
+      DEFAULT_HISTORY_MAX_CHANNEL_BYTES,
+    ),
+    maxBytes: checkInteger('RedisSseBroker history.maxBytes', history.maxBytes, 1, DEFAULT_HISTORY_MAX_BYTES),
+    idempotencyTtlMs: checkInteger('RedisSseBroker idempotencyTtlMs', options.idempotencyTtlMs, 1, HOUR_MS),
+    maxIdempotencyKeys: checkInteger('RedisSseBroker maxIdempotencyKeys', options.maxIdempotencyKeys, 1, 10_000),
     clockResolutionMs: Math.max(1, Math.floor(idleTtlMs / 64)),
     commandTimeoutMs: checkInteger('RedisSseBroker commandTimeoutMs', options.commandTimeoutMs, 1, 5000),
     connectTimeoutMs: checkInteger('RedisSseBroker connectTimeoutMs', options.connectTimeoutMs, 0, 10_000),

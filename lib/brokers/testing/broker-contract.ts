@@ -1,142 +1,19 @@
-import type {
-  SseBroker,
-  SseBrokerEvent,
-  SseBrokerMessage,
-  SseBrokerPosition,
-  SseBrokerSentMessage,
-  SseHistoryPage,
-} from '../sse-broker.interface.js';
+import type { SseBroker, SseBrokerMessage, SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
+import { describeBoundsContract } from './broker-contract-bounds.js';
+import {
+  Inbox,
+  jestGlobals,
+  positionOf,
+  readAll,
+  type BrokerContractFactory,
+  type BrokerContractOptions,
+} from './contract-kit.js';
 
-/*
- * The Jest globals the suite runs on, typed here so that the library compiles
- * without Jest's types: the suite is called from a test file, where Jest
- * provides them.
- */
-interface Matchers {
-  toBe(expected: unknown): void;
-  toEqual(expected: unknown): void;
-  toBeUndefined(): void;
-  toBeDefined(): void;
-  toBeGreaterThan(expected: number): void;
-  toBeGreaterThanOrEqual(expected: number): void;
-  toBeLessThan(expected: number): void;
-  toBeLessThanOrEqual(expected: number): void;
-  toHaveLength(expected: number): void;
-  toContainEqual(expected: unknown): void;
-  toMatch(expected: RegExp): void;
-  readonly not: Matchers;
-}
-type Body = () => Promise<void> | void;
-declare const describe: (name: string, body: () => void) => void;
-declare const it: (name: string, body: Body) => void;
-declare const expect: (actual: unknown) => Matchers;
-declare const afterEach: (body: Body) => void;
-
-/** What a contract test may ask of the factory. */
-export interface BrokerContractOptions {
-  /** Events kept per channel; the suite asks for a small number to test expiry. Default: the broker's own. */
-  maxEvents?: number;
-}
-
-/**
- * Makes a broker for one test, not connected yet. Brokers that share state
- * (a server) must give each call a fresh namespace: the suite expects an
- * empty history.
- */
-export type BrokerContractFactory = (options?: BrokerContractOptions) => Promise<SseBroker> | SseBroker;
+export type { BrokerContractFactory, BrokerContractOptions } from './contract-kit.js';
 
 type ChannelMessage = Extract<SseBrokerMessage, { type: 'channel' }>;
 
 const EPOCH = /^[a-z0-9]{1,16}$/;
-const WAIT_MS = 5000;
-
-const positionOf = (event: { epoch: string; seq: number }): SseBrokerPosition => ({
-  epoch: event.epoch,
-  seq: event.seq,
-});
-
-/** Records what a broker delivers on `messages$` and lets a test await it (delivery may be asynchronous). */
-class Inbox {
-  readonly messages: SseBrokerMessage[] = [];
-  completed = false;
-  private readonly waiters = new Set<() => void>();
-  private readonly subscription: { unsubscribe(): void };
-
-  constructor(broker: SseBroker) {
-    this.subscription = broker.messages$.subscribe({
-      next: (message) => {
-        this.messages.push(message);
-        this.notify();
-      },
-      complete: () => {
-        this.completed = true;
-        this.notify();
-      },
-    });
-  }
-
-  channel(name: string): ChannelMessage[] {
-    return this.messages.filter((m): m is ChannelMessage => m.type === 'channel' && m.channel === name);
-  }
-
-  /** Resolves once `predicate` holds for what was delivered; fails clearly instead of the generic Jest timeout. */
-  until(predicate: () => boolean, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate()) return;
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`the broker did not deliver ${what}; got ${JSON.stringify(this.messages.slice(-5))}`));
-      }, WAIT_MS);
-      timer.unref();
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  /**
-   * Delivery of one channel is ordered, so once a marker published after some
-   * events has arrived, anything the broker was going to deliver of them has
-   * arrived too: what was counted is final. Returns the marker's position.
-   */
-  async settle(broker: SseBroker, channel: string): Promise<SseBrokerPosition> {
-    const marker = await broker.publish(channel, 'marker');
-    await this.until(() => this.channel(channel).some((m) => m.seq === marker.seq), `the marker of ${channel}`);
-    return marker;
-  }
-
-  stop(): void {
-    this.subscription.unsubscribe();
-  }
-
-  private notify(): void {
-    for (const check of [...this.waiters]) check();
-  }
-}
-
-/** Reads every page after `after`, from the position of the last event of each page, as the hub does. */
-async function readAll(
-  broker: SseBroker,
-  channels: string[],
-  after: SseBrokerPosition,
-  limit: number,
-): Promise<{ events: SseBrokerEvent[]; pages: SseHistoryPage[] }> {
-  const events: SseBrokerEvent[] = [];
-  const pages: SseHistoryPage[] = [];
-  for (let cursor = after; ;) {
-    const page = await broker.read(channels, cursor, limit);
-    pages.push(page);
-    events.push(...page.events);
-    if (!page.more) return { events, pages };
-    expect(page.events.length).toBeGreaterThan(0);
-    cursor = positionOf(page.events[page.events.length - 1]);
-    if (pages.length > 10_000) throw new Error('the broker says more events follow, forever');
-  }
-}
 
 /**
  * The behaviour the hub relies on from an `SseBroker`, run against a real
@@ -155,6 +32,7 @@ async function readAll(
  * expired position is reported.
  */
 export function describeBrokerContract(name: string, factory: BrokerContractFactory): void {
+  const { describe, it, expect, afterEach } = jestGlobals();
   describe(`SseBroker contract: ${name}`, () => {
     const open: { broker: SseBroker; inbox: Inbox }[] = [];
 
@@ -193,7 +71,9 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
       it('delivers a subscribed channel event as a channel message with its position, payload and except', async () => {
         const { broker, inbox } = await connected();
         await broker.subscribe('room:1');
-        const position = await broker.publish('room:1', 'event: message\ndata: {"n":1}\n\n', 'connection-7');
+        const position = await broker.publish('room:1', 'event: message\ndata: {"n":1}\n\n', {
+          except: 'connection-7',
+        });
         await inbox.until(() => inbox.channel('room:1').length === 1, 'the event');
         expect(inbox.channel('room:1')[0]).toEqual({
           type: 'channel',
@@ -420,6 +300,8 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
         expect(page.head).toEqual(position);
       });
     });
+
+    describeBoundsContract(connected);
 
     describe('send', () => {
       it('delivers broadcast, connection, user and disconnect messages as they are, once each', async () => {

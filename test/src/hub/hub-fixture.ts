@@ -8,6 +8,7 @@ import {
   type SseBrokerContext,
   type SseBrokerMessage,
   type SseBrokerPosition,
+  type SseBrokerPublishOptions,
   type SseBrokerSentMessage,
   type SseHistoryPage,
 } from '../../../lib/broker.js';
@@ -72,8 +73,12 @@ export class DelegatingBroker implements SseBroker {
   connect(context?: SseBrokerContext): Promise<void> | void {
     return this.inner.connect(context);
   }
-  publish(channel: string, payload: string, except?: string): Promise<SseBrokerPosition> | SseBrokerPosition {
-    return this.inner.publish(channel, payload, except);
+  publish(
+    channel: string,
+    payload: string,
+    options?: SseBrokerPublishOptions,
+  ): Promise<SseBrokerPosition> | SseBrokerPosition {
+    return this.inner.publish(channel, payload, options);
   }
   send(message: SseBrokerSentMessage): Promise<void> | void {
     return this.inner.send(message);
