@@ -113,6 +113,17 @@ export class RedisSseLink {
         this.lastError = reasonOf(error);
         // The connection dropped: the resubscription after it comes back includes this channel.
       }
+    } else if (this.pendingCatchUp && this.connections.subscriber.status === 'ready') {
+      // The resubscription is done and waits for the command connection: it will not come back to this channel.
+      try {
+        await withTimeout(
+          this.connections.subscriber.subscribe(this.keys.channel(channel)),
+          this.settings.commandTimeoutMs,
+        );
+      } catch (error) {
+        if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
+        this.lastError = reasonOf(error);
+      }
     }
     await this.nextSync(operation);
   }
