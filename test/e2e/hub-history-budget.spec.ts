@@ -26,6 +26,15 @@ describe('SseHub history within a byte budget', () => {
     expect(broker.historyBytes).toBeLessThanOrEqual(4 * MIB);
   });
 
+  it('keeps its eviction bookkeeping bounded while the byte budget evicts on every publish', async () => {
+    const small = new InMemorySseBroker({ maxBytes: 64 * 1024 });
+    for (let i = 0; i < 20_000; i++) small.publish(`room:${i % 10}`, `data: ${'y'.repeat(100)}\n\n`);
+    expect(small.historyBytes).toBeLessThanOrEqual(64 * 1024);
+    // About 600 events fit: the queue must not keep an entry for each of the 20,000 published.
+    expect(small.evictionQueueLength).toBeLessThan(3_000);
+    small.close();
+  });
+
   it('keeps one channel under maxChannelBytes, evicting its oldest events first', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 300; i++) ids.push(await hub.publish('busy', { text: HOSTILE }));

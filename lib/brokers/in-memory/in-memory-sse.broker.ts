@@ -92,6 +92,11 @@ export class InMemorySseBroker implements SseBroker {
     return this.bytes;
   }
 
+  /** Entries of the eviction queue (bookkeeping, bounded by about twice the events kept). */
+  get evictionQueueLength(): number {
+    return this.order.length;
+  }
+
   connect(): void {}
 
   /** Stores and delivers at once; with an `idempotencyKey` seen on the channel within `idempotencyTtlMs`, only returns its position. */
@@ -195,9 +200,13 @@ export class InMemorySseBroker implements SseBroker {
       if (history.size === 0) this.dropChannel(channel, history);
     }
     // Entries of events that their channel's own bounds let go of: dropped once they outnumber the kept ones.
+    // And the entries already evicted, at the front, once they are most of the queue.
     const queued = this.order.length - this.orderStart;
     if (queued > 1024 && queued > 2 * this.events) {
       this.order = this.order.slice(this.orderStart).filter((entry) => this.isKept(entry));
+      this.orderStart = 0;
+    } else if (this.orderStart > 1024 && this.orderStart * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderStart);
       this.orderStart = 0;
     }
   }
