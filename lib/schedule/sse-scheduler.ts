@@ -15,9 +15,10 @@ import type { SseScheduleLock } from './sse-schedule-lock.interface.js';
 import type { SseBroadcastProducer, SseScheduleOptions, SseScheduleTrigger } from './sse-schedule.interface.js';
 import { MAX_TIMER_DELAY_MS, SSE_SCHEDULE_LOCK } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
+import { AlignedInterval } from './aligned-interval.js';
 import { findSchedulerRegistry, loadNestSchedule, type NestScheduleApi } from './load-nest-schedule.js';
 import { ScheduledBroadcast } from './scheduled-broadcast.js';
-import { cronTiming, periodTiming, type TickTiming } from './tick-timing.js';
+import { alignedTiming, cronTiming, type TickTiming } from './tick-timing.js';
 
 const FEATURE = 'SseScheduler.schedule()';
 
@@ -28,7 +29,7 @@ interface Job {
   options: Required<SseScheduleOptions>;
   /** Set once the job is in the `SchedulerRegistry` and running. */
   mounted?: { broadcast: ScheduledBroadcast } & (
-    { type: 'interval'; ref: ReturnType<typeof setInterval> } | { type: 'cron'; ref: CronJob }
+    { type: 'interval'; ref: ReturnType<typeof setInterval>; timer: AlignedInterval } | { type: 'cron'; ref: CronJob }
   );
 }
 
@@ -98,7 +99,11 @@ export class SseScheduler implements OnModuleInit, OnApplicationBootstrap, OnMod
 
   /**
    * Publishes what `producer` returns to `options.channel` on a schedule:
-   * every `every` ms or on a `cron` expression. The job is registered in
+   * every `every` ms or on a `cron` expression. `every` ticks fall just
+   * after the multiples of `every` of the wall clock (the first after the
+   * next one, so within about `every` ms), the same moments on every
+   * instance, so that with a shared `scheduleLock` each tick runs once in the
+   * cluster from the first one on. The job is registered in
    * `@nestjs/schedule`'s `SchedulerRegistry` under `name`, where it can be
    * listed, stopped and deleted. It starts when the app has bootstrapped (at
    * once if it already has) and stops when the app begins to shut down.
@@ -142,7 +147,7 @@ export class SseScheduler implements OnModuleInit, OnApplicationBootstrap, OnMod
     };
     if (this.state !== 'created') this.validateCron(job, this.requireScheduling());
     if (this.state === 'running') this.mount(job);
-    existing?.mounted?.broadcast.close();
+    if (existing) this.stop(existing);
     this.jobs.set(name, job);
   }
 
@@ -187,10 +192,14 @@ export class SseScheduler implements OnModuleInit, OnApplicationBootstrap, OnMod
       new ScheduledBroadcast({ name, ...job.options, timing }, this.hub, this.lock, this.logger);
     if ('every' in trigger) {
       if (registry.doesExist('interval', name)) throw new Error(SSE_MESSAGES.duplicateSchedule(name));
-      const run = broadcast(periodTiming(trigger.every));
-      const ref = setInterval(() => void run.tick(producer), trigger.every);
-      registry.addInterval(name, ref);
-      job.mounted = { type: 'interval', ref, broadcast: run };
+      const run = broadcast(alignedTiming(trigger.every));
+      const timer = new AlignedInterval(
+        trigger.every,
+        () => void run.tick(producer),
+        () => this.isScheduled(job),
+      );
+      registry.addInterval(name, timer.ref);
+      job.mounted = { type: 'interval', ref: timer.ref, timer, broadcast: run };
       return;
     }
     if (registry.doesExist('cron', name)) throw new Error(SSE_MESSAGES.duplicateSchedule(name));
@@ -212,7 +221,9 @@ export class SseScheduler implements OnModuleInit, OnApplicationBootstrap, OnMod
     const mounted = job.mounted;
     if (!mounted) return;
     mounted.broadcast.close();
-    if (!this.isScheduled(job)) return;
+    const scheduled = this.isScheduled(job);
+    if (mounted.type === 'interval') mounted.timer.stop();
+    if (!scheduled) return;
     const registry = this.scheduling!.registry;
     if (mounted.type === 'cron') registry.deleteCronJob(job.name);
     else registry.deleteInterval(job.name);

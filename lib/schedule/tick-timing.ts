@@ -7,19 +7,44 @@ export interface TickTiming {
   keyOf(now: number): string;
   /** How long the claim of that tick must hold (other instances may fire it up to this much later). */
   ttlMs(now: number): number;
+  /**
+   * How long an instance that did not run the previous tick waits before it
+   * claims this one, when every instance fires the tick at the same moment:
+   * the instance that ran it claims at once and so keeps the job, tick after
+   * tick, while it is up (its producer's state, a counter, stays the one that
+   * is published); another takes over this much later in the tick it stops.
+   * The key is taken when the tick fires, so the wait never moves it. 0: no wait.
+   */
+  deferMs: number;
 }
 
+/** Most an instance that did not run the previous tick defers its claim. */
+const MAX_DEFER_MS = 100;
+
 /**
- * Ticks of a fixed period: one key per period-long window of the clock.
- * Instances start at different moments, so their timers have different
- * phases; whichever fires first in a window claims it, and the others find
- * it taken until the next window.
+ * Ticks of a fixed period whose timer started with the app (`@Interval()`,
+ * `@Timeout()`: `@nestjs/schedule` owns the timer): one key per period-long
+ * window of the clock. Instances start at different moments, so their timers
+ * have different phases; whichever fires first in a window claims it, and
+ * the others find it taken until the next window.
  */
 export function periodTiming(periodMs: number): TickTiming {
   return {
     keyOf: (now) => `${periodMs}ms:${Math.floor(now / periodMs)}`,
     ttlMs: () => periodMs,
+    deferMs: 0,
   };
+}
+
+/**
+ * Ticks of a fixed period that fire just after the multiples of the period
+ * of the wall clock (`AlignedInterval`, the timer of `SseScheduler`'s `every`
+ * jobs): every instance fires each tick at the same moment, inside the same
+ * period-long window, so the window is the same key everywhere from the
+ * first tick on. Keyed as `periodTiming`.
+ */
+export function alignedTiming(periodMs: number): TickTiming {
+  return { ...periodTiming(periodMs), deferMs: Math.min(MAX_DEFER_MS, Math.floor(periodMs / 10)) };
 }
 
 /**
@@ -39,5 +64,6 @@ export function cronTiming(msUntilNext: () => number): TickTiming {
       }
       return Number.isFinite(next) ? Math.max(1000, Math.ceil(next)) : 1000;
     },
+    deferMs: MAX_DEFER_MS,
   };
 }

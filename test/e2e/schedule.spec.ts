@@ -129,6 +129,26 @@ describe('SseScheduler.schedule()', () => {
     expect(scheduler.unschedule('every-20ms')).toBe(false);
   });
 
+  it('ticks an every job on the multiples of its period of the clock, the first within one period', async () => {
+    const every = 100;
+    // Scheduled half-way through a period (a wait for a moment of the clock, not for an event).
+    await new Promise((resolve) => setTimeout(resolve, every - (Date.now() % every) + every / 2));
+    const scheduledAt = Date.now();
+    const runs: number[] = [];
+    const ticks = new Counter();
+    scheduler.schedule('aligned', { every }, () => void (runs.push(Date.now()), ticks.hit()), {
+      channel: 'aligned',
+      skipWhenIdle: false,
+    });
+    await ticks.waitFor(4);
+    scheduler.unschedule('aligned');
+    expect(runs[0] - scheduledAt).toBeLessThan(every);
+    // Just after a multiple of `every` (by every/10; the first claims its tick every/10 later still), one tick each.
+    expect(runs.map((at) => at % every < every / 2)).toEqual([true, true, true, true]);
+    const numbers = runs.map((at) => Math.round(at / every));
+    expect(numbers.slice(1).map((n, i) => n - numbers[i])).toEqual([1, 1, 1]);
+  });
+
   it('refuses a second job with the same name, and bad arguments, naming them', () => {
     scheduler.schedule('taken', { every: 1000 }, () => 1, { channel: 'taken' });
     expect(() => scheduler.schedule('taken', { every: 1000 }, () => 1, { channel: 'taken' })).toThrow(

@@ -14,6 +14,12 @@ export interface SampleConfig {
   clockMs: number;
   /** `JOB_MS` (5000): how long a simulated job runs. */
   jobMs: number;
+  /** `JOBS_PER_USER` (3): jobs one user may have running at once. */
+  jobsPerUser: number;
+  /** `POST_LIMIT` (20): POSTs one user may send per `POST_WINDOW_MS`, all POST routes together. */
+  postLimit: number;
+  /** `POST_WINDOW_MS` (10000): the window of `POST_LIMIT`. */
+  postWindowMs: number;
   /** `SSE_TOKENS` (`demo:demo-token`): token to user id. */
   tokens: Map<string, string>;
   /** `SSE_REDIS_URL`: when set, the hub runs on Redis. */
@@ -35,6 +41,8 @@ export class SampleConfigError extends Error {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Jobs running at once, for the whole process: a demo must not be turned into a timer bomb. */
+export const MAX_RUNNING_JOBS = 100;
 const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 /** Tokens travel in headers, cookies, query strings and paths: URL-unreserved characters only. */
 const TOKEN = /^[A-Za-z0-9._~-]{1,512}$/;
@@ -62,6 +70,9 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
   const tickMs = integer('TICK_MS', 2000, 1, MAX_TIMER_MS, 'milliseconds');
   const clockMs = integer('CLOCK_MS', 1000, 1, MAX_TIMER_MS, 'milliseconds');
   const jobMs = integer('JOB_MS', 5000, 10, MAX_TIMER_MS, 'milliseconds');
+  const jobsPerUser = integer('JOBS_PER_USER', 3, 1, MAX_RUNNING_JOBS, 'jobs');
+  const postLimit = integer('POST_LIMIT', 20, 1, 1_000_000, 'requests');
+  const postWindowMs = integer('POST_WINDOW_MS', 10_000, 1000, 86_400_000, 'milliseconds');
 
   const tokens = new Map<string, string>();
   for (const pair of list(read('SSE_TOKENS') ?? 'demo:demo-token')) {
@@ -106,7 +117,20 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
   }
 
   if (problems.length > 0) throw new SampleConfigError(problems);
-  return { port, host, tickMs, clockMs, jobMs, tokens, redisUrl, redisPrefix, corsOrigins };
+  return {
+    port,
+    host,
+    tickMs,
+    clockMs,
+    jobMs,
+    jobsPerUser,
+    postLimit,
+    postWindowMs,
+    tokens,
+    redisUrl,
+    redisPrefix,
+    corsOrigins,
+  };
 }
 
 function list(value: string): string[] {

@@ -1,20 +1,32 @@
-import { Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, HttpStatus, Param, Post, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-event-stream';
 import { endWith, map } from 'rxjs';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
+import { PostRateLimitGuard } from '../rate-limit/post-rate-limit.guard.js';
 import { JobsService } from './jobs.service.js';
+import { TooManyJobsException } from './too-many-jobs.exception.js';
 
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
-  /** POST /jobs: starts a job; 202 with its id. */
-  @UseGuards(BearerAuthGuard)
+  /**
+   * POST /jobs: starts a job; 202 with its id. 429 with `Retry-After` when
+   * the user already runs `JOBS_PER_USER` jobs (or 100 run in all), and when
+   * the user posts faster than `POST_LIMIT` per `POST_WINDOW_MS`.
+   */
+  @UseGuards(BearerAuthGuard, PostRateLimitGuard)
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  start(@CurrentUser() user: SampleUser): { id: string } {
-    return { id: this.jobs.start(user.id) };
+  start(@CurrentUser() user: SampleUser, @Res({ passthrough: true }) response: Response): { id: string } {
+    try {
+      return { id: this.jobs.start(user.id) };
+    } catch (error) {
+      if (error instanceof TooManyJobsException) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
   }
 
   /**

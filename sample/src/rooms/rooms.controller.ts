@@ -2,11 +2,9 @@ import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
 import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent } from 'nestjs-event-stream';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
+import { PostRateLimitGuard } from '../rate-limit/post-rate-limit.guard.js';
 import { MessageBodyPipe, type MessageBody } from './message-body.pipe.js';
-import { RoomNamePipe } from './room-name.pipe.js';
-
-/** The hub channel of a room. */
-export const roomChannel = (room: string): string => `room:${room}`;
+import { roomChannel, RoomNamePipe } from './room-name.pipe.js';
 
 @Controller('rooms')
 export class RoomsController {
@@ -23,8 +21,12 @@ export class RoomsController {
     return this.hub.join(client, roomChannel(room));
   }
 
-  /** POST /rooms/:room/messages `{ "text": "..." }`: publishes a `message` and answers 201 with its event id. */
-  @UseGuards(BearerAuthGuard)
+  /**
+   * POST /rooms/:room/messages `{ "text": "..." }`: publishes a `message` and
+   * answers 201 with its event id; 429 with `Retry-After` when the user posts
+   * faster than `POST_LIMIT` per `POST_WINDOW_MS`.
+   */
+  @UseGuards(BearerAuthGuard, PostRateLimitGuard)
   @Post(':room/messages')
   async post(
     @Param('room', RoomNamePipe) room: string,

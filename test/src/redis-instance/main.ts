@@ -6,7 +6,7 @@
  * Prints `{"port":N}` on a line of its own once it listens.
  */
 import 'reflect-metadata';
-import { Body, Controller, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { AddressInfo } from 'node:net';
@@ -35,13 +35,24 @@ class InstanceController {
     };
   }
 
+  /**
+   * Schedules `tick:<channel>` every `every` ms, at once or, with `at` (ms since the epoch), at that
+   * moment of this process's clock: a test places each instance's start at a chosen phase of the period.
+   * Answers once the job is scheduled, with when that was.
+   */
   @Post('schedule/:channel')
-  schedule(@Param('channel') channel: string, @Body() body: { every: number }) {
+  async schedule(@Param('channel') channel: string, @Body() body: { every: number; at?: number }) {
+    if (body.at !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.max(0, body.at! - Date.now())));
     this.scheduler.schedule(`tick:${channel}`, { every: body.every }, () => ({ from: instance, at: Date.now() }), {
       channel,
       skipWhenIdle: false,
     });
-    return { scheduled: true };
+    return { scheduled: Date.now() };
+  }
+
+  @Delete('schedule/:channel')
+  unschedule(@Param('channel') channel: string) {
+    return { unscheduled: this.scheduler.unschedule(`tick:${channel}`) };
   }
 }
 
