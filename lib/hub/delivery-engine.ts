@@ -67,15 +67,20 @@ export class DeliveryEngine {
   memberOf(connection: SseConnection): HubMember {
     let member = this.members.get(connection.id);
     if (!member) {
-      const created = (member = new HubMember(connection));
-      this.members.set(connection.id, created);
-      connection.onClose(() => {
-        this.members.delete(connection.id);
-        created.held = undefined;
-        created.heldBytes = 0;
-      });
+      member = new HubMember(connection);
+      // A stream the registry has let go of already is never forgotten again: keep no member for it.
+      if (this.registry.get(connection.id) === connection) this.members.set(connection.id, member);
     }
     return member;
+  }
+
+  /** The stream is over: its member goes, with whatever it held. */
+  forget(connection: SseConnection): void {
+    const member = this.members.get(connection.id);
+    if (!member) return;
+    this.members.delete(connection.id);
+    member.held = undefined;
+    member.heldBytes = 0;
   }
 
   /** The member of the stream with this id, if it has joined. */

@@ -70,6 +70,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.lifecycle$ = registry.lifecycle$;
     this.engine = new DeliveryEngine(broker, registry, this.index, options.resetEventName);
+    registry.onRelease((connection) => this.engine.forget(connection));
   }
 
   async onModuleInit(): Promise<void> {

@@ -43,6 +43,8 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
   idle = false;
   /** The user the stream belongs to (see the `userIdOf` option), set by the registry when it lets the request in. */
   userId: string | undefined;
+  /** For a stream without a user, the client address it is counted under (see `maxAnonymousConnectionsPerAddress`). */
+  anonymousAddress: string | undefined;
   private state = State.Pending;
   private registered = false;
   /** Frames written since the last flush: one as it is, several in an array. */

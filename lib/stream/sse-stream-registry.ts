@@ -67,8 +67,8 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   private readonly byUser = new Map<string, Set<SseConnection>>();
   /** Anonymous streams (no user) by client address. */
   private readonly byAddress = new Map<string, Set<SseConnection>>();
-  /** Where each anonymous stream is counted. */
-  private readonly addressOf = new Map<SseConnection, string>();
+  /** Who is told when a stream is forgotten (closed, opened or not): one listener for all streams. */
+  private readonly releaseListeners: ((connection: SseConnection) => void)[] = [];
   private openCount = 0;
   /** Channels joined before the stream opened, reported once it has. */
   private readonly joinsBeforeOpen = new Map<SseConnection, (readonly string[])[]>();
@@ -174,7 +174,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     if (userId !== undefined) addTo(this.byUser, userId, connection);
     if (address !== undefined) {
       addTo(this.byAddress, address, connection);
-      this.addressOf.set(connection, address);
+      connection.anonymousAddress = address;
     }
     return connection;
   }
@@ -237,10 +237,13 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.joinsBeforeOpen.delete(connection);
     this.deadlines.delete(connection.id);
     if (connection.userId !== undefined) removeFrom(this.byUser, connection.userId, connection);
-    const address = this.addressOf.get(connection);
-    if (address === undefined) return;
-    this.addressOf.delete(connection);
-    removeFrom(this.byAddress, address, connection);
+    if (connection.anonymousAddress !== undefined) removeFrom(this.byAddress, connection.anonymousAddress, connection);
+    for (const listener of this.releaseListeners) listener(connection);
+  }
+
+  /** Calls `listener` for every stream the registry lets go of (closed, whether it had opened or not). */
+  onRelease(listener: (connection: SseConnection) => void): void {
+    this.releaseListeners.push(listener);
   }
 
   slowClient(connection: SseConnection, bufferedBytes: number): void {
