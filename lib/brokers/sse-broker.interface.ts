@@ -21,8 +21,10 @@ export interface SseBrokerEvent {
 
 /**
  * What a broker delivers to every instance (itself included), in order:
- * - `channel`: a stored event of a channel this instance subscribed to, in seq
- *   order per channel and without duplicates;
+ * - `channel`: a stored event of a channel this instance subscribed to,
+ *   without duplicates and in seq order across all the channels of the
+ *   namespace (the hub keeps one position per stream: an event older than one
+ *   it has delivered counts as delivered);
  * - `broadcast`, `connection`, `user`, `disconnect`: messages that are not
  *   stored, for every stream, one stream, a user's streams, or to end one;
  * - `gap`: the broker may have missed messages (its link dropped) and is
