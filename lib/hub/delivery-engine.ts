@@ -11,7 +11,7 @@ import type { SseConnection } from '../stream/sse-connection.js';
 import type { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { ChannelIndex } from './channel-index.js';
-import { HubMember, type HeldMessage } from './hub-member.js';
+import { HubMember, deferred, type HeldMessage } from './hub-member.js';
 
 /** The first page of a catch-up reads this many events; later pages as many as fill an eighth of the stream's budget. */
 const FIRST_PAGE = 16;
@@ -19,18 +19,6 @@ const MAX_PAGE = 1000;
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null)?.then === 'function';
-}
-
-function deferred(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  // Whoever waits for it sees a failure; nobody waiting (the stream closed) is no unhandled rejection.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }
 
 /** The frame of a channel event: its id, then the body the hub encoded when it was published. */

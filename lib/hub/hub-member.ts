@@ -1,6 +1,25 @@
 import type { SseConnection } from '../stream/sse-connection.js';
 import type { SseBrokerPosition } from '../brokers/sse-broker.interface.js';
 
+/** A promise with its own resolve and reject: what a stream waits for to open. */
+export interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A {@link Deferred} whose rejection nobody waiting for is no unhandled rejection. */
+export function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /** A message held for a stream while it catches up: its frame, and its position if it is a channel event. */
 export interface HeldMessage {
   readonly chunk: Buffer;
@@ -29,7 +48,7 @@ export class HubMember {
   /** The engine's join count when this stream last joined channels. */
   joinStamp = 0;
   /** Settled once the catch-up's first page is written (or could not be read): what the stream waits for to open. */
-  firstPage: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
+  firstPage: Deferred | undefined;
 
   constructor(readonly connection: SseConnection) {}
 
