@@ -22,3 +22,5 @@ export {
   type BrokerContractFactory,
   type BrokerContractOptions,
 } from './brokers/testing/broker-contract.js';
+/** For a broker's own tests beside the contract: what it delivers, and its history read page by page. */
+export { Inbox as BrokerInbox, readAll as readAllPages } from './brokers/testing/contract-kit.js';

@@ -64,6 +64,7 @@ export type BrokerContractFactory = (options?: BrokerContractOptions) => Promise
 export type ConnectedBroker = (options?: BrokerContractOptions) => Promise<{ broker: SseBroker; inbox: Inbox }>;
 
 type ChannelMessage = Extract<SseBrokerMessage, { type: 'channel' }>;
+type GapMessage = Extract<SseBrokerMessage, { type: 'gap' }>;
 
 const WAIT_MS = 5000;
 
@@ -93,8 +94,19 @@ export class Inbox {
     });
   }
 
+  /** The channel messages of `channel`, in the order delivered. */
   channel(name: string): ChannelMessage[] {
     return this.messages.filter((m): m is ChannelMessage => m.type === 'channel' && m.channel === name);
+  }
+
+  /** The seqs of the channel messages of `channel`, in the order delivered. */
+  seqs(name: string): number[] {
+    return this.channel(name).map((m) => m.seq);
+  }
+
+  /** The `gap` messages delivered. */
+  gaps(): GapMessage[] {
+    return this.messages.filter((m): m is GapMessage => m.type === 'gap');
   }
 
   /** Resolves once `predicate` holds for what was delivered; fails clearly instead of the generic Jest timeout. */
