@@ -13,6 +13,7 @@ export type {
   SseBrokerPublishOptions,
   SseBrokerSentMessage,
   SseHistoryPage,
+  SseRevocationTarget,
 } from './brokers/sse-broker.interface.js';
 export { mergeHistoryPages } from './brokers/history-page.js';
 export { checkIdempotencyKey, isIdempotencyKey } from './brokers/idempotency-key.js';

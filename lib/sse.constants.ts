@@ -9,7 +9,11 @@ export const SSE_CONNECTION_KEY = Symbol.for('nestjs-event-stream.connection');
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_RETRY_MS = 3_000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
-export const DEFAULT_ERROR_EVENT_NAME = 'stream-error';
+/** The name of the final word a stream sends when the server ends it. */
+export const DEFAULT_END_EVENT_NAME = 'sse-end';
+/** The default jitter of the first `retry:` hint, and of `maxLifetimeMs`: fractions of them. */
+export const DEFAULT_RETRY_JITTER = 0.2;
+export const DEFAULT_MAX_LIFETIME_JITTER = 0.1;
 /** The default connection limits: per instance, per user, per address of anonymous streams. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_CONNECTIONS_PER_USER = 16;

@@ -13,7 +13,7 @@ export const SSE_MESSAGES = {
   frameSkipped: (connectionId: string, message: string) =>
     `Stream ${connectionId}: a value was not written: ${message}`,
   streamFailed: (connectionId: string) =>
-    `Stream ${connectionId} failed after it started; sent an error event and ended it.`,
+    `Stream ${connectionId} failed after it started; ended it with the final word "error".`,
   catchUpFailed: (connectionId: string, error: unknown) =>
     `Stream ${connectionId}: could not read the history it missed (${errorMessage(error)}); ended it, so that the client resumes from its last event id.`,
   unsubscribeFailed: (channel: string, error: unknown) =>
@@ -21,7 +21,7 @@ export const SSE_MESSAGES = {
   shuttingDown: () => 'The server is shutting down; reconnect shortly.',
   closeCallbackFailed: (connectionId: string) => `Stream ${connectionId}: a close callback threw`,
   deadlineFailed: (connectionId: string, reason: string) =>
-    `Stream ${connectionId}: could not send its last event (${reason}); closing it.`,
+    `Stream ${connectionId}: could not send its final word (${reason}); closing it.`,
   unsupportedResponse: (response: unknown) =>
     `nestjs-event-stream: the platform handed the route a response of type ${formatValue(response)}, which no stream transport serves. @EventStream() runs on @nestjs/platform-express (Node's http.ServerResponse).`,
   tooManyConnections: (limit: number) =>
@@ -32,6 +32,12 @@ export const SSE_MESSAGES = {
     `This user already has ${limit} open event streams (maxConnectionsPerUser); close one, or share one stream between tabs.`,
   hubAssignsIds: () =>
     'nestjs-event-stream: SseHub assigns event ids itself; remove `id` from the event passed to the hub.',
+  invalidRevocation: (value: unknown) =>
+    `nestjs-event-stream: SseHub.revoke() takes { userId } or { sessionId } (one non-empty string or number), got ${formatValue(value)}.`,
+  deprecatedEventName: (option: string) =>
+    `Option "${option}" is deprecated: every stream the server ends now sends one final word named by "endEventName" (default 'sse-end'), whose data says why ({"reason":...}). It still names this one final word; remove it to use the common name (see docs/lifecycle.md).`,
+  streamRevoked: (target: string, count: number) =>
+    `A ${target} was revoked: ended ${count} stream${count === 1 ? '' : 's'} of this instance with the final word "revoked".`,
   joinWithoutClient: (value: unknown) =>
     `nestjs-event-stream: SseHub.join() needs the client from @SseClient(), got ${formatValue(value)}.`,
   channelForbidden: (channel: string) => `Not allowed to join channel ${JSON.stringify(channel)}.`,

@@ -8,8 +8,6 @@ import { parseTokenSource, type ParsedTokenSource } from './token-sources.js';
 
 /** Where the token is looked for when `auth.from` is not set: never a URL (query and path tokens are opt-in). */
 const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token'] as const;
-/** The last event of a stream whose credential expired, when `auth.expiredEventName` is not set. */
-const DEFAULT_AUTH_EXPIRED_EVENT_NAME = 'sse-auth-expired';
 
 /**
  * How a hook was given: a plain function, a class for Nest's DI to resolve,
@@ -28,8 +26,8 @@ export interface ResolvedSseAuthOptions {
   verifier: AuthHook<SseVerifyFunction, SseTokenVerifier> | undefined;
   /** `auth.canJoin`. */
   canJoin: AuthHook<SseCanJoinFunction, SseChannelAuthorizer> | undefined;
-  /** `auth.expiredEventName`, checked. */
-  expiredEventName: string;
+  /** `auth.expiredEventName` (deprecated: the final word `auth-expired` is named by `endEventName`), checked, if set. */
+  expiredEventName: string | undefined;
   /** `auth.allowCookieOnPost.origins`, checked: empty when cookies authenticate GET and HEAD requests only. */
   cookieOnPostOrigins: ReadonlySet<string>;
 }
@@ -141,7 +139,7 @@ export function resolveAuthOptions(options: SseAuthOptions | undefined): Resolve
           'a function (user, channel) => boolean, or a class or instance implementing SseChannelAuthorizer',
         );
 
-  const expiredEventName = auth.expiredEventName ?? DEFAULT_AUTH_EXPIRED_EVENT_NAME;
+  const expiredEventName = auth.expiredEventName;
   assertEventNameOption('auth.expiredEventName', expiredEventName);
 
   const cookieOnPostOrigins = resolveCookieOnPostOrigins(auth.allowCookieOnPost);

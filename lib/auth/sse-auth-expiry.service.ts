@@ -10,11 +10,10 @@ import type { Subscription } from 'rxjs';
 import { SSE_CONNECTION_KEY, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { SseStreamRegistry } from '../stream/sse-stream-registry.js';
-import type { SseConnection } from '../stream/sse-connection.js';
+import type { SseConnection, SseFinalWordInit } from '../stream/sse-connection.js';
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import { DeadlineSchedule } from '../stream/deadline-schedule.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
-import { encodeEvent } from '../protocol/encode-event.js';
 
 /** A credential verified by the guard, for a stream that has not opened yet. */
 interface Opening {
@@ -53,7 +52,7 @@ function connectionOf(request: SseRequest): SseConnection | undefined {
  *   stream's open gates have settled (so no history is replayed to it);
  * - once the stream opens, its expiry becomes a deadline of the stream
  *   registry (one timer for all open streams), which ends it then with one
- *   last event (`auth.expiredEventName`), so that the client reconnects with
+ *   final word `auth-expired` (`{"reason":"auth-expired","expiredAt":...}`), so that the client reconnects with
  *   a fresh credential.
  *
  * A credential that expires before the request has even reached its stream
@@ -118,7 +117,7 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
     if (!entry) return;
     this.forget(entry);
     const { expiresAt } = entry;
-    this.registry.endAt(connection, expiresAt, 'auth-expired', () => this.expiredFrame(connection, expiresAt));
+    this.registry.endAt(connection, expiresAt, 'auth-expired', () => this.expiredWord(connection, expiresAt));
   }
 
   /**
@@ -149,9 +148,10 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
     entry.release();
   }
 
-  private expiredFrame(connection: SseConnection, expiresAt: number): string {
+  /** The final word of a stream whose credential expired: when it did (and the deprecated `auth.expiredEventName`, if set). */
+  private expiredWord(connection: SseConnection, expiresAt: number): SseFinalWordInit {
     this.logger.debug(SSE_MESSAGES.authStreamExpired(connection.id));
     const expiredAt = new Date(expiresAt).toISOString();
-    return encodeEvent({ event: this.options.auth.expiredEventName, data: { expiredAt } }, this.options.serializer);
+    return { details: { expiredAt }, eventName: this.options.auth.expiredEventName };
   }
 }

@@ -80,6 +80,11 @@ export interface SseAuthOptions {
    * `true` refuses. Default: no check.
    */
   canJoin?: SseCanJoinFunction | Type<SseChannelAuthorizer> | SseChannelAuthorizer;
-  /** Name of the last event of a stream whose credential expired. Default `'sse-auth-expired'`. */
+  /**
+   * @deprecated A stream whose credential expired now ends with the final
+   * word `auth-expired`, named by `endEventName` like every final word
+   * (`{"reason":"auth-expired","expiredAt":"..."}`). Set, this names that one
+   * final word instead, as before (its data gains `reason`). Default: not set.
+   */
   expiredEventName?: string;
 }

@@ -25,8 +25,9 @@ export interface SseBrokerEvent {
  *   without duplicates and in seq order across all the channels of the
  *   namespace (the hub keeps one position per stream: an event older than one
  *   it has delivered counts as delivered);
- * - `broadcast`, `connection`, `user`, `disconnect`: messages that are not
- *   stored, for every stream, one stream, a user's streams, or to end one;
+ * - `broadcast`, `connection`, `user`, `disconnect`, `revoke`: messages that
+ *   are not stored, for every stream, one stream, a user's streams, to end
+ *   one, or to end every stream of a user or a session;
  * - `gap`: the broker may have missed messages (its link dropped) and is
  *   receiving again; everything of the subscribed channels after `after` must
  *   be read from history. Sent before any message received after it.
@@ -37,12 +38,16 @@ export type SseBrokerMessage =
   | { readonly type: 'connection'; readonly connectionId: string; readonly payload: string }
   | { readonly type: 'user'; readonly userId: string; readonly payload: string; readonly except?: string }
   | { readonly type: 'disconnect'; readonly connectionId: string }
+  | { readonly type: 'revoke'; readonly target: SseRevocationTarget; readonly id: string }
   | { readonly type: 'gap'; readonly after: SseBrokerPosition };
+
+/** What a `revoke` message ends: every stream of a user, or of a session (see `sessionIdOf`). */
+export type SseRevocationTarget = 'user' | 'session';
 
 /** The messages `send()` carries: every one that is not stored. */
 export type SseBrokerSentMessage = Extract<
   SseBrokerMessage,
-  { type: 'broadcast' | 'connection' | 'user' | 'disconnect' }
+  { type: 'broadcast' | 'connection' | 'user' | 'disconnect' | 'revoke' }
 >;
 
 /** One page of history, as `read()` returns it. */

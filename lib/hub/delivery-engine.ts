@@ -13,6 +13,9 @@ import { SSE_MESSAGES } from '../sse.messages.js';
 import type { ChannelIndex } from './channel-index.js';
 import { HubMember, deferred, type HeldMessage } from './hub-member.js';
 
+/** The final word of a stream whose missed history could not be read: the client is to reconnect and resume. */
+const HISTORY_UNAVAILABLE = Object.freeze({ status: 503, message: 'Service Unavailable' });
+
 /** The first page of a catch-up reads this many events; later pages as many as fill an eighth of the stream's budget. */
 const FIRST_PAGE = 16;
 const MAX_PAGE = 1000;
@@ -150,7 +153,10 @@ export class DeliveryEngine {
         return;
       }
       case 'disconnect':
-        this.registry.get(message.connectionId)?.end('disconnected');
+        this.registry.get(message.connectionId)?.finish('disconnected');
+        return;
+      case 'revoke':
+        this.registry.revoke(message.target, message.id);
         return;
       case 'gap':
         this.gap(message.after);
@@ -235,7 +241,7 @@ export class DeliveryEngine {
         }
         this.logger.warn(SSE_MESSAGES.catchUpFailed(member.connection.id, error));
         // What could not be read is lost to this stream: end it, so that the client resumes with its Last-Event-ID.
-        member.connection.end('error');
+        member.connection.finish('error', { details: HISTORY_UNAVAILABLE });
       })
       .finally(() => {
         member.catchingUp = false;

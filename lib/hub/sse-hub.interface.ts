@@ -20,6 +20,9 @@ export interface SsePublishOptions {
   idempotencyKey?: string;
 }
 
+/** What `SseHub.revoke()` ends on every instance: every stream of a user, or of a session (see `sessionIdOf`). */
+export type SseRevocation = { userId: string | number; sessionId?: never } | { sessionId: string; userId?: never };
+
 /** Which open streams `SseHub.connections()` returns. */
 export type SseConnectionFilter = { channel?: string; userId?: string | number } | ((client: SseClient) => boolean);
 

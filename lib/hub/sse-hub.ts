@@ -22,13 +22,30 @@ import { toSseEventInit } from '../protocol/sse-event.js';
 import { assertChannelName } from './sse-channel-name.error.js';
 import { formatEventId, parseEventId } from '../protocol/event-id.js';
 import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
-import type { SseConnectionFilter, SseExcept, SseHubStats, SsePublishOptions } from './sse-hub.interface.js';
+import type {
+  SseConnectionFilter,
+  SseExcept,
+  SseHubStats,
+  SsePublishOptions,
+  SseRevocation,
+} from './sse-hub.interface.js';
 import { ChannelIndex } from './channel-index.js';
 import { DeliveryEngine } from './delivery-engine.js';
 import type { HubMember } from './hub-member.js';
 
 function isThenable<T>(value: T | PromiseLike<T> | undefined | void): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function';
+}
+
+/** The broker message of a revocation, checked: one non-empty id of a user or a session. */
+function revocationOf(target: SseRevocation): Extract<SseBrokerSentMessage, { type: 'revoke' }> {
+  const { userId, sessionId } = (target ?? {}) as { userId?: unknown; sessionId?: unknown };
+  const given = [userId, sessionId].filter((id) => id !== undefined);
+  const id = given[0];
+  if (given.length !== 1 || (typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0) {
+    throw new TypeError(SSE_MESSAGES.invalidRevocation(target));
+  }
+  return { type: 'revoke', target: userId !== undefined ? 'user' : 'session', id: String(id) };
 }
 
 function exceptId(except: SseExcept | undefined): string | undefined {
@@ -191,13 +208,15 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Ends streams: the one with this id (on any instance), or every local one
-   * for which `predicate` holds. Resolves to the number of local streams ended.
+   * for which `predicate` holds, with the final word `disconnected` (a
+   * browser reconnects: to keep a client out, use `revoke()` and refuse its
+   * credential). Resolves to the number of local streams ended.
    */
   async disconnect(target: string | ((client: SseClient) => boolean)): Promise<number> {
     if (typeof target === 'string') {
       const local = this.registry.get(target);
       if (local) {
-        local.end('disconnected');
+        local.finish('disconnected');
         return 1;
       }
       await this.broker.send({ type: 'disconnect', connectionId: target });
@@ -206,11 +225,36 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     let ended = 0;
     for (const connection of [...this.registry.live()]) {
       if (target(connection)) {
-        connection.end('disconnected');
+        connection.finish('disconnected');
         ended++;
       }
     }
     return ended;
+  }
+
+  /**
+   * Ends every stream of a user, or of a session (see `sessionIdOf`), on
+   * every instance, with the final word `revoked`: "sign out everywhere".
+   * Resolves once the broker has taken the message; each instance ends its
+   * streams as it arrives. A browser's `EventSource` reconnects after any
+   * end, so the app's verifier must refuse the revoked credential from now
+   * on (keep revoked session ids until the tokens would have expired): see
+   * docs/lifecycle.md.
+   *
+   * @example
+   * \@Post('sign-out-everywhere')
+   * async signOut(\@Req() request: { user: { id: string } }) {
+   *   await this.sessions.revokeAll(request.user.id); // what the verifier checks
+   *   await this.hub.revoke({ userId: request.user.id });
+   * }
+   */
+  revoke(target: SseRevocation): Promise<void> {
+    try {
+      const message = revocationOf(target);
+      return Promise.resolve(this.broker.send(message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The open streams of this instance, optionally filtered. */

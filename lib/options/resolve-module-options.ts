@@ -24,6 +24,7 @@ export interface ResolvedSseModuleOptions extends ResolvedSseStreamOptions {
   maxConnectionsPerUser: number;
   maxAnonymousConnectionsPerAddress: number;
   userIdOf: (request: SseRequest) => string | number | undefined | null;
+  sessionIdOf: (request: SseRequest) => string | number | undefined | null;
   resetEventName: string;
   auth: ResolvedSseAuthOptions;
 }
@@ -33,13 +34,24 @@ function limit(name: string, value: number | undefined, fallback: number): numbe
   return value === Number.POSITIVE_INFINITY ? value : integer(name, value, 1, fallback);
 }
 
-/** `request.user.id`, else `request.user.sub`. */
-function defaultUserIdOf(request: SseRequest): string | number | undefined {
-  const user = request.user as { id?: unknown; sub?: unknown } | undefined | null;
-  if (!user || typeof user !== 'object') return undefined;
-  const id = user.id ?? user.sub;
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+/** The first of `fields` of `request.user` that is a string or a number. */
+function userField(...fields: string[]): (request: SseRequest) => string | number | undefined {
+  return (request) => {
+    const user = request.user as Record<string, unknown> | undefined | null;
+    if (!user || typeof user !== 'object') return undefined;
+    for (const field of fields) {
+      const value = user[field];
+      if (value === undefined || value === null) continue;
+      return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+    }
+    return undefined;
+  };
 }
+
+/** `request.user.id`, else `request.user.sub`. */
+const defaultUserIdOf = userField('id', 'sub');
+/** `request.user.sid`, else `request.user.sessionId`. */
+const defaultSessionIdOf = userField('sid', 'sessionId');
 
 
 function isBroker(value: unknown): value is SseBroker {
@@ -72,6 +84,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   if (options.userIdOf !== undefined && typeof options.userIdOf !== 'function') {
     throw new Error(SSE_MESSAGES.invalidOption('userIdOf', options.userIdOf, 'a function (request) => user id'));
   }
+  if (options.sessionIdOf !== undefined && typeof options.sessionIdOf !== 'function') {
+    throw new Error(SSE_MESSAGES.invalidOption('sessionIdOf', options.sessionIdOf, 'a function (request) => session id'));
+  }
   const resetEventName = options.resetEventName ?? 'sse-reset';
   assertEventNameOption('resetEventName', resetEventName);
   return {
@@ -93,6 +108,7 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
       DEFAULT_MAX_ANONYMOUS_CONNECTIONS_PER_ADDRESS,
     ),
     userIdOf: options.userIdOf ?? defaultUserIdOf,
+    sessionIdOf: options.sessionIdOf ?? defaultSessionIdOf,
     resetEventName,
     auth: resolveAuthOptions(options.auth),
   };

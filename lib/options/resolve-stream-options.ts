@@ -1,11 +1,14 @@
 import {
-  DEFAULT_ERROR_EVENT_NAME,
+  DEFAULT_END_EVENT_NAME,
   DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_LIFETIME_JITTER,
+  DEFAULT_RETRY_JITTER,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_RETRY_MS,
 } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { checkInteger } from './check-option.js';
+import { MAX_TIMER_DELAY_MS } from '../sse.constants.js';
+import { checkFraction, checkInteger } from './check-option.js';
 import { assertEventName } from '../protocol/encode-event.js';
 import { jsonSerializer } from '../protocol/sse-serializer.js';
 import type { ResolvedSseStreamOptions, SseStreamOptions } from '../stream/sse-stream-options.interface.js';
@@ -13,9 +16,13 @@ import type { ResolvedSseStreamOptions, SseStreamOptions } from '../stream/sse-s
 export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
   heartbeatMs: DEFAULT_HEARTBEAT_MS,
   retryMs: DEFAULT_RETRY_MS,
+  retryJitter: DEFAULT_RETRY_JITTER,
+  maxLifetimeMs: 0,
+  maxLifetimeJitter: DEFAULT_MAX_LIFETIME_JITTER,
+  endEventName: DEFAULT_END_EVENT_NAME,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
   serializer: jsonSerializer,
-  errorEventName: DEFAULT_ERROR_EVENT_NAME,
+  errorEventName: undefined,
   onFrameError: 'skip',
   messageEvents: undefined,
 });
@@ -38,6 +45,10 @@ export function assertEventNameOption(name: string, value: string | undefined): 
 export function validateStreamOptions(options: SseStreamOptions, where = ''): void {
   checkInteger(`${where}heartbeatMs`, options.heartbeatMs, 0, 0);
   checkInteger(`${where}retryMs`, options.retryMs, 0, 0);
+  checkFraction(`${where}retryJitter`, options.retryJitter, 0);
+  checkInteger(`${where}maxLifetimeMs`, options.maxLifetimeMs, 0, 0, MAX_TIMER_DELAY_MS);
+  checkFraction(`${where}maxLifetimeJitter`, options.maxLifetimeJitter, 0);
+  if (options.endEventName !== false) assertEventNameOption(`${where}endEventName`, options.endEventName);
   checkInteger(`${where}maxBufferedBytes`, options.maxBufferedBytes, 1, 1);
   if (options.serializer !== undefined && typeof options.serializer !== 'function') {
     throw new Error(SSE_MESSAGES.invalidOption(`${where}serializer`, options.serializer, 'a function'));

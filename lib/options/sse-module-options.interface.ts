@@ -51,6 +51,12 @@ export interface SseHubOptions {
   maxAnonymousConnectionsPerAddress?: number;
   /** The user a request belongs to. Default: `request.user.id`, else `request.user.sub`. */
   userIdOf?: (request: SseRequest) => string | number | undefined | null;
+  /**
+   * The session a request belongs to, for `SseHub.revoke({ sessionId })`
+   * ("sign out this device" on every instance). Default: `request.user.sid`
+   * (the OpenID Connect session id claim), else `request.user.sessionId`.
+   */
+  sessionIdOf?: (request: SseRequest) => string | number | undefined | null;
   /** Name of the event sent when a `Last-Event-ID` cannot be resumed without a gap. Default `'sse-reset'`. */
   resetEventName?: string;
 }

@@ -39,6 +39,11 @@ export class DeadlineSchedule<T> {
     if (at < this.armedAt) this.arm();
   }
 
+  /** The value waiting under `key`, if any. */
+  get(key: string): T | undefined {
+    return this.live.get(key)?.value;
+  }
+
   /** Forgets `key`. */
   delete(key: string): void {
     if (!this.live.delete(key)) return;

@@ -35,6 +35,9 @@ import { toEventSource } from './to-event-source.js';
  *
  * Added by `@EventStream()`; not meant to be used on its own.
  */
+/** What the final word of a stream that failed on the server's side says, whatever the failure. */
+const INTERNAL_ERROR = Object.freeze({ status: 500, message: 'Internal server error' });
+
 /** What the interceptor reads once per route. */
 interface StreamRoute {
   readonly options: ResolvedSseStreamOptions;
@@ -132,7 +135,7 @@ export class EventStreamInterceptor implements NestInterceptor {
             return;
           }
           connection.open();
-          if (current.completed) connection.end('completed');
+          if (current.completed) connection.finish('completed');
           handOver();
         };
         const ready = connection.whenReadyToOpen();
@@ -185,20 +188,21 @@ export class EventStreamInterceptor implements NestInterceptor {
         return false;
       }
       this.logger.warn(SSE_MESSAGES.frameSkipped(connection.id, error.message));
-      if (connection.options.onFrameError === 'end') connection.end('frame-error');
+      if (connection.options.onFrameError === 'end') connection.finish('frame-error', { details: INTERNAL_ERROR });
       return false;
     }
     return connection.write(frame);
   }
 
-  /** @internal One sanitized error event, then the end: an error's text reaches the client only if it is an HttpException. */
+  /**
+   * @internal The end of a failed stream: the final word `error`, sanitized
+   * (an error's text reaches the client only if it is an HttpException).
+   */
   fail(connection: SseConnection, error: unknown): void {
     this.logger.error(SSE_MESSAGES.streamFailed(connection.id), (error as Error)?.stack ?? String(error));
-    const data =
-      error instanceof HttpException
-        ? { status: error.getStatus(), message: error.message }
-        : { status: 500, message: 'Internal server error' };
-    connection.end('error', encodeEvent({ event: connection.options.errorEventName, data }));
+    const details =
+      error instanceof HttpException ? { status: error.getStatus(), message: error.message } : INTERNAL_ERROR;
+    connection.finish('error', { details });
   }
 }
 
@@ -257,7 +261,7 @@ class EventStreamRun implements Observer<unknown> {
   }
 
   complete(): void {
-    if (this.connection.isOpen) this.connection.end('completed');
+    if (this.connection.isOpen) this.connection.finish('completed');
     else this.completed = true;
   }
 }

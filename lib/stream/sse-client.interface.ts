@@ -26,7 +26,9 @@ export type SseCloseReason =
   | 'slow-client'
   | 'disconnected'
   | 'shutdown'
+  | 'lifetime'
   | 'auth-expired'
+  | 'revoked'
   | 'no-content';
 
 /**

@@ -2,11 +2,35 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js';
 import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
+import { encodeFinalWord, type SseEndReason } from '../protocol/final-word.js';
+import { jitter } from './jitter.js';
 import { readLastEventId } from '../protocol/last-event-id.js';
 import type { Flushable } from './flush-scheduler.js';
 import type { SseChunk, SseTransport, SseTransportSink } from './transports/sse-transport.interface.js';
 
 export type { SseChunk } from './transports/sse-transport.interface.js';
+
+/** The close reasons a server-side end says with a final word, and the word it says (a frame error is an `error`). */
+const FINAL_WORDS: Partial<Record<SseCloseReason, SseEndReason>> = {
+  completed: 'completed',
+  error: 'error',
+  'frame-error': 'error',
+  disconnected: 'disconnected',
+  shutdown: 'shutdown',
+  lifetime: 'lifetime',
+  'auth-expired': 'auth-expired',
+  revoked: 'revoked',
+};
+
+/** What a final word says besides its reason. */
+export interface SseFinalWordInit {
+  /** Fields of its data besides `reason` (`expiredAt`, `status`, `message`). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** A `retry:` hint in the same frame: when the client is to reconnect. */
+  readonly retryMs?: number;
+  /** A name for this word other than `endEventName` (the deprecated per-reason names). */
+  readonly eventName?: string;
+}
 
 function toBuffer(chunk: SseChunk): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -43,6 +67,8 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
   idle = false;
   /** The user the stream belongs to (see the `userIdOf` option), set by the registry when it lets the request in. */
   userId: string | undefined;
+  /** The session the stream belongs to (see the `sessionIdOf` option), set by the registry when it lets the request in. */
+  sessionId: string | undefined;
   /** For a stream without a user, the client address it is counted under (see `maxAnonymousConnectionsPerAddress`). */
   anonymousAddress: string | undefined;
   private state = State.Pending;
@@ -169,13 +195,13 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     return Promise.all(gates).then(() => this.whenReadyToOpen());
   }
 
-  /** Sends the headers, the `retry:` hint and whatever was written before. */
+  /** Sends the headers, the `retry:` hint (jittered by `retryJitter`) and whatever was written before. */
   open(): void {
     if (this.state !== State.Pending) return;
     this.state = State.Open;
     this.registered = true;
     this.transport.open(this.request, this.status());
-    const retry = encodeRetry(this.options.retryMs);
+    const retry = encodeRetry(jitter(this.options.retryMs, this.options.retryJitter));
     const first = this.pending !== undefined ? this.takePending(retry) : retry;
     this.owner.opened(this);
     this.send(first);
@@ -253,6 +279,19 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
       cutOff.unref();
       this.onClose(() => clearTimeout(cutOff));
     }
+  }
+
+  /**
+   * Ends the stream, from the server's side, with its final word: one
+   * `endEventName` event whose data says why (`{"reason":"completed"}`),
+   * after what is pending. A reason that has no word (`client-closed`,
+   * `slow-client`, `no-content`) or `endEventName: false` ends it without one.
+   */
+  finish(reason: SseCloseReason, word: SseFinalWordInit = {}): void {
+    if (this.state >= State.Ending) return;
+    const said = FINAL_WORDS[reason];
+    const name = word.eventName ?? (said === 'error' ? this.options.errorEventName : undefined) ?? this.options.endEventName;
+    this.end(reason, said === undefined ? '' : encodeFinalWord(name, said, word.details, word.retryMs));
   }
 
   /**

@@ -16,14 +16,15 @@ import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import type { SseLifecycleEvent } from './sse-lifecycle.interface.js';
-import { encodeRetry } from '../protocol/encode-event.js';
+import { jitter } from './jitter.js';
 import { FlushScheduler, type Flushable } from './flush-scheduler.js';
 import { Heartbeat } from './heartbeat.js';
 import { DeadlineSchedule } from './deadline-schedule.js';
-import { SseConnection, type SseConnectionOwner } from './sse-connection.js';
+import { SseConnection, type SseConnectionOwner, type SseFinalWordInit } from './sse-connection.js';
 import { SseCounters } from './sse-counters.js';
 import { transportFor } from './transports/transport-for.js';
 import { IdleSockets } from './idle-sockets.js';
+import type { SseRevocationTarget } from '../brokers/sse-broker.interface.js';
 
 /** How long shutdown waits for streams to end before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -31,6 +32,11 @@ const SHUTDOWN_GRACE_MS = 2000;
 /** The client address of a request: the platform's `ip` (Express honours `trust proxy`), else the socket's. */
 function addressOf(request: SseRequest): string | undefined {
   return request.ip ?? request.socket?.remoteAddress;
+}
+
+/** A user or session id as the registry keeps it: a string, or `undefined` for none. */
+function idOf(id: string | number | undefined | null): string | undefined {
+  return id === undefined || id === null ? undefined : String(id);
 }
 
 function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
@@ -44,11 +50,17 @@ function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
   if (set?.delete(value) && set.size === 0) index.delete(key);
 }
 
-/** A deadline of one stream: when it ends, why, and its last frame. */
+/** A deadline of one stream: when it ends, why, and what its final word says besides the reason. */
 interface Deadline {
   connection: SseConnection;
+  at: number;
   reason: SseCloseReason;
-  finalFrame: () => string;
+  word: () => SseFinalWordInit;
+}
+
+/** A lifetime of at most `max` ms, `fraction` of it taken off at random: uniform over [max·(1−fraction), max]. */
+function lifetimeOf(max: number, fraction: number): number {
+  return jitter(max * (1 - fraction / 2), fraction / (2 - fraction));
 }
 
 /**
@@ -86,7 +98,12 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   constructor(
     @Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseModuleOptions,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
-  ) {}
+  ) {
+    if (defaults.errorEventName !== undefined) this.logger.warn(SSE_MESSAGES.deprecatedEventName('errorEventName'));
+    if (defaults.auth.expiredEventName !== undefined) {
+      this.logger.warn(SSE_MESSAGES.deprecatedEventName('auth.expiredEventName'));
+    }
+  }
 
   /** Follows the HTTP server's sockets, to close the idle ones at shutdown. */
   onApplicationBootstrap(): void {
@@ -170,6 +187,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     }
     const connection = new SseConnection(request, transport, options, this, declaredStatus);
     connection.userId = userId;
+    connection.sessionId = idOf(this.defaults.sessionIdOf(request));
     this.streams.set(connection.id, connection);
     if (userId !== undefined) addTo(this.byUser, userId, connection);
     if (address !== undefined) {
@@ -180,13 +198,22 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   }
 
   /**
-   * Ends `connection` at `at` (ms since the epoch) with `reason` and the frame
-   * `finalFrame()` makes then, unless it ends before. One deadline per
-   * stream: a later call replaces an earlier one. One timer serves every stream.
+   * Ends `connection` at `at` (ms since the epoch) with `reason`, and the
+   * final word `word()` gives then, unless it ends before. A stream ends at
+   * its earliest deadline: a later one than it has is ignored (a lifetime
+   * and a credential's expiry, whichever comes first). One timer serves
+   * every stream.
    */
-  endAt(connection: SseConnection, at: number, reason: SseCloseReason, finalFrame: () => string): void {
+  endAt(
+    connection: SseConnection,
+    at: number,
+    reason: SseCloseReason,
+    word: () => SseFinalWordInit = () => ({}),
+  ): void {
     if (connection.closed) return;
-    this.deadlines.add(connection.id, at, { connection, reason, finalFrame });
+    const current = this.deadlines.get(connection.id);
+    if (current && current.at <= at) return;
+    this.deadlines.add(connection.id, at, { connection, at, reason, word });
   }
 
   /** Reports channels a stream joined: at once if it is open, else right after it has opened. */
@@ -203,8 +230,22 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   }
 
   private userIdOf(request: SseRequest): string | undefined {
-    const id = this.defaults.userIdOf(request);
-    return id === undefined || id === null ? undefined : String(id);
+    return idOf(this.defaults.userIdOf(request));
+  }
+
+  /**
+   * Ends every stream of this instance (opening or open) that belongs to
+   * the user or the session `id`, with the final word `revoked`. Returns how
+   * many it ended. Called for each `revoke` message the broker brings.
+   */
+  revoke(target: SseRevocationTarget, id: string): number {
+    const streams =
+      target === 'user'
+        ? [...(this.byUser.get(id) ?? [])]
+        : [...this.streams.values()].filter((connection) => connection.sessionId === id);
+    for (const connection of streams) connection.finish('revoked');
+    if (streams.length > 0) this.logger.log(SSE_MESSAGES.streamRevoked(target, streams.length));
+    return streams.length;
   }
 
   scheduleFlush(connection: Flushable): void {
@@ -214,6 +255,11 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   opened(connection: SseConnection): void {
     this.openCount++;
     this.heartbeat.add(connection);
+    const { maxLifetimeMs, maxLifetimeJitter, retryMs, retryJitter } = connection.options;
+    if (maxLifetimeMs > 0) {
+      const at = Date.now() + lifetimeOf(maxLifetimeMs, maxLifetimeJitter);
+      this.endAt(connection, at, 'lifetime', () => ({ retryMs: jitter(retryMs, retryJitter) }));
+    }
     this.lifecycle.next({ type: 'connected', client: connection });
     const joins = this.joinsBeforeOpen.get(connection);
     if (!joins) return;
@@ -255,10 +301,10 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.logger.error(SSE_MESSAGES.closeCallbackFailed(connection.id), (error as Error)?.stack ?? String(error));
   }
 
-  private expire({ connection, reason, finalFrame }: Deadline): void {
+  private expire({ connection, reason, word }: Deadline): void {
     if (connection.closed) return;
     try {
-      connection.end(reason, finalFrame());
+      connection.finish(reason, word());
     } catch (error) {
       // Runs from one timer for several streams at once: one failure must not spare the others.
       this.logger.error(SSE_MESSAGES.deadlineFailed(connection.id, reason), String(error));
@@ -267,18 +313,18 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   }
 
   /**
-   * Ends every stream with a `retry:` hint spread over one to two retry
-   * periods, so that clients do not all reconnect at once; waits for them to
-   * close (cutting off any still open after a grace period). Streams still
-   * opening end as soon as they open.
+   * Ends every stream with the final word `shutdown` and a `retry:` hint
+   * spread over one to two retry periods, so that clients do not all
+   * reconnect at once; waits for them to close (cutting off any still open
+   * after a grace period). Streams still opening end as soon as they open.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.flushes.run();
     const closing = [...this.streams.values()];
     for (const connection of closing) {
-      const retryMs = connection.options.retryMs;
-      connection.end('shutdown', encodeRetry(retryMs + Math.floor(Math.random() * (retryMs + 1))));
+      // One to two retry periods: uniform over [retryMs, 2·retryMs].
+      connection.finish('shutdown', { retryMs: jitter(1.5 * connection.options.retryMs, 1 / 3) });
     }
     await this.whenAllClosed(closing);
     this.heartbeat.stop();

@@ -62,6 +62,10 @@ export function sentMessageOf(value: unknown): SseBrokerSentMessage | undefined 
         : { type: 'user', userId: m.userId, payload: m.payload, except: m.except };
     case 'disconnect':
       return isString(m.connectionId) ? { type: 'disconnect', connectionId: m.connectionId } : undefined;
+    case 'revoke':
+      return (m.target === 'user' || m.target === 'session') && isString(m.id)
+        ? { type: 'revoke', target: m.target, id: m.id }
+        : undefined;
     default:
       return undefined;
   }

@@ -304,7 +304,7 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
     describeBoundsContract(connected);
 
     describe('send', () => {
-      it('delivers broadcast, connection, user and disconnect messages as they are, once each', async () => {
+      it('delivers broadcast, connection, user, disconnect and revoke messages as they are, once each', async () => {
         const { broker, inbox } = await connected();
         const sent: SseBrokerSentMessage[] = [
           { type: 'broadcast', payload: 'data: all\n\n', except: 'c-1' },
@@ -312,6 +312,8 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
           { type: 'connection', connectionId: 'c-2', payload: 'data: one\n\n' },
           { type: 'user', userId: '42', payload: 'data: tabs\n\n', except: 'c-3' },
           { type: 'disconnect', connectionId: 'c-4' },
+          { type: 'revoke', target: 'user', id: '42' },
+          { type: 'revoke', target: 'session', id: 's-7' },
         ];
         for (const message of sent) await broker.send(message);
         await inbox.until(() => inbox.messages.length >= sent.length, `${sent.length} messages`);
