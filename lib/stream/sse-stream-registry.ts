@@ -16,7 +16,7 @@ import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import type { SseLifecycleEvent } from './sse-lifecycle.interface.js';
-import { jitter } from './jitter.js';
+import { jitter, jitterBelow } from './jitter.js';
 import { FlushScheduler, type Flushable } from './flush-scheduler.js';
 import { Heartbeat } from './heartbeat.js';
 import { DeadlineSchedule } from './deadline-schedule.js';
@@ -58,10 +58,6 @@ interface Deadline {
   word: () => SseFinalWordInit;
 }
 
-/** A lifetime of at most `max` ms, `fraction` of it taken off at random: uniform over [max·(1−fraction), max]. */
-function lifetimeOf(max: number, fraction: number): number {
-  return jitter(max * (1 - fraction / 2), fraction / (2 - fraction));
-}
 
 /**
  * THE index of the app's streams: every stream let in, opening (joining
@@ -257,7 +253,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.heartbeat.add(connection);
     const { maxLifetimeMs, maxLifetimeJitter, retryMs, retryJitter } = connection.options;
     if (maxLifetimeMs > 0) {
-      const at = Date.now() + lifetimeOf(maxLifetimeMs, maxLifetimeJitter);
+      const at = Date.now() + jitterBelow(maxLifetimeMs, maxLifetimeJitter);
       this.endAt(connection, at, 'lifetime', () => ({ retryMs: jitter(retryMs, retryJitter) }));
     }
     this.lifecycle.next({ type: 'connected', client: connection });
