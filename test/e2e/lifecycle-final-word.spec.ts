@@ -34,12 +34,18 @@ class EndingController {
 
   @EventStream('failed')
   failed() {
-    return concat(of('a'), throwError(() => new Error('database password is hunter2')));
+    return concat(
+      of('a'),
+      throwError(() => new Error('database password is hunter2')),
+    );
   }
 
   @EventStream('http-failed')
   httpFailed() {
-    return concat(of('a'), throwError(() => new ConflictException('The job was cancelled')));
+    return concat(
+      of('a'),
+      throwError(() => new ConflictException('The job was cancelled')),
+    );
   }
 
   @EventStream('open')
@@ -188,7 +194,9 @@ describe('a final word on every server-side end', () => {
 
   it('revoke() refuses a target that names nothing, or two things', async () => {
     for (const target of [{}, { userId: '' }, { userId: 'a', sessionId: 'b' }, { sessionId: {} }, null]) {
-      await expect(hub.revoke(target as never)).rejects.toThrow(/SseHub.revoke\(\) takes \{ userId \} or \{ sessionId \}/);
+      await expect(hub.revoke(target as never)).rejects.toThrow(
+        /SseHub.revoke\(\) takes \{ userId \} or \{ sessionId \}/,
+      );
     }
   });
 

@@ -97,10 +97,7 @@ describe('stream lifetimes and jittered reconnects', () => {
         await hub.publish('ticks', sseEvent({ event: 'tick', data: String(n) }));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      await client.waitFor(
-        (c) => c.events.filter((e) => e.type === 'tick').length >= published.length,
-        'every tick',
-      );
+      await client.waitFor((c) => c.events.filter((e) => e.type === 'tick').length >= published.length, 'every tick');
       const ticks = client.events.filter((e) => e.type === 'tick').map((e) => e.data);
       expect(ticks).toEqual(published);
       const lifetimes = client.events.filter((e) => e.type === 'sse-end').map((e) => JSON.parse(e.data));
@@ -108,7 +105,9 @@ describe('stream lifetimes and jittered reconnects', () => {
       for (const word of lifetimes) expect(word).toEqual({ reason: 'lifetime' });
       // The first connect had no id; every later one resumed from the last tick it had.
       expect(resumedFrom[0]).toBeNull();
-      expect(resumedFrom.length).toBe(lifetimes.length + 1);
+      // One request per lifetime ended, plus the first; the last reconnect may still be under way.
+      expect(resumedFrom.length).toBeGreaterThanOrEqual(lifetimes.length);
+      expect(resumedFrom.length).toBeLessThanOrEqual(lifetimes.length + 1);
       expect(resumedFrom.slice(1).every((id) => id !== null && id.length > 0)).toBe(true);
     } finally {
       client.close();

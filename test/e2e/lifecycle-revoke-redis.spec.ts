@@ -37,7 +37,11 @@ describe('revocation reaches every instance (RedisSseBroker)', () => {
 
   beforeAll(async () => {
     for (const name of ['a', 'b']) {
-      const broker = new RedisSseBroker({ url: REDIS_URL, keyPrefix: prefix, redisOptions: { connectionName: `${prefix}${name}` } });
+      const broker = new RedisSseBroker({
+        url: REDIS_URL,
+        keyPrefix: prefix,
+        redisOptions: { connectionName: `${prefix}${name}` },
+      });
       const app = await startApp({ controllers: [FeedController] }, { broker, heartbeatMs: 0 });
       apps.push({ ...app, hub: app.app.get(SseHub) });
     }
@@ -56,7 +60,7 @@ describe('revocation reaches every instance (RedisSseBroker)', () => {
     return stream;
   }
 
-  it('ends the user\'s streams on both instances, then one session\'s only, and leaves the others open', async () => {
+  it("ends the user's streams on both instances, then one session's only, and leaves the others open", async () => {
     const [a, b] = apps;
     const annOnA = await open(a, 'ann', 'phone');
     const annOnB = await open(b, 'ann', 'laptop');
