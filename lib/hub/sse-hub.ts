@@ -31,21 +31,11 @@ import type {
 } from './sse-hub.interface.js';
 import { ChannelIndex } from './channel-index.js';
 import { DeliveryEngine } from './delivery-engine.js';
+import { revocationOf } from './revocation.js';
 import type { HubMember } from './hub-member.js';
 
 function isThenable<T>(value: T | PromiseLike<T> | undefined | void): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function';
-}
-
-/** The broker message of a revocation, checked: one non-empty id of a user or a session. */
-function revocationOf(target: SseRevocation): Extract<SseBrokerSentMessage, { type: 'revoke' }> {
-  const { userId, sessionId } = (target ?? {}) as { userId?: unknown; sessionId?: unknown };
-  const given = [userId, sessionId].filter((id) => id !== undefined);
-  const id = given[0];
-  if (given.length !== 1 || (typeof id !== 'string' && typeof id !== 'number') || String(id).length === 0) {
-    throw new TypeError(SSE_MESSAGES.invalidRevocation(target));
-  }
-  return { type: 'revoke', target: userId !== undefined ? 'user' : 'session', id: String(id) };
 }
 
 function exceptId(except: SseExcept | undefined): string | undefined {

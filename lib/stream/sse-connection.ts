@@ -2,35 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js';
 import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
-import { encodeFinalWord, type SseEndReason } from '../protocol/final-word.js';
 import { jitter } from './jitter.js';
+import { finalWordFrame, type SseFinalWordInit } from './final-words.js';
 import { readLastEventId } from '../protocol/last-event-id.js';
 import type { Flushable } from './flush-scheduler.js';
 import type { SseChunk, SseTransport, SseTransportSink } from './transports/sse-transport.interface.js';
 
 export type { SseChunk } from './transports/sse-transport.interface.js';
-
-/** The close reasons a server-side end says with a final word, and the word it says (a frame error is an `error`). */
-const FINAL_WORDS: Partial<Record<SseCloseReason, SseEndReason>> = {
-  completed: 'completed',
-  error: 'error',
-  'frame-error': 'error',
-  disconnected: 'disconnected',
-  shutdown: 'shutdown',
-  lifetime: 'lifetime',
-  'auth-expired': 'auth-expired',
-  revoked: 'revoked',
-};
-
-/** What a final word says besides its reason. */
-export interface SseFinalWordInit {
-  /** Fields of its data besides `reason` (`expiredAt`, `status`, `message`). */
-  readonly details?: Readonly<Record<string, unknown>>;
-  /** A `retry:` hint in the same frame: when the client is to reconnect. */
-  readonly retryMs?: number;
-  /** A name for this word other than `endEventName` (the deprecated per-reason names). */
-  readonly eventName?: string;
-}
+export type { SseFinalWordInit } from './final-words.js';
 
 function toBuffer(chunk: SseChunk): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -288,10 +267,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
    * `slow-client`, `no-content`) or `endEventName: false` ends it without one.
    */
   finish(reason: SseCloseReason, word: SseFinalWordInit = {}): void {
-    if (this.state >= State.Ending) return;
-    const said = FINAL_WORDS[reason];
-    const name = word.eventName ?? (said === 'error' ? this.options.errorEventName : undefined) ?? this.options.endEventName;
-    this.end(reason, said === undefined ? '' : encodeFinalWord(name, said, word.details, word.retryMs));
+    if (this.state < State.Ending) this.end(reason, finalWordFrame(this.options, reason, word));
   }
 
   /**
