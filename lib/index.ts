@@ -49,6 +49,10 @@ export {
 } from './auth/jwt-token.verifier.js';
 export { MAX_TOKEN_LENGTH } from './auth/token-sources.js';
 export type { SseAuthOptions, SseCanJoinFunction, SseTokenSource } from './auth/sse-auth-options.interface.js';
+export { SseTickets, type SseTicketIssueOptions, type SseTicketRecord } from './auth/sse-tickets.js';
+export { InMemorySseTicketStore, type InMemorySseTicketStoreOptions } from './auth/in-memory-sse-ticket.store.js';
+export type { SseTicketStore } from './auth/sse-ticket-store.interface.js';
+export type { SseTicketOptions } from './auth/sse-ticket-options.interface.js';
 export type {
   SseAuthResult,
   SseTokenVerifier,

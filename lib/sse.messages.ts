@@ -114,6 +114,40 @@ export const SSE_MESSAGES = {
     `nestjs-event-stream: SseScheduler.schedule(${JSON.stringify(name)}) was called after the app began shutting down; the job is not scheduled.`,
   invalidIdempotencyKey: (where: string, value: unknown) =>
     `nestjs-event-stream: ${where}: idempotencyKey must be a string of 1 to 200 printable ASCII characters (space to ~), got ${formatValue(value)}. Use a request id or a hash of what makes the publish unique.`,
+  ticketRefused: () =>
+    'The ticket is unknown, was already used or has expired: a ticket opens one stream, once. Ask for a new ticket and connect again.',
+  ticketMissing: (parameter: string) =>
+    `A ticket is required to open this event stream: ask for one and send it as the ${parameter} query parameter.`,
+  ticketRefusedLog: () => 'a ticket that is malformed, unknown, used or expired',
+  ticketsOff: (where: string) =>
+    `nestjs-event-stream: ${where} needs stream tickets, which are off. Set auth.tickets in SseModule.forRoot(), e.g. { auth: { verify, tickets: {} } }.`,
+  ticketQueryTaken: (name: string) =>
+    `nestjs-event-stream: option "auth.tickets.query" is ${JSON.stringify(name)}, which auth.from also reads a token from ('query:${name}'). Give tickets a query parameter of their own.`,
+  ticketNoUser: (value: unknown) =>
+    `nestjs-event-stream: SseTickets.issue() needs the user the ticket is for (what request.user is on the stream it opens), got ${formatValue(value)}.`,
+  ticketUserNotJson: (reason: string) =>
+    `nestjs-event-stream: SseTickets.issue(): the user must be JSON-serialisable, because tickets are stored as JSON (in Redis, too): ${reason}. Pass a plain object such as { id, roles }, and load anything else in canJoin or in the handler.`,
+  ticketUserTooLarge: (bytes: number, max: number) =>
+    `nestjs-event-stream: SseTickets.issue(): the user is ${bytes} bytes of JSON, more than the ${max} a ticket holds. Pass only what the stream needs, such as { id, roles }.`,
+  ticketInvalidExpiry: (value: unknown) =>
+    `nestjs-event-stream: SseTickets.issue(): expiresAt must be a valid Date or a number of ms since the epoch, got ${formatValue(value)}.`,
+  ticketCredentialExpired: () => 'The credential has expired: no ticket is issued for it. Sign in again.',
+  ticketStoreFailed: (operation: string, message: string) =>
+    `The ticket store could not ${operation}; the request was answered 503: ${message}`,
+  ticketStoreUnavailable: () => 'Service temporarily unavailable. Ask for a new ticket and retry shortly.',
+  ticketRecordUnreadable: () =>
+    'A record of the ticket store is not one SseTickets wrote (does another program write under its keys?); the ticket was refused with 401.',
+  redisTicketStoreSources: () =>
+    "nestjs-event-stream: RedisSseTicketStore takes one of `broker` (it shares its connection), `client` (yours) or `url` with `redisOptions` (it opens its own), not several; `commandTimeoutMs` is the broker's own with `broker`.",
+  redisTicketUnavailable: (operation: string, target: string, reason: string) =>
+    `RedisSseTicketStore: Redis at ${target} is unavailable or did not answer (${reason}); could not ${operation}. Requests that need a ticket are answered 503, without these details, until it answers again (logged once per outage).`,
+  redisTicketClosed: (operation: string) =>
+    `nestjs-event-stream: RedisSseTicketStore cannot ${operation}: it was closed (the app is shutting down).`,
+  redisTicketRecovered: (target: string) => `RedisSseTicketStore: Redis at ${target} answers again.`,
+  redisTicketRefused: (operation: string, reason: string) =>
+    `nestjs-event-stream: RedisSseTicketStore could not ${operation}: Redis answered ${reason}. It needs Redis 6.2 or newer (GETDEL), and a user that may run SET and GETDEL on its key prefix.`,
+  redisTicketArgument: (what: string, value: unknown) =>
+    `nestjs-event-stream: RedisSseTicketStore: ${what}, got ${formatValue(value)}.`,
 } as const;
 
 /** The message of an error, or the thrown value as a string. */

@@ -11,6 +11,11 @@ export type RequestTokenLookup =
 /** The methods a cookie, query or path token may authenticate: those a cross-site form cannot send with a body. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
+/** Whether `request` is a `GET` or a `HEAD`: the only requests a cookie, a URL token or a ticket may authenticate. */
+export function isSafeMethod(request: SseRequest): boolean {
+  return request.method !== undefined && SAFE_METHODS.has(request.method.toUpperCase());
+}
+
 /** Whether `source` is a header: the only kind a cross-site form cannot set and a URL does not carry. */
 function isHeaderSource(source: ParsedTokenSource): boolean {
   return source.kind === 'bearer' || source.kind === 'header';
@@ -37,7 +42,7 @@ export function findRequestToken(
   sources: readonly ParsedTokenSource[],
   cookieOnPostOrigins: ReadonlySet<string>,
 ): RequestTokenLookup {
-  const safe = request.method !== undefined && SAFE_METHODS.has(request.method.toUpperCase());
+  const safe = isSafeMethod(request);
   let ignored: { ignored: ParsedTokenSource; why: 'method' | 'origin' } | undefined;
   for (const source of sources) {
     const token = readTokenSource(request, source);

@@ -5,6 +5,7 @@ import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interfa
 import type { SseAuthOptions, SseCanJoinFunction } from './sse-auth-options.interface.js';
 import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
 import { parseTokenSource, type ParsedTokenSource } from './token-sources.js';
+import { resolveTicketOptions, type ResolvedSseTicketOptions } from './resolve-ticket-options.js';
 
 /** Where the token is looked for when `auth.from` is not set: never a URL (query and path tokens are opt-in). */
 const DEFAULT_TOKEN_SOURCES = ['header', 'cookie:sse_token'] as const;
@@ -30,6 +31,8 @@ export interface ResolvedSseAuthOptions {
   expiredEventName: string | undefined;
   /** `auth.allowCookieOnPost.origins`, checked: empty when cookies authenticate GET and HEAD requests only. */
   cookieOnPostOrigins: ReadonlySet<string>;
+  /** `auth.tickets`, checked; `undefined` when tickets are off. */
+  tickets: ResolvedSseTicketOptions | undefined;
 }
 
 /** A class whose prototype has `method`. */
@@ -144,7 +147,9 @@ export function resolveAuthOptions(options: SseAuthOptions | undefined): Resolve
 
   const cookieOnPostOrigins = resolveCookieOnPostOrigins(auth.allowCookieOnPost);
 
-  return { configured: options !== undefined, from, verifier, canJoin, expiredEventName, cookieOnPostOrigins };
+  const tickets = resolveTicketOptions(auth.tickets, from);
+
+  return { configured: options !== undefined, from, verifier, canJoin, expiredEventName, cookieOnPostOrigins, tickets };
 }
 
 /** Whether `value` is an origin as a browser serializes it in the `Origin` header (`scheme://host[:port]`). */

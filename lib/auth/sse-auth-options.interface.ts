@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { SseClient } from '../stream/sse-client.interface.js';
 import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interface.js';
 import type { SseTokenVerifier, SseVerifyFunction } from './sse-token-verifier.interface.js';
+import type { SseTicketOptions } from './sse-ticket-options.interface.js';
 
 /**
  * Where `SseAuthGuard` looks for the token, tried in order:
@@ -59,6 +60,14 @@ export interface SseAuthOptions {
    * auth: { verify, allowCookieOnPost: { origins: ['https://app.example.com'] } }
    */
   allowCookieOnPost?: SseCookieOnPostOptions;
+  /**
+   * Single-use stream tickets, for `EventSource` (which cannot send a
+   * header): issue one with `SseTickets.issue(user)` from a route of yours
+   * that authenticates with a header, and open the stream with
+   * `?ticket=...`; it is redeemed once, within `ttlMs`, on `GET` and `HEAD`
+   * streams only. Off unless set (`tickets: {}` for the defaults).
+   */
+  tickets?: SseTicketOptions;
   /**
    * Checks a token and returns its user (or `{ user, expiresAt }`), or `null` to refuse it.
    * A class or an instance implementing `SseTokenVerifier` is accepted here too (see `verifier`).

@@ -14,15 +14,17 @@ import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import { SseAuthService } from './sse-auth.service.js';
 import type { SseAuthResult, SseVerifyResult } from './sse-token-verifier.interface.js';
-import { isWellFormedToken, redact } from './token-sources.js';
-import { findRequestToken, headerSourceHint } from './request-token.js';
+import { isWellFormedToken, readTokenSource, redact } from './token-sources.js';
+import { findRequestToken, headerSourceHint, isSafeMethod } from './request-token.js';
+import type { SseTicketRecord } from './sse-tickets.js';
 
 /**
  * Why a request was refused with 401: no token, a token refused or expired,
- * or a token only in a source this request may not use (a cookie or a URL
- * token on a POST event stream).
+ * a token only in a source this request may not use (a cookie or a URL
+ * token on a POST event stream), or a ticket that is malformed, unknown,
+ * used or expired.
  */
-export type SseUnauthorizedReason = 'missing' | 'invalid' | 'expired' | 'source-not-allowed';
+export type SseUnauthorizedReason = 'missing' | 'invalid' | 'expired' | 'source-not-allowed' | 'ticket';
 
 /**
  * Whether a verifier's result is an `SseAuthResult` rather than a user: an
@@ -47,12 +49,17 @@ export function isSseAuthResult(value: unknown): value is SseAuthResult {
  * Cookies, query and path tokens authenticate `GET` and `HEAD` requests only:
  * a POST event stream needs a header (or `auth.allowCookieOnPost`).
  *
+ * With `auth.tickets`, a `GET` or `HEAD` with `?ticket=` is authenticated by
+ * redeeming that single-use ticket (see `SseTickets`) instead of a token: a
+ * used, unknown or expired one answers 401, like a refused token.
+ *
  * Use it on a route, a controller or as a global guard (`APP_GUARD`). It acts
  * on `@EventStream()` routes only and lets every other route through: cookie
  * and query tokens must not authenticate ordinary (state-changing) requests.
  *
  * Built to be extended, like `ThrottlerGuard`: override `extractToken()`,
- * `verifyToken()`, `getUser()`, `getExpiresAt()` or `shouldSkip()`.
+ * `verifyToken()`, `getUser()`, `getExpiresAt()`, `extractTicket()`,
+ * `redeemTicket()` or `shouldSkip()`.
  *
  * @example
  * \@UseGuards(SseAuthGuard)
@@ -65,6 +72,8 @@ export function isSseAuthResult(value: unknown): value is SseAuthResult {
 export class SseAuthGuard implements CanActivate {
   protected readonly logger = new Logger('SseAuthGuard');
   protected readonly auth: SseAuthService;
+  /** Whether tokens can be checked: a verifier is set, or `verifyToken()` is overridden. Tickets only, otherwise. */
+  private readonly checksTokens: boolean;
 
   constructor(
     @Optional() @Inject(SseAuthService) auth: SseAuthService | undefined,
@@ -72,14 +81,21 @@ export class SseAuthGuard implements CanActivate {
   ) {
     if (!auth) throw new Error(SSE_MESSAGES.authModuleNotImported(new.target.name));
     this.auth = auth;
-    if (!auth.hasVerifier && this.verifyToken === SseAuthGuard.prototype.verifyToken) {
-      throw new Error(SSE_MESSAGES.authNoVerifier(new.target.name));
-    }
+    this.checksTokens = auth.hasVerifier || this.verifyToken !== SseAuthGuard.prototype.verifyToken;
+    if (!this.checksTokens && !auth.tickets.enabled) throw new Error(SSE_MESSAGES.authNoVerifier(new.target.name));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (await this.shouldSkip(context)) return true;
     const request = context.switchToHttp().getRequest<SseRequest>();
+
+    const ticket = await this.extractTicket(request, context);
+    if (ticket !== undefined) {
+      const record = await this.redeemTicket(ticket, request);
+      if (!record) return this.refuse(context, 'ticket', SSE_MESSAGES.ticketRefusedLog());
+      return this.admit(context, request, record.user, record.expiresAt);
+    }
+    if (!this.checksTokens) return this.refuse(context, 'missing');
 
     const token = await this.extractToken(request, context);
     if (token === undefined) return this.refuse(context, 'missing');
@@ -98,7 +114,14 @@ export class SseAuthGuard implements CanActivate {
     if (user === undefined || user === null || user === false) {
       return this.refuse(context, 'invalid', 'refused by the verifier');
     }
-    const expiresAt = this.getExpiresAt(result, user);
+    return this.admit(context, request, user, this.getExpiresAt(result, user));
+  }
+
+  /**
+   * Lets the request in as `user`, held to the credential's expiry: sets
+   * `request.user`, or refuses with 401 when `expiresAt` is invalid or past.
+   */
+  private admit(context: ExecutionContext, request: SseRequest, user: unknown, expiresAt: number | undefined): true {
     if (expiresAt !== undefined) {
       if (!Number.isFinite(expiresAt)) {
         this.logger.warn(SSE_MESSAGES.authInvalidExpiry());
@@ -133,8 +156,9 @@ export class SseAuthGuard implements CanActivate {
     request: SseRequest,
     context: ExecutionContext,
   ): string | undefined | Promise<string | undefined> {
-    const { from, cookieOnPostOrigins } = this.auth.options;
-    const found = findRequestToken(request, from, cookieOnPostOrigins);
+    const { from, cookieOnPostOrigins, tickets } = this.auth.options;
+    // The ticket parameter last: a ticket on a POST (never redeemed) is then named by the refusal, if nothing else is found.
+    const found = findRequestToken(request, tickets ? [...from, tickets.source] : from, cookieOnPostOrigins);
     if (found === undefined || 'token' in found) return found?.token;
     const method = (request.method ?? 'POST').toUpperCase();
     const instead = headerSourceHint(from) ?? SSE_MESSAGES.authNoHeaderSource();
@@ -143,6 +167,32 @@ export class SseAuthGuard implements CanActivate {
         ? SSE_MESSAGES.authCookieOriginNotAllowed(found.ignored.label, method, instead)
         : SSE_MESSAGES.authSourceNotAllowed(found.ignored.label, method, instead);
     return this.refuse(context, 'source-not-allowed', message);
+  }
+
+  /**
+   * The single-use ticket of the request, or `undefined` when it carries none
+   * (the token sources are tried then). Default: with `auth.tickets`, the
+   * `auth.tickets.query` parameter of a `GET` or `HEAD` request. Never that of
+   * another method: a ticket on a `POST` is ignored, and the refusal names it
+   * when no header authenticates the request.
+   */
+  protected extractTicket(
+    request: SseRequest,
+    _context: ExecutionContext,
+  ): string | undefined | Promise<string | undefined> {
+    const source = this.auth.options.tickets?.source;
+    return source && isSafeMethod(request) ? readTokenSource(request, source) : undefined;
+  }
+
+  /**
+   * Redeems a ticket, once: what it was issued for (its user becomes
+   * `request.user`, as it is), or `undefined` to refuse it with 401. Default:
+   * `SseTickets.redeem()`, which refuses a malformed ticket without asking
+   * the store. An `HttpException` thrown here answers with its own status
+   * (503 when the ticket store cannot be reached).
+   */
+  protected redeemTicket(ticket: string, _request: SseRequest): Promise<SseTicketRecord | undefined> {
+    return this.auth.tickets.redeem(ticket);
   }
 
   /**
@@ -194,16 +244,30 @@ export class SseAuthGuard implements CanActivate {
     this.logger.debug(
       SSE_MESSAGES.authRefused(reason === 'missing' ? `no token in ${this.sourceNames()}` : (detail ?? reason)),
     );
-    throw new UnauthorizedException(
-      reason === 'missing'
-        ? SSE_MESSAGES.authTokenMissing()
-        : reason === 'source-not-allowed' && detail !== undefined
-          ? detail
-          : SSE_MESSAGES.authTokenInvalid(),
-    );
+    throw new UnauthorizedException(this.refusalMessage(reason, detail));
+  }
+
+  /** The message of a 401's body: never a token or a ticket. */
+  private refusalMessage(reason: SseUnauthorizedReason, detail: string | undefined): string {
+    const tickets = this.auth.options.tickets;
+    switch (reason) {
+      case 'missing':
+        return tickets && !this.checksTokens
+          ? SSE_MESSAGES.ticketMissing(tickets.source.name)
+          : SSE_MESSAGES.authTokenMissing();
+      case 'source-not-allowed':
+        return detail ?? SSE_MESSAGES.authTokenInvalid();
+      case 'ticket':
+        return SSE_MESSAGES.ticketRefused();
+      default:
+        return SSE_MESSAGES.authTokenInvalid();
+    }
   }
 
   private sourceNames(): string {
-    return this.auth.options.from.map((source) => source.label).join(', ');
+    const { from, tickets } = this.auth.options;
+    const sources = this.checksTokens ? from.map((source) => source.label) : [];
+    if (tickets) sources.push(tickets.source.label);
+    return sources.join(', ');
   }
 }

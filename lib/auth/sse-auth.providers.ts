@@ -4,15 +4,17 @@ import type { ResolvedSseModuleOptions } from '../options/resolve-module-options
 import type { SseChannelAuthorizer } from '../hub/sse-channel-authorizer.interface.js';
 import { SseAuthExpiryService } from './sse-auth-expiry.service.js';
 import { SseAuthService } from './sse-auth.service.js';
+import { SseTickets } from './sse-tickets.js';
 
 /**
  * What SseModule provides for stream auth: the resolved hooks (for
- * `SseAuthGuard`), the expiry of streams, and `SSE_CHANNEL_AUTHORIZER` for
- * `SseHub.join()` when `auth.canJoin` is set.
+ * `SseAuthGuard`), the expiry of streams, stream tickets, and
+ * `SSE_CHANNEL_AUTHORIZER` for `SseHub.join()` when `auth.canJoin` is set.
  */
 export const SSE_AUTH_PROVIDERS: Provider[] = [
   SseAuthService,
   SseAuthExpiryService,
+  SseTickets,
   {
     provide: SSE_CHANNEL_AUTHORIZER,
     // A separate object, not the service itself: Nest would run the service's
@@ -24,4 +26,4 @@ export const SSE_AUTH_PROVIDERS: Provider[] = [
 ];
 
 /** The auth providers SseModule exports (the guard is instantiated in the user's modules). */
-export const SSE_AUTH_EXPORTS = [SseAuthService, SseAuthExpiryService, SSE_CHANNEL_AUTHORIZER];
+export const SSE_AUTH_EXPORTS = [SseAuthService, SseAuthExpiryService, SseTickets, SSE_CHANNEL_AUTHORIZER];

@@ -8,6 +8,7 @@ import type { ResolvedSseModuleOptions } from '../options/resolve-module-options
 import type { AuthHook, ResolvedSseAuthOptions } from './resolve-auth-options.js';
 import type { SseTokenVerifier, SseVerifyResult } from './sse-token-verifier.interface.js';
 import { SseAuthExpiryService } from './sse-auth-expiry.service.js';
+import { SseTickets } from './sse-tickets.js';
 
 /**
  * The auth hooks of `SseModule.forRoot({ auth })`, resolved: the token
@@ -32,6 +33,8 @@ export class SseAuthService implements SseChannelAuthorizer, OnModuleInit {
     @Inject(SSE_RESOLVED_OPTIONS) moduleOptions: ResolvedSseModuleOptions,
     private readonly moduleRef: ModuleRef,
     private readonly expiry: SseAuthExpiryService,
+    /** The single-use stream tickets of `auth.tickets`, which the guard redeems. */
+    readonly tickets: SseTickets,
   ) {
     this.options = moduleOptions.auth;
   }

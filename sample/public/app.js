@@ -21,35 +21,61 @@ async function whyRefused(url, reasons = {}) {
       cache: 'no-store',
       signal: controller.signal,
     });
-    if (reasons[response.status]) return reasons[response.status];
-    const type = response.headers.get('content-type') ?? '';
-    const retryAfter = response.headers.get('retry-after');
-    const later = retryAfter ? `, try again in ${retryAfter} s` : '';
-    switch (response.status) {
-      case 200:
-        return type.startsWith('text/event-stream')
-          ? 'the server refused it then and accepts it now: reload to reopen'
-          : `not an event stream (${type || 'no content type'})`;
-      case 204:
-        return 'the server said stop (204 No Content: nothing more to stream)';
-      case 400:
-        return `refused (400): ${await serverMessage(response)}`;
-      case 401:
-        return 'refused (401): bad or missing token';
-      case 403:
-        return 'refused (403): not allowed';
-      case 429:
-        return `busy (429): too many streams for this user${later}`;
-      case 503:
-        return `busy (503): the server is full or shutting down${later}`;
-      default:
-        return `refused (${[response.status, response.statusText].filter(Boolean).join(' ')})`;
-    }
+    return await describeAnswer(response, reasons);
   } catch {
     return 'server gone: it cannot be reached';
   } finally {
     controller.abort();
   }
+}
+
+/** What an answer other than an open stream means, in a panel's words (`reasons`) or the page's. */
+async function describeAnswer(response, reasons = {}) {
+  if (reasons[response.status]) return reasons[response.status];
+  const type = response.headers.get('content-type') ?? '';
+  const retryAfter = response.headers.get('retry-after');
+  const later = retryAfter ? `, try again in ${retryAfter} s` : '';
+  switch (response.status) {
+    case 200:
+      return type.startsWith('text/event-stream')
+        ? 'the server refused it then and accepts it now: reload to reopen'
+        : `not an event stream (${type || 'no content type'})`;
+    case 204:
+      return 'the server said stop (204 No Content: nothing more to stream)';
+    case 400:
+      return `refused (400): ${await serverMessage(response)}`;
+    case 401:
+      return 'refused (401): bad or missing token';
+    case 403:
+      return 'refused (403): not allowed';
+    case 429:
+      return `busy (429): too many streams for this user${later}`;
+    case 503:
+      return `busy (503): the server is full or shutting down${later}`;
+    default:
+      return `refused (${[response.status, response.statusText].filter(Boolean).join(' ')})`;
+  }
+}
+
+/**
+ * A single-use stream ticket for the user of the token field: `POST /tickets`
+ * with the Bearer header (a header, never a cookie: a cross-site form cannot
+ * get one). Rejects with what to show when there is none.
+ */
+async function newTicket() {
+  let response;
+  try {
+    response = await fetch('/tickets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token()}` },
+      cache: 'no-store',
+    });
+  } catch {
+    throw new Error('server gone: it cannot be reached');
+  }
+  if (response.status === 429) throw new Error(`no ticket: busy (429): ${await serverMessage(response)}`);
+  if (!response.ok) throw new Error(`no ticket: ${await describeAnswer(response)}`);
+  return (await response.json()).ticket;
 }
 
 /** The message of a JSON error body, as Nest sends it. */
@@ -90,17 +116,20 @@ class StreamPanel {
     const source = new EventSource(url);
     this.source = source;
     const current = () => this.source === source;
+    let opened = false;
     this.lastId('–'); // a new EventSource starts with no last event id
     this.show('connecting');
-    source.addEventListener('open', () => current() && this.show('open'));
+    source.addEventListener('open', () => {
+      opened = true;
+      if (current()) this.show('open');
+    });
     source.addEventListener('error', () => {
       if (!current()) return;
       if (source.readyState === EventSource.CONNECTING) {
         // The stream ended or the connection dropped: the browser retries by itself, with Last-Event-ID.
         this.show('reconnecting', 'connection lost, retrying');
       } else if (source.readyState === EventSource.CLOSED) {
-        this.show('closed', 'asking the server why…');
-        whyRefused(url, this.reasons).then((reason) => current() && this.show('closed', reason));
+        this.refused(url, opened);
       }
     });
     for (const [type, handle] of Object.entries(listeners)) {
@@ -110,6 +139,18 @@ class StreamPanel {
         handle(event);
       });
     }
+  }
+
+  /**
+   * The browser closed the stream for good: the server answered something
+   * other than an open stream, to the first request or to a reconnect (it is
+   * also told whether the stream had opened). The panel asks the server why
+   * and says it.
+   */
+  refused(url) {
+    const source = this.source;
+    this.show('closed', 'asking the server why…');
+    whyRefused(url, this.reasons).then((reason) => this.source === source && this.show('closed', reason));
   }
 
   /** Closes the stream from the page's side. */
@@ -125,6 +166,62 @@ class StreamPanel {
   }
 }
 
+/**
+ * A panel whose stream opens with a single-use ticket (`?ticket=`), asked for
+ * before every connect. A ticket opens one stream, once. When the stream ends
+ * or its connection drops, the browser reconnects by itself to the same URL,
+ * with the same ticket, which is used: the server answers 401 and the browser
+ * closes the EventSource for good. So when a stream that had opened is
+ * refused, the panel asks for a new ticket and opens a new EventSource. One
+ * refused before it ever opened stays closed (no loop on a bad token, a
+ * finished job or a full server): the panel asks the server why, with another
+ * new ticket (the first may be used up), and says it.
+ */
+class TicketStreamPanel extends StreamPanel {
+  constructor(selector, reasons = {}) {
+    super(selector, reasons);
+    /** Counts connects: a later connect() or close() makes an earlier one's ticket moot. */
+    this.generation = 0;
+  }
+
+  /** Opens `path` (a stream route, no query) with a new ticket. */
+  async connect(path, listeners) {
+    const generation = ++this.generation;
+    this.path = path;
+    this.listeners = listeners;
+    this.source?.close();
+    this.source = undefined;
+    this.show('connecting', 'getting a ticket');
+    try {
+      const ticket = await newTicket();
+      if (generation === this.generation) this.open(withTicket(path, ticket), listeners);
+    } catch (error) {
+      if (generation === this.generation) this.show('closed', error.message);
+    }
+  }
+
+  refused(url, opened) {
+    // The browser's own reconnect was refused: it sent the used ticket again.
+    if (opened) return void this.connect(this.path, this.listeners);
+    const generation = ++this.generation;
+    this.source = undefined;
+    this.show('closed', 'asking the server why…');
+    newTicket()
+      .then((ticket) => whyRefused(withTicket(this.path, ticket), this.reasons))
+      .catch((error) => error.message)
+      .then((reason) => generation === this.generation && this.show('closed', reason));
+  }
+
+  close(reason) {
+    this.generation++;
+    super.close(reason);
+  }
+}
+
+function withTicket(path, ticket) {
+  return `${path}?ticket=${encodeURIComponent(ticket)}`;
+}
+
 // Ticker: a public stream fed by a scheduled broadcast.
 const ticker = new StreamPanel('#ticker');
 ticker.open('/ticks', {
@@ -135,10 +232,10 @@ ticker.open('/ticks', {
   },
 });
 
-// Clock: the token travels in the path (fine for a demo; see docs/auth.md on tokens in URLs).
-const clock = new StreamPanel('#clock');
+// Clock: opened with a single-use ticket, never the token itself (a URL lands in access logs).
+const clock = new TicketStreamPanel('#clock');
 function openClock() {
-  clock.open(`/clock/${encodeURIComponent(token())}`, {
+  clock.connect('/clock', {
     time: (event) => {
       $('#clock-time').textContent = new Date(JSON.parse(event.data).time).toLocaleTimeString();
     },
@@ -227,7 +324,7 @@ joinRoom($('#room').value.trim());
 
 // Jobs: a stream that ends. The page remembers the job (sessionStorage), so a reload watches it again;
 // once it is over the server answers 204, which stops the browser's EventSource.
-const jobs = new StreamPanel('#jobs', {
+const jobs = new TicketStreamPanel('#jobs', {
   204: 'the server said stop (204): the job is over, or not one of yours',
 });
 function showProgress(percent) {
@@ -237,7 +334,7 @@ function showProgress(percent) {
 function watchJob(id) {
   sessionStorage.setItem('sample.job', id);
   $('#job-status').textContent = '';
-  jobs.open(`/jobs/${encodeURIComponent(id)}/events?token=${encodeURIComponent(token())}`, {
+  jobs.connect(`/jobs/${encodeURIComponent(id)}/events`, {
     progress: (event) => {
       showProgress(JSON.parse(event.data).percent);
       $('#job-status').textContent = 'running';

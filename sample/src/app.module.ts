@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SseModule, StaticTokenVerifier, type SseModuleOptions } from 'nestjs-event-stream';
+import { SseModule, StaticTokenVerifier, type SseModuleOptions, type SseTicketStore } from 'nestjs-event-stream';
 import type { SampleUser } from './auth/sample-user.js';
 import { ClockModule } from './clock/clock.module.js';
 import { SampleConfigModule } from './config/sample-config.module.js';
@@ -10,18 +10,21 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
 import { TickerModule } from './ticker/ticker.module.js';
+import { TicketsModule } from './tickets/tickets.module.js';
+
+/** What runs on Redis when `SSE_REDIS_URL` is set: the hub's broker, its schedule lock, the stream tickets. */
+export interface SampleScaleOut extends Pick<SseModuleOptions, 'broker' | 'scheduleLock'> {
+  ticketStore?: SseTicketStore;
+}
 
 /** The sample app: one module per feature, the SSE hub and its auth configured once here. */
 @Module({})
 export class AppModule {
   /**
-   * `scaleOut`: the hub's broker and schedule lock (Redis when `SSE_REDIS_URL`
-   * is set); the in-memory defaults otherwise.
+   * `scaleOut`: the hub's broker, schedule lock and ticket store (Redis when
+   * `SSE_REDIS_URL` is set); the in-memory defaults otherwise.
    */
-  static forRoot(
-    config: SampleConfig,
-    scaleOut: Pick<SseModuleOptions, 'broker' | 'scheduleLock'> = {},
-  ): DynamicModule {
+  static forRoot(config: SampleConfig, { ticketStore, ...scaleOut }: SampleScaleOut = {}): DynamicModule {
     const users = new Map<string, SampleUser>([...config.tokens].map(([token, id]) => [token, { id }]));
     return {
       module: AppModule,
@@ -36,12 +39,15 @@ export class AppModule {
             // then the usual sources of the other streams.
             from: ['param:token', 'header', 'cookie:sse_token', 'query:token'],
             verifier: new StaticTokenVerifier(users),
+            // Single-use tickets (POST /tickets, then ?ticket=): how the page opens the clock and the jobs.
+            tickets: { store: ticketStore },
           },
         }),
         TickerModule,
         ClockModule,
         RoomsModule,
         JobsModule,
+        TicketsModule,
         HealthModule,
       ],
     };

@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { SseModuleOptions } from 'nestjs-event-stream';
-import { AppModule } from './app.module.js';
+import { AppModule, type SampleScaleOut } from './app.module.js';
 import { parseSampleConfig, type SampleConfig, type SampleEnv } from './config/sample-config.js';
 import { samplePublicDir } from './public-dir.js';
 
@@ -58,17 +57,15 @@ export async function createSampleApp(
 }
 
 /**
- * The Redis broker and schedule lock, imported only when `SSE_REDIS_URL` is
- * set, so an in-memory run never loads `ioredis`. `./redis-broker.js`
- * re-exports `nestjs-event-stream/redis` with a static `export ... from`,
- * which Nest's CLI rewrites to the built library like any other import of
+ * The Redis broker, schedule lock and ticket store (on the broker's
+ * connection), imported only when `SSE_REDIS_URL` is set, so an in-memory
+ * run never loads `ioredis`. `./redis-broker.js` re-exports
+ * `nestjs-event-stream/redis` with a static `export ... from`, which Nest's
+ * CLI rewrites to the built library like any other import of
  * `nestjs-event-stream`.
  */
-async function createRedisScaleOut(
-  url: string,
-  keyPrefix: string,
-): Promise<Pick<SseModuleOptions, 'broker' | 'scheduleLock'>> {
-  const { RedisSseBroker, RedisSseScheduleLock } = await import('./redis-broker.js');
+async function createRedisScaleOut(url: string, keyPrefix: string): Promise<SampleScaleOut> {
+  const { RedisSseBroker, RedisSseScheduleLock, RedisSseTicketStore } = await import('./redis-broker.js');
   const broker = new RedisSseBroker({ url, keyPrefix });
-  return { broker, scheduleLock: new RedisSseScheduleLock(broker) };
+  return { broker, scheduleLock: new RedisSseScheduleLock(broker), ticketStore: new RedisSseTicketStore({ broker }) };
 }

@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { SseHub } from 'nestjs-event-stream';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import { launchChromium } from '../utils/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 /**
  * What Chromium itself logs, as console errors, for answers the page expects:
@@ -27,6 +28,12 @@ describe('the sample page in Chromium', () => {
   const problems: string[] = [];
   /** Every POST of a room message the page sent. */
   const messagePosts: string[] = [];
+  /** Every request the page made, and the status of every answer. */
+  const requests: { method: string; url: string }[] = [];
+  const responses: { url: string; status: number }[] = [];
+  /** The path of a URL, and its ticket. */
+  const pathOf = (address: string) => new URL(address).pathname;
+  const ticketOf = (address: string) => new URL(address).searchParams.get('ticket');
 
   /** What the API answers for a message text: the 400 message, or `undefined` when it is accepted. */
   async function apiVerdict(text: string): Promise<string | undefined> {
@@ -46,21 +53,14 @@ describe('the sample page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    sample = await createSampleApp({ TICK_MS: '100', CLOCK_MS: '200', JOB_MS: '1000' }, { logger: false });
+    // The page asks for a ticket before every stream it opens: more POSTs than a person sends.
+    sample = await createSampleApp(
+      { TICK_MS: '100', CLOCK_MS: '200', JOB_MS: '1000', POST_LIMIT: '1000' },
+      { logger: false },
+    );
     await sample.app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(sample.app.getHttpServer().address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
@@ -68,7 +68,9 @@ describe('the sample page in Chromium', () => {
     });
     page.on('request', (request) => {
       if (request.method() === 'POST' && request.url().endsWith('/messages')) messagePosts.push(request.url());
+      requests.push({ method: request.method(), url: request.url() });
     });
+    page.on('response', (response) => responses.push({ url: response.url(), status: response.status() }));
     await page.goto(url);
   });
 
@@ -154,6 +156,33 @@ describe('the sample page in Chromium', () => {
     }
   });
 
+  it("opens the clock with a new ticket when the browser's own reconnect is refused: a ticket opens one stream, once", async () => {
+    await page.locator('#clock .state[data-state="open"]').waitFor();
+    const open = responses.filter((response) => pathOf(response.url) === '/clock' && response.status === 200).at(-1)!;
+    const used = ticketOf(open.url);
+    expect(used).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const isClock = (status: number) => (response: { url(): string; status(): number }) =>
+      pathOf(response.url()) === '/clock' && response.status() === status;
+    const refusedAnswer = page.waitForResponse(isClock(401));
+    const reopenedAnswer = page.waitForResponse(isClock(200));
+
+    // The server ends the stream: the browser reconnects by itself, to the same URL, with the used ticket...
+    const hub = sample.app.get(SseHub);
+    expect(await hub.disconnect((client) => client.request.url?.startsWith('/clock?') ?? false)).toBe(1);
+    const refused = await refusedAnswer;
+    expect(ticketOf(refused.url())).toBe(used);
+    // ...which is refused with 401 (the EventSource is closed for good), so the page asks for a new ticket and reopens.
+    const reopened = await reopenedAnswer;
+    const fresh = ticketOf(reopened.url());
+    expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fresh).not.toBe(used);
+    const ticketPosts = requests.filter((request) => request.method === 'POST' && pathOf(request.url) === '/tickets');
+    expect(ticketPosts.length).toBeGreaterThanOrEqual(2);
+    await page.locator('#clock .state[data-state="open"]').waitFor();
+    const shown = await page.textContent('#clock-time');
+    await page.waitForFunction(`document.querySelector('#clock-time').textContent !== ${JSON.stringify(shown)}`);
+  });
+
   it('runs a job to 100 and done, then closes its stream', async () => {
     await page.click('#start-job');
     await page.waitForFunction("document.querySelector('#job-progress').value === 100");
@@ -177,6 +206,18 @@ describe('the sample page in Chromium', () => {
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}sample.png`, fullPage: true });
+  });
+
+  it('opens the clock and the jobs with single-use tickets: never the token in a URL, never the page reusing a ticket', async () => {
+    const streams = requests.filter(({ url: address }) => /^\/(clock|jobs\/[^/]+\/events)$/.test(pathOf(address)));
+    expect(streams.some(({ url: address }) => pathOf(address) === '/clock')).toBe(true);
+    expect(streams.some(({ url: address }) => pathOf(address).startsWith('/jobs/'))).toBe(true);
+    for (const { url: address } of streams) expect(ticketOf(address)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(requests.filter(({ url: address }) => address.includes('demo-token'))).toEqual([]);
+    // Each ticket opened one stream; the one reused is the browser's own reconnect of the clock (refused with 401).
+    const uses = new Map<string, number>();
+    for (const { url: address } of streams) uses.set(ticketOf(address)!, (uses.get(ticketOf(address)!) ?? 0) + 1);
+    expect([...uses.values()].filter((count) => count > 1)).toEqual([2]);
   });
 
   it('shows "reconnecting" while the server is gone: the browser keeps retrying', async () => {

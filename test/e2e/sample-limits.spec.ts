@@ -99,6 +99,16 @@ describe('the sample app under one greedy user', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('rate-limits asking for stream tickets the same way, so that one user cannot flood the ticket store', async () => {
+    sample = await startSample({ ...ENV, POST_LIMIT: '3', POST_WINDOW_MS: '60000' });
+    for (let i = 0; i < 3; i++) expect((await send('/tickets')).status).toBe(201);
+    const refused = await send('/tickets');
+    expect(refused.status).toBe(429);
+    expect((refused.json() as { message: string }).message).toMatch(/^too many requests: at most 3 POSTs per user/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await send('/tickets', OTHER_TOKEN)).status).toBe(201);
+  });
+
   it('counts no request that fails authentication against a user', async () => {
     sample = await startSample({ ...ENV, POST_LIMIT: '1', POST_WINDOW_MS: '60000' });
     for (let i = 0; i < 3; i++) expect((await send('/rooms/flood/messages', 'nope', { text: 'x' })).status).toBe(401);

@@ -15,7 +15,7 @@ describe('the sample app on Redis', () => {
 
   async function start(): Promise<string> {
     const sample = await createSampleApp(
-      { SSE_REDIS_URL: REDIS_URL, SSE_REDIS_PREFIX: prefix, TICK_MS: '50', JOB_MS: '300' },
+      { SSE_REDIS_URL: REDIS_URL, SSE_REDIS_PREFIX: prefix, TICK_MS: '50', CLOCK_MS: '50', JOB_MS: '300' },
       { logger: false },
     );
     await sample.app.listen(0, '127.0.0.1');
@@ -55,6 +55,21 @@ describe('the sample app on Redis', () => {
     const health = await openRawStream(`${a}/health`);
     await health.ended;
     expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', broker: 'redis' });
+  });
+
+  it('opens a stream on one instance with a ticket issued by the other, once: the ticket lives in Redis', async () => {
+    const issued = await openRawStream(`${a}/tickets`, { method: 'POST', headers: bearer });
+    await issued.ended;
+    expect(issued.status).toBe(201);
+    const { ticket } = JSON.parse(issued.text) as { ticket: string };
+    const clock = await open(`${b}/clock?ticket=${ticket}`);
+    expect(clock.status).toBe(200);
+    expect((await clock.waitForEvents(1))[0].event).toBe('time');
+    for (const instance of [a, b]) {
+      const again = await openRawStream(`${instance}/clock?ticket=${ticket}`);
+      await again.ended;
+      expect(again.status).toBe(401);
+    }
   });
 
   it("delivers a message posted to one instance to the other's streams, and replays it there", async () => {

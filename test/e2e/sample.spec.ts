@@ -279,13 +279,79 @@ describe('the sample app', () => {
     });
   });
 
-  describe('jobs', () => {
-    async function startJob(token = TOKEN): Promise<string> {
-      const answer = await call('/jobs', { method: 'POST', headers: bearer(token) });
-      expect(answer.status).toBe(202);
-      return (answer.json() as { id: string }).id;
-    }
+  async function startJob(token = TOKEN): Promise<string> {
+    const answer = await call('/jobs', { method: 'POST', headers: bearer(token) });
+    expect(answer.status).toBe(202);
+    return (answer.json() as { id: string }).id;
+  }
 
+  /** A single-use ticket from POST /tickets (Bearer header). */
+  async function ticket(token = TOKEN): Promise<string> {
+    const answer = await call('/tickets', { method: 'POST', headers: bearer(token) });
+    expect(answer.status).toBe(201);
+    return (answer.json() as { ticket: string }).ticket;
+  }
+
+  describe('POST /tickets, then ?ticket=', () => {
+    const USED =
+      'The ticket is unknown, was already used or has expired: a ticket opens one stream, once. Ask for a new ticket and connect again.';
+
+    it('issues a single-use ticket to a Bearer header only, never cached', async () => {
+      const answer = await call('/tickets', { method: 'POST', headers: bearer() });
+      expect(answer.status).toBe(201);
+      expect(answer.headers['cache-control']).toBe('no-store');
+      expect(answer.json()).toEqual({ ticket: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+      expect((await call('/tickets', { method: 'POST' })).status).toBe(401);
+      expect((await call('/tickets', { method: 'POST', headers: bearer('nope') })).status).toBe(401);
+      expect((await call('/tickets', { method: 'POST', headers: { cookie: `sse_token=${TOKEN}` } })).status).toBe(401);
+      expect((await call(`/tickets?token=${TOKEN}`, { method: 'POST' })).status).toBe(401);
+      // A ticket is not a token: it cannot get another ticket.
+      const issued = await ticket();
+      expect((await call(`/tickets?ticket=${issued}`, { method: 'POST' })).status).toBe(401);
+      expect((await call('/tickets', { method: 'POST', headers: bearer(issued) })).status).toBe(401);
+    });
+
+    it('opens the clock once with a ticket: the same ticket again gets 401 saying it was used', async () => {
+      const once = await ticket();
+      const source = eventSource(`/clock?ticket=${once}`);
+      const events = await source.waitForEvents(2);
+      expect(events.map((event) => event.type)).toEqual(['time', 'time']);
+      const again = await call(`/clock?ticket=${once}`);
+      expect(again.status).toBe(401);
+      expect(again.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      expect(again.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: USED });
+    });
+
+    it("refuses the eventsource client's own reconnect with the used ticket: it stops, and a new ticket reopens", async () => {
+      const source = eventSource(`/clock?ticket=${await ticket()}`);
+      await source.waitForEvents(1);
+      const hub = sample.app.get(SseHub);
+      expect(await hub.disconnect((client) => client.request.url?.startsWith('/clock?') ?? false)).toBe(1);
+      await source.waitFor((s) => s.source.readyState === s.source.CLOSED, 'the client to give up');
+      expect(source.errors.at(-1)).toMatchObject({ code: 401 });
+      expect(source.opens).toBe(1);
+      const reopened = eventSource(`/clock?ticket=${await ticket()}`);
+      expect((await reopened.waitForEvents(1))[0].type).toBe('time');
+    });
+
+    it('watches a job with a ticket of its owner; a ticket of another user gets 204', async () => {
+      const id = await startJob();
+      expect((await call(`/jobs/${id}/events?ticket=${await ticket(OTHER_TOKEN)}`)).status).toBe(204);
+      const progress = await stream(`/jobs/${id}/events?ticket=${await ticket()}`);
+      expect(progress.status).toBe(200);
+      expect((await progress.waitForEvents(1))[0].event).toBe('progress');
+    });
+
+    it('never lets a ticket authorize a POST, and does not use it up there', async () => {
+      const issued = await ticket();
+      const body = JSON.stringify({ text: 'with a ticket' });
+      expect((await call(`/rooms/lobby/messages?ticket=${issued}`, { method: 'POST', body })).status).toBe(401);
+      expect((await call(`/jobs?ticket=${issued}`, { method: 'POST' })).status).toBe(401);
+      expect((await stream(`/clock?ticket=${issued}`)).status).toBe(200);
+    });
+  });
+
+  describe('jobs', () => {
     it('needs a Bearer token to start a job and to watch one', async () => {
       expect((await call('/jobs', { method: 'POST' })).status).toBe(401);
       expect((await call(`/jobs?token=${TOKEN}`, { method: 'POST' })).status).toBe(401);
@@ -295,10 +361,13 @@ describe('the sample app', () => {
 
     it('streams progress from the current percent to 100, then done, then ends', async () => {
       const id = await startJob();
-      const progress = await stream(`/jobs/${id}/events?token=${TOKEN}`);
+      const progress = await stream(`/jobs/${id}/events?ticket=${await ticket()}`);
       expect(progress.status).toBe(200);
       await progress.ended;
-      const events = progress.events;
+      // The job's own events; the stream's final word after them (its name is the library's) is not the job's.
+      const events = progress.events.filter((event) => event.event === 'progress' || event.event === 'done');
+      expect(progress.events.slice(0, events.length)).toEqual(events);
+      expect(progress.events.length - events.length).toBeLessThanOrEqual(1);
       expect(events.at(-1)).toMatchObject({ event: 'done' });
       const percents = events.slice(0, -1).map((event) => {
         expect(event.event).toBe('progress');

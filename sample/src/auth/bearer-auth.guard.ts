@@ -4,8 +4,9 @@ import { SseAuthGuard, type SseRequest } from 'nestjs-event-stream';
 /**
  * Authenticates ordinary (state-changing) requests, such as the POST routes,
  * with the same verifier as the streams but from the `Authorization: Bearer`
- * header only: a cookie or a query token must never authorize a POST (a
- * cookie would make it open to cross-site request forgery).
+ * header only: a cookie, a query token or a stream ticket must never
+ * authorize a POST (a cookie would make it open to cross-site request
+ * forgery). It guards `POST /tickets` too, which issues the page's tickets.
  *
  * `SseAuthGuard` lets non-stream routes through by design; this subclass,
  * built through its protected hooks, applies it to every route it guards.
@@ -14,6 +15,11 @@ import { SseAuthGuard, type SseRequest } from 'nestjs-event-stream';
 export class BearerAuthGuard extends SseAuthGuard {
   protected override shouldSkip(): boolean {
     return false;
+  }
+
+  /** Never a stream ticket: a ticket opens one stream, and authorizes nothing else. */
+  protected override extractTicket(): undefined {
+    return undefined;
   }
 
   protected override extractToken(request: SseRequest): string | undefined {

@@ -5,18 +5,33 @@ import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 
 @Controller('clock')
+@UseGuards(SseAuthGuard)
 export class ClockController {
   constructor(@Inject(SAMPLE_CONFIG) private readonly config: SampleConfig) {}
 
   /**
-   * GET /clock/:token: the token travels in the path (`auth.from` tries
-   * `'param:token'` first), for clients that can send neither a header nor a
-   * cookie. A bad token answers 401 before any stream byte. Each connection
-   * gets its own timer, which ends with the stream.
+   * GET /clock?ticket=...: what the page opens, with a single-use ticket of
+   * `POST /tickets` (or any token source of `auth.from`, e.g. a Bearer
+   * header). A used, unknown or expired ticket answers 401 before any
+   * stream byte. Each connection gets its own timer, which ends with the stream.
    */
-  @UseGuards(SseAuthGuard)
-  @EventStream(':token')
+  @EventStream()
   clock() {
+    return this.ticks();
+  }
+
+  /**
+   * GET /clock/:token: the token travels in the path (`auth.from` tries
+   * `'param:token'` first), for clients that can send neither a header, a
+   * cookie nor a ticket (`curl` in the README). A token in a URL lands in
+   * access logs: the page uses tickets instead.
+   */
+  @EventStream(':token')
+  clockByPathToken() {
+    return this.ticks();
+  }
+
+  private ticks() {
     return timer(0, this.config.clockMs).pipe(
       map(() => sseEvent({ event: 'time', data: { time: new Date().toISOString() } })),
     );
