@@ -113,12 +113,14 @@ describe('SseAuthGuard: a credential that expires while the stream is being set 
     expect(hub.stats().timers.deadlines).toBe(1);
   });
 
-  it('sends the expiry event with the expiry the guard verified when the credential expires after the stream opened', async () => {
+  it('sends the final word auth-expired with the expiry the guard verified when the credential expires after the stream opened', async () => {
     const stream = await get('/rooms/fast', { authorization: 'Bearer tok-short' });
     expect(stream.status).toBe(200);
     const [event] = await stream.waitForEvents(1);
-    expect(event.event).toBe('sse-auth-expired');
-    expect(JSON.parse(event.data)).toEqual({ expiredAt: new Date(expiries.get('tok-short')!).toISOString() });
+    expect(event.event).toBe('sse-end');
+    expect(event.data).toBe(
+      JSON.stringify({ reason: 'auth-expired', expiredAt: new Date(expiries.get('tok-short')!).toISOString() }),
+    );
     await stream.ended;
   });
 });

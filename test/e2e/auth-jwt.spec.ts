@@ -127,11 +127,11 @@ describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
     expect(logger.messages('warn')).toEqual([]);
   });
 
-  it("ends the stream at the token's exp with an sse-auth-expired event", async () => {
+  it("ends the stream at the token's exp with the final word auth-expired", async () => {
     // 0.5 to 1.5 s from now: enough for the stream to open first (one expiring before that is refused with 401).
     const token = sign({ sub: 'u-2', exp: Math.ceil((Date.now() + 500) / 1000) });
     const client = new TestEventSource(`${server.url}/forever`, {
-      types: ['sse-auth-expired'],
+      types: ['sse-end'],
       fetch: (url, init) =>
         fetch(url, {
           ...init,
@@ -140,7 +140,9 @@ describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
     });
     streams.push(client);
     const [event] = await client.waitForEvents(1);
-    expect(event.type).toBe('sse-auth-expired');
-    expect(new Date(JSON.parse(event.data).expiredAt).getTime() % 1000).toBe(0);
+    expect(event.type).toBe('sse-end');
+    const data = JSON.parse(event.data) as { reason: string; expiredAt: string };
+    expect(data).toEqual({ reason: 'auth-expired', expiredAt: expect.any(String) });
+    expect(new Date(data.expiredAt).getTime() % 1000).toBe(0);
   });
 });

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { merge, of } from 'rxjs';
 import type { FetchLike } from 'eventsource';
-import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent, type SseRequest } from '../../lib/index.js';
-import { startApp, type TestApp } from '../utils/test-app.js';
+import { Test } from '@nestjs/testing';
+import { EventStream, SseAuthGuard, SseClient, SseHub, SseModule, sseEvent, type SseRequest } from '../../lib/index.js';
+import { listen, startApp, type TestApp } from '../utils/test-app.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
@@ -88,7 +89,7 @@ describe('SseAuthGuard (stream auth)', () => {
   const raw = async (path: string, headers: Record<string, string> = {}): Promise<RawStream> =>
     track(await openRawStream(`${server.url}${path}`, { headers }));
   const source = (path: string, options: ConstructorParameters<typeof TestEventSource>[1] = {}) =>
-    track(new TestEventSource(`${server.url}${path}`, { types: ['hello', 'dm', 'sse-auth-expired'], ...options }));
+    track(new TestEventSource(`${server.url}${path}`, { types: ['hello', 'dm', 'sse-end'], ...options }));
   const helloUser = (client: TestEventSource | RawStream) =>
     client.waitForEvents(1).then((events) => JSON.parse(events[0].data) as User);
 
@@ -277,14 +278,14 @@ describe('SseAuthGuard (stream auth)', () => {
   });
 
   describe('expiry', () => {
-    it('ends the stream with an sse-auth-expired event when the credential expires; the client reconnects with a fresh one', async () => {
+    it('ends the stream with the final word auth-expired when the credential expires; the client reconnects with a fresh one', async () => {
       let connects = 0;
       const client = source('/feed', { fetch: bearer(() => (connects++ === 0 ? SHORT_TOKEN : 'tok-alice-5d1c')) });
-      await client.waitFor((c) => c.events.some((e) => e.type === 'sse-auth-expired'), 'the expiry event');
+      await client.waitFor((c) => c.events.some((e) => e.type === 'sse-end'), 'the final word');
       const names = client.events.map((e) => e.type);
-      expect(names.slice(0, 2)).toEqual(['hello', 'sse-auth-expired']);
+      expect(names.slice(0, 2)).toEqual(['hello', 'sse-end']);
       expect(JSON.parse(client.events[0].data)).toEqual({ id: 'carol' });
-      expect(JSON.parse(client.events[1].data)).toEqual({ expiredAt: expect.any(String) });
+      expect(JSON.parse(client.events[1].data)).toEqual({ reason: 'auth-expired', expiredAt: expect.any(String) });
       // A 200 stream that ends makes the client reconnect, with the credential its fetch gives now.
       await client.waitFor((c) => c.events.filter((e) => e.type === 'hello').length === 2, 'the second hello');
       expect(JSON.parse(client.events[2].data)).toEqual({ id: 'alice' });
@@ -327,5 +328,53 @@ describe('SseAuthGuard (stream auth)', () => {
       expect(two[1]).toMatchObject({ type: 'dm', data: 'for alice' });
       expect(three[1]).toMatchObject({ type: 'dm', data: 'for bob' });
     });
+  });
+});
+
+describe('SseAuthGuard with the deprecated auth.expiredEventName', () => {
+  let server: TestApp;
+  const logs = new CaptureLogger();
+  let expiresAt = 0;
+
+  beforeAll(async () => {
+    const expiring = (token: string) => {
+      if (token !== SHORT_TOKEN) return USERS[token] ?? null;
+      expiresAt = Date.now() + 300;
+      return { user: { id: 'carol' }, expiresAt };
+    };
+    // The logger from the start: the deprecation is warned while the module compiles.
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseModule.forRoot({ auth: { verify: expiring, expiredEventName: 'bye' } })],
+      controllers: [FeedController],
+    })
+      .setLogger(logs)
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+    app.useLogger(logs);
+    server = await listen(app);
+  });
+  afterAll(() => server.close());
+
+  it('names the final word auth-expired after it, with the new data, and warns at startup', async () => {
+    expect(logs.messages('warn', 'Option "auth.expiredEventName" is deprecated')).toHaveLength(1);
+
+    const stream = await openRawStream(`${server.url}/feed`, { headers: { authorization: `Bearer ${SHORT_TOKEN}` } });
+    expect(stream.status).toBe(200);
+    await stream.ended;
+    expect(stream.events.map(({ event, data }) => ({ event, data }))).toEqual([
+      { event: 'hello', data: '{"id":"carol"}' },
+      {
+        event: 'bye',
+        data: JSON.stringify({ reason: 'auth-expired', expiredAt: new Date(expiresAt).toISOString() }),
+      },
+    ]);
+
+    // It names that one final word only: a stream that completes still ends with `sse-end`.
+    const done = await openRawStream(`${server.url}/feed/x`, { headers: { authorization: 'Bearer tok-bob-77ae' } });
+    await done.ended;
+    expect(done.events.map(({ event, data }) => ({ event, data }))).toEqual([
+      { event: 'hello', data: '{"id":"bob"}' },
+      { event: 'sse-end', data: '{"reason":"completed"}' },
+    ]);
   });
 });

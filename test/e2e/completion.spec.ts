@@ -83,7 +83,8 @@ describe('completion, 204 and handler result kinds', () => {
   const requests: Record<string, number> = {};
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [CompletionController] }, {}, (app) => {
+    // Exact bytes: no jitter on the first retry hint.
+    server = await startApp({ controllers: [CompletionController] }, { retryJitter: 0 }, (app) => {
       app.use((req: Request, _res: Response, next: NextFunction) => {
         requests[req.path] = (requests[req.path] ?? 0) + 1;
         next();
@@ -93,17 +94,19 @@ describe('completion, 204 and handler result kinds', () => {
   });
   afterAll(() => server.close());
 
-  it('ends the stream cleanly when the Observable completes', async () => {
+  it('ends the stream cleanly, with the final word completed, when the Observable completes', async () => {
     const stream = await openRawStream(`${server.url}/complete`);
     await stream.ended;
     expect(stream.status).toBe(200);
-    expect(stream.text).toBe('retry: 3000\n\ndata: a\n\ndata: b\n\n');
+    expect(stream.text).toBe('retry: 3000\n\ndata: a\n\ndata: b\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n');
   });
 
   it('ends the stream cleanly when an asynchronous Observable completes', async () => {
     const stream = await openRawStream(`${server.url}/complete-async`);
     await stream.ended;
-    expect(stream.text).toBe('retry: 3000\n\ndata: 0\n\ndata: 1\n\ndata: 2\n\n');
+    expect(stream.text).toBe(
+      'retry: 3000\n\ndata: 0\n\ndata: 1\n\ndata: 2\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
+    );
     await waitForHub(hub, (h) => h.count() === 0);
   });
 
@@ -111,7 +114,7 @@ describe('completion, 204 and handler result kinds', () => {
     const stream = await openRawStream(`${server.url}/empty`);
     await stream.ended;
     expect(stream.status).toBe(200);
-    expect(stream.text).toBe('retry: 3000\n\n');
+    expect(stream.text).toBe('retry: 3000\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n');
   });
 
   it.each(['null', 'undefined', 'promise-null'])(
@@ -144,7 +147,9 @@ describe('completion, 204 and handler result kinds', () => {
   it('streams an Observable returned through a Promise', async () => {
     const stream = await openRawStream(`${server.url}/promise-observable`);
     await stream.ended;
-    expect(stream.text).toBe('retry: 3000\n\ndata: from\n\ndata: promise\n\n');
+    expect(stream.text).toBe(
+      'retry: 3000\n\ndata: from\n\ndata: promise\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
+    );
   });
 
   it('streams a Promise<Observable> live, event by event', async () => {
@@ -161,7 +166,9 @@ describe('completion, 204 and handler result kinds', () => {
   it('streams an async generator and ends when it returns', async () => {
     const stream = await openRawStream(`${server.url}/generator`);
     await stream.ended;
-    expect(stream.text).toBe('retry: 3000\n\ndata: one\n\ndata: {"two":2}\n\ndata: three\n\n');
+    expect(stream.text).toBe(
+      'retry: 3000\n\ndata: one\n\ndata: {"two":2}\n\ndata: three\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
+    );
   });
 
   it("runs the async generator's finally block when the client disconnects", async () => {

@@ -25,7 +25,10 @@ describe('behind the compression middleware', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [CompressedController] }, {}, (app) => app.use(compression()));
+    // Exact bytes: no jitter on the first retry hint.
+    server = await startApp({ controllers: [CompressedController] }, { retryJitter: 0 }, (app) =>
+      app.use(compression()),
+    );
   });
   afterAll(() => server.close());
   beforeEach(() => {

@@ -42,7 +42,8 @@ describe('client disconnect', () => {
   let hub: SseHub;
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [DisconnectController] }, { heartbeatMs: 10_000 });
+    // retryJitter 0: the cycles below wait for the exact first bytes.
+    server = await startApp({ controllers: [DisconnectController] }, { heartbeatMs: 10_000, retryJitter: 0 });
     hub = server.app.get(SseHub);
   });
   afterAll(() => server.close());

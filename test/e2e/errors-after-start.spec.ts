@@ -1,10 +1,11 @@
-import { Controller, ForbiddenException } from '@nestjs/common';
+import { Controller, ForbiddenException, type Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { concat, defer, of } from 'rxjs';
-import { EventStream, SseHub } from '../../lib/index.js';
+import { EventStream, SseHub, SseModule, type SseModuleOptions } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream } from '../utils/raw-stream.js';
-import { startApp, type TestApp } from '../utils/test-app.js';
+import { listen, startApp, type TestApp } from '../utils/test-app.js';
 import { waitForHub } from '../utils/wait.js';
 
 /** Fails after the stream has opened (a rejected promise, not a timer). */
@@ -30,6 +31,11 @@ class FailingController {
     return concat(of('first'), failLater(new Error('x')));
   }
 
+  @EventStream('route-end-name', { endEventName: 'route-end' })
+  routeEndName() {
+    return concat(of('first'), failLater(new Error('x')));
+  }
+
   @EventStream('generator-error')
   async *generatorError() {
     yield 'first';
@@ -42,24 +48,39 @@ class FailingController {
   }
 }
 
+/**
+ * Like `startApp()`, with `logs` as the logger from the start: the module's
+ * providers are built (and log their startup warnings) while the testing
+ * module compiles, before `app.useLogger()` could take over.
+ */
+async function startLoggedApp(controllers: Type[], options: SseModuleOptions, logs: CaptureLogger): Promise<TestApp> {
+  const moduleRef = await Test.createTestingModule({ imports: [SseModule.forRoot(options)], controllers })
+    .setLogger(logs)
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+  app.useLogger(logs);
+  return listen(app);
+}
+
 describe('errors after the stream started', () => {
-  describe('with the default error event', () => {
+  describe('with the default final word', () => {
     let server: TestApp;
     const logs = new CaptureLogger();
 
     beforeAll(async () => {
-      server = await startApp({ controllers: [FailingController] }, {}, (app) => app.useLogger(logs));
+      // Exact bytes: no jitter on the first retry hint.
+      server = await startApp({ controllers: [FailingController] }, { retryJitter: 0 }, (app) => app.useLogger(logs));
     });
     afterAll(() => server.close());
 
-    it('sends one sanitized `stream-error` event for a plain Error, then ends the stream', async () => {
+    it('ends the stream with one sanitized final word `error` for a plain Error', async () => {
       const stream = await openRawStream(`${server.url}/plain-error`);
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.text).toBe(
         'retry: 3000\n\n' +
           'data: first\n\n' +
-          'event: stream-error\ndata: {"status":500,"message":"Internal server error"}\n\n',
+          'event: sse-end\ndata: {"reason":"error","status":500,"message":"Internal server error"}\n\n',
       );
       expect(stream.text).not.toContain('hunter2');
     });
@@ -76,58 +97,84 @@ describe('errors after the stream started', () => {
       const stream = await openRawStream(`${server.url}/http-error`);
       await stream.ended;
       expect(stream.events.slice(1)).toEqual([
-        { id: undefined, event: 'stream-error', data: '{"status":403,"message":"subscription cancelled"}' },
+        { id: undefined, event: 'sse-end', data: '{"reason":"error","status":403,"message":"subscription cancelled"}' },
       ]);
     });
 
-    it('uses the errorEventName of the route', async () => {
-      const stream = await openRawStream(`${server.url}/route-event-name`);
+    it('names the final word after the endEventName of the route', async () => {
+      const stream = await openRawStream(`${server.url}/route-end-name`);
       await stream.ended;
-      expect(stream.events.map((e) => e.event)).toEqual([undefined, 'route-failure']);
+      expect(stream.events.slice(1)).toEqual([
+        {
+          id: undefined,
+          event: 'route-end',
+          data: '{"reason":"error","status":500,"message":"Internal server error"}',
+        },
+      ]);
     });
 
     it('handles an async generator that throws after yielding', async () => {
       const stream = await openRawStream(`${server.url}/generator-error`);
       await stream.ended;
       expect(stream.text).toBe(
-        'retry: 3000\n\ndata: first\n\nevent: stream-error\ndata: {"status":500,"message":"Internal server error"}\n\n',
+        'retry: 3000\n\ndata: first\n\n' +
+          'event: sse-end\ndata: {"reason":"error","status":500,"message":"Internal server error"}\n\n',
       );
     });
 
-    it('the eventsource client receives the error event as a named event', async () => {
-      const client = new TestEventSource(`${server.url}/http-error`, { types: ['stream-error'] });
+    it('the eventsource client receives the final word as a named `sse-end` event', async () => {
+      const client = new TestEventSource(`${server.url}/http-error`, { types: ['sse-end'] });
       const events = await client.waitForEvents(2);
       client.close();
       expect(events.map(({ type, data }) => ({ type, data }))).toEqual([
         { type: 'message', data: 'first' },
-        { type: 'stream-error', data: '{"status":403,"message":"subscription cancelled"}' },
+        { type: 'sse-end', data: '{"reason":"error","status":403,"message":"subscription cancelled"}' },
       ]);
     });
 
     it('keeps the process and the app up: the next request works and no stream is left', async () => {
       const stream = await openRawStream(`${server.url}/ok`);
       await stream.ended;
-      expect(stream.events.map((e) => e.data)).toEqual(['still alive']);
+      expect(stream.events.map(({ event, data }) => ({ event, data }))).toEqual([
+        { event: undefined, data: 'still alive' },
+        { event: 'sse-end', data: '{"reason":"completed"}' },
+      ]);
       await waitForHub(server.app.get(SseHub), (h) => h.count() === 0);
     });
   });
 
-  describe('with errorEventName set on the module', () => {
+  describe('with the deprecated errorEventName set on the module', () => {
     let server: TestApp;
+    const logs = new CaptureLogger();
 
     beforeAll(async () => {
-      server = await startApp({ controllers: [FailingController] }, { errorEventName: 'oops' });
+      server = await startLoggedApp([FailingController], { errorEventName: 'oops' }, logs);
     });
     afterAll(() => server.close());
 
-    it('names the error event after the module option, and a route option still wins', async () => {
+    it('names the final word `error` after it (a route option still wins), with the new data, and warns at startup', async () => {
+      expect(logs.messages('warn', 'Option "errorEventName" is deprecated')).toHaveLength(1);
+
       const stream = await openRawStream(`${server.url}/plain-error`);
       await stream.ended;
-      expect(stream.events.map((e) => e.event)).toEqual([undefined, 'oops']);
+      expect(stream.events.slice(1)).toEqual([
+        { id: undefined, event: 'oops', data: '{"reason":"error","status":500,"message":"Internal server error"}' },
+      ]);
 
       const route = await openRawStream(`${server.url}/route-event-name`);
       await route.ended;
-      expect(route.events.map((e) => e.event)).toEqual([undefined, 'route-failure']);
+      expect(route.events.slice(1)).toEqual([
+        {
+          id: undefined,
+          event: 'route-failure',
+          data: '{"reason":"error","status":500,"message":"Internal server error"}',
+        },
+      ]);
+
+      // It names that one final word only: a stream that completes still ends with `sse-end`.
+      const ok = await openRawStream(`${server.url}/ok`);
+      await ok.ended;
+      expect(ok.events.slice(1)).toEqual([{ id: undefined, event: 'sse-end', data: '{"reason":"completed"}' }]);
     });
   });
 });

@@ -103,7 +103,8 @@ describe('errors before the stream starts answer with their real HTTP status', (
   const logs = new CaptureLogger();
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [ErrorsController] }, {}, (app) => app.useLogger(logs));
+    // Exact bytes: no jitter on the first retry hint.
+    server = await startApp({ controllers: [ErrorsController] }, { retryJitter: 0 }, (app) => app.useLogger(logs));
   });
   afterAll(() => server.close());
 
@@ -126,7 +127,7 @@ describe('errors before the stream starts answer with their real HTTP status', (
     const ok = await openRawStream(`${server.url}/items/7`);
     await ok.ended;
     expect(ok.status).toBe(200);
-    expect(ok.text).toBe('retry: 3000\n\ndata: {"id":7}\n\n');
+    expect(ok.text).toBe('retry: 3000\n\ndata: {"id":7}\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n');
   });
 
   it('a handler that throws answers 500 without its message', async () => {

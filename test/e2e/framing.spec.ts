@@ -52,7 +52,8 @@ describe('event framing on the wire', () => {
   const logs = new CaptureLogger();
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [FramingController] }, {}, (app) => app.useLogger(logs));
+    // Exact bytes: no jitter on the first retry hint.
+    server = await startApp({ controllers: [FramingController] }, { retryJitter: 0 }, (app) => app.useLogger(logs));
   });
   afterAll(() => server.close());
 
@@ -136,11 +137,14 @@ describe('event framing on the wire', () => {
   });
 
   describe("onFrameError: 'end'", () => {
-    it('ends the stream at the first value that cannot be framed, after what came before', async () => {
+    it('ends the stream at the first value that cannot be framed, after what came before, with the final word error', async () => {
       const stream = await openRawStream(`${server.url}/hostile-end`);
       await stream.ended;
       expect(stream.status).toBe(200);
-      expect(stream.text).toBe('retry: 3000\n\ndata: before\n\n');
+      expect(stream.text).toBe(
+        'retry: 3000\n\ndata: before\n\n' +
+          'event: sse-end\ndata: {"reason":"error","status":500,"message":"Internal server error"}\n\n',
+      );
     });
 
     it('also when that value comes before the stream has opened: still a stream, with what came before', async () => {
@@ -148,7 +152,10 @@ describe('event framing on the wire', () => {
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-      expect(stream.text).toBe('retry: 3000\n\ndata: before\n\n');
+      expect(stream.text).toBe(
+        'retry: 3000\n\ndata: before\n\n' +
+          'event: sse-end\ndata: {"reason":"error","status":500,"message":"Internal server error"}\n\n',
+      );
     });
   });
 });

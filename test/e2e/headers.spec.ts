@@ -28,17 +28,26 @@ class HeadersController {
     return of('one');
   }
 
+  @EventStream('jittered', { retryJitter: 0.2 })
+  jittered() {
+    return of('one');
+  }
+
   @EventStream('post', { method: 'POST' })
   post() {
     return of('posted');
   }
 }
 
+/** The final word of a stream whose source completed. */
+const COMPLETED = 'event: sse-end\ndata: {"reason":"completed"}\n\n';
+
 describe('stream response headers', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startApp({ controllers: [HeadersController] }, {}, (app) => {
+    // Exact bytes: no jitter on the first retry hint (but on the route that sets it).
+    server = await startApp({ controllers: [HeadersController] }, { retryJitter: 0 }, (app) => {
       app.use((_req: Request, res: Response, next: NextFunction) => {
         res.setHeader('Access-Control-Allow-Origin', 'https://app.example');
         next();
@@ -77,7 +86,7 @@ describe('stream response headers', () => {
   it('starts the body with the retry hint, before any event', async () => {
     const stream = await openRawStream(`${server.url}/stream`);
     await stream.ended;
-    expect(stream.text).toBe('retry: 3000\n\ndata: one\n\n');
+    expect(stream.text).toBe('retry: 3000\n\ndata: one\n\n' + COMPLETED);
     expect(stream.retries).toEqual([3000]);
   });
 
@@ -91,7 +100,25 @@ describe('stream response headers', () => {
   it('uses the retry hint of the route when it sets retryMs', async () => {
     const stream = await openRawStream(`${server.url}/fast-retry`);
     await stream.ended;
-    expect(stream.text).toBe('retry: 250\n\ndata: one\n\n');
+    expect(stream.text).toBe('retry: 250\n\ndata: one\n\n' + COMPLETED);
+  });
+
+  it('spreads the first retry hint of each stream over retryMs ± retryJitter', async () => {
+    const retries: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const stream = await openRawStream(`${server.url}/jittered`);
+      await stream.ended;
+      expect(stream.retries).toHaveLength(1);
+      expect(stream.text).toBe(`retry: ${stream.retries[0]}\n\ndata: one\n\n` + COMPLETED);
+      retries.push(stream.retries[0]);
+    }
+    for (const retry of retries) {
+      expect(Number.isInteger(retry)).toBe(true);
+      expect(retry).toBeGreaterThanOrEqual(2400);
+      expect(retry).toBeLessThanOrEqual(3600);
+    }
+    // Random per connection: 20 streams do not all get one value.
+    expect(new Set(retries).size).toBeGreaterThan(1);
   });
 
   it('answers a POST route with a 200 stream, not 201', async () => {
@@ -103,6 +130,6 @@ describe('stream response headers', () => {
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-    expect(stream.text).toBe('retry: 3000\n\ndata: posted\n\n');
+    expect(stream.text).toBe('retry: 3000\n\ndata: posted\n\n' + COMPLETED);
   });
 });

@@ -27,7 +27,8 @@ class RetryConfigModule {}
 @Injectable()
 class SseConfig implements SseOptionsFactory {
   createSseOptions(): SseModuleOptions {
-    return { retryMs: 2345 };
+    // The retry hint exactly as configured: no jitter.
+    return { retryMs: 2345, retryJitter: 0 };
   }
 }
 
@@ -38,6 +39,9 @@ async function boot(metadata: ModuleMetadata): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({ controllers: [ConfigController], ...metadata }).compile();
   return listen(moduleRef.createNestApplication({ logger: false, forceCloseConnections: true }));
 }
+
+/** The final word of a stream whose source completed. */
+const COMPLETED = 'event: sse-end\ndata: {"reason":"completed"}\n\n';
 
 /** The body of a completed stream from `app`. */
 async function bodyOf(server: TestApp, path = '/events'): Promise<string> {
@@ -51,10 +55,15 @@ describe('module configuration', () => {
     it.each<[string, SseModuleOptions]>([
       ['heartbeatMs', { heartbeatMs: -1 }],
       ['retryMs', { retryMs: 1.5 }],
+      ['retryJitter', { retryJitter: 1.5 }],
+      ['maxLifetimeMs', { maxLifetimeMs: -1 }],
+      ['maxLifetimeJitter', { maxLifetimeJitter: Number.NaN }],
+      ['endEventName', { endEventName: 'a\nb' }],
       ['maxBufferedBytes', { maxBufferedBytes: 0 }],
       ['serializer', { serializer: 'x' as never }],
       ['errorEventName', { errorEventName: 'a\nb' }],
       ['onFrameError', { onFrameError: 'x' as never }],
+      ['sessionIdOf', { sessionIdOf: 'sid' as never }],
     ])('%s', async (name, options) => {
       const compiling = Test.createTestingModule({
         imports: [SseModule.forRoot(options)],
@@ -91,28 +100,33 @@ describe('module configuration', () => {
           SseModule.forRootAsync({
             imports: [RetryConfigModule],
             inject: [RETRY_MS],
-            useFactory: async (retryMs: number) => ({ retryMs }),
+            useFactory: async (retryMs: number) => ({ retryMs, retryJitter: 0 }),
           }),
         ],
       });
-      expect(await bodyOf(server)).toBe('retry: 1234\n\ndata: x\n\n');
+      expect(await bodyOf(server)).toBe('retry: 1234\n\ndata: x\n\n' + COMPLETED);
     });
 
     it('takes options from useClass', async () => {
       server = await boot({ imports: [SseModule.forRootAsync({ useClass: SseConfig })] });
-      expect(await bodyOf(server)).toBe('retry: 2345\n\ndata: x\n\n');
+      expect(await bodyOf(server)).toBe('retry: 2345\n\ndata: x\n\n' + COMPLETED);
     });
 
     it('takes options from useExisting', async () => {
       server = await boot({
         imports: [SseModule.forRootAsync({ imports: [SseConfigModule], useExisting: SseConfig })],
       });
-      expect(await bodyOf(server)).toBe('retry: 2345\n\ndata: x\n\n');
+      expect(await bodyOf(server)).toBe('retry: 2345\n\ndata: x\n\n' + COMPLETED);
     });
 
-    it('uses the defaults when the factory returns nothing', async () => {
+    it('uses the defaults when the factory returns nothing: retryMs 3000 ± 20%, the final word sse-end', async () => {
       server = await boot({ imports: [SseModule.forRootAsync({ useFactory: () => undefined as never })] });
-      expect(await bodyOf(server)).toBe('retry: 3000\n\ndata: x\n\n');
+      const body = await bodyOf(server);
+      // The first retry hint is jittered by design (retryJitter 0.2): any whole number from 2400 to 3600.
+      const retry = Number(/^retry: (\d+)\n/.exec(body)?.[1]);
+      expect(retry).toBeGreaterThanOrEqual(2400);
+      expect(retry).toBeLessThanOrEqual(3600);
+      expect(body).toBe(`retry: ${retry}\n\ndata: x\n\n` + COMPLETED);
     });
   });
 
@@ -120,6 +134,10 @@ describe('module configuration', () => {
     it.each<[string, Record<string, unknown>]>([
       ['heartbeatMs', { heartbeatMs: -1 }],
       ['retryMs', { retryMs: 1.5 }],
+      ['retryJitter', { retryJitter: -0.1 }],
+      ['maxLifetimeMs', { maxLifetimeMs: 2 ** 31 }],
+      ['maxLifetimeJitter', { maxLifetimeJitter: 2 }],
+      ['endEventName', { endEventName: 'error' }],
       ['serializer', { serializer: 'x' }],
       ['errorEventName', { errorEventName: 'open' }],
       ['onFrameError', { onFrameError: 'x' }],
@@ -167,8 +185,9 @@ describe('module configuration', () => {
 
   describe('two apps in one process', () => {
     it('share no connections, timers or options', async () => {
-      const first = await startApp({ controllers: [ConfigController] }, { retryMs: 1111 });
-      const second = await startApp({ controllers: [ConfigController] }, { retryMs: 2222 });
+      // Each app's retry hint exactly: no jitter.
+      const first = await startApp({ controllers: [ConfigController] }, { retryMs: 1111, retryJitter: 0 });
+      const second = await startApp({ controllers: [ConfigController] }, { retryMs: 2222, retryJitter: 0 });
       try {
         const firstHub = first.app.get(SseHub);
         const secondHub = second.app.get(SseHub);

@@ -52,8 +52,14 @@ class ParityController {
     return of(...MESSAGES) as Observable<MessageEvent>;
   }
 
-  @EventStream('ours', { messageEvents: true })
+  /** @Sse()'s bytes exactly: no final word (Nest's streams just end) and the retry hint without jitter. */
+  @EventStream('ours', { messageEvents: true, endEventName: false, retryJitter: 0 })
   ours() {
+    return of(...MESSAGES);
+  }
+
+  @EventStream('ours-defaults', { messageEvents: true })
+  oursDefaults() {
     return of(...MESSAGES);
   }
 
@@ -141,6 +147,9 @@ class ParityController {
   }
 }
 
+/** The final word of a stream whose source completed. */
+const COMPLETED = 'event: sse-end\ndata: {"reason":"completed"}\n\n';
+
 /** The event frames of a stream: Nest's starts with a blank line, ours with a `retry:` block. */
 function eventFrames(text: string): string {
   return text.replace(/^\n/, '').replace(/^retry: \d+\n\n/, '');
@@ -173,7 +182,9 @@ describe("drop-in from Nest's @Sse()", () => {
       const ours = await openRawStream(`${server.url}/ours`);
       await Promise.all([nest.ended, ours.ended]);
       expect(ours.status).toBe(200);
-      expect(eventFrames(ours.text)).toBe(eventFrames(nest.text));
+      // Nest's blank first line is our retry hint; every byte after it is the same.
+      expect(nest.text.startsWith('\n')).toBe(true);
+      expect(ours.text).toBe('retry: 3000\n\n' + eventFrames(nest.text));
       expect(eventFrames(ours.text)).toBe(
         'id: 1\ndata: a\n\n' +
           'event: tick\nid: 2\ndata: {"n":1}\n\n' +
@@ -185,6 +196,18 @@ describe("drop-in from Nest's @Sse()", () => {
           'event: commented\nid: 6\n: with a comment\ndata: c\n\n' +
           'id: 7\n\n',
       );
+    });
+
+    it('with the default options, sends the @Sse() bytes plus the final word, after a jittered retry hint', async () => {
+      const nest = await openRawStream(`${server.url}/nest`);
+      const ours = await openRawStream(`${server.url}/ours-defaults`);
+      await Promise.all([nest.ended, ours.ended]);
+      expect(ours.status).toBe(200);
+      // The first hint is retryMs 3000 ± retryJitter 0.2, random by design; the second is the `retry: 500` of a message.
+      expect(ours.retries).toEqual([expect.any(Number), 500]);
+      expect(ours.retries[0]).toBeGreaterThanOrEqual(2400);
+      expect(ours.retries[0]).toBeLessThanOrEqual(3600);
+      expect(ours.text).toBe(`retry: ${ours.retries[0]}\n\n` + eventFrames(nest.text) + COMPLETED);
     });
 
     it('gives a real client the event names, ids and data that @Sse() gives it', async () => {
@@ -212,7 +235,7 @@ describe("drop-in from Nest's @Sse()", () => {
       const stream = await openRawStream(`${server.url}/mixed`);
       await stream.ended;
       expect(eventFrames(stream.text)).toBe(
-        'event: a\nid: 1\ndata: 1\n\n' + 'event: envelope\ndata: kept\n\n' + 'id: 2\ndata: 2\n\n',
+        'event: a\nid: 1\ndata: 1\n\n' + 'event: envelope\ndata: kept\n\n' + 'id: 2\ndata: 2\n\n' + COMPLETED,
       );
     });
 
@@ -220,7 +243,7 @@ describe("drop-in from Nest's @Sse()", () => {
       const stream = await openRawStream(`${server.url}/forged-id`);
       await stream.ended;
       // Numbered as @Sse() numbers them: the refused value without an id took 1.
-      expect(eventFrames(stream.text)).toBe('id: 2\ndata: safe\n\n');
+      expect(eventFrames(stream.text)).toBe('id: 2\ndata: safe\n\n' + COMPLETED);
       expect(stream.text).not.toContain('forged');
       expect(logs.messages('warn', 'a value was not written')).toEqual(
         expect.arrayContaining([expect.stringContaining('SSE event id'), expect.stringContaining('SSE event name')]),
@@ -236,6 +259,7 @@ describe("drop-in from Nest's @Sse()", () => {
         expect(stream.events.map((e) => e.data)).toEqual([
           '{"type":"tick","data":{"n":1}}',
           '{"type":"tick","data":{"n":2}}',
+          '{"reason":"completed"}',
         ]);
       }
       const warnings = logs.messages('warn', 'ParityController.defaultMode emitted a value shaped like');
@@ -253,7 +277,7 @@ describe("drop-in from Nest's @Sse()", () => {
     it('does not warn when messageEvents is false', async () => {
       const stream = await openRawStream(`${server.url}/explicit-data-mode`);
       await stream.ended;
-      expect(stream.events.map((e) => e.data)).toEqual(['{"type":"tick","data":{"n":1}}']);
+      expect(stream.events.map((e) => e.data)).toEqual(['{"type":"tick","data":{"n":1}}', '{"reason":"completed"}']);
       expect(logs.messages('warn', 'ParityController.explicitDataMode')).toEqual([]);
     });
   });
@@ -318,14 +342,14 @@ describe("drop-in from Nest's @Sse()", () => {
   });
 
   describe('values, then an error', () => {
-    it('delivers the values a source emitted before it failed synchronously, then the sanitized error event', async () => {
+    it('delivers the values a source emitted before it failed synchronously, then the sanitized final word error', async () => {
       const stream = await openRawStream(`${server.url}/values-then-sync-error`);
       expect(stream.status).toBe(200);
       await stream.ended;
       expect(stream.events.map((e) => [e.event, e.data])).toEqual([
         [undefined, 'first'],
         [undefined, 'second'],
-        ['stream-error', '{"status":500,"message":"Internal server error"}'],
+        ['sse-end', '{"reason":"error","status":500,"message":"Internal server error"}'],
       ]);
       expect(stream.text).not.toContain('secret detail');
     });

@@ -23,12 +23,13 @@ describe('app shutdown', () => {
 
   beforeAll(async () => {
     // Without forceCloseConnections: app.close() must end the streams by itself.
-    server = await startApp({ controllers: [LiveController] }, { heartbeatMs: 20 }, undefined, {
+    // retryJitter 0: the first retry hint exactly; the final one is jittered by design.
+    server = await startApp({ controllers: [LiveController] }, { heartbeatMs: 20, retryJitter: 0 }, undefined, {
       forceCloseConnections: false,
     });
   });
 
-  it('app.close() ends every open stream with a final retry hint, resolves, and leaves nothing behind', async () => {
+  it('app.close() ends every open stream with the final word shutdown and a retry hint, resolves, and leaves nothing behind', async () => {
     const hub = server.app.get(SseHub);
     const streams = await Promise.all(Array.from({ length: 5 }, () => openRawStream(`${server.url}/live`)));
     await Promise.all(streams.map((stream) => stream.waitForEvents(1)));
@@ -40,11 +41,15 @@ describe('app shutdown', () => {
     for (const stream of streams) {
       await stream.ended;
       const body = stream.text.replace(/: heartbeat\n/g, '');
-      expect(body).toMatch(/^retry: 3000\n\ndata: hello\n\nretry: \d+\n\n$/);
       // The final hint is spread over one to two retry periods, so clients do not all come back at once.
-      const finalRetry = stream.retries[stream.retries.length - 1];
+      expect(stream.retries).toHaveLength(2);
+      const finalRetry = stream.retries[1];
       expect(finalRetry).toBeGreaterThanOrEqual(3000);
       expect(finalRetry).toBeLessThanOrEqual(6000);
+      // One frame: the final word, with the hint (field order: event, retry, data).
+      expect(body).toBe(
+        'retry: 3000\n\ndata: hello\n\n' + `event: sse-end\nretry: ${finalRetry}\ndata: {"reason":"shutdown"}\n\n`,
+      );
     }
     expect(hub.count()).toBe(0);
     expect(hub.stats().timers.heartbeat).toBe(0);

@@ -24,7 +24,8 @@ class SmokeController {
 describe('smoke', () => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startApp({ controllers: [SmokeController] });
+    // Exact bytes: no jitter on the first retry hint.
+    server = await startApp({ controllers: [SmokeController] }, { retryJitter: 0 });
   });
   afterAll(() => server.close());
 
@@ -32,7 +33,10 @@ describe('smoke', () => {
     const stream = await openRawStream(`${server.url}/three`);
     await stream.ended;
     expect(stream.status).toBe(200);
-    expect(stream.text).toBe('retry: 3000\n\ndata: 1\n\nevent: named\nid: 7\ndata: x\n\ndata: {"a":1}\n\n');
+    expect(stream.text).toBe(
+      'retry: 3000\n\ndata: 1\n\nevent: named\nid: 7\ndata: x\n\ndata: {"a":1}\n\n' +
+        'event: sse-end\ndata: {"reason":"completed"}\n\n',
+    );
   });
 
   it('eventsource', async () => {

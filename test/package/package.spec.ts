@@ -123,7 +123,9 @@ describe('the published package', () => {
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
-      expect(stream.text).toBe('retry: 3000\n\nevent: hello\ndata: {"ok":true}\n\n');
+      expect(stream.text).toBe(
+        'retry: 3000\n\nevent: hello\ndata: {"ok":true}\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
+      );
     },
     40_000, // the first one waits for its tsc run, on a loaded machine too
   );

@@ -23,10 +23,16 @@ describe('resolveAuthOptions', () => {
   it('fills in the defaults, also when auth is not given', () => {
     const resolved = resolveAuthOptions(undefined);
     expect(resolved.configured).toBe(false);
-    expect(resolved.expiredEventName).toBe('sse-auth-expired');
+    // Deprecated: the final word `auth-expired` is named by `endEventName` unless this is set.
+    expect(resolved.expiredEventName).toBeUndefined();
     expect(resolved.verifier).toBeUndefined();
     expect(resolved.canJoin).toBeUndefined();
     expect(resolved.cookieOnPostOrigins.size).toBe(0);
+  });
+
+  it('keeps the deprecated expiredEventName when it is set', () => {
+    expect(resolveAuthOptions({ expiredEventName: 'bye' }).expiredEventName).toBe('bye');
+    expect(resolveModuleOptions({ auth: { expiredEventName: 'bye' } }).auth.expiredEventName).toBe('bye');
   });
 
   it('reads tokens from the Authorization header and the sse_token cookie by default, never from a URL', () => {

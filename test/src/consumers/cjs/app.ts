@@ -22,7 +22,8 @@ class HelloController {
   }
 }
 
-@Module({ imports: [SseModule.forRoot()], controllers: [HelloController] })
+// retryJitter 0: the package test asserts the stream's bytes exactly.
+@Module({ imports: [SseModule.forRoot({ retryJitter: 0 })], controllers: [HelloController] })
 class AppModule {}
 
 async function main(): Promise<void> {

@@ -21,7 +21,8 @@ class HelloController {
   }
 }
 
-@Module({ imports: [SseModule.forRoot()], controllers: [HelloController] })
+// retryJitter 0: the package test asserts the stream's bytes exactly.
+@Module({ imports: [SseModule.forRoot({ retryJitter: 0 })], controllers: [HelloController] })
 class AppModule {}
 
 const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
