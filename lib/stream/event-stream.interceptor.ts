@@ -87,10 +87,13 @@ export class EventStreamInterceptor implements NestInterceptor {
     let route = this.routes.get(handler);
     if (!route) {
       const given = this.reflector.get<SseStreamOptions | undefined>(SSE_STREAM_OPTIONS_METADATA, handler) ?? {};
+      const name = `${context.getClass().name}.${handler.name}`;
+      if (given.errorEventName !== undefined)
+        this.logger.warn(SSE_MESSAGES.deprecatedEventName(`errorEventName of ${name}`));
       route = {
         options: resolveStreamOptions(this.connections.defaults, given),
         status: this.reflector.get<number | undefined>(HTTP_CODE_METADATA, handler),
-        name: `${context.getClass().name}.${handler.name}`,
+        name,
         warned: false,
       };
       this.routes.set(handler, route);

@@ -170,6 +170,8 @@ describe('errors after the stream started', () => {
           data: '{"reason":"error","status":500,"message":"Internal server error"}',
         },
       ]);
+      // The route's own deprecated option is warned about once, when the route first serves a stream.
+      expect(logs.messages('warn', 'Option "errorEventName of FailingController.')).toHaveLength(1);
 
       // It names that one final word only: a stream that completes still ends with `sse-end`.
       const ok = await openRawStream(`${server.url}/ok`);
