@@ -14,6 +14,7 @@ export { EventStream, type EventStreamOptions } from './stream/event-stream.deco
 export { SseClient } from './stream/sse-client.decorator.js';
 export type { SseStreamOptions, SseFrameErrorPolicy } from './stream/sse-stream-options.interface.js';
 export type { SseCloseReason, SseRequest } from './stream/sse-client.interface.js';
+export type { SseEndData, SseEndReason } from './protocol/final-word.js';
 export type { SseLifecycleEvent } from './stream/sse-lifecycle.interface.js';
 
 // The wire: events, framing, ids and channel names (pure).
@@ -31,6 +32,7 @@ export type {
   SseConnectionFilter,
   SseExcept,
   SseHubStats,
+  SseRevocation,
   SsePublishOptions,
 } from './hub/sse-hub.interface.js';
 export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
