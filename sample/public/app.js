@@ -45,7 +45,7 @@ async function describeAnswer(response, reasons = {}) {
     case 400:
       return `refused (400): ${await serverMessage(response)}`;
     case 401:
-      return 'refused (401): bad or missing token';
+      return 'refused (401): bad or missing token (or signed out everywhere)';
     case 403:
       return 'refused (403): not allowed';
     case 429:
@@ -83,6 +83,18 @@ async function serverMessage(response) {
   const body = await response.json().catch(() => ({}));
   return [].concat(body.message ?? response.statusText).join(', ');
 }
+
+/**
+ * The server's final word (`sse-end`, `{ reason }`) when it ends a stream,
+ * for the reasons that are for good: the panel closes its EventSource, which
+ * would otherwise reconnect, and says why. On any other reason (`shutdown`,
+ * `lifetime`, `disconnected`, `auth-expired`, `error`) the browser reconnects
+ * by itself, with Last-Event-ID.
+ */
+const ENDS_FOR_GOOD = {
+  completed: 'the server ended the stream: nothing more to come (completed)',
+  revoked: 'signed out everywhere (revoked)',
+};
 
 /**
  * One panel's stream: its state badge (connecting, open, reconnecting,
@@ -131,6 +143,11 @@ class StreamPanel {
       } else if (source.readyState === EventSource.CLOSED) {
         this.refused(url, opened);
       }
+    });
+    source.addEventListener('sse-end', (event) => {
+      if (!current()) return;
+      const reason = ENDS_FOR_GOOD[JSON.parse(event.data).reason];
+      if (reason) this.close(reason);
     });
     for (const [type, handle] of Object.entries(listeners)) {
       source.addEventListener(type, (event) => {
@@ -360,6 +377,38 @@ $('#start-job').addEventListener('click', async () => {
 });
 const lastJob = sessionStorage.getItem('sample.job');
 if (lastJob) watchJob(lastJob);
+
+/**
+ * Sign out everywhere: `POST /sign-out-everywhere` with the Bearer header.
+ * The server ends every stream of the user, in every tab and on every
+ * instance, with the final word `revoked` (each panel then closes for good),
+ * and refuses the token for a while (`SIGN_OUT_MS`): the demo token never
+ * expires, so that stands in for "until it would have expired".
+ */
+$('#sign-out').addEventListener('click', async () => {
+  const status = $('#sign-out-status');
+  status.textContent = 'signing out…';
+  let response;
+  try {
+    response = await fetch('/sign-out-everywhere', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token()}` },
+      cache: 'no-store',
+    });
+  } catch {
+    status.textContent = 'not signed out: the server cannot be reached';
+    return;
+  }
+  if (response.status === 429) {
+    status.textContent = `not signed out: busy (429): ${await serverMessage(response)}`;
+  } else if (!response.ok) {
+    status.textContent = `not signed out: ${await describeAnswer(response)}`;
+  } else {
+    const { user, refusedUntil } = await response.json();
+    const until = new Date(refusedUntil).toLocaleTimeString();
+    status.textContent = `${user} is signed out everywhere; this token is refused until ${until}, then reload.`;
+  }
+});
 
 $('#token').addEventListener('change', () => {
   openClock();

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SseModule, StaticTokenVerifier, type SseModuleOptions, type SseTicketStore } from 'nestjs-event-stream';
-import type { SampleUser } from './auth/sample-user.js';
+import { SseModule, type SseModuleOptions, type SseTicketStore } from 'nestjs-event-stream';
+import { SampleTokenVerifier } from './auth/sample-token.verifier.js';
 import { ClockModule } from './clock/clock.module.js';
 import { SampleConfigModule } from './config/sample-config.module.js';
 import type { SampleConfig } from './config/sample-config.js';
@@ -9,36 +9,47 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import type { SignedOutUsers } from './sessions/signed-out-users.interface.js';
 import { TickerModule } from './ticker/ticker.module.js';
 import { TicketsModule } from './tickets/tickets.module.js';
 
-/** What runs on Redis when `SSE_REDIS_URL` is set: the hub's broker, its schedule lock, the stream tickets. */
+/**
+ * What runs on Redis when `SSE_REDIS_URL` is set: the hub's broker, its
+ * schedule lock, the stream tickets, the users who signed out everywhere.
+ */
 export interface SampleScaleOut extends Pick<SseModuleOptions, 'broker' | 'scheduleLock'> {
   ticketStore?: SseTicketStore;
+  signedOutUsers?: SignedOutUsers;
 }
 
 /** The sample app: one module per feature, the SSE hub and its auth configured once here. */
 @Module({})
 export class AppModule {
   /**
-   * `scaleOut`: the hub's broker, schedule lock and ticket store (Redis when
-   * `SSE_REDIS_URL` is set); the in-memory defaults otherwise.
+   * `scaleOut`: the hub's broker, schedule lock, ticket store and signed-out
+   * users (Redis when `SSE_REDIS_URL` is set); the in-memory defaults otherwise.
    */
-  static forRoot(config: SampleConfig, { ticketStore, ...scaleOut }: SampleScaleOut = {}): DynamicModule {
-    const users = new Map<string, SampleUser>([...config.tokens].map(([token, id]) => [token, { id }]));
+  static forRoot(
+    config: SampleConfig,
+    { ticketStore, signedOutUsers, ...scaleOut }: SampleScaleOut = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         SampleConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
         RateLimitModule,
+        SessionsModule.forRoot(signedOutUsers),
         SseModule.forRoot({
           ...scaleOut,
           auth: {
             // The path token of /clock/:token first (only routes with a :token parameter have one),
             // then the usual sources of the other streams.
             from: ['param:token', 'header', 'cookie:sse_token', 'query:token'],
-            verifier: new StaticTokenVerifier(users),
+            // The tokens of SSE_TOKENS, refused for SIGN_OUT_MS after their user signed out everywhere
+            // (a class: the library takes the one SessionsModule provides).
+            verifier: SampleTokenVerifier,
             // Single-use tickets (POST /tickets, then ?ticket=): how the page opens the clock and the jobs.
             tickets: { store: ticketStore },
           },

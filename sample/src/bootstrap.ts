@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type SampleScaleOut } from './app.module.js';
 import { parseSampleConfig, type SampleConfig, type SampleEnv } from './config/sample-config.js';
 import { samplePublicDir } from './public-dir.js';
+import { RedisSignedOutUsers } from './sessions/redis-signed-out-users.js';
 
 export interface SampleAppOptions {
   /** Nest's logger option: `false` to silence it (tests), a level list, or a `LoggerService`. */
@@ -57,8 +58,8 @@ export async function createSampleApp(
 }
 
 /**
- * The Redis broker, schedule lock and ticket store (on the broker's
- * connection), imported only when `SSE_REDIS_URL` is set, so an in-memory
+ * The Redis broker, schedule lock, ticket store and signed-out users (these
+ * three on the broker's connection), imported only when `SSE_REDIS_URL` is set, so an in-memory
  * run never loads `ioredis`. `./redis-broker.js` re-exports
  * `nestjs-event-stream/redis` with a static `export ... from`, which Nest's
  * CLI rewrites to the built library like any other import of
@@ -67,5 +68,10 @@ export async function createSampleApp(
 async function createRedisScaleOut(url: string, keyPrefix: string): Promise<SampleScaleOut> {
   const { RedisSseBroker, RedisSseScheduleLock, RedisSseTicketStore } = await import('./redis-broker.js');
   const broker = new RedisSseBroker({ url, keyPrefix });
-  return { broker, scheduleLock: new RedisSseScheduleLock(broker), ticketStore: new RedisSseTicketStore({ broker }) };
+  return {
+    broker,
+    scheduleLock: new RedisSseScheduleLock(broker),
+    ticketStore: new RedisSseTicketStore({ broker }),
+    signedOutUsers: new RedisSignedOutUsers(broker),
+  };
 }

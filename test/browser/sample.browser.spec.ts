@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SseHub } from 'nestjs-event-stream';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { launchChromium } from '../utils/chromium.js';
+import { waitForHub } from '../utils/wait.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 /**
@@ -17,6 +18,12 @@ const EXPECTED_CONSOLE_ERRORS = [
   /EventSource's response has a MIME type .* that is not "text\/event-stream"/,
   /ERR_CONNECTION_REFUSED/,
 ];
+
+/**
+ * The longest a browser waits before it reconnects to a stream that ended:
+ * the library's `retryMs` (3000) plus its `retryJitter` (20%).
+ */
+const LONGEST_RECONNECT_DELAY_MS = 3600;
 
 /** Debian's Chromium driven by playwright-core: what a real browser does with the sample page. */
 describe('the sample page in Chromium', () => {
@@ -54,8 +61,15 @@ describe('the sample page in Chromium', () => {
 
   beforeAll(async () => {
     // The page asks for a ticket before every stream it opens: more POSTs than a person sends.
+    // Ann is the user who signs out everywhere; demo, on the first page, is not.
     sample = await createSampleApp(
-      { TICK_MS: '100', CLOCK_MS: '200', JOB_MS: '1000', POST_LIMIT: '1000' },
+      {
+        TICK_MS: '100',
+        CLOCK_MS: '200',
+        JOB_MS: '1000',
+        POST_LIMIT: '1000',
+        SSE_TOKENS: 'demo:demo-token,ann:ann-token',
+      },
       { logger: false },
     );
     await sample.app.listen(0, '127.0.0.1');
@@ -218,6 +232,80 @@ describe('the sample page in Chromium', () => {
     const uses = new Map<string, number>();
     for (const { url: address } of streams) uses.set(ticketOf(address)!, (uses.get(ticketOf(address)!) ?? 0) + 1);
     expect([...uses.values()].filter((count) => count > 1)).toEqual([2]);
+  });
+
+  it("signs a user out everywhere: both of the user's pages close their streams for good, saying why; the ticker and other users go on", async () => {
+    const hub = sample.app.get(SseHub);
+    const pages: Page[] = [];
+    /** The stream and ticket requests of ann's pages. */
+    const annRequests: { at: number; url: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const annPage = await browser.newPage();
+      pages.push(annPage);
+      annPage.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      annPage.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+      });
+      annPage.on('request', (request) => {
+        if (/^\/(clock|tickets|rooms\/[^/]+\/events)$/.test(pathOf(request.url())))
+          annRequests.push({ at: Date.now(), url: request.url() });
+      });
+      await annPage.goto(url);
+      // Typed, then left: the browser's own change event (a later click elsewhere fires no other).
+      await annPage.fill('#token', 'ann-token');
+      await annPage.locator('#token').blur();
+    }
+    // Each of ann's pages has its clock (by ticket) and its room (by cookie) open as ann.
+    await waitForHub(hub, () => hub.connections({ userId: 'ann' }).length === 4);
+    for (const annPage of pages) {
+      for (const panel of ['#ticker', '#clock', '#rooms'])
+        await annPage.locator(`${panel} .state[data-state="open"]`).waitFor();
+    }
+
+    const clickedAt = Date.now();
+    await pages[0].click('#sign-out');
+    await pages[0]
+      .locator('#sign-out-status', {
+        hasText: /^ann is signed out everywhere; this token is refused until .+, then reload\.$/,
+      })
+      .waitFor();
+    for (const annPage of pages) {
+      for (const panel of ['#clock', '#rooms']) {
+        await annPage.locator(`${panel} .state[data-state="closed"]`).waitFor();
+        expect(await annPage.textContent(`${panel} .reason`)).toBe('signed out everywhere (revoked)');
+      }
+    }
+    const revokedAt = Date.now();
+    expect(hub.connections({ userId: 'ann' })).toEqual([]);
+
+    // No reconnect: the ticker (a tick every 100 ms) runs on for longer than a browser waits before it reconnects; meanwhile
+    // neither page asks for a stream or a ticket again, and each still says why its panels closed.
+    const ticks = await Promise.all(pages.map(async (annPage) => Number(await annPage.textContent('#tick-n'))));
+    await Promise.all(
+      pages.map((annPage, i) =>
+        annPage.waitForFunction(
+          `Number(document.querySelector('#tick-n').textContent) >= ${ticks[i] + Math.ceil(LONGEST_RECONNECT_DELAY_MS / 100) + 5}`,
+        ),
+      ),
+    );
+    expect(Date.now() - revokedAt).toBeGreaterThan(LONGEST_RECONNECT_DELAY_MS);
+    expect(annRequests.filter((request) => request.at >= clickedAt)).toEqual([]);
+    for (const annPage of pages) {
+      await annPage.locator('#ticker .state[data-state="open"]').waitFor();
+      for (const panel of ['#clock', '#rooms']) {
+        expect(await annPage.getAttribute(`${panel} .state`, 'data-state')).toBe('closed');
+        expect(await annPage.textContent(`${panel} .reason`)).toBe('signed out everywhere (revoked)');
+      }
+    }
+    expect(hub.connections({ userId: 'ann' })).toEqual([]);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await pages[1].screenshot({ path: `${ARTIFACTS}sample-signed-out.png`, fullPage: true });
+
+    // Demo's page is not signed out.
+    for (const panel of ['#ticker', '#clock', '#rooms'])
+      await page.locator(`${panel} .state[data-state="open"]`).waitFor();
+    expect(hub.connections({ userId: 'demo' }).length).toBeGreaterThanOrEqual(2);
+    await Promise.all(pages.map((annPage) => annPage.close()));
   });
 
   it('shows "reconnecting" while the server is gone: the browser keeps retrying', async () => {

@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { deleteKeys, randomPrefix, REDIS_URL } from '../utils/redis.js';
 
 const prefix = randomPrefix('sample');
 const bearer = { authorization: 'Bearer demo-token' };
+const annBearer = { authorization: 'Bearer ann-token' };
 
 /** Two instances of the sample on one Redis (SSE_REDIS_URL): what one publishes, the other's streams get. */
 describe('the sample app on Redis', () => {
@@ -15,7 +17,14 @@ describe('the sample app on Redis', () => {
 
   async function start(): Promise<string> {
     const sample = await createSampleApp(
-      { SSE_REDIS_URL: REDIS_URL, SSE_REDIS_PREFIX: prefix, TICK_MS: '50', CLOCK_MS: '50', JOB_MS: '300' },
+      {
+        SSE_REDIS_URL: REDIS_URL,
+        SSE_REDIS_PREFIX: prefix,
+        TICK_MS: '50',
+        CLOCK_MS: '50',
+        JOB_MS: '300',
+        SSE_TOKENS: 'demo:demo-token,ann:ann-token',
+      },
       { logger: false },
     );
     await sample.app.listen(0, '127.0.0.1');
@@ -85,5 +94,47 @@ describe('the sample app on Redis', () => {
     const [replayed] = await resumed.waitForEvents(1);
     expect(replayed).toMatchObject({ id: second });
     expect(JSON.parse(replayed.data).text).toBe('from B');
+  });
+
+  it("signs a user out on every instance: a sign-out on A ends the user's streams on B, and both refuse the token", async () => {
+    const onB = await open(`${b}/rooms/sign-out/events`, { headers: annBearer });
+    const clockOnB = await open(`${b}/clock/ann-token`);
+    const demoOnB = await open(`${b}/rooms/sign-out/events`, { headers: bearer });
+    for (const stream of [onB, clockOnB, demoOnB]) expect(stream.status).toBe(200);
+    await clockOnB.waitForEvents(1);
+
+    const signedOut = await openRawStream(`${a}/sign-out-everywhere`, { method: 'POST', headers: annBearer });
+    await signedOut.ended;
+    expect(signedOut.status).toBe(200);
+    expect(JSON.parse(signedOut.text)).toMatchObject({ user: 'ann' });
+
+    for (const stream of [onB, clockOnB]) {
+      await stream.ended;
+      expect(stream.text.endsWith('\n\nevent: sse-end\ndata: {"reason":"revoked"}\n\n')).toBe(true);
+    }
+    for (const instance of [b, a]) {
+      const ticket = await openRawStream(`${instance}/tickets`, { method: 'POST', headers: annBearer });
+      await ticket.ended;
+      expect(ticket.status).toBe(401);
+      const refused = await openRawStream(`${instance}/rooms/sign-out/events`, { headers: annBearer });
+      await refused.ended;
+      expect(refused.status).toBe(401);
+    }
+
+    // The sign-out is one key with a TTL of SIGN_OUT_MS (60 s by default), which Redis drops by itself.
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const ttl = await redis.pttl(`${prefix}sample:signed-out:ann`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    } finally {
+      await redis.quit();
+    }
+
+    // Demo, on the same instances and in the same room, is not signed out.
+    const id = await post(`${a}/rooms/sign-out/messages`, 'demo is still here');
+    expect((await demoOnB.waitForEvents(1))[0]).toMatchObject({ id });
+    expect(demoOnB.text).not.toContain('sse-end');
   });
 });

@@ -6,7 +6,7 @@ export interface SampleUser {
   id: string;
 }
 
-/** Injects `request.user`, as `SseAuthGuard` or `BearerAuthGuard` set it. */
+/** Injects `request.user`, as `StreamAuthGuard` or `BearerAuthGuard` set it. */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): SampleUser =>
     context.switchToHttp().getRequest<{ user: SampleUser }>().user,

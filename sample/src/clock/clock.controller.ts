@@ -1,11 +1,12 @@
 import { Controller, Inject, UseGuards } from '@nestjs/common';
-import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-event-stream';
+import { EventStream, sseEvent } from 'nestjs-event-stream';
 import { map, timer } from 'rxjs';
+import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 
 @Controller('clock')
-@UseGuards(SseAuthGuard)
+@UseGuards(StreamAuthGuard)
 export class ClockController {
   constructor(@Inject(SAMPLE_CONFIG) private readonly config: SampleConfig) {}
 

@@ -20,6 +20,14 @@ export interface SampleConfig {
   postLimit: number;
   /** `POST_WINDOW_MS` (10000): the window of `POST_LIMIT`. */
   postWindowMs: number;
+  /**
+   * `SIGN_OUT_MS` (60000): how long the tokens of a user who signed out
+   * everywhere are refused. The demo tokens never expire, so this stands in
+   * for "until the token would have expired" (a real app keeps a revoked
+   * session until its token's `exp`: docs/lifecycle.md); after it, the demo
+   * token works again.
+   */
+  signOutMs: number;
   /** `SSE_TOKENS` (`demo:demo-token`): token to user id. */
   tokens: Map<string, string>;
   /** `SSE_REDIS_URL`: when set, the hub runs on Redis. */
@@ -73,6 +81,7 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
   const jobsPerUser = integer('JOBS_PER_USER', 3, 1, MAX_RUNNING_JOBS, 'jobs');
   const postLimit = integer('POST_LIMIT', 20, 1, 1_000_000, 'requests');
   const postWindowMs = integer('POST_WINDOW_MS', 10_000, 1000, 86_400_000, 'milliseconds');
+  const signOutMs = integer('SIGN_OUT_MS', 60_000, 1, 86_400_000, 'milliseconds');
 
   const tokens = new Map<string, string>();
   for (const pair of list(read('SSE_TOKENS') ?? 'demo:demo-token')) {
@@ -126,6 +135,7 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
     jobsPerUser,
     postLimit,
     postWindowMs,
+    signOutMs,
     tokens,
     redisUrl,
     redisPrefix,

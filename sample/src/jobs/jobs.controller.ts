@@ -1,9 +1,10 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { EventStream, SseAuthGuard, sseEvent } from 'nestjs-event-stream';
+import { EventStream, sseEvent } from 'nestjs-event-stream';
 import { endWith, map } from 'rxjs';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
+import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
 import { PostRateLimitGuard } from '../rate-limit/post-rate-limit.guard.js';
 import { JobsService } from './jobs.service.js';
 import { TooManyJobsException } from './too-many-jobs.exception.js';
@@ -35,7 +36,7 @@ export class JobsController {
    * ended; for a finished or unknown job the handler returns `null`, which
    * answers 204 No Content: the official "stop" for an EventSource.
    */
-  @UseGuards(SseAuthGuard)
+  @UseGuards(StreamAuthGuard)
   @EventStream(':id/events')
   events(@Param('id') id: string, @CurrentUser() user: SampleUser) {
     const progress = this.jobs.progress(id, user.id);

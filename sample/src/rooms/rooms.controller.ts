@@ -1,7 +1,8 @@
 import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
-import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent } from 'nestjs-event-stream';
+import { EventStream, SseClient, SseHub, sseEvent } from 'nestjs-event-stream';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
+import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
 import { PostRateLimitGuard } from '../rate-limit/post-rate-limit.guard.js';
 import { MessageBodyPipe, type MessageBody } from './message-body.pipe.js';
 import { roomChannel, RoomNamePipe } from './room-name.pipe.js';
@@ -15,7 +16,7 @@ export class RoomsController {
    * or `?token=`); joins `room:<room>` and replays what the client missed
    * after its `Last-Event-ID` (header, or `lastEventId` query parameter).
    */
-  @UseGuards(SseAuthGuard)
+  @UseGuards(StreamAuthGuard)
   @EventStream(':room/events')
   events(@Param('room', RoomNamePipe) room: string, @SseClient() client: SseClient) {
     return this.hub.join(client, roomChannel(room));
