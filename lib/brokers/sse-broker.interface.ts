@@ -115,6 +115,17 @@ export interface SseBroker {
   subscribe(channel: string): Promise<void> | void;
   /** This instance has no stream left in `channel`. */
   unsubscribe(channel: string): Promise<void> | void;
+  /**
+   * The namespace's newest position: that of the last event published, or
+   * seq 0 of the epoch its first publish will get while it has none (a
+   * broker that stores its epoch creates it here). Resolves only once every
+   * event up to it of the channels this instance subscribed to has been
+   * delivered on `messages$` (or, after an outage, is covered by the `gap`
+   * delivered before), so that whatever arrives after is newer: the hub
+   * starts a stream that has no `Last-Event-ID` there. Rejects like `read()`
+   * when the broker cannot answer.
+   */
+  head(): Promise<SseBrokerPosition> | SseBrokerPosition;
   /** At most `limit` stored events of `channels` after `after`, in seq order. */
   read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> | SseHistoryPage;
   /** Releases every resource (connections, timers) and completes `messages$`. */

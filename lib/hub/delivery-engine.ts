@@ -10,7 +10,9 @@ import { formatEventId } from '../protocol/event-id.js';
 import type { SseConnection } from '../stream/sse-connection.js';
 import type { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
+import { BrokerReads } from './broker-reads.js';
 import type { ChannelIndex } from './channel-index.js';
+import { FirstConnectAnchors, resumePositionOf } from './first-connect-anchor.js';
 import { HubMember, deferred, type HeldMessage } from './hub-member.js';
 
 /** The final word of a stream whose missed history could not be read: the client is to reconnect and resume. */
@@ -20,10 +22,6 @@ const HISTORY_UNAVAILABLE = Object.freeze({ status: 503, message: 'Service Unava
 const FIRST_PAGE = 16;
 const MAX_PAGE = 1000;
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function';
-}
-
 /** The frame of a channel event: its id, then the body the hub encoded when it was published. */
 function frameOf(event: { epoch: string; seq: number; payload: string }): string {
   return `id: ${formatEventId(event.epoch, event.seq)}\n${event.payload}`;
@@ -32,27 +30,30 @@ function frameOf(event: { epoch: string; seq: number; payload: string }): string
 /**
  * Delivers what the broker brings to the local streams, for every broker
  * alike: frames each channel event's id once for all its recipients, tracks
- * the position of each stream, and catches a stream up from history (after
- * its `Last-Event-ID`, or after the broker reported a gap) in pages fed as
- * the client drains them, holding live messages meanwhile within the
- * stream's byte budget. Memory per stream stays near `maxBufferedBytes`
- * whatever the history holds.
+ * the position of each stream (starting a stream that has no `Last-Event-ID`
+ * at the broker's head, told in an id-only block: see
+ * `first-connect-anchor.ts`), and catches a stream up from history (after its
+ * `Last-Event-ID`, or after the broker reported a gap) in pages fed as the
+ * client drains them, holding live messages meanwhile within the stream's
+ * byte budget. Memory per stream stays near `maxBufferedBytes` whatever the
+ * history holds.
  */
 export class DeliveryEngine {
   private readonly logger = new Logger('DeliveryEngine');
   private readonly members = new Map<string, HubMember>();
-  /** Reads in flight, shared by streams that ask for the same page: `issued` is the join stamp when it was issued. */
-  private readonly reads = new Map<string, { page: Promise<SseHistoryPage>; issued: number }>();
-  /** Counts joins: a read issued before a stream's last join cannot stand for that stream (it may miss what it now receives live). */
-  private joinStamp = 0;
+  private readonly reads: BrokerReads;
+  private readonly anchors: FirstConnectAnchors;
   private closed = false;
 
   constructor(
-    private readonly broker: SseBroker,
+    broker: SseBroker,
     private readonly registry: SseStreamRegistry,
     private readonly index: ChannelIndex<HubMember>,
     private readonly resetEventName: string,
-  ) {}
+  ) {
+    this.reads = new BrokerReads(broker);
+    this.anchors = new FirstConnectAnchors(this.reads);
+  }
 
   /** The member of a stream, made on its first join; it lives as long as the stream (keeping its position). */
   memberOf(connection: SseConnection): HubMember {
@@ -70,8 +71,7 @@ export class DeliveryEngine {
     const member = this.members.get(connection.id);
     if (!member) return;
     this.members.delete(connection.id);
-    member.held = undefined;
-    member.heldBytes = 0;
+    member.takeHeld();
   }
 
   /** The member of the stream with this id, if it has joined. */
@@ -81,17 +81,28 @@ export class DeliveryEngine {
 
   /** The member just joined channels: from now on it receives their events live. */
   joined(member: HubMember): void {
-    member.joinStamp = ++this.joinStamp;
+    member.joinStamp = this.reads.joined();
   }
 
   close(): void {
     this.closed = true;
   }
 
-  /** A join of `member` has started: its catch-up, if any, waits for it. `from`: the position to resume after. */
-  beginJoin(member: HubMember, from: SseBrokerPosition | undefined): void {
+  /**
+   * A join of `member` has started: its catch-up from the stream's
+   * `Last-Event-ID`, if any, waits for it. Without one, the first join of a
+   * stream holds live messages until the stream has its first position.
+   */
+  beginJoin(member: HubMember): void {
     member.pendingJoins++;
-    if (!from) return;
+    const from = resumePositionOf(member.connection.lastEventId);
+    if (!from) {
+      if (member.position || member.anchoring || member.catchingUp) return;
+      member.anchoring = 'joining';
+      member.hold();
+      member.firstPage ??= deferred();
+      return;
+    }
     member.hold();
     const pending = member.catchUpFrom;
     if (!pending || pending.epoch !== from.epoch || pending.seq > from.seq) member.catchUpFrom = from;
@@ -113,7 +124,8 @@ export class DeliveryEngine {
   }
 
   private afterJoins(member: HubMember): void {
-    if (member.pendingJoins > 0) return;
+    if (member.pendingJoins > 0 || member.anchoring === 'reading') return;
+    if (member.anchoring) return this.anchors.start(member, (anchored) => this.afterJoins(anchored));
     const from = member.catchUpFrom;
     member.catchUpFrom = undefined;
     if (from) this.startCatchUp(member, from);
@@ -173,8 +185,9 @@ export class DeliveryEngine {
     if (this.closed) return;
     for (const member of this.members.values()) {
       if (member.connection.closed || !this.index.isMember(member)) continue;
-      if (member.catchingUp || member.catchUpFrom) {
+      if (member.catchingUp || member.catchUpFrom || member.anchoring) {
         member.readAgain = true;
+        if (member.anchoring) member.catchUpFrom ??= after;
         if (member.catchUpFrom && member.catchUpFrom.epoch !== after.epoch) member.catchUpFrom = after;
         continue;
       }
@@ -202,26 +215,15 @@ export class DeliveryEngine {
   }
 
   /**
-   * Holds a live message while the stream catches up, within its byte budget:
-   * past it, the held channel events are let go of (they are in history, and
-   * the catch-up reads them again); if what is held is still too much, the
-   * client is not keeping up and the stream is cut.
+   * Holds a live message while the stream catches up, within its byte budget
+   * (see `HubMember.keep()`): if what is held is too much even without the
+   * channel events, the client is not keeping up and the stream is cut.
    */
   private hold(member: HubMember, message: HeldMessage): void {
     if (member.connection.closed) return;
-    const held = member.held!;
-    held.push(message);
-    member.heldBytes += message.chunk.length;
-    const budget = member.connection.options.maxBufferedBytes;
-    if (member.heldBytes <= budget) return;
-    const kept = held.filter((entry) => entry.position === undefined);
-    member.held = kept;
-    member.heldBytes = kept.reduce((bytes, entry) => bytes + entry.chunk.length, 0);
-    member.readAgain = true;
-    if (member.heldBytes > budget) {
-      this.registry.slowClient(member.connection, member.heldBytes);
-      member.connection.destroy('slow-client');
-    }
+    if (member.keep(message, member.connection.options.maxBufferedBytes)) return;
+    this.registry.slowClient(member.connection, member.heldBytes);
+    member.connection.destroy('slow-client');
   }
 
   private startCatchUp(member: HubMember, from: SseBrokerPosition): void {
@@ -245,12 +247,8 @@ export class DeliveryEngine {
       })
       .finally(() => {
         member.catchingUp = false;
-        member.firstPage?.resolve();
-        member.firstPage = undefined;
-        if (member.connection.closed) {
-          member.held = undefined;
-          member.heldBytes = 0;
-        }
+        member.releaseGate();
+        if (member.connection.closed) member.takeHeld();
       });
   }
 
@@ -273,7 +271,7 @@ export class DeliveryEngine {
       if (connection.closed || this.closed) return;
       member.readAgain = false;
       const channels = this.index.channelsOf(member);
-      const page = await this.read(member, channels, cursor, limit);
+      const page = await this.reads.page(member.joinStamp, channels, cursor, limit);
       if (connection.closed || this.closed) return;
       if (page.reset) {
         // One reset per catch-up: every later page of the same run would report the same gap.
@@ -311,9 +309,7 @@ export class DeliveryEngine {
 
   /** Writes what was held, in order, skipping channel events the stream already has. */
   private releaseHeld(member: HubMember): void {
-    const held = member.held;
-    member.held = undefined;
-    member.heldBytes = 0;
+    const held = member.takeHeld();
     if (!held) return;
     for (const { chunk, position } of held) {
       if (position && member.has(position)) continue;
@@ -329,30 +325,5 @@ export class DeliveryEngine {
     const head = page.head;
     const id = page.events.length === 0 && head ? formatEventId(head.epoch, head.seq) : undefined;
     this.write(connection, encodeEvent({ event: this.resetEventName, id, data: { reason: page.reset, lastEventId } }));
-  }
-
-  /**
-   * One read of a page. Streams asking for the same page at the same time
-   * share it, unless it was issued before the stream's last join (it could
-   * miss an event the stream has not received live).
-   */
-  private read(
-    member: HubMember,
-    channels: string[],
-    after: SseBrokerPosition,
-    limit: number,
-  ): SseHistoryPage | Promise<SseHistoryPage> {
-    const key = `${channels.join(' ')}|${after.epoch}.${after.seq}|${limit}`;
-    const shared = this.reads.get(key);
-    if (shared && shared.issued >= member.joinStamp) return shared.page;
-    const page = this.broker.read(channels, after, limit);
-    if (!isThenable(page)) return page;
-    const entry = { page: Promise.resolve(page), issued: this.joinStamp };
-    entry.page.then(
-      () => this.reads.get(key) === entry && this.reads.delete(key),
-      () => this.reads.get(key) === entry && this.reads.delete(key),
-    );
-    this.reads.set(key, entry);
-    return entry.page;
   }
 }

@@ -28,8 +28,9 @@ export interface HeldMessage {
 
 /**
  * The delivery state of one stream in the hub: the position of the newest
- * channel event written to it, and, while it catches up from history, the
- * live messages held until the catch-up has written what came before them.
+ * channel event written to it, and, while it catches up from history (or
+ * waits for its first position, see `first-connect-anchor.ts`), the live
+ * messages held until what comes before them is written.
  */
 export class HubMember {
   /** The newest channel event written to the stream (its `Last-Event-ID` if it reconnects now). */
@@ -37,6 +38,8 @@ export class HubMember {
   /** Live messages held while catching up; `undefined` when it is not. */
   held: HeldMessage[] | undefined;
   heldBytes = 0;
+  /** The first channel event held since holding began (also once held events were let go of). */
+  firstHeld: SseBrokerPosition | undefined;
   /** Held channel events were let go of (too many bytes) or may have been missed: read history again before releasing. */
   readAgain = false;
   /** Joins still authorizing or subscribing: a catch-up starts once none is. */
@@ -45,6 +48,12 @@ export class HubMember {
   catchUpFrom: SseBrokerPosition | undefined;
   /** Whether a catch-up loop runs. */
   catchingUp = false;
+  /**
+   * The stream's first join had no `Last-Event-ID`: it waits for its first
+   * position, until its joins are done (`joining`), then for the broker's
+   * head (`reading`). See `first-connect-anchor.ts`.
+   */
+  anchoring: 'joining' | 'reading' | undefined;
   /** The engine's join count when this stream last joined channels. */
   joinStamp = 0;
   /** Settled once the catch-up's first page is written (or could not be read): what the stream waits for to open. */
@@ -55,6 +64,37 @@ export class HubMember {
   /** Starts holding live messages (a catch-up is coming). */
   hold(): void {
     this.held ??= [];
+  }
+
+  /**
+   * Holds one more live message (while holding), within `budget` bytes: past
+   * it, the held channel events are let go of (they are in history: read it
+   * again). Returns false if what is left is still too much.
+   */
+  keep(message: HeldMessage, budget: number): boolean {
+    this.held!.push(message);
+    if (message.position) this.firstHeld ??= message.position;
+    this.heldBytes += message.chunk.length;
+    if (this.heldBytes <= budget) return true;
+    this.held = this.held!.filter((entry) => entry.position === undefined);
+    this.heldBytes = this.held.reduce((bytes, entry) => bytes + entry.chunk.length, 0);
+    this.readAgain = true;
+    return this.heldBytes <= budget;
+  }
+
+  /** What the stream waited for to open is written, or never will be: it may open. */
+  releaseGate(): void {
+    this.firstPage?.resolve();
+    this.firstPage = undefined;
+  }
+
+  /** Stops holding: returns what was held. */
+  takeHeld(): HeldMessage[] | undefined {
+    const held = this.held;
+    this.held = undefined;
+    this.heldBytes = 0;
+    this.firstHeld = undefined;
+    return held;
   }
 
   /** Whether `position` is at or before what the stream already has. */

@@ -20,7 +20,7 @@ import type { ResolvedSseModuleOptions } from '../options/resolve-module-options
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
 import { assertChannelName } from './sse-channel-name.error.js';
-import { formatEventId, parseEventId } from '../protocol/event-id.js';
+import { formatEventId } from '../protocol/event-id.js';
 import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
 import type {
   SseConnectionFilter,
@@ -101,8 +101,9 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * reaches it. With a `Last-Event-ID`, the missed events of its channels are
    * replayed first, in order, without gap or duplicate, paced by what the
    * client reads; when that is not possible, one `sse-reset` event says so.
-   * Joins of one stream made together replay together; a later join starts
-   * at the stream's position.
+   * Without one, it starts with an id-only block at the current position (to
+   * resume from if dropped before any event). Joins of one stream made
+   * together replay together; a later join starts at the stream's position.
    *
    * Channel names are checked (`SseChannelNameError`, a 400) and, with an
    * `SseChannelAuthorizer`, authorized (403) before the stream opens.
@@ -116,7 +117,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       let left = false;
       let joined = false;
       const member = this.engine.memberOf(connection);
-      this.engine.beginJoin(member, parseEventId(connection.lastEventId));
+      this.engine.beginJoin(member);
       let gate: Promise<void> | undefined;
       try {
         const joining = this.joinChannels(

@@ -103,6 +103,48 @@ describe('RedisSseBroker when the link to Redis drops', () => {
     expect(warnings).toHaveLength(2 + refusals.length);
   });
 
+  it('resolves head() only once its marker is back on the subscriber connection: while that one is down, a head newer than what it received answers 503 after commandTimeoutMs', async () => {
+    const keyPrefix = namespace();
+    const connectionName = `head-${keyPrefix.replace(/[^a-z0-9]/gi, '')}`;
+    const { broker, inbox } = await connected({
+      keyPrefix,
+      commandTimeoutMs: 300,
+      redisOptions: { retryStrategy: () => 1000, connectionName },
+    });
+    const admin = client();
+    await broker.subscribe('a');
+    const published = await broker.publish('a', '1');
+    expect(await broker.head()).toEqual(published);
+    expect(inbox.seqs('a')).toEqual([published.seq]);
+
+    // Only the subscriber connection is cut, and comes back after a second: the command connection answers the read.
+    const subscriberLine = ((await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string)
+      .split('\n')
+      .find((line) => line.includes(`name=${connectionName} `))!;
+    await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(subscriberLine)![1]);
+    // Nothing newer than what it received: nothing to wait for.
+    expect(await broker.head()).toEqual(published);
+    const missed = await broker.publish('a', 'published while the subscriber is away');
+    const started = Date.now();
+    const error = await broker.head().then(
+      () => new Error('resolved'),
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(RedisSseUnavailableError);
+    expect((error as RedisSseUnavailableError).getStatus()).toBe(503);
+    expect((error as RedisSseUnavailableError).maybePublished).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+
+    // Back: the gap covers what it missed, and the head resolves.
+    const again = await eventually(
+      () => broker.head(),
+      (result) => typeof (result as { seq?: unknown }).seq === 'number',
+      'head() to resolve again',
+    );
+    expect(again).toEqual(missed);
+    expect(inbox.gaps()).toEqual([{ type: 'gap', after: published }]);
+  });
+
   it('holds at most maxHeldMessages while it resubscribes: past it the channel events are let go of, and the gap that follows reads each of them from history exactly once', async () => {
     const keyPrefix = namespace();
     const connectionName = `held-${keyPrefix.replace(/[^a-z0-9]/gi, '')}`;

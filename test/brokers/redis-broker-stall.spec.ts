@@ -74,7 +74,7 @@ describe('RedisSseBroker when Redis stalls or is gone', () => {
     ['its own connections', false],
     ['a client of the app, which has no command timeout', true],
   ])(
-    'rejects every call a request waits on (subscribe, read, publish, send) while a connected Redis stalls, on %s',
+    'rejects every call a request waits on (subscribe, read, head, publish, send) while a connected Redis stalls, on %s',
     async (_, ofTheApp) => {
       const broker = await connected(ofTheApp ? { client: client() } : {});
       await broker.subscribe('warm');
@@ -83,11 +83,12 @@ describe('RedisSseBroker when Redis stalls or is gone', () => {
       const errors = await Promise.all([
         rejection(broker.subscribe('new')),
         rejection(broker.read(['warm'], position, 10)),
+        rejection(broker.head()),
         rejection(broker.publish('warm', 'during')),
         rejection(broker.send({ type: 'broadcast', payload: 'during' })),
       ]);
       for (const error of errors) expect(error.getStatus()).toBe(503);
-      expect(errors.map((error) => error.maybePublished)).toEqual([false, false, true, true]);
+      expect(errors.map((error) => error.maybePublished)).toEqual([false, false, false, true, true]);
     },
   );
 

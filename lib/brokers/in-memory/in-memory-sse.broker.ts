@@ -125,6 +125,11 @@ export class InMemorySseBroker implements SseBroker {
 
   unsubscribe(): void {}
 
+  /** The position of the last event published (seq 0 before the first): delivery is synchronous, so every event up to it has been delivered. */
+  head(): SseBrokerPosition {
+    return { epoch: this.epoch, seq: this.seq };
+  }
+
   read(channels: readonly string[], after: SseBrokerPosition, limit: number): SseHistoryPage {
     const head = this.seq > 0 ? { epoch: this.epoch, seq: this.seq } : undefined;
     if (after.epoch !== this.epoch || after.seq > this.seq) return { events: [], more: false, reset: 'unknown', head };

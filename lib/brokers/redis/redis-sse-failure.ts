@@ -12,15 +12,18 @@ export function isTimeout(error: unknown): boolean {
   return (error as Error | null)?.name === 'RedisSseTimeout';
 }
 
+/** The error of a wait for Redis that lasted `ms`: `isTimeout()` knows it. */
+export function timeoutError(ms: number): Error {
+  const error = new Error(REDIS_SSE_MESSAGES.noAnswer(ms));
+  error.name = 'RedisSseTimeout';
+  return error;
+}
+
 /** Resolves after `promise`, or rejects after `ms` (with an error `isTimeout()` knows): no call waits for Redis longer. */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(REDIS_SSE_MESSAGES.noAnswer(ms));
-      error.name = 'RedisSseTimeout';
-      reject(error);
-    }, ms);
+    timer = setTimeout(() => reject(timeoutError(ms)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -10,7 +10,8 @@ import type { RedisSseKeys } from './redis-sse.keys.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
 import { RedisSseRefusals } from './redis-sse-refusals.js';
 import { RedisSseWaiters } from './redis-sse-waiters.js';
-import { ENSURE_EPOCH_SCRIPT, SYNC_MARKER_SCRIPT } from './redis-sse.scripts.js';
+import { RedisSseMarkers } from './redis-sse-markers.js';
+import { ENSURE_EPOCH_SCRIPT } from './redis-sse.scripts.js';
 
 /** What the link reports to its broker. */
 export interface RedisSseLinkEvents {
@@ -52,9 +53,9 @@ export class RedisSseLink {
   private readonly detach: (() => void)[] = [];
   private linkDown = false;
   private lastError: string | undefined;
-  private markerQueued = false;
   private closed = false;
   private readonly refusals: RedisSseRefusals;
+  private readonly markers: RedisSseMarkers;
 
   constructor(
     private readonly connections: RedisSseConnections,
@@ -67,6 +68,7 @@ export class RedisSseLink {
   ) {
     const retryAfterSeconds = Math.max(1, Math.ceil(settings.commandTimeoutMs / 1000));
     this.refusals = new RedisSseRefusals(() => this.target(), retryAfterSeconds, logger);
+    this.markers = new RedisSseMarkers(keys, instanceChannel, settings.commandTimeoutMs, () => this.position);
     this.listen(connections.command, 'command');
     this.listen(connections.subscriber, 'subscriber');
     const onMessage = (pubsubChannel: string, text: string) => this.onMessage(pubsubChannel, text);
@@ -104,7 +106,7 @@ export class RedisSseLink {
         const subscribed = this.connections.subscriber.subscribe(this.keys.channel(channel));
         await withTimeout(subscribed, this.settings.commandTimeoutMs);
         this.answered();
-        this.queueSyncMarker();
+        this.markers.queue(() => this.readyCommand());
         return;
       } catch (error) {
         if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
@@ -157,6 +159,15 @@ export class RedisSseLink {
     return !this.closed && command.status === 'ready' ? command : undefined;
   }
 
+  /**
+   * The namespace's newest position, read on `client` (the command
+   * connection), once this instance has received every event up to it: see
+   * `RedisSseMarkers`.
+   */
+  head(client: Redis): Promise<SseBrokerPosition> {
+    return this.markers.head(client);
+  }
+
   /** What an operation whose command failed rejects with (see `RedisSseRefusals.failure()`). */
   failure(operation: string, error: unknown, effect?: RedisSseEffect): Error {
     return this.refusals.failure(operation, error, effect);
@@ -177,6 +188,7 @@ export class RedisSseLink {
     if (this.closed) return;
     this.closed = true;
     this.waiters.rejectAll(new Error(REDIS_SSE_MESSAGES.closed('join a channel')));
+    this.markers.close(new Error(REDIS_SSE_MESSAGES.closed('read the newest position')));
     this.upWaiters.splice(0).forEach((resolve) => resolve());
     await this.connections.end();
     this.detach.splice(0).forEach((detach) => detach());
@@ -293,7 +305,7 @@ export class RedisSseLink {
     if (gap) this.events.deliver({ type: 'gap', after: gap });
     for (const [channel, text] of held) this.dispatch(channel, text);
     this.waiters.resolveAll();
-    this.queueSyncMarker();
+    this.markers.queue(() => this.readyCommand());
     this.checkUp();
   }
 
@@ -331,27 +343,13 @@ export class RedisSseLink {
   private dispatch(pubsubChannel: string, text: string): void {
     const decoded = decodeMessage(this.keys, this.instanceChannel, pubsubChannel, text);
     if (decoded.kind === 'malformed') this.logger.warn(REDIS_SSE_MESSAGES.malformedMessage(pubsubChannel));
-    if (decoded.kind === 'marker') this.position = advance(this.position, decoded.position);
+    if (decoded.kind === 'marker') {
+      this.position = advance(this.position, decoded.position);
+      this.markers.advanced();
+    }
     if (decoded.kind !== 'deliver') return;
     const message = decoded.message;
     if (message.type === 'channel') this.position = advance(this.position, { epoch: message.epoch, seq: message.seq });
     this.events.deliver(message);
-  }
-
-  /**
-   * After a new subscription, asks Redis to publish the current position to
-   * this instance: once it arrives, every event up to it of the subscribed
-   * channels has been received. It keeps the catch-up after a reconnection
-   * from reading events published before a stream joined.
-   */
-  private queueSyncMarker(): void {
-    if (this.markerQueued) return;
-    this.markerQueued = true;
-    setImmediate(() => {
-      this.markerQueued = false;
-      const command = this.readyCommand();
-      if (!command) return;
-      SYNC_MARKER_SCRIPT.run(command, [this.keys.epoch, this.keys.seq], [this.instanceChannel]).catch(() => undefined);
-    });
   }
 }

@@ -193,6 +193,20 @@ export class RedisSseBroker implements SseBroker {
   }
 
   /**
+   * The namespace's newest position (seq 0 before its first event), its
+   * epoch created if it has none yet: the one every later publish gets.
+   * Read in one script that also publishes a sync marker to this instance,
+   * and resolved once that marker has arrived: every event up to the
+   * position of the subscribed channels has been delivered on `messages$`.
+   * Rejects like `read()`: at once while Redis is unreachable, after
+   * `commandTimeoutMs` when it (or the marker) does not come.
+   */
+  async head(): Promise<SseBrokerPosition> {
+    const operation = 'read the newest position';
+    return this.command(operation, undefined, (client) => this.linkFor(operation).head(client));
+  }
+
+  /**
    * Open streams across every live instance of the namespace: joined to
    * `channel`, or all of them. Eventually consistent: each instance writes its
    * counts every `statsIntervalMs`, and an instance that stopped writing

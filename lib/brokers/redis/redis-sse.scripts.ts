@@ -104,16 +104,19 @@ return {epoch, redis.call('GET', KEYS[2]) or '0'}
 `);
 
 /**
- * Publishes the current position `<epoch>.<seq>` to one instance's Pub/Sub
- * channel. When it arrives, the instance has received every event up to it
- * of the channels it had subscribed to (same connection, PUBLISH order).
+ * Publishes the namespace's current position `<epoch>.<seq>` to one
+ * instance's Pub/Sub channel, and returns it, creating the epoch if the
+ * namespace has none yet (`SET NX`: the one its first publish then gets).
+ * When the marker arrives, the instance has received every event up to it of
+ * the channels it had subscribed to (same connection, PUBLISH order).
  *
- * KEYS: epoch, seq. ARGV: the instance's Pub/Sub channel.
+ * KEYS: epoch, seq. ARGV: candidate epoch, the instance's Pub/Sub channel. Returns [epoch, head].
  */
-export const SYNC_MARKER_SCRIPT = new RedisSseScript(`local epoch = redis.call('GET', KEYS[1])
-if not epoch then return 0 end
-redis.call('PUBLISH', ARGV[1], epoch .. '.' .. (redis.call('GET', KEYS[2]) or '0'))
-return 1
+export const MARKER_SCRIPT = new RedisSseScript(`redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local epoch = redis.call('GET', KEYS[1])
+local head = redis.call('GET', KEYS[2]) or '0'
+redis.call('PUBLISH', ARGV[2], epoch .. '.' .. head)
+return {epoch, head}
 `);
 
 /**

@@ -1,5 +1,6 @@
 import type { SseBroker, SseBrokerMessage, SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
 import { describeBoundsContract } from './broker-contract-bounds.js';
+import { describeHeadContract } from './broker-contract-head.js';
 import {
   Inbox,
   jestGlobals,
@@ -302,6 +303,7 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
     });
 
     describeBoundsContract(connected);
+    describeHeadContract(connected);
 
     describe('send', () => {
       it('delivers broadcast, connection, user, disconnect and revoke messages as they are, once each', async () => {

@@ -1,5 +1,5 @@
 import { Controller, Injectable, Query, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { NEVER } from 'rxjs';
+import { NEVER, Subject, filter, merge, switchMap, take } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { EventStream, SseClient, SseHub, type SseRequest } from '../../../lib/index.js';
 import {
@@ -46,6 +46,36 @@ export class HubController {
   }
 }
 
+/** Tags of the `GET /hub/later` streams that are to make their later join now. */
+export const laterJoins = new Subject<string>();
+
+/**
+ * Streams that join in steps. `GET /hub/together?channels=a,b` joins each
+ * channel with its own `join()`, in one turn; `GET /hub/later?first=a&later=b`
+ * joins `first`, then `later` once the test calls `laterJoins.next(tag)` with
+ * the stream's `x-test-tag`.
+ */
+@Controller('hub')
+export class StagedJoinsController {
+  constructor(private readonly hub: SseHub) {}
+
+  @EventStream('together')
+  together(@Query('channels') channels: string, @SseClient() client: SseClient) {
+    return merge(...channels.split(',').map((channel) => this.hub.join(client, channel)));
+  }
+
+  @EventStream('later')
+  later(@Query('first') first: string, @Query('later') later: string, @SseClient() client: SseClient) {
+    const tag = client.request.headers['x-test-tag'];
+    const joinLater = laterJoins.pipe(
+      filter((called) => called === tag),
+      take(1),
+      switchMap(() => this.hub.join(client, later)),
+    );
+    return merge(this.hub.join(client, first), joinLater);
+  }
+}
+
 /** The URL of a stream joined to `channels`. */
 export function streamUrl(base: string, channels: readonly string[], query = ''): string {
   return `${base}/hub/stream?channels=${encodeURIComponent(channels.join(','))}${query}`;
@@ -88,6 +118,9 @@ export class DelegatingBroker implements SseBroker {
   }
   unsubscribe(channel: string): Promise<void> | void {
     return this.inner.unsubscribe(channel);
+  }
+  head(): Promise<SseBrokerPosition> | SseBrokerPosition {
+    return this.inner.head();
   }
   read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> | SseHistoryPage {
     return this.inner.read(channels, after, limit);
