@@ -226,11 +226,12 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   /**
    * Ends every stream of a user, or of a session (see `sessionIdOf`), on
    * every instance, with the final word `revoked`: "sign out everywhere".
-   * Resolves once the broker has taken the message; each instance ends its
-   * streams as it arrives. A browser's `EventSource` reconnects after any
-   * end, so the app's verifier must refuse the revoked credential from now
-   * on (keep revoked session ids until the tokens would have expired): see
-   * docs/lifecycle.md.
+   * This instance's streams end at once; the promise resolves once the
+   * broker has taken the message (each other instance ends its streams as
+   * it arrives) and rejects when it cannot: retry it, repeating is harmless.
+   * A browser's `EventSource` reconnects after any end, so the app's
+   * verifier must refuse the revoked credential from now on (keep revoked
+   * session ids until the tokens would have expired): see docs/lifecycle.md.
    *
    * @example
    * \@Post('sign-out-everywhere')
@@ -242,6 +243,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   revoke(target: SseRevocation): Promise<void> {
     try {
       const message = revocationOf(target);
+      // This instance's streams end now, even if the broker cannot carry the message (it rejects then).
+      this.registry.revoke(message.target, message.id);
       return Promise.resolve(this.broker.send(message));
     } catch (error) {
       return Promise.reject(error);

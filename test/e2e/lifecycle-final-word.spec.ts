@@ -11,6 +11,7 @@ import { EventStream, SseAuthGuard, SseClient, SseHub, type SseRequest } from '.
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { waitForHub } from '../utils/wait.js';
+import { DelegatingBroker } from '../src/hub/hub-fixture.js';
 
 /** `x-user` and `x-session` headers become `request.user` ({ id, sid }). */
 @Injectable()
@@ -206,5 +207,31 @@ describe('a final word on every server-side end', () => {
     const silent = await open('silent');
     await silent.ended;
     expect(silent.text).toBe(`retry: ${retryOf(silent.text)}\n\ndata: a\n\n`);
+  });
+});
+
+/** A broker that cannot carry messages that are not stored (its link is down). */
+class UnreachableBroker extends DelegatingBroker {
+  override send(): Promise<void> {
+    return Promise.reject(new Error('the broker is unreachable'));
+  }
+}
+
+describe('revoke() while the broker cannot carry the message', () => {
+  it("still ends this instance's streams of the user, and rejects so that the caller can retry", async () => {
+    const app = await startApp(
+      { controllers: [EndingController] },
+      { broker: new UnreachableBroker(), auth: { verify: () => null } },
+    );
+    try {
+      const hub = app.app.get(SseHub);
+      const stream = await openRawStream(`${app.url}/end/open`, { headers: { 'x-user': 'ann', 'x-session': 's1' } });
+      await waitForHub(hub, () => hub.count('news') === 1);
+      await expect(hub.revoke({ userId: 'ann' })).rejects.toThrow('the broker is unreachable');
+      await stream.ended;
+      expect(stream.text.endsWith('event: sse-end\ndata: {"reason":"revoked"}\n\n')).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });

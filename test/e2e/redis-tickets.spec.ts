@@ -218,6 +218,26 @@ describe('RedisSseTicketStore', () => {
     expect(redis.status).toBe('ready');
   });
 
+  it('closed while its first connection is on its way (a put in flight), it leaves no connection behind', async () => {
+    const name = `${prefix}closing-store`;
+    const store = new RedisSseTicketStore({
+      url: REDIS_URL,
+      keyPrefix: prefix,
+      redisOptions: { connectionName: name },
+    });
+    const put = store.put('K'.repeat(43), '{}', 5000);
+    await store.close();
+    await expect(put).rejects.toThrow();
+    const clients = async () =>
+      String(await redis.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter((line) => line.includes(`name=${name}`));
+    // The server may see the socket go a moment after the client dropped it: a bounded poll, not a sleep.
+    for (let i = 0; i < 100 && (await clients()).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await clients()).toEqual([]);
+  });
+
   it('refuses keys, records and TTLs out of bounds before sending anything, and more than one connection source', async () => {
     const store = new RedisSseTicketStore({ client: redis, keyPrefix: prefix });
     await expect(store.put('has space', '{}', 1000)).rejects.toThrow(TypeError);

@@ -133,6 +133,8 @@ export class RedisSseTicketStore implements SseTicketStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A first connection may be on its way (ioredis still loading): wait for it, so that it is quit too.
+    await this.connection?.catch(() => undefined);
     const own = this.own;
     if (!own || own.status === 'end') return;
     try {
@@ -156,6 +158,7 @@ export class RedisSseTicketStore implements SseTicketStore {
     const broker = this.options.broker;
     if (broker) return broker.withCommandClient(operation, command);
     const { client, connected } = await this.connect();
+    if (this.closed) throw new Error(SSE_MESSAGES.redisTicketClosed(operation));
     try {
       // The first command waits for the first connection; later ones fail at once while it is down.
       const result = await withTimeout(
@@ -190,6 +193,11 @@ export class RedisSseTicketStore implements SseTicketStore {
         maxRetriesPerRequest: 0,
       };
       const client = this.options.url ? new Redis(this.options.url, own) : new Redis(own);
+      if (this.closed) {
+        // Closed while ioredis was loading: never connect.
+        this.own = client;
+        return { client, connected: Promise.resolve() };
+      }
       // Errors reach the requests that fail because of them; without a listener ioredis prints each one.
       client.on('error', () => undefined);
       this.own = client;

@@ -1,5 +1,6 @@
 import type { SseBrokerMessage, SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
+import { isRevocationId } from '../revocation-id.js';
 
 /**
  * What the broker writes on Redis and reads back, checked on receipt: another
@@ -63,7 +64,7 @@ export function sentMessageOf(value: unknown): SseBrokerSentMessage | undefined 
     case 'disconnect':
       return isString(m.connectionId) ? { type: 'disconnect', connectionId: m.connectionId } : undefined;
     case 'revoke':
-      return (m.target === 'user' || m.target === 'session') && isString(m.id)
+      return (m.target === 'user' || m.target === 'session') && isRevocationId(m.id)
         ? { type: 'revoke', target: m.target, id: m.id }
         : undefined;
     default:
