@@ -6,13 +6,13 @@ import type {
   SseHistoryPage,
 } from '../brokers/sse-broker.interface.js';
 import { encodeEvent } from '../protocol/encode-event.js';
-import { formatEventId } from '../protocol/event-id.js';
+import { formatEventId, parseEventId } from '../protocol/event-id.js';
 import type { SseConnection } from '../stream/sse-connection.js';
 import type { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import { BrokerReads } from './broker-reads.js';
 import type { ChannelIndex } from './channel-index.js';
-import { FirstConnectAnchors, resumePositionOf } from './first-connect-anchor.js';
+import { FirstConnectAnchors } from './first-connect-anchor.js';
 import { HubMember, deferred, type HeldMessage } from './hub-member.js';
 
 /** The final word of a stream whose missed history could not be read: the client is to reconnect and resume. */
@@ -95,7 +95,7 @@ export class DeliveryEngine {
    */
   beginJoin(member: HubMember): void {
     member.pendingJoins++;
-    const from = resumePositionOf(member.connection.lastEventId);
+    const from = parseEventId(member.connection.lastEventId);
     if (!from) {
       if (member.position || member.anchoring || member.catchingUp) return;
       member.anchoring = 'joining';

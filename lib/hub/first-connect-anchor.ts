@@ -1,6 +1,6 @@
 import type { SseBrokerPosition } from '../brokers/sse-broker.interface.js';
 import { encodeEvent } from '../protocol/encode-event.js';
-import { formatEventId, parseEventId } from '../protocol/event-id.js';
+import { formatEventId } from '../protocol/event-id.js';
 import type { BrokerReads } from './broker-reads.js';
 import type { HubMember } from './hub-member.js';
 
@@ -30,17 +30,6 @@ export function anchorOf(head: SseBrokerPosition, firstHeld: SseBrokerPosition |
 /** The id-only block of an anchor: `id: <epoch>.<seq>` and a blank line. */
 export function anchorFrame(anchor: SseBrokerPosition): string {
   return encodeEvent({ id: formatEventId(anchor.epoch, anchor.seq) });
-}
-
-/**
- * The position a `Last-Event-ID` resumes after: a hub event id, or the
- * anchor `<epoch>.0` of a stream that connected while its namespace had no
- * event yet (no event has seq 0, so `parseEventId()` refuses it).
- */
-export function resumePositionOf(lastEventId: string | undefined): SseBrokerPosition | undefined {
-  if (!lastEventId?.endsWith('.0')) return parseEventId(lastEventId);
-  const first = parseEventId(`${lastEventId.slice(0, -1)}1`);
-  return first && { epoch: first.epoch, seq: 0 };
 }
 
 /** Starts the streams whose first join had no `Last-Event-ID` at their anchor, for the delivery engine. */

@@ -12,14 +12,15 @@ export interface HubEventPosition {
   readonly seq: number;
 }
 
-const EVENT_ID = /^([a-z0-9]{1,16})\.([1-9][0-9]{0,15})$/;
+/** `seq` 0 is no event's: it is the position of a namespace before its first event (the anchor a stream may start at). */
+const EVENT_ID = /^([a-z0-9]{1,16})\.(0|[1-9][0-9]{0,15})$/;
 
 /** The id of the event at `seq` in the history `epoch`: `<epoch>.<seq>`. */
 export function formatEventId(epoch: string, seq: number): string {
   return `${epoch}.${seq}`;
 }
 
-/** The position an id stands for, or `undefined` for anything that is not a hub id. */
+/** The position an id stands for (`<epoch>.0`: before the first event), or `undefined` for anything that is not a hub id. */
 export function parseEventId(id: string | undefined): HubEventPosition | undefined {
   if (id === undefined) return undefined;
   const match = EVENT_ID.exec(id);

@@ -8,6 +8,11 @@ describe('hub event ids', () => {
     expect(parseEventId('lzx1abc.42')).toEqual({ epoch: 'lzx1abc', seq: 42 });
   });
 
+  it('parses <epoch>.0, the position before the first event (the anchor of an empty namespace)', () => {
+    expect(parseEventId('lzx1abc.0')).toEqual({ epoch: 'lzx1abc', seq: 0 });
+    expect(parseEventId('lzx1abc.00')).toBeUndefined();
+  });
+
   it('makes epochs of lowercase letters and digits only, short, and different on every start', () => {
     const epochs = new Set(Array.from({ length: 50 }, () => newEpoch()));
     expect(epochs.size).toBe(50);
@@ -38,7 +43,6 @@ describe('hub event ids', () => {
     ['a plain number (an id from elsewhere)', '42'],
     ['without a seq', 'abc.'],
     ['without an epoch', '.12'],
-    ['with seq 0 (never assigned)', 'abc.0'],
     ['with a leading zero', 'abc.012'],
     ['with a negative seq', 'abc.-1'],
     ['with an uppercase epoch', 'ABC.1'],
