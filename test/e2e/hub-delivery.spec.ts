@@ -85,7 +85,10 @@ describe('SseHub delivery', () => {
       [undefined, 'null'],
     ]);
     expect(stream.text).toContain(': note\n');
-    expect(stream.retries).toEqual([3000]);
+    // One retry hint, the first frame: retryMs (3000) ± retryJitter (0.2).
+    expect(stream.retries).toHaveLength(1);
+    expect(stream.retries[0]).toBeGreaterThanOrEqual(2400);
+    expect(stream.retries[0]).toBeLessThanOrEqual(3600);
   });
 
   it('refuses an envelope that brings its own id, and one that cannot be framed, writing nothing', async () => {

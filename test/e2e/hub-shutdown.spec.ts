@@ -7,9 +7,9 @@ import { deferred } from '../utils/wait.js';
 
 const RETRY_MS = 500;
 
-/** The last frame of a stream that the server ended for shutdown: a retry hint spread over one to two periods. */
+/** The last frame of a stream that the server ended for shutdown: its final word, with a retry hint spread over one to two periods. */
 function finalRetry(stream: RawStream): number {
-  const match = /retry: (\d+)\n\n$/.exec(stream.text);
+  const match = /event: sse-end\nretry: (\d+)\ndata: \{"reason":"shutdown"\}\n\n$/.exec(stream.text);
   expect(match).not.toBeNull();
   return Number(match![1]);
 }
