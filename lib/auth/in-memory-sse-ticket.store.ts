@@ -41,6 +41,7 @@ export class InMemorySseTicketStore implements SseTicketStore {
     return this.tickets.size;
   }
 
+  /** Keeps `record` under `key` for `ttlMs`; past `maxTickets`, the oldest ticket is let go. */
   put(key: string, record: string, ttlMs: number): void {
     const now = Date.now();
     this.dropExpired(now);
@@ -52,6 +53,7 @@ export class InMemorySseTicketStore implements SseTicketStore {
     }
   }
 
+  /** The record under `key`, once: it is gone afterwards (and `undefined` once expired). */
   take(key: string): string | undefined {
     const held = this.tickets.get(key);
     if (held === undefined) return undefined;
@@ -59,6 +61,7 @@ export class InMemorySseTicketStore implements SseTicketStore {
     return held.expiresAt > Date.now() ? held.record : undefined;
   }
 
+  /** Forgets every ticket. */
   close(): void {
     this.tickets.clear();
   }

@@ -42,7 +42,7 @@ export function isSseAuthResult(value: unknown): value is SseAuthResult {
  * limits use `request.user.id`, else `.sub`). A missing or refused token
  * answers `401` with `WWW-Authenticate: Bearer` and a JSON body, which makes
  * a browser's EventSource stop for good. When the credential expires, the
- * stream is ended with an `auth.expiredEventName` event; when it expires
+ * stream ends with the final word `auth-expired`; when it expires
  * before the stream has opened (a slow `canJoin`, a slow handler), the stream
  * is refused with 401 before any byte.
  *

@@ -22,8 +22,7 @@ export interface SsePublishOptions {
 
 /** What `SseHub.revoke()` ends on every instance: every stream of a user, or of a session (see `sessionIdOf`). */
 export type SseRevocation =
-  | { userId: string | number; sessionId?: never }
-  | { sessionId: string | number; userId?: never };
+  { userId: string | number; sessionId?: never } | { sessionId: string | number; userId?: never };
 
 /** Which open streams `SseHub.connections()` returns. */
 export type SseConnectionFilter = { channel?: string; userId?: string | number } | ((client: SseClient) => boolean);

@@ -20,11 +20,11 @@ export function checkInteger(
   return value as number;
 }
 
-/** Checks a fraction option (a finite number from 0 to 1), naming it and the bad value; `fallback` when not given. */
-export function checkFraction(name: string, value: unknown, fallback: number): number {
+/** Checks a fraction option (a finite number from 0 to `max`, at most 1), naming it and the bad value; `fallback` when not given. */
+export function checkFraction(name: string, value: unknown, fallback: number, max = 1): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new Error(SSE_MESSAGES.invalidOption(name, value, 'a number from 0 to 1'));
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    throw new Error(SSE_MESSAGES.invalidOption(name, value, `a number from 0 to ${max}`));
   }
   return value;
 }

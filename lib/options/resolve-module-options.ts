@@ -53,7 +53,6 @@ const defaultUserIdOf = userField('id', 'sub');
 /** `request.user.sid`, else `request.user.sessionId`. */
 const defaultSessionIdOf = userField('sid', 'sessionId');
 
-
 function isBroker(value: unknown): value is SseBroker {
   const broker = value as Partial<SseBroker> | null;
   return (
@@ -71,7 +70,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
   const stream = resolveStreamOptions(options);
   const history = options.history ?? {};
   if (options.broker !== undefined && !isBroker(options.broker)) {
-    throw new Error(SSE_MESSAGES.invalidOption('broker', options.broker, 'an SseBroker (e.g. new RedisSseBroker(...))'));
+    throw new Error(
+      SSE_MESSAGES.invalidOption('broker', options.broker, 'an SseBroker (e.g. new RedisSseBroker(...))'),
+    );
   }
   if (
     options.scheduleLock !== undefined &&
@@ -85,7 +86,9 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
     throw new Error(SSE_MESSAGES.invalidOption('userIdOf', options.userIdOf, 'a function (request) => user id'));
   }
   if (options.sessionIdOf !== undefined && typeof options.sessionIdOf !== 'function') {
-    throw new Error(SSE_MESSAGES.invalidOption('sessionIdOf', options.sessionIdOf, 'a function (request) => session id'));
+    throw new Error(
+      SSE_MESSAGES.invalidOption('sessionIdOf', options.sessionIdOf, 'a function (request) => session id'),
+    );
   }
   const resetEventName = options.resetEventName ?? 'sse-reset';
   assertEventNameOption('resetEventName', resetEventName);
@@ -96,12 +99,21 @@ export function resolveModuleOptions(options: SseModuleOptions = {}): ResolvedSs
       maxAgeMs: integer('history.maxAgeMs', history.maxAgeMs, 0, 0),
       maxChannels: integer('history.maxChannels', history.maxChannels, 1, 10_000),
       maxBytes: integer('history.maxBytes', history.maxBytes, 1, DEFAULT_HISTORY_MAX_BYTES),
-      maxChannelBytes: integer('history.maxChannelBytes', history.maxChannelBytes, 1, DEFAULT_HISTORY_MAX_CHANNEL_BYTES),
+      maxChannelBytes: integer(
+        'history.maxChannelBytes',
+        history.maxChannelBytes,
+        1,
+        DEFAULT_HISTORY_MAX_CHANNEL_BYTES,
+      ),
     },
     broker: options.broker,
     scheduleLock: options.scheduleLock,
     maxConnections: limit('maxConnections', options.maxConnections, DEFAULT_MAX_CONNECTIONS),
-    maxConnectionsPerUser: limit('maxConnectionsPerUser', options.maxConnectionsPerUser, DEFAULT_MAX_CONNECTIONS_PER_USER),
+    maxConnectionsPerUser: limit(
+      'maxConnectionsPerUser',
+      options.maxConnectionsPerUser,
+      DEFAULT_MAX_CONNECTIONS_PER_USER,
+    ),
     maxAnonymousConnectionsPerAddress: limit(
       'maxAnonymousConnectionsPerAddress',
       options.maxAnonymousConnectionsPerAddress,

@@ -27,7 +27,6 @@ export const DEFAULT_STREAM_OPTIONS: ResolvedSseStreamOptions = Object.freeze({
   messageEvents: undefined,
 });
 
-
 /** Checks an option that names an SSE event, when given: naming it, the bad value and why. */
 export function assertEventNameOption(name: string, value: string | undefined): void {
   if (value === undefined) return;
@@ -44,10 +43,11 @@ export function assertEventNameOption(name: string, value: string | undefined): 
  */
 export function validateStreamOptions(options: SseStreamOptions, where = ''): void {
   checkInteger(`${where}heartbeatMs`, options.heartbeatMs, 0, 0);
-  checkInteger(`${where}retryMs`, options.retryMs, 0, 0);
+  checkInteger(`${where}retryMs`, options.retryMs, 0, 0, MAX_TIMER_DELAY_MS);
   checkFraction(`${where}retryJitter`, options.retryJitter, 0);
   checkInteger(`${where}maxLifetimeMs`, options.maxLifetimeMs, 0, 0, MAX_TIMER_DELAY_MS);
-  checkFraction(`${where}maxLifetimeJitter`, options.maxLifetimeJitter, 0);
+  // At most half: a lifetime never shorter than half of maxLifetimeMs (a jitter of 1 could end a stream as it opens).
+  checkFraction(`${where}maxLifetimeJitter`, options.maxLifetimeJitter, 0, 0.5);
   if (options.endEventName !== false) assertEventNameOption(`${where}endEventName`, options.endEventName);
   checkInteger(`${where}maxBufferedBytes`, options.maxBufferedBytes, 1, 1);
   if (options.serializer !== undefined && typeof options.serializer !== 'function') {

@@ -11,7 +11,8 @@ import { jsonSerializer } from './sse-serializer.js';
  * - `disconnected`: the app ended it (`SseHub.disconnect()`); a browser reconnects.
  * - `error`: the stream failed (`status` and a sanitized `message` say how).
  */
-export type SseEndReason = 'completed' | 'revoked' | 'shutdown' | 'lifetime' | 'auth-expired' | 'disconnected' | 'error';
+export type SseEndReason =
+  'completed' | 'revoked' | 'shutdown' | 'lifetime' | 'auth-expired' | 'disconnected' | 'error';
 
 /** The `data` of a final word: the reason, and what that reason adds (`expiredAt`, `status`, `message`). */
 export interface SseEndData {

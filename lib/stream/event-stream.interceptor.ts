@@ -27,14 +27,6 @@ import { resolveStreamOptions } from '../options/resolve-stream-options.js';
 import { HandlerResult } from './handler-result.js';
 import { toEventSource } from './to-event-source.js';
 
-/**
- * Turns what an `@EventStream()` handler returns into a stream on its
- * response. Runs after guards and before pipes, like any interceptor, so that
- * everything that fails before the handler has produced its stream still
- * answers with its real HTTP status through Nest's exception filters.
- *
- * Added by `@EventStream()`; not meant to be used on its own.
- */
 /** What the final word of a stream that failed on the server's side says, whatever the failure. */
 const INTERNAL_ERROR = Object.freeze({ status: 500, message: 'Internal server error' });
 
@@ -49,6 +41,14 @@ interface StreamRoute {
   warned: boolean;
 }
 
+/**
+ * Turns what an `@EventStream()` handler returns into a stream on its
+ * response. Runs after guards and before pipes, like any interceptor, so that
+ * everything that fails before the handler has produced its stream still
+ * answers with its real HTTP status through Nest's exception filters.
+ *
+ * Added by `@EventStream()`; not meant to be used on its own.
+ */
 @Injectable()
 export class EventStreamInterceptor implements NestInterceptor {
   private readonly logger = new Logger('EventStream');

@@ -3,13 +3,13 @@ import type { ResolvedSseStreamOptions } from './sse-stream-options.interface.js
 import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interface.js';
 import { encodeRetry } from '../protocol/encode-event.js';
 import { jitter } from './jitter.js';
-import { finalWordFrame, type SseFinalWordInit } from './final-words.js';
+import { finalWordFrame, type SseFinalWordInit } from './final-word-frame.js';
 import { readLastEventId } from '../protocol/last-event-id.js';
 import type { Flushable } from './flush-scheduler.js';
 import type { SseChunk, SseTransport, SseTransportSink } from './transports/sse-transport.interface.js';
 
 export type { SseChunk } from './transports/sse-transport.interface.js';
-export type { SseFinalWordInit } from './final-words.js';
+export type { SseFinalWordInit } from './final-word-frame.js';
 
 function toBuffer(chunk: SseChunk): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

@@ -10,7 +10,7 @@ export type SseFrameErrorPolicy = 'skip' | 'end';
 export interface SseStreamOptions {
   /** Milliseconds of silence after which a `: heartbeat` comment is written. 0 turns it off. Default 15000. */
   heartbeatMs?: number;
-  /** The `retry:` hint (milliseconds) sent first on every stream: the reconnect delay of browsers. Default 3000. */
+  /** The `retry:` hint (milliseconds, at most 2147483647) sent first on every stream: the reconnect delay of browsers. Default 3000. */
   retryMs?: number;
   /**
    * Spreads each stream's first `retry:` hint over `retryMs` ± this fraction
@@ -32,7 +32,7 @@ export interface SseStreamOptions {
    * The fraction of `maxLifetimeMs` taken off at random per stream (0.1: a
    * 600000 ms lifetime ends between 540000 and 600000 ms), so that streams
    * opened together do not end together. Never longer than `maxLifetimeMs`.
-   * A fraction from 0 to 1. Default 0.1.
+   * A fraction from 0 to 0.5. Default 0.1.
    */
   maxLifetimeJitter?: number;
   /**

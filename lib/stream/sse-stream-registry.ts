@@ -58,7 +58,6 @@ interface Deadline {
   word: () => SseFinalWordInit;
 }
 
-
 /**
  * THE index of the app's streams: every stream let in, opening (joining
  * channels, replaying) or open, by id and by user. It applies the connection

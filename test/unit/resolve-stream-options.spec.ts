@@ -64,9 +64,9 @@ describe('resolveStreamOptions', () => {
   });
 
   it('accepts the bounds of retryJitter, maxLifetimeJitter and maxLifetimeMs', () => {
-    expect(resolveStreamOptions({ retryJitter: 0, maxLifetimeJitter: 1, maxLifetimeMs: 2 ** 31 - 1 })).toMatchObject({
+    expect(resolveStreamOptions({ retryJitter: 0, maxLifetimeJitter: 0.5, maxLifetimeMs: 2 ** 31 - 1 })).toMatchObject({
       retryJitter: 0,
-      maxLifetimeJitter: 1,
+      maxLifetimeJitter: 0.5,
       maxLifetimeMs: 2 ** 31 - 1,
     });
     expect(resolveStreamOptions({ retryJitter: 1, maxLifetimeJitter: 0, maxLifetimeMs: 0 })).toMatchObject({
@@ -103,11 +103,20 @@ describe('resolveStreamOptions', () => {
       { heartbeatMs: '10' as never },
       'nestjs-event-stream: option "heartbeatMs" must be an integer >= 0, got "10".',
     ],
-    ['retryMs', { retryMs: 1.5 }, 'nestjs-event-stream: option "retryMs" must be an integer >= 0, got number 1.5.'],
+    [
+      'retryMs',
+      { retryMs: 2 ** 31 },
+      'nestjs-event-stream: option "retryMs" must be an integer from 0 to 2147483647, got number 2147483648.',
+    ],
+    [
+      'retryMs',
+      { retryMs: 1.5 },
+      'nestjs-event-stream: option "retryMs" must be an integer from 0 to 2147483647, got number 1.5.',
+    ],
     [
       'retryMs',
       { retryMs: Number.NaN },
-      'nestjs-event-stream: option "retryMs" must be an integer >= 0, got number NaN.',
+      'nestjs-event-stream: option "retryMs" must be an integer from 0 to 2147483647, got number NaN.',
     ],
     [
       'retryJitter',
@@ -127,17 +136,17 @@ describe('resolveStreamOptions', () => {
     [
       'maxLifetimeJitter',
       { maxLifetimeJitter: -1 },
-      'nestjs-event-stream: option "maxLifetimeJitter" must be a number from 0 to 1, got number -1.',
+      'nestjs-event-stream: option "maxLifetimeJitter" must be a number from 0 to 0.5, got number -1.',
     ],
     [
       'maxLifetimeJitter',
-      { maxLifetimeJitter: 2 },
-      'nestjs-event-stream: option "maxLifetimeJitter" must be a number from 0 to 1, got number 2.',
+      { maxLifetimeJitter: 0.6 },
+      'nestjs-event-stream: option "maxLifetimeJitter" must be a number from 0 to 0.5, got number 0.6.',
     ],
     [
       'maxLifetimeJitter',
       { maxLifetimeJitter: Number.NaN },
-      'nestjs-event-stream: option "maxLifetimeJitter" must be a number from 0 to 1, got number NaN.',
+      'nestjs-event-stream: option "maxLifetimeJitter" must be a number from 0 to 0.5, got number NaN.',
     ],
     [
       'maxLifetimeMs',
@@ -191,7 +200,7 @@ describe('resolveStreamOptions', () => {
 
   it('prefixes the option name with where it was set', () => {
     expect(() => validateStreamOptions({ retryMs: -5 }, '@EventStream() on Feed.events: ')).toThrow(
-      'nestjs-event-stream: option "@EventStream() on Feed.events: retryMs" must be an integer >= 0, got number -5.',
+      'nestjs-event-stream: option "@EventStream() on Feed.events: retryMs" must be an integer from 0 to 2147483647, got number -5.',
     );
   });
 });

@@ -111,6 +111,7 @@ export class RedisSseTicketStore implements SseTicketStore {
     this.timeoutMs = checkInteger('RedisSseTicketStore commandTimeoutMs', options.commandTimeoutMs, 1, 5000, 60_000);
   }
 
+  /** `SET <prefix>ticket:<key> <record> PX <ttlMs>`: Redis expires it. Rejects with a 503 while Redis is away. */
   async put(key: string, record: string, ttlMs: number): Promise<void> {
     const name = this.keyOf(key);
     if (typeof record !== 'string' || Buffer.byteLength(record, 'utf8') > MAX_TICKET_RECORD_BYTES) {
@@ -124,6 +125,7 @@ export class RedisSseTicketStore implements SseTicketStore {
     await this.run('store a stream ticket', (redis) => redis.set(name, record, 'PX', ttlMs));
   }
 
+  /** `GETDEL`: the record once, on whichever instance asks first (atomic), then never again. */
   async take(key: string): Promise<string | undefined> {
     const name = this.keyOf(key);
     return (await this.run('redeem a stream ticket', (redis) => redis.getdel(name))) ?? undefined;
