@@ -39,14 +39,7 @@ import { SSE_SCHEDULE_EXPORTS, SSE_SCHEDULE_PROVIDERS } from './schedule/sse-sch
     ...SSE_AUTH_PROVIDERS,
     ...SSE_SCHEDULE_PROVIDERS,
   ],
-  exports: [
-    SSE_RESOLVED_OPTIONS,
-    SSE_BROKER,
-    SseStreamRegistry,
-    SseHub,
-    ...SSE_AUTH_EXPORTS,
-    ...SSE_SCHEDULE_EXPORTS,
-  ],
+  exports: [SSE_RESOLVED_OPTIONS, SSE_BROKER, SseStreamRegistry, SseHub, ...SSE_AUTH_EXPORTS, ...SSE_SCHEDULE_EXPORTS],
 })
 export class SseModule extends SseConfigurableModule {
   /** Registers the module with these options (all optional). */
