@@ -14,6 +14,7 @@ import { EventStream, SseClient, SseHub, sseEvent, type SseRequest } from '../..
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { launchChromium } from '../utils/chromium.js';
 import { waitForHub } from '../utils/wait.js';
+import { publishTicks } from '../utils/publish.js';
 
 /**
  * The README's browser snippet: what a page does with the final word. Kept
@@ -128,12 +129,7 @@ describe('the final word in Chromium (the README snippet)', () => {
   it("'lifetime': the browser reconnects with Last-Event-ID and resumes, losing nothing while events are published", async () => {
     await page.goto(`${app.url}/page?stream=/feed`);
     await waitForHub(hub, () => hub.count('ticks') === 1);
-    const published: string[] = [];
-    for (let n = 0; n < 100; n++) {
-      published.push(String(n));
-      await hub.publish('ticks', sseEvent({ event: 'tick', data: String(n) }));
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    const published = await publishTicks(hub, 'ticks', 100);
     await page.waitForFunction(`window.seen.length >= ${published.length}`);
     expect(await page.evaluate('window.seen')).toEqual(published);
     const words = (await page.evaluate('window.words')) as string[];

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Injectable, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { merge, of } from 'rxjs';
 import { EventSource } from 'eventsource';
@@ -12,8 +12,8 @@ import {
   SseTickets,
   sseEvent,
   type SseModuleOptions,
-  type SseRequest,
 } from '../../lib/index.js';
+import { HeaderAuthGuard } from '../src/auth/header-auth.guard.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
@@ -42,21 +42,6 @@ const REFUSED_BODY = {
 
 const verify = (token: string) => USERS[token] ?? null;
 const canJoin = (user: unknown, channel: string) => channel !== 'secret' || !!(user as User).roles?.includes('admin');
-
-/** Header auth for ordinary routes, as an app would have it: the `Authorization` header only, never a ticket. */
-@Injectable()
-class HeaderAuthGuard extends SseAuthGuard {
-  protected override shouldSkip(): boolean {
-    return false;
-  }
-  protected override extractTicket(): undefined {
-    return undefined;
-  }
-  protected override extractToken(request: SseRequest): string | undefined {
-    const header = request.headers.authorization;
-    return typeof header === 'string' ? /^Bearer +(.*)$/.exec(header)?.[1] : undefined;
-  }
-}
 
 @Controller('tickets')
 class TicketsController {

@@ -1,28 +1,11 @@
-import {
-  Controller,
-  ConflictException,
-  Injectable,
-  UseGuards,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Controller, ConflictException, UseGuards } from '@nestjs/common';
 import { concat, NEVER, of, throwError } from 'rxjs';
-import { EventStream, SseAuthGuard, SseClient, SseHub, type SseRequest } from '../../lib/index.js';
+import { EventStream, SseAuthGuard, SseClient, SseHub } from '../../lib/index.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { waitForHub } from '../utils/wait.js';
 import { DelegatingBroker } from '../src/hub/hub-fixture.js';
-
-/** `x-user` and `x-session` headers become `request.user` ({ id, sid }). */
-@Injectable()
-class UserFromHeaders implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<SseRequest>();
-    const id = request.headers['x-user'];
-    if (typeof id === 'string') request.user = { id, sid: request.headers['x-session'] };
-    return true;
-  }
-}
+import { UserFromHeaders } from '../src/auth/user-from-headers.guard.js';
 
 @Controller('end')
 class EndingController {

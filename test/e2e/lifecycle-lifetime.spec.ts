@@ -1,10 +1,11 @@
 import { Controller, Query, UseGuards } from '@nestjs/common';
 import { NEVER } from 'rxjs';
-import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent } from '../../lib/index.js';
+import { EventStream, SseAuthGuard, SseClient, SseHub } from '../../lib/index.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { waitForHub } from '../utils/wait.js';
+import { publishTicks } from '../utils/publish.js';
 
 /** Every `Last-Event-ID` the feed was opened with (`null`: none). */
 const resumedFrom: (string | null)[] = [];
@@ -90,13 +91,8 @@ describe('stream lifetimes and jittered reconnects', () => {
     const client = new TestEventSource(`${app.url}/feed`, { types: ['tick', 'sse-end'] });
     try {
       await waitForHub(hub, () => hub.count('ticks') === 1);
-      const published: string[] = [];
       // Publishes for longer than several lifetimes (120 ms each), bounded in count.
-      for (let n = 0; n < 150; n++) {
-        published.push(String(n));
-        await hub.publish('ticks', sseEvent({ event: 'tick', data: String(n) }));
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      const published = await publishTicks(hub, 'ticks', 150);
       await client.waitFor((c) => c.events.filter((e) => e.type === 'tick').length >= published.length, 'every tick');
       const ticks = client.events.filter((e) => e.type === 'tick').map((e) => e.data);
       expect(ticks).toEqual(published);

@@ -1,16 +1,8 @@
-import { Controller, HttpCode, Injectable, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { merge, of } from 'rxjs';
-import {
-  EventStream,
-  SseAuthGuard,
-  SseClient,
-  SseHub,
-  SseTickets,
-  sseEvent,
-  type SseRequest,
-} from '../../lib/index.js';
+import { EventStream, SseAuthGuard, SseClient, SseHub, SseTickets, sseEvent } from '../../lib/index.js';
 import { RedisSseBroker, RedisSseTicketStore } from '../../lib/brokers/redis/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
@@ -18,6 +10,7 @@ import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { deleteKeys, randomPrefix, RedisServer, REDIS_URL } from '../utils/redis.js';
 import { waitForHub } from '../utils/wait.js';
+import { HeaderAuthGuard } from '../src/auth/header-auth.guard.js';
 
 interface User {
   id: string;
@@ -27,21 +20,6 @@ const USERS: Record<string, User> = { 'tok-ada-4b19': { id: 'ada' } };
 const ADA = { authorization: 'Bearer tok-ada-4b19' };
 const END_EVENT = 'stream-end';
 const verify = (token: string) => USERS[token] ?? null;
-
-/** The `Authorization` header only, never a ticket: how the app authenticates the call that issues tickets. */
-@Injectable()
-class HeaderAuthGuard extends SseAuthGuard {
-  protected override shouldSkip(): boolean {
-    return false;
-  }
-  protected override extractTicket(): undefined {
-    return undefined;
-  }
-  protected override extractToken(request: SseRequest): string | undefined {
-    const header = request.headers.authorization;
-    return typeof header === 'string' ? /^Bearer +(.*)$/.exec(header)?.[1] : undefined;
-  }
-}
 
 @Controller()
 class TicketsController {

@@ -1,47 +1,23 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import { createSampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';
-import { openRawStream } from '../utils/raw-stream.js';
+import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
 const TOKEN = 'demo-token';
 const OTHER_TOKEN = 'ann-token';
 const ENV: SampleEnv = { TICK_MS: '1000', SSE_TOKENS: `demo:${TOKEN},ann:${OTHER_TOKEN}` };
 const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: () => unknown;
-}
-
-/** Boots the real sample in process on an ephemeral port. */
-async function startSample(env: SampleEnv): Promise<SampleApp & { url: string }> {
-  const sample = await createSampleApp(env, { logger: false });
-  await sample.app.listen(0, '127.0.0.1');
-  const { port } = sample.app.getHttpServer().address() as AddressInfo;
-  return { ...sample, url: `http://127.0.0.1:${port}` };
-}
-
 /** The sample's caps on what one user can take: jobs running at once, and POSTs per window. */
 describe('the sample app under one greedy user', () => {
-  let sample: SampleApp & { url: string };
+  let sample: RunningSample;
 
-  async function send(path: string, token = TOKEN, body?: unknown): Promise<Answer> {
-    const response = await openRawStream(sample.url + path, {
+  function send(path: string, token = TOKEN, body?: unknown): Promise<Answer> {
+    return callSample(sample, path, {
       method: 'POST',
       headers: { ...bearer(token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    await response.ended;
-    return {
-      status: response.status,
-      headers: response.headers,
-      text: response.text,
-      json: () => JSON.parse(response.text),
-    };
   }
 
   afterEach(async () => {

@@ -1,33 +1,17 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FetchLike } from 'eventsource';
 import { SseHub } from 'nestjs-event-stream';
-import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import { createSampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { waitForHub } from '../utils/wait.js';
+import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
 const TOKEN = 'demo-token';
 const OTHER_TOKEN = 'ann-token';
 const ENV: SampleEnv = { TICK_MS: '1000', CLOCK_MS: '50', SSE_TOKENS: `demo:${TOKEN},ann:${OTHER_TOKEN}` };
 const REVOKED = 'event: sse-end\ndata: {"reason":"revoked"}\n\n';
 const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: () => unknown;
-}
-
-/** Boots the real sample in process on an ephemeral port. */
-async function startSample(env: SampleEnv): Promise<SampleApp & { url: string }> {
-  const sample = await createSampleApp(env, { logger: false });
-  await sample.app.listen(0, '127.0.0.1');
-  const { port } = sample.app.getHttpServer().address() as AddressInfo;
-  return { ...sample, url: `http://127.0.0.1:${port}` };
-}
 
 /** Resolves with the first value of `attempt` that `done` accepts, trying every 20 ms for at most `withinMs`. */
 async function poll<T>(attempt: () => Promise<T>, done: (value: T) => boolean, withinMs: number): Promise<T> {
@@ -41,18 +25,11 @@ async function poll<T>(attempt: () => Promise<T>, done: (value: T) => boolean, w
 
 /** "Sign out everywhere": POST /sign-out-everywhere revokes the user's streams and refuses the user's tokens for SIGN_OUT_MS. */
 describe('the sample app: sign out everywhere', () => {
-  let sample: SampleApp & { url: string };
+  let sample: RunningSample;
   const streams: (RawStream | TestEventSource)[] = [];
 
-  async function call(path: string, options: RawStreamOptions = {}): Promise<Answer> {
-    const response = await openRawStream(sample.url + path, options);
-    await response.ended;
-    return {
-      status: response.status,
-      headers: response.headers,
-      text: response.text,
-      json: () => JSON.parse(response.text),
-    };
+  function call(path: string, options: RawStreamOptions = {}): Promise<Answer> {
+    return callSample(sample, path, options);
   }
 
   async function stream(path: string, options: RawStreamOptions = {}): Promise<RawStream> {

@@ -1,12 +1,11 @@
 import type { FetchLike } from 'eventsource';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SseHub } from 'nestjs-event-stream';
-import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import { createSampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
+import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
 const TOKEN = 'demo-token';
 const OTHER_TOKEN = 'ann-token';
@@ -25,39 +24,17 @@ const ROOM_MESSAGE =
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: () => unknown;
-}
-
-/** Boots the real sample in process on an ephemeral port. */
-async function startSample(env: SampleEnv = ENV): Promise<SampleApp & { url: string }> {
-  const sample = await createSampleApp(env, { logger: false });
-  await sample.app.listen(0, '127.0.0.1');
-  const { port } = sample.app.getHttpServer().address() as AddressInfo;
-  return { ...sample, url: `http://127.0.0.1:${port}` };
-}
-
 describe('the sample app', () => {
-  let sample: SampleApp & { url: string };
+  let sample: RunningSample;
   const streams: (RawStream | TestEventSource)[] = [];
 
   /** A request read to its end. */
-  async function call(path: string, options: RawStreamOptions = {}): Promise<Answer> {
+  function call(path: string, options: RawStreamOptions = {}): Promise<Answer> {
     const headers = {
       ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...options.headers,
     };
-    const response = await openRawStream(sample.url + path, { ...options, headers });
-    await response.ended;
-    return {
-      status: response.status,
-      headers: response.headers,
-      text: response.text,
-      json: () => JSON.parse(response.text),
-    };
+    return callSample(sample, path, { ...options, headers });
   }
 
   async function stream(path: string, options: RawStreamOptions = {}): Promise<RawStream> {
@@ -96,7 +73,7 @@ describe('the sample app', () => {
   }
 
   beforeAll(async () => {
-    sample = await startSample();
+    sample = await startSample(ENV);
   });
   afterEach(() => streams.splice(0).forEach((opened) => opened.close()));
   afterAll(() => sample.app.close());

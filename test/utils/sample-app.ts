@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import type { SampleEnv } from '../../sample/src/config/sample-config.js';
+import { openRawStream, type RawStreamOptions } from './raw-stream.js';
+import { listen } from './test-app.js';
+
+/** The real sample, listening: `url` is `http://127.0.0.1:<port>`. */
+export type RunningSample = SampleApp & { url: string };
+
+/** A response read to its end. */
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  json: () => unknown;
+}
+
+/** Boots the real sample in process on an ephemeral port. */
+export async function startSample(env: SampleEnv): Promise<RunningSample> {
+  const sample = await createSampleApp(env, { logger: false });
+  const { url } = await listen(sample.app);
+  return { ...sample, url };
+}
+
+/** Sends a request to `path` of the sample and reads the response to its end. */
+export async function callSample(sample: RunningSample, path: string, options: RawStreamOptions = {}): Promise<Answer> {
+  const response = await openRawStream(sample.url + path, options);
+  await response.ended;
+  return {
+    status: response.status,
+    headers: response.headers,
+    text: response.text,
+    json: () => JSON.parse(response.text),
+  };
+}
