@@ -83,7 +83,9 @@ describe('module configuration', () => {
         Test.createTestingModule({
           imports: [SseModule.forRootAsync({ useFactory: async () => ({ retryMs: -3 }) })],
         }).compile(),
-      ).rejects.toThrow('nestjs-event-stream: option "retryMs" must be an integer from 0 to 2147483647, got number -3.');
+      ).rejects.toThrow(
+        'nestjs-event-stream: option "retryMs" must be an integer from 0 to 2147483647, got number -3.',
+      );
     });
   });
 
