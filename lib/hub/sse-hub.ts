@@ -30,6 +30,7 @@ import type {
   SseRevocation,
 } from './sse-hub.interface.js';
 import { ChannelIndex } from './channel-index.js';
+import { PendingSubscriptions } from './pending-subscriptions.js';
 import { DeliveryEngine } from './delivery-engine.js';
 import { revocationOf } from './revocation.js';
 import type { HubMember } from './hub-member.js';
@@ -62,6 +63,7 @@ function exceptId(except: SseExcept | undefined): string | undefined {
 export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SseHub');
   private readonly index = new ChannelIndex<HubMember>();
+  private readonly subscribing = new PendingSubscriptions();
   private readonly engine: DeliveryEngine;
   private brokerSubscription: Subscription | undefined;
   private closed = false;
@@ -314,15 +316,21 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     const subscribeAll = (): Promise<void> | void => {
       if (hasLeft() || member.connection.closed) return;
       joined();
-      this.engine.joined(member);
       let subscriptions: PromiseLike<void>[] | undefined;
       for (const channel of channels) {
-        if (!this.index.add(member, channel)) continue;
-        const subscribed = this.broker.subscribe(channel);
-        if (isThenable(subscribed)) (subscriptions ??= []).push(subscribed);
+        // A channel another stream is still subscribing to: wait for that subscription too.
+        const subscribed = this.index.add(member, channel)
+          ? this.broker.subscribe(channel)
+          : this.subscribing.of(channel);
+        if (isThenable(subscribed)) (subscriptions ??= []).push(this.subscribing.track(channel, subscribed));
       }
-      if (!subscriptions) return this.registry.joined(member.connection, channels);
-      return Promise.all(subscriptions).then(() => this.registry.joined(member.connection, channels));
+      const done = () => {
+        // Stamped once this instance receives the channels' events: a read issued before cannot stand for it.
+        this.engine.joined(member);
+        this.registry.joined(member.connection, channels);
+      };
+      if (!subscriptions) return done();
+      return Promise.all(subscriptions).then(done);
     };
     const authorized = this.authorizer && this.authorizeEach(this.authorizer, member.connection, channels);
     return authorized ? authorized.then(subscribeAll) : subscribeAll();

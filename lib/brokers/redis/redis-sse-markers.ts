@@ -24,6 +24,9 @@ export class RedisSseMarkers {
   private queued = false;
   private readonly waiters = new Set<Waiter>();
 
+  /** Set once the link closed: what a head still running then rejects with. */
+  private closedWith: unknown;
+
   constructor(
     private readonly keys: RedisSseKeys,
     /** This instance's Pub/Sub channel. */
@@ -52,6 +55,8 @@ export class RedisSseMarkers {
   async head(client: Redis): Promise<SseBrokerPosition> {
     const head = await this.publish(client);
     if (this.reached(head)) return head;
+    // Closed while the script ran: no waiter (and no timer) may outlive the link.
+    if (this.closedWith !== undefined) throw this.closedWith;
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         position: head,
@@ -75,6 +80,7 @@ export class RedisSseMarkers {
 
   /** The link is closing: every head waiting rejects with `error`. */
   close(error: unknown): void {
+    this.closedWith = error;
     for (const waiter of [...this.waiters]) waiter.settle(error);
   }
 
