@@ -1,8 +1,5 @@
 import type { SseBroker, SseBrokerPosition, SseHistoryPage } from '../brokers/sse-broker.interface.js';
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function';
-}
+import { isThenable } from '../utils/is-thenable.js';
 
 /**
  * What the delivery engine reads from the broker: pages of history and the

@@ -1,5 +1,4 @@
 import {
-  ForbiddenException,
   Inject,
   Injectable,
   Logger,
@@ -33,11 +32,9 @@ import { ChannelIndex } from './channel-index.js';
 import { PendingSubscriptions } from './pending-subscriptions.js';
 import { DeliveryEngine } from './delivery-engine.js';
 import { revocationOf } from './revocation.js';
+import { authorizeChannels } from './authorize-channels.js';
 import type { HubMember } from './hub-member.js';
-
-function isThenable<T>(value: T | PromiseLike<T> | undefined | void): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function';
-}
+import { isThenable } from '../utils/is-thenable.js';
 
 function exceptId(except: SseExcept | undefined): string | undefined {
   return typeof except === 'string' ? except : except?.id;
@@ -332,20 +329,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       if (!subscriptions) return done();
       return Promise.all(subscriptions).then(done);
     };
-    const authorized = this.authorizer && this.authorizeEach(this.authorizer, member.connection, channels);
+    const authorized = this.authorizer && authorizeChannels(this.authorizer, member.connection, channels);
     return authorized ? authorized.then(subscribeAll) : subscribeAll();
-  }
-
-  private async authorizeEach(
-    authorizer: SseChannelAuthorizer,
-    connection: SseConnection,
-    channels: string[],
-  ): Promise<void> {
-    for (const channel of channels) {
-      if (!(await authorizer.canJoin(connection.user, channel, connection))) {
-        throw new ForbiddenException(SSE_MESSAGES.channelForbidden(channel));
-      }
-    }
   }
 
   private leave(member: HubMember, channels: string[]): void {

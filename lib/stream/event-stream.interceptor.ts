@@ -26,6 +26,7 @@ import { transportFor } from './transports/transport-for.js';
 import { resolveStreamOptions } from '../options/resolve-stream-options.js';
 import { HandlerResult } from './handler-result.js';
 import { toEventSource } from './to-event-source.js';
+import { isThenable } from '../utils/is-thenable.js';
 
 /** What the final word of a stream that failed on the server's side says, whatever the failure. */
 const INTERNAL_ERROR = Object.freeze({ status: 500, message: 'Internal server error' });
@@ -267,8 +268,4 @@ class EventStreamRun implements Observer<unknown> {
     if (this.connection.isOpen) this.connection.finish('completed');
     else this.completed = true;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
