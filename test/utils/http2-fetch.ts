@@ -26,7 +26,7 @@ export function h2cFetch(input: string | URL | Request, init: RequestInit = {}):
       ':path': `${url.pathname}${url.search}`,
     };
     new Headers(init.headers).forEach((value, name) => {
-      if (name !== 'connection' && name !== 'host') headers[name] = value;
+      if (name !== 'connection' && name !== 'host') headers[name] = value.trim();
     });
     const stream = session.request(headers);
     const abort = () => {

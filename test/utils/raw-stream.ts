@@ -64,13 +64,18 @@ function requestHttp2(url: string, options: RawStreamOptions): Promise<RawRespon
     const target = new URL(url);
     const session = http2.connect(target.origin);
     session.on('error', reject);
+    // Surrounding whitespace is not part of a field value (an HTTP/1.1 server drops it; HTTP/2 forbids sending it).
+    const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name, value.trim()]));
     const stream = session.request({
-      ...options.headers,
+      ...headers,
       ':method': options.method ?? 'GET',
       ':path': `${target.pathname}${target.search}`,
     });
     stream.on('error', reject);
-    stream.on('close', () => session.close());
+    stream.on('close', () => {
+      session.close();
+      reject(new Error(`the HTTP/2 stream closed before a response (code ${stream.rstCode})`));
+    });
     stream.on('response', (head) => {
       const headers: IncomingHttpHeaders = {};
       for (const [name, value] of Object.entries(head)) if (!name.startsWith(':')) headers[name] = value;
