@@ -91,7 +91,13 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
       return;
     }
     const node = nodeResponseOf(response);
-    const entry: Opening = { key: String(++this.sequence), request, response: node, expiresAt, release: () => undefined };
+    const entry: Opening = {
+      key: String(++this.sequence),
+      request,
+      response: node,
+      expiresAt,
+      release: () => undefined,
+    };
     if (node) {
       // A request refused later (another guard, a pipe, a 403 of canJoin, a limit) is forgotten when it ends.
       const onClose = () => this.forget(entry);

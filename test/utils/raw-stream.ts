@@ -65,7 +65,9 @@ function requestHttp2(url: string, options: RawStreamOptions): Promise<RawRespon
     const session = http2.connect(target.origin);
     session.on('error', reject);
     // Surrounding whitespace is not part of a field value (an HTTP/1.1 server drops it; HTTP/2 forbids sending it).
-    const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([name, value]) => [name, value.trim()]));
+    const headers = Object.fromEntries(
+      Object.entries(options.headers ?? {}).map(([name, value]) => [name, value.trim()]),
+    );
     const stream = session.request({
       ...headers,
       ':method': options.method ?? 'GET',

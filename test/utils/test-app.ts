@@ -1,6 +1,7 @@
 import type { INestApplication, ModuleMetadata, Type } from '@nestjs/common';
 import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import { SseModule, type SseModuleOptions } from '../../lib/index.js';
@@ -90,10 +91,14 @@ export async function createTestApplication(
   moduleRef: TestingModule,
   appOptions: NestApplicationOptions = {},
   platform: TestPlatform = TEST_PLATFORM,
+  fastifyOptions: { logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<INestApplication> {
   if (platform === 'express') return moduleRef.createNestApplication(appOptions);
   const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-  const adapter = platform === 'fastify-h2c' ? new FastifyAdapter({ http2: true }) : new FastifyAdapter();
+  const adapter =
+    platform === 'fastify-h2c'
+      ? new FastifyAdapter({ ...fastifyOptions, http2: true })
+      : new FastifyAdapter({ ...fastifyOptions });
   return moduleRef.createNestApplication<NestFastifyApplication>(adapter, appOptions);
 }
 
