@@ -22,7 +22,7 @@ const e2e = (names) => names.map((name) => `<rootDir>/test/e2e/${name}.spec.ts`)
  * see test/utils/test-app.ts): the wire (framing, headers, completion, 204/HEAD,
  * errors before the stream, heartbeats, compression), backpressure and
  * disconnects, the hub (delivery, replay, limits, slow clients, Redis), auth,
- * schedule and shutdown.
+ * schedule, shutdown, and the sample (PLATFORM=fastify).
  */
 const FASTIFY = e2e([
   'smoke',
@@ -47,6 +47,8 @@ const FASTIFY = e2e([
   'shutdown',
   'shutdown-idle-sockets',
   'nest-sse-parity',
+  'sample',
+  'sample-limits',
 ]);
 
 /**

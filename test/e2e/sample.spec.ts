@@ -2,6 +2,7 @@ import type { FetchLike } from 'eventsource';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SseHub } from 'nestjs-event-stream';
+import { SAMPLE_PLATFORM } from '../utils/test-app.js';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';
@@ -34,7 +35,7 @@ interface Answer {
 
 /** Boots the real sample in process on an ephemeral port. */
 async function startSample(env: SampleEnv = ENV): Promise<SampleApp & { url: string }> {
-  const sample = await createSampleApp(env, { logger: false });
+  const sample = await createSampleApp({ PLATFORM: SAMPLE_PLATFORM, ...env }, { logger: false });
   await sample.app.listen(0, '127.0.0.1');
   const { port } = sample.app.getHttpServer().address() as AddressInfo;
   return { ...sample, url: `http://127.0.0.1:${port}` };

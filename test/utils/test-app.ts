@@ -29,6 +29,9 @@ function platformFromEnv(): TestPlatform {
 
 export const TEST_PLATFORM: TestPlatform = platformFromEnv();
 
+/** The sample's `PLATFORM` for the suites' platform (the sample speaks HTTP/2 over TLS only, not h2c). */
+export const SAMPLE_PLATFORM = TEST_PLATFORM === 'express' ? 'express' : 'fastify';
+
 export interface TestApp {
   app: INestApplication;
   /** `http://127.0.0.1:<port>` */
