@@ -33,8 +33,6 @@ interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: Readable;
-  /** Whether the body has ended or the response was torn down. */
-  readonly over: boolean;
   close(): void;
 }
 
@@ -47,9 +45,6 @@ function requestHttp1(url: string, options: RawStreamOptions): Promise<RawRespon
         status: response.statusCode ?? 0,
         headers: response.headers,
         body: response,
-        get over() {
-          return response.complete || response.destroyed;
-        },
         close: () => request.destroy(),
       }),
     );
@@ -85,9 +80,6 @@ function requestHttp2(url: string, options: RawStreamOptions): Promise<RawRespon
         status: Number(head[':status']),
         headers,
         body: stream,
-        get over() {
-          return stream.readableEnded || stream.destroyed;
-        },
         close: () => {
           stream.close(http2.constants.NGHTTP2_CANCEL);
           session.close();
@@ -118,15 +110,16 @@ export async function openRawStream(url: string, options: RawStreamOptions = {})
     onComment: (comment) => comments.push(comment),
     onRetry: (retry) => retries.push(retry),
   });
+  // Over once the body has ended and every byte of it was read (or it was torn down).
+  let over = false;
   const ended = new Promise<void>((resolveEnd) => {
-    body.on('end', () => {
+    const finish = () => {
+      over = true;
       resolveEnd();
       notify();
-    });
-    body.on('close', () => {
-      resolveEnd();
-      notify();
-    });
+    };
+    body.on('end', finish);
+    body.on('close', finish);
   });
   body.on('error', () => undefined);
   body.on('data', (chunk: string) => {
@@ -141,7 +134,7 @@ export async function openRawStream(url: string, options: RawStreamOptions = {})
         if (value !== undefined) {
           waiters.delete(check);
           resolveWait(value);
-        } else if (response.over) {
+        } else if (over) {
           waiters.delete(check);
           rejectWait(new Error(`stream ended before ${what}; got: ${JSON.stringify(text.slice(-500))}`));
         }
