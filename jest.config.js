@@ -1,5 +1,5 @@
 /** Jest runs the TypeScript sources as ES modules (Nest 12 is ESM-only). */
-export default {
+const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/test'],
@@ -13,5 +13,84 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
   },
+};
+
+const e2e = (names) => names.map((name) => `<rootDir>/test/e2e/${name}.spec.ts`);
+
+/**
+ * The e2e suites that run again on Fastify over HTTP/1.1 (SSE_TEST_PLATFORM=fastify,
+ * see test/utils/test-app.ts): the wire (framing, headers, completion, 204/HEAD,
+ * errors before the stream, heartbeats, compression), backpressure and
+ * disconnects, the hub (delivery, replay, limits, slow clients, Redis), auth,
+ * schedule, shutdown, and the sample (PLATFORM=fastify).
+ */
+const FASTIFY = e2e([
+  'smoke',
+  'framing',
+  'headers',
+  'completion',
+  'compression',
+  'errors-before-stream',
+  'heartbeat',
+  'backpressure',
+  'disconnect',
+  'hub-delivery',
+  'hub-replay',
+  'hub-limits',
+  'hub-slow-client',
+  'hub-shutdown',
+  'redis-hub',
+  'auth',
+  'auth-post',
+  'auth-expiry-open',
+  'schedule',
+  'shutdown',
+  'shutdown-idle-sockets',
+  'nest-sse-parity',
+  'sample',
+  'sample-limits',
+]);
+
+/**
+ * The suites that also run on Fastify over cleartext HTTP/2 (SSE_TEST_PLATFORM=fastify-h2c):
+ * those whose clients are the raw reader, `fetch` or `eventsource` (which speak HTTP/2
+ * to an h2c app through the helpers). Left out: suites that write HTTP/1.1 by hand on
+ * sockets or assert HTTP/1.1 headers (headers, backpressure, hub-slow-client,
+ * disconnect, shutdown-idle-sockets, nest-sse-parity's HEAD over node:http); their
+ * HTTP/2 counterparts (no Connection header, flow control, RST_STREAM, GOAWAY at
+ * shutdown) are in test/e2e/http2.spec.ts.
+ */
+const FASTIFY_H2C = e2e([
+  'smoke',
+  'framing',
+  'completion',
+  'compression',
+  'errors-before-stream',
+  'heartbeat',
+  'hub-delivery',
+  'hub-replay',
+  'hub-shutdown',
+  'auth',
+  'auth-post',
+  'schedule',
+  'shutdown',
+]);
+
+export default {
   testTimeout: 20000,
+  projects: [
+    { ...base, displayName: 'express' },
+    {
+      ...base,
+      displayName: 'fastify',
+      testMatch: FASTIFY,
+      setupFiles: ['<rootDir>/test/platforms/fastify.cjs'],
+    },
+    {
+      ...base,
+      displayName: 'fastify-h2c',
+      testMatch: FASTIFY_H2C,
+      setupFiles: ['<rootDir>/test/platforms/fastify-h2c.cjs'],
+    },
+  ],
 };

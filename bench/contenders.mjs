@@ -6,13 +6,23 @@
  * - `baseline`: every other figure is shown as a ratio to this one.
  * - `targets`: the issue's targets are checked against this contender.
  * - `env` (optional): environment of the server process, e.g.
- *   `{ NESTJS_SSE_DIST: '/abs/path/index.js' }` to benchmark another build.
+ *   `{ NESTJS_SSE_DIST: '/abs/path/index.js' }` to benchmark another build, or
+ *   `{ BENCH_PLATFORM: 'fastify' }` to run a Nest server on platform-fastify.
  *
  * `node bench/run.mjs --contenders other-list.mjs` runs another list.
  */
+const FASTIFY = { BENCH_PLATFORM: 'fastify' };
+
 export const contenders = [
   { id: 'raw', name: 'node:http', server: 'servers/raw-http.mjs', baseline: true },
   { id: 'nest', name: 'Nest @Sse()', server: 'servers/nest-builtin-sse.mjs' },
   { id: 'nestjs-event-stream', name: 'nestjs-event-stream', server: 'servers/nestjs-event-stream.mjs', targets: true },
+  { id: 'nest-fastify', name: 'Nest @Sse() on Fastify', server: 'servers/nest-builtin-sse.mjs', env: FASTIFY },
+  {
+    id: 'nestjs-event-stream-fastify',
+    name: 'nestjs-event-stream on Fastify',
+    server: 'servers/nestjs-event-stream.mjs',
+    env: FASTIFY,
+  },
   { id: 'nestjs-event-stream-redis', name: 'nestjs-event-stream + Redis', server: 'servers/nestjs-event-stream-redis.mjs' },
 ];

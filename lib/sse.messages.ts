@@ -23,7 +23,7 @@ export const SSE_MESSAGES = {
   deadlineFailed: (connectionId: string, reason: string) =>
     `Stream ${connectionId}: could not send its final word (${reason}); closing it.`,
   unsupportedResponse: (response: unknown) =>
-    `nestjs-event-stream: the platform handed the route a response of type ${formatValue(response)}, which no stream transport serves. @EventStream() runs on @nestjs/platform-express (Node's http.ServerResponse).`,
+    `nestjs-event-stream: the platform handed the route a response of type ${formatValue(response)}, which no stream transport serves. @EventStream() runs on @nestjs/platform-express and @nestjs/platform-fastify (a Node http.ServerResponse or Http2ServerResponse, or a Fastify reply around one).`,
   tooManyConnections: (limit: number) =>
     `This server holds its maximum of ${limit} event streams (maxConnections); retry later.`,
   tooManyAddressConnections: (limit: number) =>

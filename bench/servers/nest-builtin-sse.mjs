@@ -1,13 +1,12 @@
 /**
  * Contender "Nest @Sse()": Nest 12's built-in Server-Sent Events on
- * platform-express, every stream subscribed to one shared RxJS Subject: the
- * way the Nest docs broadcast.
+ * platform-express (or platform-fastify with BENCH_PLATFORM=fastify), every
+ * stream subscribed to one shared RxJS Subject: the way the Nest docs broadcast.
  */
 import 'reflect-metadata';
 import { Body, Controller, Get, Module, Post, Query, Sse } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Observable, Subject } from 'rxjs';
-import { createServerKit, decorateMethod, performance, publishArgs } from './server-kit.mjs';
+import { createNestApp, createServerKit, decorateMethod, performance, publishArgs } from './server-kit.mjs';
 
 const kit = createServerKit('Nest @Sse()');
 const events = new Subject();
@@ -47,7 +46,7 @@ class BenchModule {}
 Module({ controllers: [BenchController] })(BenchModule);
 
 try {
-  const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
+  const app = await createNestApp(BenchModule, { logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
   kit.ready(app.getHttpServer().address().port);
 } catch (error) {

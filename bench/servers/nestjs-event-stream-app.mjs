@@ -6,9 +6,8 @@
  */
 import 'reflect-metadata';
 import { Body, Controller, Get, Inject, Module, Post, Query } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { pathToFileURL } from 'node:url';
-import { createServerKit, decorateMethod, performance, publishArgs } from './server-kit.mjs';
+import { createNestApp, createServerKit, decorateMethod, performance, publishArgs } from './server-kit.mjs';
 
 // The built package; NESTJS_SSE_DIST=/abs/path/to/index.js benchmarks another build (A/B).
 const { EventStream, SseClient, SseHub, SseModule } = await import(
@@ -80,7 +79,7 @@ export async function startNestjsSseServer({ name, moduleOptions = {} }) {
   })(BenchModule);
 
   try {
-    const app = await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
+    const app = await createNestApp(BenchModule, { logger: ['error', 'warn'] });
     await app.listen(0, '127.0.0.1');
     kit.ready(app.getHttpServer().address().port);
     return { app, kit };

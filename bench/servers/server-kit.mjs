@@ -153,4 +153,17 @@ export function decorateMethod(cls, key, methodDecorators, parameterDecorators =
   Object.defineProperty(cls.prototype, key, decorated ?? descriptor);
 }
 
+/**
+ * Creates the Nest app of a contender on the platform `BENCH_PLATFORM` names:
+ * `express` (default) or `fastify` (`@nestjs/platform-fastify`, HTTP/1.1).
+ */
+export async function createNestApp(module, options) {
+  const { NestFactory } = await import('@nestjs/core');
+  if (process.env.BENCH_PLATFORM === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    return NestFactory.create(module, new FastifyAdapter(), options);
+  }
+  return NestFactory.create(module, options);
+}
+
 export { performance };

@@ -14,28 +14,18 @@ import type { SseConnection, SseFinalWordInit } from '../stream/sse-connection.j
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import { DeadlineSchedule } from '../stream/deadline-schedule.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
+import { nodeResponseOf } from '../stream/transports/transport-for.js';
+import type { NodeResponse } from '../stream/transports/node-http.transport.js';
 
 /** A credential verified by the guard, for a stream that has not opened yet. */
 interface Opening {
   readonly key: string;
   readonly request: SseRequest;
-  readonly response: unknown;
+  /** The Node response (a Fastify reply's `raw`), if the platform gave one. */
+  readonly response: NodeResponse | undefined;
   expiresAt: number;
   /** Stops listening for the response to close. */
   release(): void;
-}
-
-/** What this service needs of a Node response (Express's): to learn that it closed, and to set a header. */
-interface ClosableResponse {
-  once(event: 'close', listener: () => void): unknown;
-  removeListener(event: 'close', listener: () => void): unknown;
-  setHeader?(name: string, value: string): unknown;
-  headersSent?: boolean;
-}
-
-function isClosable(response: unknown): response is ClosableResponse {
-  const candidate = response as Partial<ClosableResponse> | null;
-  return typeof candidate?.once === 'function' && typeof candidate.removeListener === 'function';
 }
 
 /** The stream of a request, once the `@EventStream()` interceptor has let it in. */
@@ -100,12 +90,19 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
       }
       return;
     }
-    const entry: Opening = { key: String(++this.sequence), request, response, expiresAt, release: () => undefined };
-    if (isClosable(response)) {
+    const node = nodeResponseOf(response);
+    const entry: Opening = {
+      key: String(++this.sequence),
+      request,
+      response: node,
+      expiresAt,
+      release: () => undefined,
+    };
+    if (node) {
       // A request refused later (another guard, a pipe, a 403 of canJoin, a limit) is forgotten when it ends.
       const onClose = () => this.forget(entry);
-      response.once('close', onClose);
-      entry.release = () => response.removeListener('close', onClose);
+      node.once('close', onClose);
+      entry.release = () => node.removeListener('close', onClose);
     }
     this.opening.set(request, entry);
     this.deadlines.add(entry.key, expiresAt, entry);
@@ -131,9 +128,9 @@ export class SseAuthExpiryService implements OnModuleInit, OnApplicationShutdown
     if (!connection) return;
     this.forget(entry);
     if (connection.isOpen || connection.closed) return;
-    const response = entry.response as Partial<ClosableResponse> | null;
-    if (typeof response?.setHeader === 'function' && !response.headersSent) {
-      response.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+    // On the Node response: Fastify merges it into the refusal it sends.
+    if (entry.response && !entry.response.headersSent) {
+      entry.response.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
     }
     const refusal = Promise.reject(new UnauthorizedException(SSE_MESSAGES.authExpiredBeforeOpen()));
     // Handled by the stream when its gates settle; until then it must not count as an unhandled rejection.

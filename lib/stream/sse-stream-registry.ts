@@ -24,6 +24,7 @@ import { SseConnection, type SseConnectionOwner, type SseFinalWordInit } from '.
 import { SseCounters } from './sse-counters.js';
 import { transportFor } from './transports/transport-for.js';
 import { IdleSockets } from './idle-sockets.js';
+import { IdleHttp2Sessions } from './idle-http2-sessions.js';
 import type { SseRevocationTarget } from '../brokers/sse-broker.interface.js';
 
 /** How long shutdown waits for streams to end before it cuts them off. */
@@ -84,6 +85,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   private readonly deadlines = new DeadlineSchedule<Deadline>((deadline) => this.expire(deadline));
   private readonly lifecycle = new Subject<SseLifecycleEvent>();
   private readonly idleSockets = new IdleSockets();
+  private readonly idleSessions = new IdleHttp2Sessions();
   private shuttingDown = false;
   /** Streams connecting, joining channels and disconnecting (with the reason). */
   readonly lifecycle$: Observable<SseLifecycleEvent> = this.lifecycle.asObservable();
@@ -100,9 +102,11 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     }
   }
 
-  /** Follows the HTTP server's sockets, to close the idle ones at shutdown. */
+  /** Follows the HTTP server's sockets (HTTP/2 sessions), to close the idle ones at shutdown. */
   onApplicationBootstrap(): void {
-    this.idleSockets.attach(this.adapterHost?.httpAdapter?.getHttpServer());
+    const server: unknown = this.adapterHost?.httpAdapter?.getHttpServer();
+    this.idleSockets.attach(server);
+    this.idleSessions.attach(server);
   }
 
   /** Whether the app is shutting down (new streams are refused). */
@@ -325,9 +329,11 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.heartbeat.stop();
     this.deadlines.clear();
     this.lifecycle.complete();
-    // The streams are over: sockets that carry no request must not hold up server.close() (and SIGTERM).
+    // The streams are over: sockets (HTTP/2 sessions) that carry no request must not hold up server.close() (and SIGTERM).
     this.idleSockets.closeIdle();
     this.idleSockets.detach();
+    this.idleSessions.closeIdle();
+    this.idleSessions.detach();
   }
 
   private whenAllClosed(connections: SseConnection[]): Promise<void> {

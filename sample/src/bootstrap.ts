@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import type { LoggerService, LogLevel } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { AppModule, type SampleScaleOut } from './app.module.js';
-import { parseSampleConfig, type SampleConfig, type SampleEnv } from './config/sample-config.js';
-import { samplePublicDir } from './public-dir.js';
+import { parseSampleConfig, SampleConfigError, type SampleConfig, type SampleEnv } from './config/sample-config.js';
 import { RedisSignedOutUsers } from './sessions/redis-signed-out-users.js';
 
 export interface SampleAppOptions {
@@ -13,15 +15,15 @@ export interface SampleAppOptions {
 }
 
 export interface SampleApp {
-  /** The app, configured but not listening yet. */
-  app: NestExpressApplication;
+  /** The app, configured but not listening yet: on Express, or on Fastify (`PLATFORM=fastify`, `HTTP2=1`). */
+  app: INestApplication;
   config: SampleConfig;
 }
 
 /**
  * Builds the sample app from environment variables (see `parseSampleConfig`):
- * the page as static files, CORS for `CORS_ORIGINS`, and the hub on Redis when
- * `SSE_REDIS_URL` is set. `main.ts` listens on `PORT`/`HOST`; the tests listen
+ * on Express or Fastify (`PLATFORM`, `HTTP2`), CORS for `CORS_ORIGINS`, and
+ * the hub on Redis when `SSE_REDIS_URL` is set. `main.ts` listens on `PORT`/`HOST`; the tests listen
  * on an ephemeral port. Throws `SampleConfigError` for a bad variable.
  */
 export async function createSampleApp(
@@ -30,7 +32,7 @@ export async function createSampleApp(
 ): Promise<SampleApp> {
   const config = parseSampleConfig(env);
   const scaleOut = config.redisUrl ? await createRedisScaleOut(config.redisUrl, config.redisPrefix) : {};
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, scaleOut), {
+  const app = await createPlatformApp(AppModule.forRoot(config, scaleOut), config, {
     logger: options.logger,
     // Throw instead of exiting the process, so main.ts reports the error and tests see it.
     abortOnError: false,
@@ -38,23 +40,62 @@ export async function createSampleApp(
     // idle keep-alive sockets, so a shutdown never waits on a browser that keeps one open.
     forceCloseConnections: true,
   });
-  app.disable('x-powered-by');
   if (config.corsOrigins.length > 0) {
     // Only the listed origins, with credentials (the sse_token cookie): never '*'. Any other
     // origin gets no CORS header at all (cors would otherwise still send Allow-Credentials).
     const allowed = new Set(config.corsOrigins);
-    // Answers differ by Origin: tell caches so, whatever the origin.
-    app.use((_request: unknown, response: { vary(field: string): void }, next: () => void) => {
-      response.vary('Origin');
+    // Answers differ by Origin: tell caches so, whatever the origin. Node's own response, on either platform.
+    app.use((_request: unknown, response: ServerResponse, next: () => void) => {
+      response.setHeader('Vary', 'Origin');
       next();
     });
-    app.enableCors((request: { headers: { origin?: string } }, callback) => {
-      const origin = request.headers.origin;
-      callback(null, origin !== undefined && allowed.has(origin) ? { origin, credentials: true } : { origin: false });
-    });
+    app.enableCors(
+      (
+        request: { headers: { origin?: string } },
+        callback: (error: Error | null, options: { origin: string | false; credentials?: boolean }) => void,
+      ) => {
+        const origin = request.headers.origin;
+        callback(null, origin !== undefined && allowed.has(origin) ? { origin, credentials: true } : { origin: false });
+      },
+    );
   }
-  app.useStaticAssets(samplePublicDir());
   return { app, config };
+}
+
+/**
+ * The app on the platform the configuration names: Express (HTTP/1.1), or Fastify over HTTP/1.1 or, with
+ * `HTTP2=1`, HTTP/2 over TLS (browsers speak HTTP/2 only over TLS) with
+ * HTTP/1.1 for clients that do not offer it.
+ */
+async function createPlatformApp(
+  module: DynamicModule,
+  config: SampleConfig,
+  options: NestApplicationOptions,
+): Promise<INestApplication> {
+  if (config.platform === 'express') {
+    const app = await NestFactory.create<NestExpressApplication>(module, options);
+    app.disable('x-powered-by');
+    return app;
+  }
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  // Fastify answers 414 to a path parameter over 100 characters by default: room names go up to 195.
+  const routing = { maxParamLength: 1024 };
+  const adapter = config.http2
+    ? new FastifyAdapter({ ...routing, http2: true, https: { ...readCertificate(config.tls), allowHTTP1: true } })
+    : new FastifyAdapter(routing);
+  return NestFactory.create<NestFastifyApplication>(module, adapter, options);
+}
+
+/** The TLS key and certificate of `HTTP2=1` (`npm run sample:cert` makes a self-signed pair for development). */
+function readCertificate(files: SampleConfig['tls']): { key: Buffer; cert: Buffer } {
+  try {
+    return { key: readFileSync(files.keyFile), cert: readFileSync(files.certFile) };
+  } catch (error) {
+    throw new SampleConfigError([
+      `HTTP2=1 needs a TLS certificate: ${(error as Error).message}. ` +
+        'Run `npm run sample:cert` for a self-signed one (sample/certs/), or set TLS_KEY_FILE and TLS_CERT_FILE.',
+    ]);
+  }
 }
 
 /**

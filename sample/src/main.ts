@@ -10,8 +10,10 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const { port } = app.getHttpServer().address() as { port: number };
+  const scheme = config.http2 ? 'https' : 'http';
+  const transport = config.http2 ? 'Fastify, HTTP/2 over TLS' : config.platform === 'fastify' ? 'Fastify' : 'Express';
   logger.log(
-    `Open http://${host.includes(':') ? `[${host}]` : host}:${port}/ (hub: ${config.redisUrl ? 'Redis' : 'in memory'})`,
+    `Open ${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/ (${transport}; hub: ${config.redisUrl ? 'Redis' : 'in memory'})`,
   );
 }
 

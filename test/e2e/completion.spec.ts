@@ -1,5 +1,5 @@
 import { Controller, Header } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EMPTY, interval, of, Subject, take } from 'rxjs';
 import { EventStream, SseClient, SseHub } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
@@ -85,8 +85,10 @@ describe('completion, 204 and handler result kinds', () => {
   beforeAll(async () => {
     // Exact bytes: no jitter on the first retry hint.
     server = await startApp({ controllers: [CompletionController] }, { retryJitter: 0 }, (app) => {
-      app.use((req: Request, _res: Response, next: NextFunction) => {
-        requests[req.path] = (requests[req.path] ?? 0) + 1;
+      // Node's own request and response: what a middleware gets on every platform.
+      app.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+        const path = req.url!.split('?')[0];
+        requests[path] = (requests[path] ?? 0) + 1;
         next();
       });
     });

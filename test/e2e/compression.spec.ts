@@ -1,10 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import compression from 'compression';
 import { Subject } from 'rxjs';
 import { EventStream } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { openRawStream } from '../utils/raw-stream.js';
-import { startApp, type TestApp } from '../utils/test-app.js';
+import { startApp, useCompression, type TestApp } from '../utils/test-app.js';
 
 let feed = new Subject<string>();
 
@@ -26,9 +25,7 @@ describe('behind the compression middleware', () => {
 
   beforeAll(async () => {
     // Exact bytes: no jitter on the first retry hint.
-    server = await startApp({ controllers: [CompressedController] }, { retryJitter: 0 }, (app) =>
-      app.use(compression()),
-    );
+    server = await startApp({ controllers: [CompressedController] }, { retryJitter: 0 }, useCompression);
   });
   afterAll(() => server.close());
   beforeEach(() => {

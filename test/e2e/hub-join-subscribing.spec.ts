@@ -74,7 +74,7 @@ describe('a stream that joins a channel another stream is still subscribing to',
     broker.gate.resolve();
     const [first, second] = await Promise.all([firstOpening, secondOpening]);
     try {
-      await Promise.all([first, second].map((stream) => stream.waitForText((text) => anchorOf(stream) !== undefined)));
+      await Promise.all([first, second].map((stream) => stream.waitForText(() => anchorOf(stream) !== undefined)));
       const e2 = await hub.publish('y', 'e2');
       await second.waitForText((text) => text.includes(`id: ${e2}\n`));
       const anchor = anchorOf(second)!;

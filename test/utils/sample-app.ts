@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import type { SampleEnv } from '../../sample/src/config/sample-config.js';
 import { openRawStream, type RawStreamOptions } from './raw-stream.js';
-import { listen } from './test-app.js';
+import { listen, SAMPLE_PLATFORM } from './test-app.js';
 
 /** The real sample, listening: `url` is `http://127.0.0.1:<port>`. */
 export type RunningSample = SampleApp & { url: string };
@@ -17,7 +17,7 @@ export interface Answer {
 
 /** Boots the real sample in process on an ephemeral port. */
 export async function startSample(env: SampleEnv): Promise<RunningSample> {
-  const sample = await createSampleApp(env, { logger: false });
+  const sample = await createSampleApp({ PLATFORM: SAMPLE_PLATFORM, ...env }, { logger: false });
   const { url } = await listen(sample.app);
   return { ...sample, url };
 }

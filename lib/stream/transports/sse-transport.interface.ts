@@ -13,9 +13,10 @@ export interface SseTransportSink {
 
 /**
  * The platform's response, as one stream uses it: the seam between the
- * stream layer and a platform. `node-http.transport.ts` serves Node's
- * `http.ServerResponse` (Express); another platform is one more
- * implementation of these few members.
+ * stream layer and a platform. `node-http.transport.ts` serves a Node
+ * response (`http.ServerResponse` for Express, `http2.Http2ServerResponse`
+ * for HTTP/2), `fastify-reply.transport.ts` a Fastify reply around one;
+ * another platform is one more implementation of these few members.
  */
 export interface SseTransport {
   /** Calls `sink` on drain and on close, from now on. */

@@ -36,6 +36,12 @@ export interface SampleConfig {
   redisPrefix: string;
   /** `CORS_ORIGINS`: origins allowed to call the API with credentials. */
   corsOrigins: string[];
+  /** `PLATFORM` (`express`): `express` or `fastify`; `fastify` when `HTTP2=1`. */
+  platform: 'express' | 'fastify';
+  /** `HTTP2=1`: HTTP/2 over TLS (with HTTP/1.1 for clients without it), on Fastify. */
+  http2: boolean;
+  /** `TLS_KEY_FILE` and `TLS_CERT_FILE` (`sample/certs/dev-key.pem`, `sample/certs/dev-cert.pem`): the certificate for `HTTP2=1`. */
+  tls: { keyFile: string; certFile: string };
 }
 
 /** The environment variables the sample reads. */
@@ -125,6 +131,21 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
     }
   }
 
+  const http2 = read('HTTP2') === '1';
+  const platformName = read('PLATFORM') ?? (http2 ? 'fastify' : 'express');
+  const platform = platformName === 'express' || platformName === 'fastify' ? platformName : 'express';
+  if (platform !== platformName) {
+    problems.push(`PLATFORM=${JSON.stringify(platformName)}: expected express or fastify.`);
+  } else if (http2 && platform === 'express') {
+    problems.push(
+      'HTTP2=1 with PLATFORM=express: Express cannot serve HTTP/2; use PLATFORM=fastify (the default with HTTP2=1).',
+    );
+  }
+  const tls = {
+    keyFile: read('TLS_KEY_FILE') ?? 'sample/certs/dev-key.pem',
+    certFile: read('TLS_CERT_FILE') ?? 'sample/certs/dev-cert.pem',
+  };
+
   if (problems.length > 0) throw new SampleConfigError(problems);
   return {
     port,
@@ -140,6 +161,9 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
     redisUrl,
     redisPrefix,
     corsOrigins,
+    platform,
+    http2,
+    tls,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { EventStream, sseEvent } from 'nestjs-event-stream';
 import { endWith, map } from 'rxjs';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
@@ -11,7 +11,10 @@ import { TooManyJobsException } from './too-many-jobs.exception.js';
 
 @Controller('jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   /**
    * POST /jobs: starts a job; 202 with its id. 429 with `Retry-After` when
@@ -21,11 +24,14 @@ export class JobsController {
   @UseGuards(BearerAuthGuard, PostRateLimitGuard)
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  start(@CurrentUser() user: SampleUser, @Res({ passthrough: true }) response: Response): { id: string } {
+  start(@CurrentUser() user: SampleUser, @Res({ passthrough: true }) response: unknown): { id: string } {
     try {
       return { id: this.jobs.start(user.id) };
     } catch (error) {
-      if (error instanceof TooManyJobsException) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      // Through the platform's adapter: an Express response and a Fastify reply set headers differently.
+      if (error instanceof TooManyJobsException) {
+        this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSeconds));
+      }
       throw error;
     }
   }

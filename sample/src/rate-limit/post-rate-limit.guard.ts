@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { SampleUser } from '../auth/sample-user.js';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
@@ -22,6 +22,7 @@ export class PostRateLimitGuard implements CanActivate {
   constructor(
     private readonly limits: PostRateLimitService,
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -30,7 +31,8 @@ export class PostRateLimitGuard implements CanActivate {
     if (!user) return true;
     const allowance = this.limits.take(user.id);
     if (allowance.allowed) return true;
-    http.getResponse<Response>().setHeader('Retry-After', String(allowance.retryAfterSeconds));
+    // Through the platform's adapter: an Express response and a Fastify reply set headers differently.
+    this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'Retry-After', String(allowance.retryAfterSeconds));
     const { postLimit, postWindowMs } = this.config;
     throw new HttpException(
       HttpException.createBody(
