@@ -22,7 +22,8 @@ const e2e = (names) => names.map((name) => `<rootDir>/test/e2e/${name}.spec.ts`)
  * see test/utils/test-app.ts): the wire (framing, headers, completion, 204/HEAD,
  * errors before the stream, heartbeats, compression), backpressure and
  * disconnects, the hub (delivery, replay, limits, slow clients, Redis), auth,
- * schedule, shutdown, and the sample (PLATFORM=fastify).
+ * schedule, shutdown, the stream lifecycle (final words, lifetimes, first
+ * connects, tickets, sign out everywhere), and the sample (PLATFORM=fastify).
  */
 const FASTIFY = e2e([
   'smoke',
@@ -49,6 +50,12 @@ const FASTIFY = e2e([
   'nest-sse-parity',
   'sample',
   'sample-limits',
+  'sample-sign-out',
+  'lifecycle-final-word',
+  'lifecycle-lifetime',
+  'hub-first-connect',
+  'hub-join-subscribing',
+  'auth-tickets',
 ]);
 
 /**
@@ -74,6 +81,8 @@ const FASTIFY_H2C = e2e([
   'auth-post',
   'schedule',
   'shutdown',
+  'lifecycle-final-word',
+  'hub-first-connect',
 ]);
 
 export default {
