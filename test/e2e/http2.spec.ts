@@ -267,6 +267,40 @@ describe('Fastify over HTTP/2 at shutdown', () => {
   });
 });
 
+describe('Fastify over HTTP/2, with connection headers an app set on the raw response', () => {
+  it('drops them (HTTP/2 forbids them: Node would throw at the first write) and streams', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseModule.forRoot({ heartbeatMs: 0 })],
+      controllers: [FeedController],
+    }).compile();
+    const app = await createTestApplication(moduleRef, { logger: false }, 'fastify-h2c');
+    // What an HTTP/1.1-minded middleware does, on Node's own response.
+    app.use((_request: unknown, response: { setHeader(name: string, value: string): void }, next: () => void) => {
+      response.setHeader('Keep-Alive', 'timeout=5');
+      response.setHeader('Transfer-Encoding', 'chunked');
+      response.setHeader('Upgrade', 'h2c');
+      next();
+    });
+    const server = await listen(app);
+    const session = await connect(server.url);
+    try {
+      feed = new Subject<string>();
+      const stream = request(session, '/feed');
+      const head = await stream.response;
+      expect(head[':status']).toBe(200);
+      expect(head['keep-alive']).toBeUndefined();
+      expect(head['transfer-encoding']).toBeUndefined();
+      expect(head['upgrade']).toBeUndefined();
+      await waitForHub(server.app.get(SseHub), (h) => h.count() === 1);
+      feed.next('through');
+      expect((await stream.waitForEvents(1)).map((event) => event.data)).toEqual(['through']);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+});
+
 describe('Fastify over TLS: HTTP/2 through ALPN, HTTP/1.1 for clients without it', () => {
   const { key, cert } = createDevCertificate();
   let server: TestApp;

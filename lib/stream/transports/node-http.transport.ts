@@ -49,6 +49,9 @@ function isGone(response: NodeResponse): boolean {
   return response.destroyed || response.socket?.destroyed === true;
 }
 
+/** Headers an app or a middleware may have set that HTTP/2 forbids (RFC 9113, 8.2.2). */
+const HTTP2_FORBIDDEN_HEADERS = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te'];
+
 /**
  * Sets the status and headers of an event stream, keeping the headers the app
  * set (CORS, `@Header()`). `no-transform` also keeps the `compression`
@@ -62,7 +65,10 @@ function setEventStreamHeaders(request: SseRequest, response: NodeResponse, stat
   response.setHeader('X-Accel-Buffering', 'no');
   // The Node request, whatever the platform's request object is (Fastify's has no `httpVersion`).
   const incoming: SseRequest = response.req ?? request;
-  if (incoming.httpVersion === '1.1' && !/\bclose\b/i.test(String(incoming.headers.connection ?? ''))) {
+  if (incoming.httpVersion?.startsWith('2')) {
+    // Connection-specific headers are forbidden on HTTP/2: Node would throw at the first write, after the headers.
+    for (const name of HTTP2_FORBIDDEN_HEADERS) response.removeHeader(name);
+  } else if (incoming.httpVersion === '1.1' && !/\bclose\b/i.test(String(incoming.headers.connection ?? ''))) {
     response.setHeader('Connection', 'keep-alive');
   }
   response.removeHeader('Content-Length');
