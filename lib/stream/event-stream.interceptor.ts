@@ -144,10 +144,18 @@ export class EventStreamInterceptor implements NestInterceptor {
         };
         const ready = connection.whenReadyToOpen();
         if (!ready) return open();
-        ready.then(open, (error: unknown) => {
-          current.failedBeforeOpen ??= { error };
-          open();
-        });
+        ready
+          .then(open, (error: unknown) => {
+            current.failedBeforeOpen ??= { error };
+            open();
+          })
+          // Opening itself threw (the platform refused the headers): never an unhandled rejection.
+          .catch((error: unknown) => {
+            current.stop();
+            connection.destroy('error');
+            this.logger.error(SSE_MESSAGES.streamFailed(connection.id), (error as Error)?.stack ?? String(error));
+            if (!handedOver) handOver();
+          });
       };
       const value = result instanceof HandlerResult ? result.value : result;
       if (isThenable(value)) {
