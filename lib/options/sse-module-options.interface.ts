@@ -44,9 +44,10 @@ export interface SseHubOptions {
   /**
    * Open streams allowed per client address for requests with no user
    * (anonymous streams); past it new ones get 429 with `Retry-After`. Default
-   * 64. The address is Express's `request.ip`, which honours the app's
-   * `trust proxy` setting (`app.set('trust proxy', ...)`): behind a proxy,
-   * set it, or every client counts as the proxy's address. `Infinity` for no limit.
+   * 64. The address is the platform's `request.ip`, which honours its
+   * trust-proxy setting (Express: `app.set('trust proxy', ...)`; Fastify:
+   * `new FastifyAdapter({ trustProxy })`): behind a proxy, set it, or every
+   * client counts as the proxy's address. `Infinity` for no limit.
    */
   maxAnonymousConnectionsPerAddress?: number;
   /** The user a request belongs to. Default: `request.user.id`, else `request.user.sub`. */

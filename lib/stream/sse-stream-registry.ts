@@ -26,11 +26,12 @@ import { transportFor } from './transports/transport-for.js';
 import { IdleSockets } from './idle-sockets.js';
 import { IdleHttp2Sessions } from './idle-http2-sessions.js';
 import type { SseRevocationTarget } from '../brokers/sse-broker.interface.js';
+import { addTo, removeFrom } from '../utils/set-index.js';
 
 /** How long shutdown waits for streams to end before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-/** The client address of a request: the platform's `ip` (Express honours `trust proxy`), else the socket's. */
+/** The client address of a request: the platform's `ip` (Express's and Fastify's honour their `trust proxy` settings), else the socket's. */
 function addressOf(request: SseRequest): string | undefined {
   return request.ip ?? request.socket?.remoteAddress;
 }
@@ -38,17 +39,6 @@ function addressOf(request: SseRequest): string | undefined {
 /** A user or session id as the registry keeps it: a string, or `undefined` for none. */
 function idOf(id: string | number | undefined | null): string | undefined {
   return id === undefined || id === null ? undefined : String(id);
-}
-
-function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-  let set = index.get(key);
-  if (!set) index.set(key, (set = new Set()));
-  set.add(value);
-}
-
-function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-  const set = index.get(key);
-  if (set?.delete(value) && set.size === 0) index.delete(key);
 }
 
 /** A deadline of one stream: when it ends, why, and what its final word says besides the reason. */
