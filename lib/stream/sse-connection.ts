@@ -4,16 +4,13 @@ import type { SseClient, SseCloseReason, SseRequest } from './sse-client.interfa
 import { encodeRetry } from '../protocol/encode-event.js';
 import { jitter } from './jitter.js';
 import { finalWordFrame, type SseFinalWordInit } from './final-word-frame.js';
+import { joinChunks } from './join-chunks.js';
 import { readLastEventId } from '../protocol/last-event-id.js';
 import type { Flushable } from './flush-scheduler.js';
 import type { SseChunk, SseTransport, SseTransportSink } from './transports/sse-transport.interface.js';
 
 export type { SseChunk } from './transports/sse-transport.interface.js';
 export type { SseFinalWordInit } from './final-word-frame.js';
-
-function toBuffer(chunk: SseChunk): Buffer {
-  return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-}
 
 const enum State {
   Pending,
@@ -306,14 +303,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     const bytes = this.pendingBytes;
     this.pending = undefined;
     this.pendingBytes = 0;
-    if (pending !== undefined && !Array.isArray(pending) && before === undefined && !after) return pending;
-    const chunks = pending === undefined ? [] : Array.isArray(pending) ? pending : [pending];
-    if (before !== undefined) chunks.unshift(before);
-    if (after) chunks.push(after);
-    if (chunks.length === 1) return chunks[0];
-    if (chunks.every((chunk) => typeof chunk === 'string')) return chunks.join('');
-    const buffers = chunks.map(toBuffer);
-    return Buffer.concat(buffers, before === undefined && !after ? bytes : undefined);
+    return joinChunks(pending, bytes, before, after);
   }
 
   private send(chunk: SseChunk): void {

@@ -1,7 +1,5 @@
 import type { SseBrokerMessage } from '../sse-broker.interface.js';
-import { jestGlobals, positionOf, type ConnectedBroker } from './contract-kit.js';
-
-const EPOCH = /^[a-z0-9]{1,16}$/;
+import { EPOCH, jestGlobals, positionOf, type ConnectedBroker } from './contract-kit.js';
 
 /**
  * The part of the broker contract about `head()`, the position the hub

@@ -1,7 +1,9 @@
-import type { SseBroker, SseBrokerMessage, SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
+import type { SseBroker, SseBrokerMessage, SseBrokerPosition } from '../sse-broker.interface.js';
 import { describeBoundsContract } from './broker-contract-bounds.js';
 import { describeHeadContract } from './broker-contract-head.js';
+import { describeSendContract } from './broker-contract-send.js';
 import {
+  EPOCH,
   Inbox,
   jestGlobals,
   positionOf,
@@ -13,8 +15,6 @@ import {
 export type { BrokerContractFactory, BrokerContractOptions } from './contract-kit.js';
 
 type ChannelMessage = Extract<SseBrokerMessage, { type: 'channel' }>;
-
-const EPOCH = /^[a-z0-9]{1,16}$/;
 
 /**
  * The behaviour the hub relies on from an `SseBroker`, run against a real
@@ -305,29 +305,7 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
     describeBoundsContract(connected);
     describeHeadContract(connected);
 
-    describe('send', () => {
-      it('delivers broadcast, connection, user, disconnect and revoke messages as they are, once each', async () => {
-        const { broker, inbox } = await connected();
-        const sent: SseBrokerSentMessage[] = [
-          { type: 'broadcast', payload: 'data: all\n\n', except: 'c-1' },
-          { type: 'broadcast', payload: 'data: all, no exception\n\n' },
-          { type: 'connection', connectionId: 'c-2', payload: 'data: one\n\n' },
-          { type: 'user', userId: '42', payload: 'data: tabs\n\n', except: 'c-3' },
-          { type: 'disconnect', connectionId: 'c-4' },
-          { type: 'revoke', target: 'user', id: '42' },
-          { type: 'revoke', target: 'session', id: 's-7' },
-        ];
-        for (const message of sent) await broker.send(message);
-        await inbox.until(() => inbox.messages.length >= sent.length, `${sent.length} messages`);
-        // Settle: a last message sent after them arrives after any duplicate would have.
-        await broker.send({ type: 'connection', connectionId: 'marker', payload: 'marker' });
-        const isMarker = (m: SseBrokerMessage) => m.type === 'connection' && m.connectionId === 'marker';
-        await inbox.until(() => inbox.messages.some(isMarker), 'the marker');
-        const received = inbox.messages.filter((m) => !isMarker(m));
-        expect(received).toHaveLength(sent.length);
-        for (const message of sent) expect(received).toContainEqual(message);
-      });
-    });
+    describeSendContract(connected);
 
     describe('close', () => {
       it('resolves after use, releasing what it holds (Jest exits without --forceExit), and completes messages$', async () => {
