@@ -1,3 +1,5 @@
+import { MAX_REVOCATION_ID_LENGTH } from './brokers/revocation-id.js';
+
 /** Every text the library logs or throws, in one place. Each names the bad value and the fix. */
 export const SSE_MESSAGES = {
   invalidOption: (option: string, value: unknown, expected: string) =>
@@ -33,7 +35,7 @@ export const SSE_MESSAGES = {
   hubAssignsIds: () =>
     'nestjs-event-stream: SseHub assigns event ids itself; remove `id` from the event passed to the hub.',
   invalidRevocation: (value: unknown) =>
-    `nestjs-event-stream: SseHub.revoke() takes { userId } or { sessionId } (one string or number of 1 to 1024 characters), got ${formatValue(value)}.`,
+    `nestjs-event-stream: SseHub.revoke() takes { userId } or { sessionId } (one string or number of 1 to ${MAX_REVOCATION_ID_LENGTH} characters), got ${formatValue(value)}.`,
   deprecatedEventName: (option: string) =>
     `Option "${option}" is deprecated: every stream the server ends now sends one final word named by "endEventName" (default 'sse-end'), whose data says why ({"reason":...}). It still names this one final word; remove it to use the common name (see docs/lifecycle.md).`,
   streamRevoked: (target: string, count: number) =>

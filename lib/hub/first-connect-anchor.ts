@@ -28,7 +28,7 @@ export function anchorOf(head: SseBrokerPosition, firstHeld: SseBrokerPosition |
 }
 
 /** The id-only block of an anchor: `id: <epoch>.<seq>` and a blank line. */
-export function anchorFrame(anchor: SseBrokerPosition): string {
+function anchorFrame(anchor: SseBrokerPosition): string {
   return encodeEvent({ id: formatEventId(anchor.epoch, anchor.seq) });
 }
 

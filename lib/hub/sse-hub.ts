@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Observable, type Subscription } from 'rxjs';
 import { SSE_BROKER, SSE_CHANNEL_AUTHORIZER, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
@@ -316,10 +309,10 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       let subscriptions: PromiseLike<void>[] | undefined;
       for (const channel of channels) {
         // A channel another stream is still subscribing to: wait for that subscription too.
-        const subscribed = this.index.add(member, channel)
-          ? this.broker.subscribe(channel)
-          : this.subscribing.of(channel);
-        if (isThenable(subscribed)) (subscriptions ??= []).push(this.subscribing.track(channel, subscribed));
+        const added = this.index.add(member, channel);
+        const subscribed = added ? this.broker.subscribe(channel) : this.subscribing.of(channel);
+        if (isThenable(subscribed))
+          (subscriptions ??= []).push(added ? this.subscribing.track(channel, subscribed) : subscribed);
       }
       const done = () => {
         // Stamped once this instance receives the channels' events: a read issued before cannot stand for it.

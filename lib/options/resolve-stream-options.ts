@@ -5,9 +5,9 @@ import {
   DEFAULT_RETRY_JITTER,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_RETRY_MS,
+  MAX_TIMER_DELAY_MS,
 } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { MAX_TIMER_DELAY_MS } from '../sse.constants.js';
 import { checkFraction, checkInteger } from './check-option.js';
 import { assertEventName } from '../protocol/encode-event.js';
 import { jsonSerializer } from '../protocol/sse-serializer.js';

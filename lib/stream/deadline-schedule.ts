@@ -39,9 +39,9 @@ export class DeadlineSchedule<T> {
     if (at < this.armedAt) this.arm();
   }
 
-  /** The value waiting under `key`, if any. */
-  get(key: string): T | undefined {
-    return this.live.get(key)?.value;
+  /** When `key` is due (ms since the epoch), if it waits. */
+  atOf(key: string): number | undefined {
+    return this.live.get(key)?.at;
   }
 
   /** Forgets `key`. */

@@ -44,7 +44,6 @@ function idOf(id: string | number | undefined | null): string | undefined {
 /** A deadline of one stream: when it ends, why, and what its final word says besides the reason. */
 interface Deadline {
   connection: SseConnection;
-  at: number;
   reason: SseCloseReason;
   word: () => SseFinalWordInit;
 }
@@ -200,9 +199,8 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     word: () => SseFinalWordInit = () => ({}),
   ): void {
     if (connection.closed) return;
-    const current = this.deadlines.get(connection.id);
-    if (current && current.at <= at) return;
-    this.deadlines.add(connection.id, at, { connection, at, reason, word });
+    if ((this.deadlines.atOf(connection.id) ?? Number.POSITIVE_INFINITY) <= at) return;
+    this.deadlines.add(connection.id, at, { connection, reason, word });
   }
 
   /** Reports channels a stream joined: at once if it is open, else right after it has opened. */
@@ -228,10 +226,10 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
    * many it ended. Called for each `revoke` message the broker brings.
    */
   revoke(target: SseRevocationTarget, id: string): number {
-    const streams =
-      target === 'user'
-        ? [...(this.byUser.get(id) ?? [])]
-        : [...this.streams.values()].filter((connection) => connection.sessionId === id);
+    // Streams already ending are not counted again (the broker brings this instance's own revocation back).
+    const streams = [...(target === 'user' ? (this.byUser.get(id) ?? []) : this.live())].filter(
+      (connection) => !connection.closed && (target === 'user' || connection.sessionId === id),
+    );
     for (const connection of streams) connection.finish('revoked');
     if (streams.length > 0) this.logger.log(SSE_MESSAGES.streamRevoked(target, streams.length));
     return streams.length;

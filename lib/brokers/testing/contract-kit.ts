@@ -68,10 +68,10 @@ type GapMessage = Extract<SseBrokerMessage, { type: 'gap' }>;
 
 const WAIT_MS = 5000;
 
-/** The position of an event (without its channel and payload). */
 /** What every epoch looks like: a broker's positions are checked for their shape, never their value. */
 export const EPOCH = /^[a-z0-9]{1,16}$/;
 
+/** The position of an event (without its channel and payload). */
 export const positionOf = (event: { epoch: string; seq: number }): SseBrokerPosition => ({
   epoch: event.epoch,
   seq: event.seq,

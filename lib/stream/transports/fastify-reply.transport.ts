@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { isHttp2Response, isNodeResponse, NodeHttpTransport, type NodeResponse } from './node-http.transport.js';
+import { isNodeResponse, NodeHttpTransport, type NodeResponse } from './node-http.transport.js';
 
 /**
  * What this transport needs of a Fastify reply (`@nestjs/platform-fastify`
@@ -26,15 +26,6 @@ export function isFastifyReply(reply: unknown): reply is FastifyReplyLike {
   );
 }
 
-/** Headers that name the connection: forbidden on HTTP/2 (Node throws), meaningless there anyway. */
-const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-]);
-
 /**
  * A Fastify reply as a stream transport: the stream goes straight to its Node
  * response (HTTP/1.1 or HTTP/2). Until the stream opens, the reply is
@@ -52,11 +43,11 @@ export class FastifyReplyTransport extends NodeHttpTransport {
 
   protected override claim(): void {
     const raw = this.response;
-    const http2 = isHttp2Response(raw);
     const headers = this.reply.getHeaders();
+    // Connection-specific ones are dropped on HTTP/2 by the Node transport, with those set on the raw response.
     for (const name of Object.keys(headers)) {
       const value = headers[name];
-      if (value === undefined || (http2 && CONNECTION_HEADERS.has(name.toLowerCase()))) continue;
+      if (value === undefined) continue;
       raw.setHeader(name, typeof value === 'number' ? String(value) : value);
     }
     this.reply.hijack();

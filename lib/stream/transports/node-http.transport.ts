@@ -52,6 +52,11 @@ function isGone(response: NodeResponse): boolean {
 /** Headers an app or a middleware may have set that HTTP/2 forbids (RFC 9113, 8.2.2). */
 const HTTP2_FORBIDDEN_HEADERS = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te'];
 
+/** Connection-specific headers are forbidden on HTTP/2: Node would throw at the first write, after the headers. */
+function dropHttp2ForbiddenHeaders(response: NodeResponse): void {
+  for (const name of HTTP2_FORBIDDEN_HEADERS) response.removeHeader(name);
+}
+
 /**
  * Sets the status and headers of an event stream, keeping the headers the app
  * set (CORS, `@Header()`). `no-transform` also keeps the `compression`
@@ -65,9 +70,8 @@ function setEventStreamHeaders(request: SseRequest, response: NodeResponse, stat
   response.setHeader('X-Accel-Buffering', 'no');
   // The Node request, whatever the platform's request object is (Fastify's has no `httpVersion`).
   const incoming: SseRequest = response.req ?? request;
-  if (incoming.httpVersion?.startsWith('2')) {
-    // Connection-specific headers are forbidden on HTTP/2: Node would throw at the first write, after the headers.
-    for (const name of HTTP2_FORBIDDEN_HEADERS) response.removeHeader(name);
+  if (isHttp2Response(response)) {
+    dropHttp2ForbiddenHeaders(response);
   } else if (incoming.httpVersion === '1.1' && !/\bclose\b/i.test(String(incoming.headers.connection ?? ''))) {
     response.setHeader('Connection', 'keep-alive');
   }
@@ -128,6 +132,7 @@ export class NodeHttpTransport implements SseTransport {
 
   noContent(): void {
     this.claim();
+    if (isHttp2Response(this.response)) dropHttp2ForbiddenHeaders(this.response);
     this.response.statusCode = 204;
     this.response.end();
   }
