@@ -10,6 +10,7 @@ import type { RedisSseKeys } from './redis-sse.keys.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
 import { RedisSseRefusals } from './redis-sse-refusals.js';
 import { RedisSseWaiters } from './redis-sse-waiters.js';
+import { RedisSseLinkHealth } from './redis-sse-link-health.js';
 import { RedisSseMarkers } from './redis-sse-markers.js';
 import { ENSURE_EPOCH_SCRIPT } from './redis-sse.scripts.js';
 
@@ -51,8 +52,7 @@ export class RedisSseLink {
   private readonly waiters = new RedisSseWaiters();
   private readonly upWaiters: (() => void)[] = [];
   private readonly detach: (() => void)[] = [];
-  private linkDown = false;
-  private lastError: string | undefined;
+  private readonly health: RedisSseLinkHealth;
   private closed = false;
   private readonly refusals: RedisSseRefusals;
   private readonly markers: RedisSseMarkers;
@@ -68,6 +68,7 @@ export class RedisSseLink {
   ) {
     const retryAfterSeconds = Math.max(1, Math.ceil(settings.commandTimeoutMs / 1000));
     this.refusals = new RedisSseRefusals(() => this.target(), retryAfterSeconds, logger);
+    this.health = new RedisSseLinkHealth(() => this.target(), logger);
     this.markers = new RedisSseMarkers(keys, instanceChannel, settings.commandTimeoutMs, () => this.position);
     this.listen(connections.command, 'command');
     this.listen(connections.subscriber, 'subscriber');
@@ -78,7 +79,7 @@ export class RedisSseLink {
 
   /** Whether the link is known to be down (an outage was logged and is not over). */
   get isDown(): boolean {
-    return this.linkDown;
+    return this.health.isDown;
   }
 
   /** Starts connecting. Resolves to whether both connections are up within `timeoutMs`. */
@@ -112,7 +113,7 @@ export class RedisSseLink {
         if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
         // Connected, not answering: refused now (the subscription stays queued; the hub unsubscribes after it).
         if (isTimeout(error)) throw this.refusals.failure(operation, error);
-        this.lastError = reasonOf(error);
+        this.health.failed(error);
         // The connection dropped: the resubscription after it comes back includes this channel.
       }
     } else if (this.pendingCatchUp && this.connections.subscriber.status === 'ready') {
@@ -124,7 +125,7 @@ export class RedisSseLink {
         );
       } catch (error) {
         if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
-        this.lastError = reasonOf(error);
+        this.health.failed(error);
       }
     }
     await this.nextSync(operation);
@@ -147,7 +148,7 @@ export class RedisSseLink {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
     const command = this.connections.command;
     if (command.status !== 'ready') {
-      const reason = this.lastError ?? REDIS_SSE_MESSAGES.connectionState(command.status);
+      const reason = this.health.lastError ?? REDIS_SSE_MESSAGES.connectionState(command.status);
       throw this.refusals.unavailable(operation, reason, effect);
     }
     return command;
@@ -196,7 +197,7 @@ export class RedisSseLink {
 
   private listen(client: Redis, role: 'command' | 'subscriber'): void {
     const onError = (error: Error) => {
-      this.lastError = reasonOf(error);
+      this.health.failed(error);
     };
     const onClose = () => this.onClose(role);
     const onReady = () => this.onReady(role);
@@ -217,12 +218,7 @@ export class RedisSseLink {
       // What was held is of a connection that is gone: the gap of the next sync covers it.
       this.held = undefined;
     }
-    if (!this.linkDown) {
-      this.linkDown = true;
-      this.logger.error(
-        REDIS_SSE_MESSAGES.linkLost(this.target(), this.lastError ?? REDIS_SSE_MESSAGES.connectionClosed()),
-      );
-    }
+    this.health.lost();
   }
 
   private onReady(role: 'command' | 'subscriber'): void {
@@ -265,10 +261,10 @@ export class RedisSseLink {
       }
     } catch (error) {
       // The connection dropped again (the next 'ready' starts over) or Redis refused.
-      this.lastError = reasonOf(error);
+      this.health.failed(error);
       if (run === this.syncRun) this.held = undefined;
       if (!this.closed && subscriber.status === 'ready') {
-        this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), this.lastError));
+        this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), reasonOf(error)));
       }
       return;
     }
@@ -313,11 +309,8 @@ export class RedisSseLink {
   private checkUp(): void {
     if (!this.subscribed || this.connections.command.status !== 'ready') return;
     this.upWaiters.splice(0).forEach((resolve) => resolve());
-    if (this.linkDown) {
-      this.linkDown = false;
-      this.lastError = undefined;
+    if (this.health.restored()) {
       this.refusals.answered();
-      this.logger.log(REDIS_SSE_MESSAGES.linkRestored(this.target()));
       this.events.restored();
     }
   }
@@ -326,7 +319,7 @@ export class RedisSseLink {
   private nextSync(operation: string): Promise<void> {
     const timeoutMs = this.settings.commandTimeoutMs;
     return this.waiters.wait(timeoutMs, () =>
-      this.refusals.unavailable(operation, this.lastError ?? REDIS_SSE_MESSAGES.noAnswer(timeoutMs)),
+      this.refusals.unavailable(operation, this.health.lastError ?? REDIS_SSE_MESSAGES.noAnswer(timeoutMs)),
     );
   }
 
