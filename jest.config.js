@@ -8,6 +8,9 @@ const base = {
     '^nestjs-event-stream$': '<rootDir>/lib/index.ts',
     '^nestjs-event-stream/broker$': '<rootDir>/lib/broker.ts',
     '^nestjs-event-stream/redis$': '<rootDir>/lib/brokers/redis/index.ts',
+    '^nestjs-event-stream/client$': '<rootDir>/lib/client/index.ts',
+    '^nestjs-event-stream/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-event-stream/openapi$': '<rootDir>/lib/openapi/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

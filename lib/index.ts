@@ -19,6 +19,7 @@ export type { SseLifecycleEvent } from './stream/sse-lifecycle.interface.js';
 
 // The wire: events, framing, ids and channel names (pure).
 export { sseEvent, isSseEvent, SseEvent, type SseEventInit } from './protocol/sse-event.js';
+export { sseEventsOf, type SseEventMap, type SseEventName, type SseTypedEventFactory } from './protocol/sse-event-map.js';
 export { encodeEvent, encodeComment, encodeRetry } from './protocol/encode-event.js';
 export { jsonSerializer, type SseSerializer } from './protocol/sse-serializer.js';
 export { SseFrameError, type SseFrameField } from './protocol/sse-frame.error.js';
