@@ -1,0 +1,63 @@
+import type { Type } from '@nestjs/common';
+
+/** A JSON schema, as OpenAPI documents hold them (the decoded `data` of one event). */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * What one event's `data` carries:
+ * - a DTO class: JSON (the default serializer), its schema from `@ApiProperty()`;
+ * - `String`: text written as it is (a string payload is never JSON-encoded);
+ * - `Number` or `Boolean`: JSON;
+ * - an object, for arrays, raw schemas and a description.
+ */
+export type ApiEventPayload =
+  Type<unknown> | StringConstructor | NumberConstructor | BooleanConstructor | ApiEventPayloadOptions;
+
+/** The long form of an event's payload in `@ApiEventStream({ events })`. */
+export interface ApiEventPayloadOptions {
+  /** A DTO class, `String`, `Number` or `Boolean`, as in the short form. */
+  type?: Type<unknown> | StringConstructor | NumberConstructor | BooleanConstructor;
+  /** `true`: the data is a JSON array of `type`. Default `false`. */
+  isArray?: boolean;
+  /** A JSON schema of the decoded JSON data, instead of `type` (use `getSchemaPath()` for `$ref`s). */
+  schema?: JsonSchema;
+  /** What the event means, shown with it in the document. */
+  description?: string;
+}
+
+/** The statuses `@ApiEventStream()` can document for a route, with the library's reason for each. */
+export type SseRefusalStatus = 204 | 401 | 403 | 429 | 503;
+
+/** Options of `@ApiEventStream()`. */
+export interface ApiEventStreamOptions {
+  /**
+   * The events the route sends, by name, with their payloads:
+   * `{ tick: TickDto, note: String, progress: { type: ProgressDto, description: '...' } }`.
+   * `message` is the event of values sent without an `event:` field.
+   */
+  events: Readonly<Record<string, ApiEventPayload>>;
+  /** The operation's summary (`@ApiOperation({ summary })`). Not set by default. */
+  summary?: string;
+  /** The operation's description (`@ApiOperation({ description })`). Not set by default. */
+  description?: string;
+  /**
+   * The final word a stream may end with (`{"reason": ...}`, schema `SseEndData`):
+   * `true` (default) documents `sse-end`, a string documents it under that
+   * name (the route's `endEventName`), `false` leaves it out (`endEventName: false`).
+   */
+  endEvent?: boolean | string;
+  /**
+   * The hub's reset event (`{"reason": "expired" | "unknown", "lastEventId"}`, schema
+   * `SseResetData`), for routes that `join()` channels: `true` documents
+   * `sse-reset`, a string documents it under that name (`resetEventName`).
+   * Default `false`.
+   */
+  resetEvent?: boolean | string;
+  /**
+   * The refusals the route can answer before any stream byte, documented with
+   * the library's reason: 204 (the handler returned `null`), 401 and 403 (stream
+   * auth), 429 (per-user or per-address limits), 503 (`maxConnections`, a broker
+   * or ticket store down). Default `[503]`: every stream is under `maxConnections`.
+   */
+  refusals?: readonly SseRefusalStatus[];
+}
