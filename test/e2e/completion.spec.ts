@@ -1,11 +1,11 @@
 import { Controller, Header } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EMPTY, interval, of, Subject, take } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForHub, type Deferred } from '../utils/wait.js';
+import { deferred, type Deferred } from '../utils/wait.js';
 
 const state: { generatorDone: Deferred<string>; subject: Subject<string> } = {
   generatorDone: deferred(),
@@ -97,14 +97,14 @@ describe('completion, 204 and handler result kinds', () => {
   afterAll(() => server.close());
 
   it('ends the stream cleanly, with the final word completed, when the Observable completes', async () => {
-    const stream = await openRawStream(`${server.url}/complete`);
+    const stream = await openEventStream(server.app, `/complete`);
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.text).toBe('retry: 3000\n\ndata: a\n\ndata: b\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n');
   });
 
   it('ends the stream cleanly when an asynchronous Observable completes', async () => {
-    const stream = await openRawStream(`${server.url}/complete-async`);
+    const stream = await openEventStream(server.app, `/complete-async`);
     await stream.ended;
     expect(stream.text).toBe(
       'retry: 3000\n\ndata: 0\n\ndata: 1\n\ndata: 2\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
@@ -113,7 +113,7 @@ describe('completion, 204 and handler result kinds', () => {
   });
 
   it('opens and ends a stream for an empty Observable', async () => {
-    const stream = await openRawStream(`${server.url}/empty`);
+    const stream = await openEventStream(server.app, `/empty`);
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.text).toBe('retry: 3000\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n');
@@ -122,7 +122,7 @@ describe('completion, 204 and handler result kinds', () => {
   it.each(['null', 'undefined', 'promise-null'])(
     'answers 204 with an empty body when the handler returns %s',
     async (route) => {
-      const stream = await openRawStream(`${server.url}/${route}`);
+      const stream = await openEventStream(server.app, `/${route}`);
       await stream.ended;
       expect(stream.status).toBe(204);
       expect(stream.text).toBe('');
@@ -131,7 +131,7 @@ describe('completion, 204 and handler result kinds', () => {
   );
 
   it('keeps the headers the app set on a 204', async () => {
-    const stream = await openRawStream(`${server.url}/undefined`);
+    const stream = await openEventStream(server.app, `/undefined`);
     await stream.ended;
     expect(stream.headers['x-kept']).toBe('yes');
   });
@@ -147,7 +147,7 @@ describe('completion, 204 and handler result kinds', () => {
   });
 
   it('streams an Observable returned through a Promise', async () => {
-    const stream = await openRawStream(`${server.url}/promise-observable`);
+    const stream = await openEventStream(server.app, `/promise-observable`);
     await stream.ended;
     expect(stream.text).toBe(
       'retry: 3000\n\ndata: from\n\ndata: promise\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
@@ -166,7 +166,7 @@ describe('completion, 204 and handler result kinds', () => {
   });
 
   it('streams an async generator and ends when it returns', async () => {
-    const stream = await openRawStream(`${server.url}/generator`);
+    const stream = await openEventStream(server.app, `/generator`);
     await stream.ended;
     expect(stream.text).toBe(
       'retry: 3000\n\ndata: one\n\ndata: {"two":2}\n\ndata: three\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
@@ -175,7 +175,7 @@ describe('completion, 204 and handler result kinds', () => {
 
   it("runs the async generator's finally block when the client disconnects", async () => {
     state.generatorDone = deferred();
-    const stream = await openRawStream(`${server.url}/endless-generator`);
+    const stream = await openEventStream(server.app, `/endless-generator`);
     await stream.waitForEvents(3);
     expect(state.generatorDone.settled).toBe(false);
     stream.close();

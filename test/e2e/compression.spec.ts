@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { Subject } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, useCompression, type TestApp } from '../utils/test-app.js';
 
 let feed = new Subject<string>();
@@ -33,13 +33,13 @@ describe('behind the compression middleware', () => {
   });
 
   it('compresses ordinary routes (the middleware is active)', async () => {
-    const response = await openRawStream(`${server.url}/json`, { headers: { 'accept-encoding': 'gzip' } });
+    const response = await openEventStream(server.app, `/json`, { headers: { 'accept-encoding': 'gzip' } });
     await response.ended;
     expect(response.headers['content-encoding']).toBe('gzip');
   });
 
   it('delivers each event before the next is emitted, uncompressed', async () => {
-    const stream = await openRawStream(`${server.url}/feed`, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    const stream = await openEventStream(server.app, `/feed`, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
     expect(stream.headers['content-encoding']).toBeUndefined();
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     await stream.waitForText((text) => text === 'retry: 3000\n\n');

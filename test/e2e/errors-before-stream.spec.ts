@@ -10,10 +10,10 @@ import {
   type CanActivate,
 } from '@nestjs/common';
 import { of, throwError } from 'rxjs';
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 @Injectable()
@@ -90,8 +90,8 @@ class ErrorsController {
   }
 }
 
-async function refused(url: string): Promise<{ stream: RawStream; body: unknown }> {
-  const stream = await openRawStream(url);
+async function refused(server: TestApp, path: string): Promise<{ stream: TestEventStream; body: unknown }> {
+  const stream = await openEventStream(server.app, path);
   await stream.ended;
   expect(stream.headers['content-type']).not.toMatch(/text\/event-stream/);
   expect(stream.headers['content-type']).toMatch(/^application\/json/);
@@ -109,58 +109,58 @@ describe('errors before the stream starts answer with their real HTTP status', (
   afterAll(() => server.close());
 
   it('a guard returning false answers 403', async () => {
-    const { stream, body } = await refused(`${server.url}/denied`);
+    const { stream, body } = await refused(server, `/denied`);
     expect(stream.status).toBe(403);
     expect(body).toEqual({ statusCode: 403, message: 'Forbidden resource', error: 'Forbidden' });
   });
 
   it('a guard throwing UnauthorizedException answers 401 with its message', async () => {
-    const { stream, body } = await refused(`${server.url}/unauthorized`);
+    const { stream, body } = await refused(server, `/unauthorized`);
     expect(stream.status).toBe(401);
     expect(body).toMatchObject({ statusCode: 401, message: 'token expired' });
   });
 
   it('a failing pipe (ParseIntPipe on a param) answers 400, and a valid param streams', async () => {
-    const { stream } = await refused(`${server.url}/items/abc`);
+    const { stream } = await refused(server, `/items/abc`);
     expect(stream.status).toBe(400);
 
-    const ok = await openRawStream(`${server.url}/items/7`);
+    const ok = await openEventStream(server.app, `/items/7`);
     await ok.ended;
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('retry: 3000\n\ndata: {"id":7}\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n');
   });
 
   it('a handler that throws answers 500 without its message', async () => {
-    const { stream, body } = await refused(`${server.url}/throws`);
+    const { stream, body } = await refused(server, `/throws`);
     expect(stream.status).toBe(500);
     expect(body).toEqual({ statusCode: 500, message: 'Internal server error' });
   });
 
   it('a handler that throws an HttpException answers its status', async () => {
-    const { stream, body } = await refused(`${server.url}/throws-http`);
+    const { stream, body } = await refused(server, `/throws-http`);
     expect(stream.status).toBe(403);
     expect(body).toMatchObject({ message: 'not your feed' });
   });
 
   it('a handler returning a rejected Promise answers the real status', async () => {
-    expect((await refused(`${server.url}/rejects`)).stream.status).toBe(404);
-    expect((await refused(`${server.url}/rejects-plain`)).stream.status).toBe(500);
+    expect((await refused(server, `/rejects`)).stream.status).toBe(404);
+    expect((await refused(server, `/rejects-plain`)).stream.status).toBe(500);
   });
 
   it('a handler returning a value that is not a stream answers 500 and logs which handler did it', async () => {
     logs.clear();
-    expect((await refused(`${server.url}/number`)).stream.status).toBe(500);
-    expect((await refused(`${server.url}/promise-of-string`)).stream.status).toBe(500);
+    expect((await refused(server, `/number`)).stream.status).toBe(500);
+    expect((await refused(server, `/promise-of-string`)).stream.status).toBe(500);
     const errors = logs.messages('error', 'An @EventStream() handler returns');
     expect(errors.some((m) => m.includes('ErrorsController.number returned number 42'))).toBe(true);
     expect(errors.some((m) => m.includes('ErrorsController.promiseOfString returned "not a stream"'))).toBe(true);
   });
 
   it('an Observable that errors before emitting answers the real status (throwError NotFoundException → 404)', async () => {
-    const { stream, body } = await refused(`${server.url}/sync-error`);
+    const { stream, body } = await refused(server, `/sync-error`);
     expect(stream.status).toBe(404);
     expect(body).toMatchObject({ statusCode: 404, message: 'gone' });
-    const plain = await refused(`${server.url}/sync-plain-error`);
+    const plain = await refused(server, `/sync-plain-error`);
     expect(plain.stream.status).toBe(500);
     expect(plain.stream.text).not.toContain('secret detail');
   });

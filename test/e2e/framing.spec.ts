@@ -1,9 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { concat, defer, NEVER, of } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, sseEvent } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 const FORGED_NAME = 'x\n\ndata: forged';
@@ -59,7 +59,7 @@ describe('event framing on the wire', () => {
 
   describe('raw bytes', () => {
     it('splits multi-line data into data lines, with LF only', async () => {
-      const stream = await openRawStream(`${server.url}/multiline`);
+      const stream = await openEventStream(server.app, `/multiline`);
       await stream.waitForEvents(5);
       stream.close();
       expect(stream.text).toBe(
@@ -74,7 +74,7 @@ describe('event framing on the wire', () => {
     });
 
     it('writes falsy values: 0, false, empty string, null, id 0', async () => {
-      const stream = await openRawStream(`${server.url}/falsy`);
+      const stream = await openEventStream(server.app, `/falsy`);
       await stream.waitForEvents(6);
       stream.close();
       expect(stream.text).toBe(
@@ -89,7 +89,7 @@ describe('event framing on the wire', () => {
     });
 
     it('writes nothing of an event whose name or id would forge another, and goes on', async () => {
-      const stream = await openRawStream(`${server.url}/hostile`);
+      const stream = await openEventStream(server.app, `/hostile`);
       await stream.waitForEvents(2);
       stream.close();
       expect(stream.text).toBe('retry: 3000\n\ndata: before\n\ndata: after\n\n');
@@ -138,7 +138,7 @@ describe('event framing on the wire', () => {
 
   describe("onFrameError: 'end'", () => {
     it('ends the stream at the first value that cannot be framed, after what came before, with the final word error', async () => {
-      const stream = await openRawStream(`${server.url}/hostile-end`);
+      const stream = await openEventStream(server.app, `/hostile-end`);
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.text).toBe(
@@ -148,7 +148,7 @@ describe('event framing on the wire', () => {
     });
 
     it('also when that value comes before the stream has opened: still a stream, with what came before', async () => {
-      const stream = await openRawStream(`${server.url}/hostile-end-sync`);
+      const stream = await openEventStream(server.app, `/hostile-end-sync`);
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');

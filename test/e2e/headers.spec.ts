@@ -1,8 +1,8 @@
 import { Controller, Header } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { NEVER, of } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream } from '../../lib/index.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 @Controller()
@@ -57,7 +57,7 @@ describe('stream response headers', () => {
   afterAll(() => server.close());
 
   it('answers 200 with the event-stream headers and no Content-Length', async () => {
-    const stream = await openRawStream(`${server.url}/stream`, { headers: { connection: 'keep-alive' } });
+    const stream = await openEventStream(server.app, `/stream`, { headers: { connection: 'keep-alive' } });
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -69,14 +69,14 @@ describe('stream response headers', () => {
   });
 
   it('does not promise keep-alive to a client that asked to close the connection', async () => {
-    const stream = await openRawStream(`${server.url}/stream`, { headers: { connection: 'close' } });
+    const stream = await openEventStream(server.app, `/stream`, { headers: { connection: 'close' } });
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.headers['connection']).toBe('close');
   });
 
   it('keeps the headers the app set: a middleware (CORS) and @Header()', async () => {
-    const stream = await openRawStream(`${server.url}/custom-header`);
+    const stream = await openEventStream(server.app, `/custom-header`);
     await stream.ended;
     expect(stream.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(stream.headers['x-feed']).toBe('prices');
@@ -84,21 +84,21 @@ describe('stream response headers', () => {
   });
 
   it('starts the body with the retry hint, before any event', async () => {
-    const stream = await openRawStream(`${server.url}/stream`);
+    const stream = await openEventStream(server.app, `/stream`);
     await stream.ended;
     expect(stream.text).toBe('retry: 3000\n\ndata: one\n\n' + COMPLETED);
     expect(stream.retries).toEqual([3000]);
   });
 
   it('sends the first bytes at once, while the handler has produced nothing yet', async () => {
-    const stream = await openRawStream(`${server.url}/idle`);
+    const stream = await openEventStream(server.app, `/idle`);
     expect(stream.status).toBe(200);
     expect(await stream.waitForText((text) => text.includes('\n\n'))).toBe('retry: 3000\n\n');
     stream.close();
   });
 
   it('uses the retry hint of the route when it sets retryMs', async () => {
-    const stream = await openRawStream(`${server.url}/fast-retry`);
+    const stream = await openEventStream(server.app, `/fast-retry`);
     await stream.ended;
     expect(stream.text).toBe('retry: 250\n\ndata: one\n\n' + COMPLETED);
   });
@@ -106,7 +106,7 @@ describe('stream response headers', () => {
   it('spreads the first retry hint of each stream over retryMs ± retryJitter', async () => {
     const retries: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const stream = await openRawStream(`${server.url}/jittered`);
+      const stream = await openEventStream(server.app, `/jittered`);
       await stream.ended;
       expect(stream.retries).toHaveLength(1);
       expect(stream.text).toBe(`retry: ${stream.retries[0]}\n\ndata: one\n\n` + COMPLETED);
@@ -122,7 +122,7 @@ describe('stream response headers', () => {
   });
 
   it('answers a POST route with a 200 stream, not 201', async () => {
-    const stream = await openRawStream(`${server.url}/post`, {
+    const stream = await openEventStream(server.app, `/post`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"topics":["a"]}',

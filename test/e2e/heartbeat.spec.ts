@@ -1,10 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { NEVER, Subject } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 const feed = new Subject<string>();
 
@@ -46,7 +45,7 @@ describe('heartbeat', () => {
   afterAll(() => server.close());
 
   it('writes `: heartbeat` comments to an idle stream, and clients see no event for them', async () => {
-    const raw = await openRawStream(`${server.url}/feed`);
+    const raw = await openEventStream(server.app, `/feed`);
     const client = new TestEventSource(`${server.url}/feed`);
     await client.waitFor((c) => c.opens === 1, 'open');
     await raw.waitForText((text) => count(text, HEARTBEAT) >= 2);
@@ -63,7 +62,7 @@ describe('heartbeat', () => {
   });
 
   it('puts heartbeats only between whole frames of a stream that is being written', async () => {
-    const raw = await openRawStream(`${server.url}/feed`);
+    const raw = await openEventStream(server.app, `/feed`);
     await raw.waitForText((text) => text.startsWith('retry: 3000\n\n'));
     const line = 'y'.repeat(2000);
     const sent: string[] = [];
@@ -91,14 +90,14 @@ describe('heartbeat', () => {
     expect(hub.stats().timers.heartbeat).toBe(0);
 
     const streams = await Promise.all([
-      openRawStream(`${server.url}/idle`),
-      openRawStream(`${server.url}/idle`),
-      openRawStream(`${server.url}/no-beat`),
+      openEventStream(server.app, `/idle`),
+      openEventStream(server.app, `/idle`),
+      openEventStream(server.app, `/no-beat`),
     ]);
     await waitForHub(hub, (h) => h.count() === 3);
     expect(hub.stats().timers.heartbeat).toBe(1);
 
-    const slow = await openRawStream(`${server.url}/slow-beat`);
+    const slow = await openEventStream(server.app, `/slow-beat`);
     await waitForHub(hub, (h) => h.count() === 4);
     expect(hub.stats().timers.heartbeat).toBe(2);
 

@@ -1,35 +1,35 @@
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { SseFrameError, SseHub, sseEvent, type SseSerializer } from '../../lib/index.js';
 import { HubController, connectionOf, streamUrl, tagged } from '../src/hub/hub-fixture.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { runBounded } from '../utils/wait.js';
 
 describe('SseHub delivery', () => {
   let server: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
-  async function open(channels: string[], headers: Record<string, string> = {}): Promise<RawStream> {
-    const stream = await openRawStream(streamUrl(server.url, channels), { headers });
+  async function open(channels: string[], headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(server.app, streamUrl('', channels), { headers });
     streams.push(stream);
     expect(stream.status).toBe(200);
     return stream;
   }
 
-  async function openPlain(headers: Record<string, string> = {}): Promise<RawStream> {
-    const stream = await openRawStream(`${server.url}/hub/plain`, { headers });
+  async function openPlain(headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(server.app, `/hub/plain`, { headers });
     streams.push(stream);
     return stream;
   }
 
   /** Delivery to one stream is ordered: once a marker sent after everything else arrived, nothing else is on its way. */
-  async function settle(stream: RawStream, tag: string): Promise<void> {
+  async function settle(stream: TestEventStream, tag: string): Promise<void> {
     await hub.sendTo(connectionOf(hub, tag).id, sseEvent({ event: 'marker', data: '' }));
     await stream.waitForText((text) => text.includes('event: marker\n'));
   }
 
-  const dataOf = (stream: RawStream) => stream.events.filter((e) => e.event !== 'marker').map((e) => e.data);
+  const dataOf = (stream: TestEventStream) => stream.events.filter((e) => e.type !== 'marker').map((e) => e.data);
 
   beforeAll(async () => {
     server = await startApp({ controllers: [HubController] });
@@ -45,7 +45,7 @@ describe('SseHub delivery', () => {
     const third = await hub.publish('news', 'news');
     await stream.waitForEvents(2);
     await settle(stream, 'multi');
-    expect(stream.events.filter((e) => e.event !== 'marker').map((e) => [e.id, e.data])).toEqual([
+    expect(stream.events.filter((e) => e.type !== 'marker').map((e) => [e.id, e.data])).toEqual([
       [first, 'in room 1'],
       [third, 'news'],
     ]);
@@ -74,15 +74,15 @@ describe('SseHub delivery', () => {
     await hub.publish('shapes', 'line one\nline two');
     for (const value of [0, false, '', null]) await hub.publish('shapes', value);
     await settle(stream, 'shapes');
-    const events = stream.events.filter((e) => e.event !== 'marker');
-    expect(events.map((e) => [e.event, e.data])).toEqual([
+    const events = stream.events.filter((e) => e.type !== 'marker');
+    expect(events.map((e) => [e.type, e.data])).toEqual([
       ['chat', '{"text":"hi"}'],
-      [undefined, '{"event":"forged","data":"x","id":"mine","retry":1}'],
-      [undefined, 'line one\nline two'],
-      [undefined, '0'],
-      [undefined, 'false'],
-      [undefined, ''],
-      [undefined, 'null'],
+      ['message', '{"event":"forged","data":"x","id":"mine","retry":1}'],
+      ['message', 'line one\nline two'],
+      ['message', '0'],
+      ['message', 'false'],
+      ['message', ''],
+      ['message', 'null'],
     ]);
     expect(stream.text).toContain(': note\n');
     // One retry hint, the first frame: retryMs (3000) ± retryJitter (0.2).
@@ -135,7 +135,8 @@ describe('SseHub delivery', () => {
     await hub.broadcast(sseEvent({ event: 'notice', data: 'maintenance' }));
     const [a] = await joined.waitForEvents(1);
     const [b] = await plain.waitForEvents(1);
-    for (const event of [a, b]) expect(event).toMatchObject({ event: 'notice', data: 'maintenance', id: undefined });
+    for (const event of [a, b])
+      expect([event.type, event.data, event.id]).toEqual(['notice', 'maintenance', undefined]);
   });
 
   it('sends to one connection, wherever it is joined', async () => {
@@ -188,7 +189,7 @@ describe('SseHub with a userIdOf option', () => {
       { userIdOf: (request) => request.headers['x-tenant-user'] as string | undefined },
     );
     const hub = server.app.get(SseHub);
-    const stream = await openRawStream(streamUrl(server.url, ['t']), {
+    const stream = await openEventStream(server.app, streamUrl('', ['t']), {
       headers: { 'x-tenant-user': 't-9', 'x-user-id': 'ignored' },
     });
     await hub.sendToUser('ignored', 'not this one');
@@ -216,9 +217,9 @@ describe('SseHub fan-out', () => {
   afterAll(() => server.close());
 
   it('serializes and frames an event once for all the streams it reaches', async () => {
-    const streams: RawStream[] = [];
+    const streams: TestEventStream[] = [];
     await runBounded(50, 10, async (i) => {
-      streams.push(await openRawStream(streamUrl(server.url, ['fan', `own:${i}`])));
+      streams.push(await openEventStream(server.app, streamUrl('', ['fan', `own:${i}`])));
     });
     const deliveredBefore = hub.stats().delivered;
     calls.length = 0;
@@ -229,7 +230,7 @@ describe('SseHub fan-out', () => {
     for (const stream of streams) {
       const [event, bulletin] = await stream.waitForEvents(2);
       expect(event).toMatchObject({ id, data: '{"price":42}' });
-      expect(bulletin).toMatchObject({ event: 'bulletin', data: '{"n":1}' });
+      expect(bulletin).toMatchObject({ type: 'bulletin', data: '{"n":1}' });
     }
     expect(hub.stats().delivered - deliveredBefore).toBe(100);
     expect(calls).toHaveLength(2);

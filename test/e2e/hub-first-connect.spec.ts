@@ -1,4 +1,5 @@
 import { ServiceUnavailableException } from '@nestjs/common';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { SseHub, parseEventId, sseEvent, type SseModuleOptions } from '../../lib/index.js';
 import type { SseBrokerPosition } from '../../lib/broker.js';
 import {
@@ -10,9 +11,8 @@ import {
   tagged,
 } from '../src/hub/hub-fixture.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForHub, type Deferred } from '../utils/wait.js';
+import { deferred, type Deferred } from '../utils/wait.js';
 
 /** The first bytes of a fresh hub stream: the `retry:` hint (its value is jittered), then the id-only block. */
 const FIRST_BYTES = /^retry: \d+\n\nid: ([a-z0-9]+\.\d+)\n\n/;
@@ -21,7 +21,7 @@ const FIRST_BYTES = /^retry: \d+\n\nid: ([a-z0-9]+\.\d+)\n\n/;
 const idOnlyBlocks = (text: string) => text.split('\n\n').filter((block) => /^id: [^\n]*$/.test(block));
 
 /** The id the stream started at (waits for the block). */
-async function anchorOf(stream: RawStream): Promise<string> {
+async function anchorOf(stream: TestEventStream): Promise<string> {
   const text = await stream.waitForText((received) => FIRST_BYTES.test(received));
   return FIRST_BYTES.exec(text)![1];
 }
@@ -66,22 +66,22 @@ function appOnHeadBroker(options: SseModuleOptions = {}): { server: TestApp; hub
 describe('SseHub: a stream opened without Last-Event-ID starts at the current position', () => {
   // A short retry hint: the eventsource client reconnects after it.
   const app = appOnHeadBroker({ retryMs: 100 });
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
-  async function open(channels: string[], headers: Record<string, string> = {}): Promise<RawStream> {
-    const stream = await openRawStream(streamUrl(app.server.url, channels), { headers });
+  async function open(channels: string[], headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(app.server.app, streamUrl('', channels), { headers });
     streams.push(stream);
     return stream;
   }
 
   /** Delivery to one stream is ordered: once a broadcast sent after the publishes arrived, a duplicate would have too. */
-  async function settle(stream: RawStream): Promise<void> {
+  async function settle(stream: TestEventStream): Promise<void> {
     const marker = `marker-${Math.random()}`;
     await app.hub.broadcast(sseEvent({ event: 'marker', data: marker }));
     await stream.waitForText((text) => text.includes(`data: ${marker}\n`));
   }
 
-  const channelEvents = (stream: RawStream) => stream.events.filter((e) => e.event !== 'marker');
+  const channelEvents = (stream: TestEventStream) => stream.events.filter((e) => e.type !== 'marker');
 
   afterEach(() => {
     streams.splice(0).forEach((stream) => stream.close());
@@ -139,7 +139,7 @@ describe('SseHub: a stream opened without Last-Event-ID starts at the current po
   });
 
   it('writes the block once per stream: joins made together share it, a later join writes none', async () => {
-    const together = await openRawStream(`${app.server.url}/hub/together?channels=fc:t1,fc:t2`);
+    const together = await openEventStream(app.server.app, `/hub/together?channels=fc:t1,fc:t2`);
     streams.push(together);
     const anchor = await anchorOf(together);
     const events = [await app.hub.publish('fc:t1', 'one'), await app.hub.publish('fc:t2', 'two')];
@@ -147,7 +147,7 @@ describe('SseHub: a stream opened without Last-Event-ID starts at the current po
     expect(together.events.map((e) => e.id)).toEqual(events);
     expect(idOnlyBlocks(together.text)).toEqual([`id: ${anchor}`]);
 
-    const later = await openRawStream(`${app.server.url}/hub/later?first=fc:l1&later=fc:l2`, {
+    const later = await openEventStream(app.server.app, `/hub/later?first=fc:l1&later=fc:l2`, {
       headers: tagged('later-join'),
     });
     streams.push(later);
@@ -165,7 +165,7 @@ describe('SseHub: a stream opened without Last-Event-ID starts at the current po
   it('neither loses nor repeats events published after the stream subscribed and before the head was read', async () => {
     app.broker.gate = deferred();
     app.broker.asked = deferred();
-    const opening = openRawStream(streamUrl(app.server.url, ['fc:held', 'fc:held2']), {
+    const opening = openEventStream(app.server.app, streamUrl('', ['fc:held', 'fc:held2']), {
       headers: { 'x-user-id': 'held' },
     });
     // The hub asks for the head once the stream has joined: what is published now is held for it.
@@ -192,7 +192,7 @@ describe('SseHub: a stream opened without Last-Event-ID starts at the current po
 
   it('answers 503 before any stream byte when the head cannot be read, and opens the next stream', async () => {
     app.broker.failure = new ServiceUnavailableException('The broker is away.');
-    const refused = await openRawStream(streamUrl(app.server.url, ['fc:down']));
+    const refused = await openEventStream(app.server.app, streamUrl('', ['fc:down']));
     await refused.ended;
     expect(refused.status).toBe(503);
     expect(refused.headers['content-type']).not.toContain('text/event-stream');
@@ -251,20 +251,22 @@ describe('SseHub: a stream opened while the namespace has had no event', () => {
   const app = appOnHeadBroker();
 
   it('starts at seq 0 of the epoch the first events get, and resumes from there with every event', async () => {
-    const first = await openRawStream(streamUrl(app.server.url, ['empty:a']));
+    const first = await openEventStream(app.server.app, streamUrl('', ['empty:a']));
     const anchor = await anchorOf(first);
     first.close();
     expect(anchor).toMatch(/^[a-z0-9]+\.0$/);
     const published = [await app.hub.publish('empty:a', 'one'), await app.hub.publish('empty:a', 'two')];
     expect(published.map((id) => parseEventId(id)!.epoch)).toEqual([anchor.split('.')[0], anchor.split('.')[0]]);
 
-    const again = await openRawStream(streamUrl(app.server.url, ['empty:a']), { headers: { 'last-event-id': anchor } });
+    const again = await openEventStream(app.server.app, streamUrl('', ['empty:a']), {
+      headers: { 'last-event-id': anchor },
+    });
     const events = await again.waitForEvents(2);
     expect(events.map((e) => [e.id, e.data])).toEqual([
       [published[0], 'one'],
       [published[1], 'two'],
     ]);
-    expect(again.events.some((e) => e.event === 'sse-reset')).toBe(false);
+    expect(again.events.some((e) => e.type === 'sse-reset')).toBe(false);
     again.close();
   });
 });
@@ -276,7 +278,7 @@ describe('SseHub: events held for a first connect past the byte budget', () => {
   it('are read again from history after the anchor: each arrives once, in order', async () => {
     app.broker.gate = deferred();
     app.broker.asked = deferred();
-    const opening = openRawStream(streamUrl(app.server.url, ['budget:a']));
+    const opening = openEventStream(app.server.app, streamUrl('', ['budget:a']));
     await app.broker.asked.promise;
     const big = 'x'.repeat(16 * 1024);
     const during: string[] = [];

@@ -1,7 +1,7 @@
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { SseHub } from '../../lib/index.js';
 import { InMemorySseBroker } from '../../lib/broker.js';
 import { HubController, streamUrl } from '../src/hub/hub-fixture.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 const MIB = 1024 * 1024;
@@ -39,9 +39,9 @@ describe('SseHub history within a byte budget', () => {
     const ids: string[] = [];
     for (let i = 0; i < 300; i++) ids.push(await hub.publish('busy', { text: HOSTILE }));
     // ~12 KB each: 1 MiB holds about 85 of them, the newest.
-    const stream = await openRawStream(streamUrl(server.url, ['busy']), { headers: { 'Last-Event-ID': ids[0] } });
+    const stream = await openEventStream(server.app, streamUrl('', ['busy']), { headers: { 'Last-Event-ID': ids[0] } });
     const reset = (await stream.waitForEvents(1))[0];
-    expect(reset.event).toBe('sse-reset');
+    expect(reset.type).toBe('sse-reset');
     expect(JSON.parse(reset.data)).toEqual({ reason: 'expired', lastEventId: ids[0] });
     const newest = ids.slice(-50);
     await stream.waitForText((text) => text.includes(`id: ${newest[newest.length - 1]}\n`));
@@ -57,9 +57,11 @@ describe('SseHub history within a byte budget', () => {
     await hub.publish('evicted', 'missed, then evicted');
     for (let i = 0; i < 500; i++) await hub.publish(`filler:${i % 50}`, { text: HOSTILE });
     const kept = await hub.publish('evicted', 'kept');
-    const stream = await openRawStream(streamUrl(server.url, ['evicted']), { headers: { 'Last-Event-ID': seen } });
+    const stream = await openEventStream(server.app, streamUrl('', ['evicted']), {
+      headers: { 'Last-Event-ID': seen },
+    });
     const [reset, event] = await stream.waitForEvents(2);
-    expect(reset.event).toBe('sse-reset');
+    expect(reset.type).toBe('sse-reset');
     expect(JSON.parse(reset.data).reason).toBe('expired');
     expect([event.id, event.data]).toEqual([kept, 'kept']);
     const live = await hub.publish('evicted', 'live');

@@ -1,9 +1,9 @@
 import { Controller, Query } from '@nestjs/common';
 import { filter, type Observable } from 'rxjs';
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub } from '../../lib/index.js';
 import type { SseBrokerMessage } from '../../lib/broker.js';
 import { DelegatingBroker } from '../src/hub/hub-fixture.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { deferred, type Deferred } from '../utils/wait.js';
 
@@ -44,7 +44,7 @@ class FeedController {
   }
 }
 
-const anchorOf = (stream: RawStream) => /^retry: \d+\n\nid: (\S+)\n\n/.exec(stream.text)?.[1];
+const anchorOf = (stream: TestEventStream) => /^retry: \d+\n\nid: (\S+)\n\n/.exec(stream.text)?.[1];
 const seqOf = (id: string) => Number(id.split('.')[1]);
 
 describe('a stream that joins a channel another stream is still subscribing to', () => {
@@ -63,9 +63,9 @@ describe('a stream that joins a channel another stream is still subscribing to',
   it('waits for that subscription: it receives every event after its anchor, none lost', async () => {
     broker.gate = deferred();
     handled.set('second', deferred());
-    const firstOpening = openRawStream(`${app.url}/feed?tag=first`);
+    const firstOpening = openEventStream(app.app, `/feed?tag=first`);
     await broker.subscribeCalled.promise;
-    const secondOpening = openRawStream(`${app.url}/feed?tag=second`);
+    const secondOpening = openEventStream(app.app, `/feed?tag=second`);
     await handled.get('second')!.promise;
     // The second join is under way; whatever it does synchronously has been done.
     await new Promise((resolve) => setImmediate(resolve));

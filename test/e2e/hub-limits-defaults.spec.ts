@@ -1,17 +1,16 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { SseHub } from '../../lib/index.js';
 import { HubController, streamUrl } from '../src/hub/hub-fixture.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 describe('connection limits by default', () => {
   let server: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
-  async function open(headers: Record<string, string> = {}): Promise<RawStream> {
-    const stream = await openRawStream(streamUrl(server.url, ['lobby']), { headers });
+  async function open(headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(server.app, streamUrl('', ['lobby']), { headers });
     streams.push(stream);
     return stream;
   }

@@ -1,11 +1,11 @@
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { SseHub } from '../../lib/index.js';
 import { DelegatingBroker, HubController, streamUrl } from '../src/hub/hub-fixture.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForHub } from '../utils/wait.js';
+import { deferred } from '../utils/wait.js';
 
 /** Refused before any stream byte: a JSON error with Retry-After, not an event stream. */
-async function expectRefused(stream: RawStream, status: number, message: string): Promise<void> {
+async function expectRefused(stream: TestEventStream, status: number, message: string): Promise<void> {
   await stream.ended;
   expect(stream.status).toBe(status);
   expect(stream.headers['retry-after']).toBe('1');
@@ -17,10 +17,12 @@ async function expectRefused(stream: RawStream, status: number, message: string)
 describe('SseHub connection limits', () => {
   let server: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
-  async function open(channels: string[], user?: string): Promise<RawStream> {
-    const stream = await openRawStream(streamUrl(server.url, channels), { headers: user ? { 'x-user-id': user } : {} });
+  async function open(channels: string[], user?: string): Promise<TestEventStream> {
+    const stream = await openEventStream(server.app, streamUrl('', channels), {
+      headers: user ? { 'x-user-id': user } : {},
+    });
     streams.push(stream);
     return stream;
   }
@@ -110,7 +112,7 @@ describe('SseHub connection limits with streams still opening', () => {
   });
   afterAll(() => server.close());
 
-  async function openTogether(count: number, user: (i: number) => string | undefined): Promise<RawStream[]> {
+  async function openTogether(count: number, user: (i: number) => string | undefined): Promise<TestEventStream[]> {
     broker.held = 0;
     broker.release = deferred();
     let answered = 0;
@@ -118,7 +120,7 @@ describe('SseHub connection limits with streams still opening', () => {
       Array.from({ length: count }, async (_, i) => {
         const id = user(i);
         const headers: Record<string, string> = id ? { 'x-user-id': id } : {};
-        const stream = await openRawStream(streamUrl(server.url, [`together:${i}`]), { headers });
+        const stream = await openEventStream(server.app, streamUrl('', [`together:${i}`]), { headers });
         answered++;
         broker.heldChanged.resolve();
         return stream;

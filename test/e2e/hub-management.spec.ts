@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub, parseEventId, sseEvent, type SseLifecycleEvent } from '../../lib/index.js';
 import { DelegatingBroker, HubController, connectionOf, streamUrl, tagged } from '../src/hub/hub-fixture.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 /** Records what the hub asks of its broker. */
 class RecordingBroker extends DelegatingBroker {
@@ -32,11 +31,11 @@ describe('SseHub connections, stats and lifecycle', () => {
   let server: TestApp;
   let hub: SseHub;
   let broker: RecordingBroker;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
   const lifecycle: SseLifecycleEvent[] = [];
 
-  async function open(channels: string[], headers: Record<string, string> = {}): Promise<RawStream> {
-    const stream = await openRawStream(streamUrl(server.url, channels), { headers });
+  async function open(channels: string[], headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(server.app, streamUrl('', channels), { headers });
     streams.push(stream);
     return stream;
   }
@@ -59,7 +58,7 @@ describe('SseHub connections, stats and lifecycle', () => {
     await open(['room:1', 'all'], tagged('a', { 'x-user-id': 'u1' }));
     await open(['room:1', 'all'], tagged('b', { 'x-user-id': 'u2' }));
     await open(['room:2', 'all'], tagged('c', { 'x-user-sub': 'u1' }));
-    await openRawStream(`${server.url}/hub/plain`).then((stream) => streams.push(stream));
+    await openEventStream(server.app, `/hub/plain`).then((stream) => streams.push(stream));
     const tags = (clients: SseClient[]) => clients.map((c) => c.request.headers['x-test-tag'] ?? 'plain').sort();
     expect(hub.count()).toBe(4);
     expect(hub.count('room:1')).toBe(2);
@@ -205,15 +204,17 @@ describe('SseHub history memory', () => {
     const { epoch } = parseEventId(first)!;
 
     // A channel among the 500 most recent still replays...
-    const kept = await openRawStream(streamUrl(server.url, ['lonely:19600']), {
+    const kept = await openEventStream(server.app, streamUrl('', ['lonely:19600']), {
       headers: { 'last-event-id': `${epoch}.19600` },
     });
     const [event] = await kept.waitForEvents(1);
     expect(event).toMatchObject({ id: `${epoch}.19601`, data: '19600' });
     // ...an older one was dropped, and a client resuming it is told, not silently skipped.
-    const dropped = await openRawStream(streamUrl(server.url, ['lonely:0']), { headers: { 'last-event-id': first } });
+    const dropped = await openEventStream(server.app, streamUrl('', ['lonely:0']), {
+      headers: { 'last-event-id': first },
+    });
     const [reset] = await dropped.waitForEvents(1);
-    expect(reset.event).toBe('sse-reset');
+    expect(reset.type).toBe('sse-reset');
     expect(JSON.parse(reset.data)).toEqual({ reason: 'expired', lastEventId: first });
     kept.close();
     dropped.close();

@@ -1,6 +1,6 @@
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { SseHub } from '../../lib/index.js';
 import { HubController, streamUrl } from '../src/hub/hub-fixture.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 describe('SseHub.publish() with an idempotency key', () => {
@@ -15,7 +15,7 @@ describe('SseHub.publish() with an idempotency key', () => {
 
   it('resolves a retry with the same key to the id of the first publish, and delivers and stores the event once', async () => {
     const seen = await hub.publish('elsewhere', 'before');
-    const stream = await openRawStream(streamUrl(server.url, ['orders']));
+    const stream = await openEventStream(server.app, streamUrl('', ['orders']));
     const first = await hub.publish('orders', { order: 1 }, { idempotencyKey: 'order-1' });
     const retry = await hub.publish('orders', { order: 1 }, { idempotencyKey: 'order-1' });
     const next = await hub.publish('orders', { order: 2 });
@@ -27,7 +27,7 @@ describe('SseHub.publish() with an idempotency key', () => {
     ]);
     stream.close();
     // A client that resumes from before it is replayed the event once too.
-    const resumed = await openRawStream(streamUrl(server.url, ['orders']), {
+    const resumed = await openEventStream(server.app, streamUrl('', ['orders']), {
       headers: { 'Last-Event-ID': seen },
     });
     await resumed.waitForText((text) => text.includes(`id: ${next}\n`));

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { merge } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub } from '../../lib/index.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 @Controller()
@@ -33,7 +33,7 @@ describe('SseHub replay through two joins of one stream', () => {
       await hub.publish('a', 'a2'),
       await hub.publish('b', 'b2'),
     ];
-    const stream = await openRawStream(`${server.url}/two-joins`, { headers: { 'Last-Event-ID': seen } });
+    const stream = await openEventStream(server.app, `/two-joins`, { headers: { 'Last-Event-ID': seen } });
     const replayed = await stream.waitForEvents(4);
     expect(replayed.map((event) => [event.id, event.data])).toEqual([
       [missed[0], 'a1'],

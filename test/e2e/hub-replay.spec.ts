@@ -1,11 +1,11 @@
 import type { FetchLike } from 'eventsource';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { SseHub, parseEventId, sseEvent } from '../../lib/index.js';
 import type { SseBrokerPosition, SseHistoryPage } from '../../lib/broker.js';
 import { DelegatingBroker, HubController, streamUrl } from '../src/hub/hub-fixture.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, waitForHub, type Deferred } from '../utils/wait.js';
+import { deferred, type Deferred } from '../utils/wait.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -41,7 +41,7 @@ function publisherLoop(hub: SseHub, channels: string[]) {
  * Delivery to one stream is ordered: once a broadcast marker sent after the
  * last publish has arrived, anything else (a duplicate) would have too.
  */
-async function settleStream(hub: SseHub, stream: RawStream): Promise<void> {
+async function settleStream(hub: SseHub, stream: TestEventStream): Promise<void> {
   await hub.broadcast(sseEvent({ event: 'marker', data: '' }));
   await stream.waitForText((text) => text.includes('event: marker\n'));
 }
@@ -49,11 +49,11 @@ async function settleStream(hub: SseHub, stream: RawStream): Promise<void> {
 describe('SseHub replay from Last-Event-ID', () => {
   let server: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
-  async function open(channels: string[], lastEventId?: string, query = ''): Promise<RawStream> {
+  async function open(channels: string[], lastEventId?: string, query = ''): Promise<TestEventStream> {
     const headers: Record<string, string> = lastEventId === undefined ? {} : { 'last-event-id': lastEventId };
-    const stream = await openRawStream(streamUrl(server.url, channels, query), { headers });
+    const stream = await openEventStream(server.app, streamUrl('', channels, query), { headers });
     streams.push(stream);
     return stream;
   }
@@ -81,7 +81,7 @@ describe('SseHub replay from Last-Event-ID', () => {
     const events = await again.waitForEvents(11);
     expect(events.map((e) => e.id)).toEqual([...missed, live]);
     expect(events.map((e) => e.data)).toEqual(['a2', 'b2', 'a3', 'b3', 'a4', 'b4', 'a5', 'b5', 'a6', 'b6', 'live']);
-    expect(again.events.every((e) => e.event !== 'sse-reset')).toBe(true);
+    expect(again.events.every((e) => e.type !== 'sse-reset')).toBe(true);
     const seqs = events.map((e) => parseEventId(e.id)!.seq);
     expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
   });
@@ -112,7 +112,7 @@ describe('SseHub replay from Last-Event-ID', () => {
     const stream = await open(['u:a'], lastEventId);
     const live = await hub.publish('u:a', 'live');
     const [reset, event] = await stream.waitForEvents(2);
-    expect(reset).toMatchObject({ event: 'sse-reset', id: head });
+    expect(reset).toMatchObject({ type: 'sse-reset', id: head });
     expect(JSON.parse(reset.data)).toEqual({ reason: 'unknown', lastEventId });
     expect(event).toMatchObject({ id: live, data: 'live' });
   });
@@ -151,7 +151,7 @@ describe('SseHub replay from Last-Event-ID', () => {
       await again.waitForEvents(50);
       const published = await loop.stop();
       await settleStream(hub, again);
-      const after = again.events.filter((e) => e.event !== 'marker');
+      const after = again.events.filter((e) => e.type !== 'marker');
       expect([...before, ...after].map((e) => e.id)).toEqual(published);
     } finally {
       await loop.stop();
@@ -172,20 +172,24 @@ describe('SseHub replay with a small history', () => {
   it('sends one reset event (named by resetEventName) when the position is older than the history, then what is kept, then live', async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 8; i++) ids.push(await hub.publish('small', `e${i}`));
-    const stream = await openRawStream(streamUrl(server.url, ['small']), { headers: { 'last-event-id': ids[1] } });
+    const stream = await openEventStream(server.app, streamUrl('', ['small']), {
+      headers: { 'last-event-id': ids[1] },
+    });
     const live = await hub.publish('small', 'live');
     const events = await stream.waitForEvents(5);
-    expect(events[0].event).toBe('resync');
+    expect(events[0].type).toBe('resync');
     expect(JSON.parse(events[0].data)).toEqual({ reason: 'expired', lastEventId: ids[1] });
     expect(events.slice(1).map((e) => e.id)).toEqual([...ids.slice(5), live]);
-    expect(stream.events.filter((e) => e.event === 'resync')).toHaveLength(1);
+    expect(stream.events.filter((e) => e.type === 'resync')).toHaveLength(1);
     stream.close();
   });
 
   it('resumes without a reset while the missed events are all kept', async () => {
     const ids: string[] = [];
     for (let i = 1; i <= 5; i++) ids.push(await hub.publish('small:2', `e${i}`));
-    const stream = await openRawStream(streamUrl(server.url, ['small:2']), { headers: { 'last-event-id': ids[1] } });
+    const stream = await openEventStream(server.app, streamUrl('', ['small:2']), {
+      headers: { 'last-event-id': ids[1] },
+    });
     const events = await stream.waitForEvents(3);
     expect(events.map((e) => e.id)).toEqual(ids.slice(2));
     stream.close();
@@ -236,7 +240,7 @@ describe.each(['before', 'after'] as const)('SseHub replay through a broker that
     const missed = [await hub.publish('slow', 'm1'), await hub.publish('slow', 'm2')];
     adapter.gate = deferred();
     adapter.replayStarted = deferred();
-    const opening = openRawStream(streamUrl(server.url, ['slow', 'slow:other']), {
+    const opening = openEventStream(server.app, streamUrl('', ['slow', 'slow:other']), {
       headers: { 'last-event-id': seen, 'x-user-id': 'joining-user' },
     });
     await adapter.replayStarted.promise;
@@ -252,7 +256,7 @@ describe.each(['before', 'after'] as const)('SseHub replay through a broker that
     const stream = await opening;
     const live = await hub.publish('slow', 'live');
     await settleStream(hub, stream);
-    const events = stream.events.filter((e) => e.event !== 'marker');
+    const events = stream.events.filter((e) => e.type !== 'marker');
     expect(events.map((e) => e.id ?? e.data)).toEqual([
       ...missed,
       during[0],
@@ -268,7 +272,7 @@ describe.each(['before', 'after'] as const)('SseHub replay through a broker that
     adapter.gate = deferred();
     adapter.replayStarted = deferred();
     const seen = await hub.publish('slow:kick', 'seen');
-    const opening = openRawStream(streamUrl(server.url, ['slow:kick']), {
+    const opening = openEventStream(server.app, streamUrl('', ['slow:kick']), {
       headers: { 'last-event-id': seen, 'x-test-tag': 'kick-me' },
     });
     await adapter.replayStarted.promise;
@@ -279,24 +283,26 @@ describe.each(['before', 'after'] as const)('SseHub replay through a broker that
     await stream.ended;
     expect(stream.status).toBe(200);
     // Nothing of the channel: only the final word of the disconnect.
-    expect(stream.events).toEqual([{ id: undefined, event: 'sse-end', data: '{"reason":"disconnected"}' }]);
+    expect(stream.events.map((e) => [e.type, e.id, e.data])).toEqual([
+      ['sse-end', undefined, '{"reason":"disconnected"}'],
+    ]);
     expect(hub.count('slow:kick')).toBe(0);
   });
 
   it('keeps a reconnect gap-free against a concurrent publisher loop', async () => {
-    const first = await openRawStream(streamUrl(server.url, ['loop:a', 'loop:b']));
+    const first = await openEventStream(server.app, streamUrl('', ['loop:a', 'loop:b']));
     const loop = publisherLoop(hub, ['loop:a', 'loop:b']);
     try {
       await first.waitForEvents(40);
       first.close();
       const before = first.events.slice();
-      const again = await openRawStream(streamUrl(server.url, ['loop:a', 'loop:b']), {
+      const again = await openEventStream(server.app, streamUrl('', ['loop:a', 'loop:b']), {
         headers: { 'last-event-id': before.at(-1)!.id! },
       });
       await again.waitForEvents(40);
       const published = await loop.stop();
       await settleStream(hub, again);
-      const after = again.events.filter((e) => e.event !== 'marker');
+      const after = again.events.filter((e) => e.type !== 'marker');
       expect([...before, ...after].map((e) => e.id)).toEqual(published);
       again.close();
     } finally {

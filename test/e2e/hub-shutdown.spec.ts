@@ -1,14 +1,14 @@
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { SseHub, type SseLifecycleEvent } from '../../lib/index.js';
 import { DelegatingBroker, HubController, streamUrl } from '../src/hub/hub-fixture.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp } from '../utils/test-app.js';
 import { deferred } from '../utils/wait.js';
 
 const RETRY_MS = 500;
 
 /** The last frame of a stream that the server ended for shutdown: its final word, with a retry hint spread over one to two periods. */
-function finalRetry(stream: RawStream): number {
+function finalRetry(stream: TestEventStream): number {
   const match = /event: sse-end\nretry: (\d+)\ndata: \{"reason":"shutdown"\}\n\n$/.exec(stream.text);
   expect(match).not.toBeNull();
   return Number(match![1]);
@@ -23,10 +23,10 @@ describe('SseHub shutdown', () => {
     hub.lifecycle$.subscribe({ next: (event) => lifecycle.push(event), complete: () => (lifecycleCompleted = true) });
 
     const streams = await Promise.all([
-      openRawStream(streamUrl(server.url, ['bye:a', 'bye:b'])),
-      openRawStream(streamUrl(server.url, ['bye:a'])),
-      openRawStream(streamUrl(server.url, ['bye:c']), { headers: { 'x-user-id': 'u1' } }),
-      openRawStream(`${server.url}/hub/plain`),
+      openEventStream(server.app, streamUrl('', ['bye:a', 'bye:b'])),
+      openEventStream(server.app, streamUrl('', ['bye:a'])),
+      openEventStream(server.app, streamUrl('', ['bye:c']), { headers: { 'x-user-id': 'u1' } }),
+      openEventStream(server.app, `/hub/plain`),
     ]);
     const client = new TestEventSource(streamUrl(server.url, ['bye:a']), { types: ['n'] });
     await client.waitFor((c) => c.opens === 1, 'open');
@@ -67,13 +67,13 @@ describe('SseHub shutdown', () => {
     }
     const server = await startApp({ controllers: [HubController] }, { retryMs: RETRY_MS, broker: new HeldBroker() });
     const hub = server.app.get(SseHub);
-    const opening = openRawStream(streamUrl(server.url, ['late']));
+    const opening = openEventStream(server.app, streamUrl('', ['late']));
     await subscribing.promise;
 
     let closed = false;
     const closing = server.close().then(() => (closed = true));
     // New streams are refused meanwhile.
-    const refused = await openRawStream(`${server.url}/hub/plain`);
+    const refused = await openEventStream(server.app, `/hub/plain`);
     await refused.ended;
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBeDefined();

@@ -1,10 +1,9 @@
 import net from 'node:net';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { SseHub } from '../../lib/index.js';
 import { HubController, streamUrl, tagged } from '../src/hub/hub-fixture.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 /**
  * A client that sends its request and then never reads: Node stops reading
@@ -67,7 +66,7 @@ describe('SseHub and a client that stops reading', () => {
   afterAll(() => server.close());
 
   it('keeps serving the others, disconnects it past maxBufferedBytes, and lets it catch up through replay', async () => {
-    const fast = await openRawStream(streamUrl(server.url, ['flood']));
+    const fast = await openEventStream(server.app, streamUrl('', ['flood']));
     const slow = await openPausedSocket(streamUrl(server.url, ['flood']), tagged('slow'));
     await waitForHub(hub, (h) => h.count() === 2);
     const slowClosed = new Promise<void>((resolve) => slow.once('end', resolve).once('close', resolve));
@@ -99,12 +98,12 @@ describe('SseHub and a client that stops reading', () => {
     expect(seen.map((e) => e.id)).toEqual(published.slice(0, seen.length));
 
     // Reconnecting with its last id, it gets exactly what it missed.
-    const caughtUp = await openRawStream(streamUrl(server.url, ['flood']), {
+    const caughtUp = await openEventStream(server.app, streamUrl('', ['flood']), {
       headers: { 'last-event-id': seen.at(-1)!.id! },
     });
     const missed = await caughtUp.waitForEvents(published.length - seen.length);
     expect(missed.map((e) => e.id)).toEqual(published.slice(seen.length));
-    expect(missed.every((e) => e.event === undefined)).toBe(true);
+    expect(missed.every((e) => e.type === 'message')).toBe(true);
     caughtUp.close();
     fast.close();
   });

@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub, sseEvent } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream } from '../utils/raw-stream.js';
 
 @Controller('rooms')
 class RoomsController {
@@ -33,22 +33,22 @@ describe('hub smoke', () => {
     }).then((r) => r.json() as Promise<{ id: string }>);
 
   it('delivers and replays', async () => {
-    const a = await openRawStream(`${server.url}/rooms/a/events`);
+    const a = await openEventStream(server.app, `/rooms/a/events`);
     const first = await post('a', 'one');
     await a.waitForEvents(1);
     a.close();
     await post('a', 'two');
     await post('b', 'other');
     await post('a', 'three');
-    const again = await openRawStream(`${server.url}/rooms/a/events`, { headers: { 'last-event-id': first.id } });
+    const again = await openEventStream(server.app, `/rooms/a/events`, { headers: { 'last-event-id': first.id } });
     const events = await again.waitForEvents(2);
     expect(events.map((e) => JSON.parse(e.data).text)).toEqual(['two', 'three']);
-    const bad = await openRawStream(`${server.url}/rooms/a/events`, { headers: { 'last-event-id': 'zzz.999999' } });
+    const bad = await openEventStream(server.app, `/rooms/a/events`, { headers: { 'last-event-id': 'zzz.999999' } });
     const reset = await bad.waitForEvents(1);
-    expect(reset[0].event).toBe('sse-reset');
+    expect(reset[0].type).toBe('sse-reset');
     again.close();
     bad.close();
-    const invalid = await openRawStream(`${server.url}/rooms/${encodeURIComponent('bad room')}/events`);
+    const invalid = await openEventStream(server.app, `/rooms/${encodeURIComponent('bad room')}/events`);
     expect(invalid.status).toBe(400);
   });
 });

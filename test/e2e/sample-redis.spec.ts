@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { type OpenEventStreamOptions, type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
-import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { deleteKeys, randomPrefix, REDIS_URL } from '../utils/redis.js';
 
 const prefix = randomPrefix('sample');
@@ -11,7 +11,7 @@ const annBearer = { authorization: 'Bearer ann-token' };
 /** Two instances of the sample on one Redis (SSE_REDIS_URL): what one publishes, the other's streams get. */
 describe('the sample app on Redis', () => {
   const instances: (SampleApp & { url: string })[] = [];
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
   let a: string;
   let b: string;
 
@@ -33,14 +33,14 @@ describe('the sample app on Redis', () => {
     return url;
   }
 
-  async function open(url: string, options: RawStreamOptions = {}): Promise<RawStream> {
-    const stream = await openRawStream(url, options);
+  async function open(url: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(url, '', options);
     streams.push(stream);
     return stream;
   }
 
   async function post(url: string, text: string): Promise<string> {
-    const answer = await openRawStream(url, {
+    const answer = await openEventStream(url, '', {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'application/json' },
       body: JSON.stringify({ text }),
@@ -61,21 +61,21 @@ describe('the sample app on Redis', () => {
   });
 
   it('says so in /health', async () => {
-    const health = await openRawStream(`${a}/health`);
+    const health = await openEventStream(a, `/health`);
     await health.ended;
     expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', broker: 'redis' });
   });
 
   it('opens a stream on one instance with a ticket issued by the other, once: the ticket lives in Redis', async () => {
-    const issued = await openRawStream(`${a}/tickets`, { method: 'POST', headers: bearer });
+    const issued = await openEventStream(a, `/tickets`, { method: 'POST', headers: bearer });
     await issued.ended;
     expect(issued.status).toBe(201);
     const { ticket } = JSON.parse(issued.text) as { ticket: string };
     const clock = await open(`${b}/clock?ticket=${ticket}`);
     expect(clock.status).toBe(200);
-    expect((await clock.waitForEvents(1))[0].event).toBe('time');
+    expect((await clock.waitForEvents(1))[0].type).toBe('time');
     for (const instance of [a, b]) {
-      const again = await openRawStream(`${instance}/clock?ticket=${ticket}`);
+      const again = await openEventStream(instance, `/clock?ticket=${ticket}`);
       await again.ended;
       expect(again.status).toBe(401);
     }
@@ -86,7 +86,7 @@ describe('the sample app on Redis', () => {
     expect(onB.status).toBe(200);
     const first = await post(`${a}/rooms/cluster/messages`, 'from A');
     const [event] = await onB.waitForEvents(1);
-    expect(event).toMatchObject({ event: 'message', id: first });
+    expect(event).toMatchObject({ type: 'message', id: first });
     expect(JSON.parse(event.data)).toMatchObject({ room: 'cluster', text: 'from A', user: 'demo' });
 
     const second = await post(`${b}/rooms/cluster/messages`, 'from B');
@@ -103,7 +103,7 @@ describe('the sample app on Redis', () => {
     for (const stream of [onB, clockOnB, demoOnB]) expect(stream.status).toBe(200);
     await clockOnB.waitForEvents(1);
 
-    const signedOut = await openRawStream(`${a}/sign-out-everywhere`, { method: 'POST', headers: annBearer });
+    const signedOut = await openEventStream(a, `/sign-out-everywhere`, { method: 'POST', headers: annBearer });
     await signedOut.ended;
     expect(signedOut.status).toBe(200);
     expect(JSON.parse(signedOut.text)).toMatchObject({ user: 'ann' });
@@ -113,10 +113,10 @@ describe('the sample app on Redis', () => {
       expect(stream.text.endsWith('\n\nevent: sse-end\ndata: {"reason":"revoked"}\n\n')).toBe(true);
     }
     for (const instance of [b, a]) {
-      const ticket = await openRawStream(`${instance}/tickets`, { method: 'POST', headers: annBearer });
+      const ticket = await openEventStream(instance, `/tickets`, { method: 'POST', headers: annBearer });
       await ticket.ended;
       expect(ticket.status).toBe(401);
-      const refused = await openRawStream(`${instance}/rooms/sign-out/events`, { headers: annBearer });
+      const refused = await openEventStream(instance, `/rooms/sign-out/events`, { headers: annBearer });
       await refused.ended;
       expect(refused.status).toBe(401);
     }

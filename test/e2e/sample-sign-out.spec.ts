@@ -1,10 +1,14 @@
 import type { FetchLike } from 'eventsource';
 import { SseHub } from 'nestjs-event-stream';
+import {
+  type OpenEventStreamOptions,
+  type TestEventStream,
+  openEventStream,
+  waitForHub,
+} from 'nestjs-event-stream/testing';
 import { createSampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
-import { waitForHub } from '../utils/wait.js';
 import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
 const TOKEN = 'demo-token';
@@ -26,14 +30,14 @@ async function poll<T>(attempt: () => Promise<T>, done: (value: T) => boolean, w
 /** "Sign out everywhere": POST /sign-out-everywhere revokes the user's streams and refuses the user's tokens for SIGN_OUT_MS. */
 describe('the sample app: sign out everywhere', () => {
   let sample: RunningSample;
-  const streams: (RawStream | TestEventSource)[] = [];
+  const streams: (TestEventStream | TestEventSource)[] = [];
 
-  function call(path: string, options: RawStreamOptions = {}): Promise<Answer> {
+  function call(path: string, options: OpenEventStreamOptions = {}): Promise<Answer> {
     return callSample(sample, path, options);
   }
 
-  async function stream(path: string, options: RawStreamOptions = {}): Promise<RawStream> {
-    const opened = await openRawStream(sample.url + path, options);
+  async function stream(path: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> {
+    const opened = await openEventStream(sample.app, path, options);
     streams.push(opened);
     return opened;
   }
@@ -180,7 +184,7 @@ describe('the sample app: sign out everywhere', () => {
     const { ticket: issued } = accepted.json() as { ticket: string };
     const clock = await stream(`/clock?ticket=${issued}`);
     expect(clock.status).toBe(200);
-    expect((await clock.waitForEvents(1))[0].event).toBe('time');
+    expect((await clock.waitForEvents(1))[0].type).toBe('time');
     const again = await stream('/rooms/lobby/events', { headers: bearer() });
     expect(again.status).toBe(200);
     await waitForHub(sample.app.get(SseHub), (hub) => hub.connections({ userId: 'demo' }).length === 2);

@@ -1,10 +1,10 @@
 import type { FetchLike } from 'eventsource';
 import { SseHub } from 'nestjs-event-stream';
+import { type OpenEventStreamOptions, type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { createSampleApp } from '../../sample/src/bootstrap.js';
 import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
 const TOKEN = 'demo-token';
@@ -26,10 +26,10 @@ const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
 
 describe('the sample app', () => {
   let sample: RunningSample;
-  const streams: (RawStream | TestEventSource)[] = [];
+  const streams: (TestEventStream | TestEventSource)[] = [];
 
   /** A request read to its end. */
-  function call(path: string, options: RawStreamOptions = {}): Promise<Answer> {
+  function call(path: string, options: OpenEventStreamOptions = {}): Promise<Answer> {
     const headers = {
       ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...options.headers,
@@ -37,8 +37,8 @@ describe('the sample app', () => {
     return callSample(sample, path, { ...options, headers });
   }
 
-  async function stream(path: string, options: RawStreamOptions = {}): Promise<RawStream> {
-    const opened = await openRawStream(sample.url + path, options);
+  async function stream(path: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> {
+    const opened = await openEventStream(sample.app, path, options);
     streams.push(opened);
     return opened;
   }
@@ -316,7 +316,7 @@ describe('the sample app', () => {
       expect((await call(`/jobs/${id}/events?ticket=${await ticket(OTHER_TOKEN)}`)).status).toBe(204);
       const progress = await stream(`/jobs/${id}/events?ticket=${await ticket()}`);
       expect(progress.status).toBe(200);
-      expect((await progress.waitForEvents(1))[0].event).toBe('progress');
+      expect((await progress.waitForEvents(1))[0].type).toBe('progress');
     });
 
     it('never lets a ticket authorize a POST, and does not use it up there', async () => {
@@ -342,12 +342,12 @@ describe('the sample app', () => {
       expect(progress.status).toBe(200);
       await progress.ended;
       // The job's own events; the stream's final word after them (its name is the library's) is not the job's.
-      const events = progress.events.filter((event) => event.event === 'progress' || event.event === 'done');
+      const events = progress.events.filter((event) => event.type === 'progress' || event.type === 'done');
       expect(progress.events.slice(0, events.length)).toEqual(events);
       expect(progress.events.length - events.length).toBeLessThanOrEqual(1);
-      expect(events.at(-1)).toMatchObject({ event: 'done' });
+      expect(events.at(-1)).toMatchObject({ type: 'done' });
       const percents = events.slice(0, -1).map((event) => {
-        expect(event.event).toBe('progress');
+        expect(event.type).toBe('progress');
         return (JSON.parse(event.data) as { percent: number }).percent;
       });
       expect(percents.at(-1)).toBe(100);
@@ -444,7 +444,7 @@ describe('the sample app configuration', () => {
   it('sends no CORS header when CORS_ORIGINS is not set', async () => {
     const sample = await startSample({ TICK_MS: '50' });
     try {
-      const response = await openRawStream(`${sample.url}/health`, { headers: { origin: 'http://localhost:3000' } });
+      const response = await openEventStream(sample.app, `/health`, { headers: { origin: 'http://localhost:3000' } });
       await response.ended;
       expect(response.status).toBe(200);
       expect(response.headers['access-control-allow-origin']).toBeUndefined();
@@ -455,11 +455,11 @@ describe('the sample app configuration', () => {
 
   it('ends open streams and clears job timers on close', async () => {
     const sample = await startSample({ ...ENV, JOB_MS: '60000' });
-    const answer = await openRawStream(`${sample.url}/jobs`, { method: 'POST', headers: bearer() });
+    const answer = await openEventStream(sample.app, `/jobs`, { method: 'POST', headers: bearer() });
     await answer.ended;
     const { id } = JSON.parse(answer.text) as { id: string };
-    const progress = await openRawStream(`${sample.url}/jobs/${id}/events`, { headers: bearer() });
-    const ticks = await openRawStream(`${sample.url}/ticks`);
+    const progress = await openEventStream(sample.app, `/jobs/${id}/events`, { headers: bearer() });
+    const ticks = await openEventStream(sample.app, `/ticks`);
     await progress.waitForEvents(1);
     const jobs = sample.app.get(JobsService);
     expect(jobs.running).toBe(1);

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { interval, map, of, take } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, sseEvent } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 
 @Controller()
@@ -30,7 +30,7 @@ describe('smoke', () => {
   afterAll(() => server.close());
 
   it('streams', async () => {
-    const stream = await openRawStream(`${server.url}/three`);
+    const stream = await openEventStream(server.app, `/three`);
     await stream.ended;
     expect(stream.status).toBe(200);
     expect(stream.text).toBe(

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { openEventStream, type OpenEventStreamOptions } from 'nestjs-event-stream/testing';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import type { SampleEnv } from '../../sample/src/config/sample-config.js';
-import { openRawStream, type RawStreamOptions } from './raw-stream.js';
 import { listen, SAMPLE_PLATFORM } from './test-app.js';
 
 /** The real sample, listening: `url` is `http://127.0.0.1:<port>`. */
@@ -23,9 +23,13 @@ export async function startSample(env: SampleEnv): Promise<RunningSample> {
 }
 
 /** Sends a request to `path` of the sample and reads the response to its end. */
-export async function callSample(sample: RunningSample, path: string, options: RawStreamOptions = {}): Promise<Answer> {
-  const response = await openRawStream(sample.url + path, options);
-  await response.ended;
+export async function callSample(
+  sample: RunningSample,
+  path: string,
+  options: OpenEventStreamOptions = {},
+): Promise<Answer> {
+  const response = await openEventStream(sample.app, path, options);
+  await response.waitForEnd();
   return {
     status: response.status,
     headers: response.headers,
