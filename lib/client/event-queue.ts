@@ -1,0 +1,80 @@
+/**
+ * The queue behind one `for await` loop over the client: events wait here
+ * until the loop takes them. The client asks `size` to stop reading the
+ * stream while a queue is full (backpressure).
+ */
+export class EventQueue<T> implements AsyncIterableIterator<T> {
+  private readonly items: T[] = [];
+  private waiting?: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void };
+  private ended = false;
+  private error: unknown;
+
+  /**
+   * @param taken called after the loop took an event (the client may read on).
+   * @param left called when the loop is left early (`break`, `return`, a throw).
+   */
+  constructor(
+    private readonly taken: () => void,
+    private readonly left: () => void,
+  ) {}
+
+  /** Events waiting for the loop. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Hands an event to the loop, or queues it. */
+  push(item: T): void {
+    if (this.ended) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting.resolve({ value: item, done: false });
+    } else {
+      this.items.push(item);
+    }
+  }
+
+  /** No more events: the loop ends once it took those queued, and throws `error` if there is one. */
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.error = error;
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = undefined;
+    if (error === undefined) waiting.resolve({ value: undefined, done: true });
+    else {
+      this.error = undefined;
+      waiting.reject(error);
+    }
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.items.length > 0) {
+      const value = this.items.shift() as T;
+      this.taken();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.ended) {
+      const error = this.error;
+      this.error = undefined;
+      return error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.items.length = 0;
+    this.error = undefined;
+    if (!this.ended) {
+      this.end();
+      this.left();
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
