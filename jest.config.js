@@ -52,6 +52,7 @@ const FASTIFY = e2e([
   'shutdown-idle-sockets',
   'nest-sse-parity',
   'sample',
+  'openapi',
   'sample-limits',
   'sample-sign-out',
   'lifecycle-final-word',
@@ -59,6 +60,7 @@ const FASTIFY = e2e([
   'hub-first-connect',
   'hub-join-subscribing',
   'auth-tickets',
+  'testing-kit',
 ]);
 
 /**
@@ -86,6 +88,7 @@ const FASTIFY_H2C = e2e([
   'shutdown',
   'lifecycle-final-word',
   'hub-first-connect',
+  'testing-kit',
 ]);
 
 export default {

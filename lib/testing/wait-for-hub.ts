@@ -20,7 +20,9 @@ function stateOf(hub: WaitableHub): string {
 
 /**
  * Resolves once `predicate(hub)` holds: checked now and after every event of
- * `hub.lifecycle$` (a stream connected, joined channels, or disconnected), so
+ * `hub.lifecycle$` (a stream connected, joined channels, or disconnected; and
+ * once more at the end of that event's turn, as the hub updates a closed
+ * stream's channels just after reporting its disconnect), so
  * a test awaits hub state without sleeping. Rejects after `timeoutMs` (default
  * 5000) with the hub's stream count, or when the hub shuts down first.
  *
@@ -46,14 +48,26 @@ export function waitForHub<H extends WaitableHub>(
         }
       };
       check();
+      // The hub leaves a stream's channels just after it reports the disconnect: check again once that turn is over.
+      const later = new Set<NodeJS.Immediate>();
       const subscription = hub.lifecycle$.subscribe({
-        next: check,
+        next: () => {
+          check();
+          const immediate = setImmediate(() => {
+            later.delete(immediate);
+            check();
+          });
+          later.add(immediate);
+        },
         complete: () => {
           check();
           reject(new Error(TESTING_MESSAGES.hubClosed(what, stateOf(hub))));
         },
       });
-      return () => subscription.unsubscribe();
+      return () => {
+        subscription.unsubscribe();
+        later.forEach(clearImmediate);
+      };
     },
   );
 }

@@ -1,0 +1,256 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import {
+  openEventStream,
+  waitForChannelMembers,
+  waitForConnections,
+  waitForHub,
+  type TestEventStream,
+} from 'nestjs-event-stream/testing';
+import { SseHub, SseModule, type SseLifecycleEvent } from '../../lib/index.js';
+import type { KitEvents } from '../src/testing-kit/kit-events.js';
+import { TestingKitController } from '../src/testing-kit/testing-kit.controller.js';
+import { createDevCertificate } from '../utils/dev-certificate.js';
+import { startApp, TEST_PLATFORM, type TestApp } from '../utils/test-app.js';
+
+/** Never called: what the compiler must refuse (the file would not compile if it accepted it). */
+export async function typeChecks(stream: TestEventStream<KitEvents>): Promise<void> {
+  const tick = await stream.next('tick');
+  const n: number = tick.data.n;
+  // @ts-expect-error: a tick carries { n }, not { text }
+  const text: string = tick.data.text;
+  // @ts-expect-error: 'nope' is not an event of KitEvents
+  await stream.next('nope');
+  // @ts-expect-error: nor with take()
+  await stream.take(2, 'nope');
+  const any = await stream.next();
+  if (any.type === 'note') {
+    const noted: string = any.data.text;
+    void noted;
+  }
+  void n;
+  void text;
+}
+
+describe('the testing kit (nestjs-event-stream/testing)', () => {
+  let server: TestApp;
+  let hub: SseHub;
+
+  beforeAll(async () => {
+    server = await startApp({ controllers: [TestingKitController] }, { retryJitter: 0 });
+    hub = server.app.get(SseHub);
+  });
+  afterAll(() => server.close());
+
+  describe('openEventStream() and its stream', () => {
+    it('resolves typed events with next(), next(type) and take(), each consumed once', async () => {
+      const stream = await openEventStream<KitEvents>(server.app, '/kit/ticks');
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+      // The protocol comes from the app's server: HTTP/2 with prior knowledge to an h2c app (no Connection header there).
+      expect(stream.headers.connection === undefined).toBe(server.platform === 'fastify-h2c');
+      const first = await stream.next('tick');
+      expect(first).toEqual({ type: 'tick', data: { n: 0 }, rawData: '{"n":0}', id: 'a', lastEventId: 'a' });
+      // The note waits for its own call: next('tick') skips it without consuming it.
+      const [one, two] = await stream.take(2, 'tick');
+      expect([one.data.n, two.data.n]).toEqual([1, 2]);
+      expect([two.id, two.lastEventId]).toEqual([undefined, 'b']);
+      const note = await stream.next();
+      expect(note).toMatchObject({ type: 'note', data: { text: 'between' }, lastEventId: 'a' });
+      stream.close();
+    });
+
+    it('keeps every byte, the parsed events, comments, retry hints and the last id of id-only blocks', async () => {
+      const stream = await openEventStream(server.app, '/kit/ticks');
+      await stream.waitForText('id: c\n\n');
+      expect(stream.text).toBe(
+        'retry: 3000\n\n' +
+          'event: tick\nid: a\ndata: {"n":0}\n\n' +
+          'event: note\ndata: {"text":"between"}\n\n' +
+          ': a comment\n\n' +
+          'event: tick\nid: b\ndata: {"n":1}\n\n' +
+          'event: tick\ndata: {"n":2}\n\n' +
+          'id: c\n\n',
+      );
+      expect(stream.events.map((e) => [e.type, e.data])).toEqual([
+        ['tick', '{"n":0}'],
+        ['note', '{"text":"between"}'],
+        ['tick', '{"n":1}'],
+        ['tick', '{"n":2}'],
+      ]);
+      expect(stream.comments).toEqual(['a comment']);
+      expect(stream.retries).toEqual([3000]);
+      expect(stream.lastEventId).toBe('c');
+      expect(await stream.waitForEvents(4)).toHaveLength(4);
+      expect(await stream.waitForText(/data: \{"n":2\}/)).toBe(stream.text);
+      expect(await stream.waitForText((text) => text.includes(': a comment'))).toBe(stream.text);
+      stream.close();
+    });
+
+    it('sends Last-Event-ID with lastEventId, and a method, headers and a body', async () => {
+      const resumed = await openEventStream(server.app, '/kit/echo', { lastEventId: '42' });
+      expect((await resumed.next('echo')).data).toEqual({ lastEventId: '42' });
+      const fresh = await openEventStream(server.app, '/kit/echo');
+      expect((await fresh.next('echo')).data).toEqual({ lastEventId: null });
+      const posted = await openEventStream(server.app, '/kit/posted', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ hello: 'kit' }),
+      });
+      expect((await posted.next('posted')).data).toEqual({ hello: 'kit' });
+      await Promise.all([resumed, fresh, posted].map((stream) => stream.waitForEnd()));
+    });
+
+    it('reads a refused answer: status, headers, text and its end', async () => {
+      const refused = await openEventStream(server.app, '/kit/refused');
+      await refused.waitForEnd();
+      expect(refused.status).toBe(401);
+      expect(refused.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(refused.text)).toMatchObject({ statusCode: 401, message: 'no token' });
+      expect(refused.isEnded).toBe(true);
+      await refused.ended;
+      const stopped = await openEventStream(server.app, '/kit/stop');
+      await stopped.ended;
+      expect([stopped.status, stopped.text]).toEqual([204, '']);
+    });
+
+    it('decodes data as JSON by default, as text or with a function, and names the option when JSON fails', async () => {
+      const json = await openEventStream(server.app, '/kit/plain');
+      await expect(json.next()).rejects.toThrow(/data of a "message" event is not JSON.*decode: 'text'/s);
+      // The event that failed to decode stays unconsumed; the next of another type is reachable.
+      expect((await json.next('note')).data).toEqual({ text: 'json' });
+      const text = await openEventStream(server.app, '/kit/plain', { decode: 'text' });
+      expect((await text.take(2)).map((e) => e.data)).toEqual(['not json', '{"text":"json"}']);
+      const custom = await openEventStream(server.app, '/kit/plain', {
+        decode: (data, event) => `${event.type}:${data}`,
+      });
+      expect((await custom.next()).data).toBe('message:not json');
+      await Promise.all([json, text, custom].map((stream) => stream.waitForEnd()));
+    });
+
+    it('opens a base URL string too (with http2: true for a server that speaks HTTP/2 only)', async () => {
+      const stream = await openEventStream(server.url, '/kit/echo', { http2: server.platform === 'fastify-h2c' });
+      expect((await stream.next('echo')).data).toEqual({ lastEventId: null });
+      await stream.waitForEnd();
+    });
+  });
+
+  describe('waits that fail', () => {
+    it('rejects a wait past timeoutMs, naming what it waited for and showing the end of what arrived', async () => {
+      const stream = await openEventStream(server.app, '/kit/ticks', { timeoutMs: 150 });
+      await stream.next('note');
+      const started = Date.now();
+      await expect(stream.next('note')).rejects.toThrow(
+        /Timed out after 150 ms \(timeoutMs\) waiting for the next "note" event\. .*last characters: ".*id: c\\n\\n"/s,
+      );
+      expect(Date.now() - started).toBeLessThan(2000);
+      await expect(stream.take(9)).rejects.toThrow(/waiting for 9 more events/);
+      await expect(stream.waitForText('never sent')).rejects.toThrow(/text containing "never sent"/);
+      await expect(stream.waitForEnd()).rejects.toThrow(/waiting for the stream to end/);
+      stream.close();
+    });
+
+    it('rejects a wait at once when the stream ends before it', async () => {
+      const stream = await openEventStream(server.app, '/kit/plain', { decode: 'text' });
+      await expect(stream.next('tick')).rejects.toThrow(/The stream ended \(status 200\) before the next "tick" event/);
+      await expect(stream.waitForEvents(5)).rejects.toThrow(/before 5 events in all/);
+    });
+
+    it('refuses a bad target or option with a message saying what to pass', async () => {
+      await expect(openEventStream({} as never, '/kit/ticks')).rejects.toThrow(
+        /listening INestApplication or a base URL/,
+      );
+      await expect(openEventStream(server.app, '/kit/ticks', { timeoutMs: 0 })).rejects.toThrow(
+        /timeoutMs must be a positive integer/,
+      );
+      await expect(openEventStream('ftp://127.0.0.1', '/x')).rejects.toThrow(/not a valid http: or https: URL/);
+      const moduleRef = await Test.createTestingModule({ imports: [SseModule.forRoot()] }).compile();
+      const idle: INestApplication = moduleRef.createNestApplication({ logger: false });
+      await expect(openEventStream(idle, '/kit/ticks')).rejects.toThrow(
+        /not listening\. Call `await app\.listen\(0\)`/,
+      );
+      await idle.close();
+    });
+  });
+
+  describe('close() and the hub helpers', () => {
+    it('releases the connection on close(): the hub sees the disconnect, and close() again does nothing', async () => {
+      const events: SseLifecycleEvent[] = [];
+      const subscription = hub.lifecycle$.subscribe((event) => events.push(event));
+      const stream = await openEventStream(server.app, '/kit/room?channel=kit-close');
+      await waitForChannelMembers(hub, 'kit-close', 1);
+      const [client] = hub.connections({ channel: 'kit-close' });
+      stream.close();
+      stream.close();
+      await stream.ended;
+      await waitForConnections(hub, 0);
+      subscription.unsubscribe();
+      expect(events).toContainEqual(expect.objectContaining({ type: 'disconnected', client }));
+      expect(hub.count('kit-close')).toBe(0);
+    });
+
+    it('awaits channel members and any hub predicate without sleeping', async () => {
+      const streams = await Promise.all([1, 2].map(() => openEventStream(server.app, '/kit/room?channel=kit-room')));
+      await waitForChannelMembers(hub, 'kit-room', 2);
+      await waitForHub(hub, (h) => h.connections({ channel: 'kit-room' }).length === 2);
+      await hub.publish('kit-room', { text: 'hi' });
+      for (const stream of streams) expect((await stream.next()).data).toEqual({ text: 'hi' });
+      streams[0].close();
+      await waitForChannelMembers(hub, 'kit-room', 1);
+      streams[1].close();
+      await waitForChannelMembers(hub, 'kit-room', 0);
+    });
+
+    it('rejects a hub wait past its timeout with what it waited for and the hub state', async () => {
+      await expect(waitForHub(hub, () => false, { timeoutMs: 100, description: 'a miracle' })).rejects.toThrow(
+        /Timed out after 100 ms \(timeoutMs\) waiting for a miracle\. The hub has 0 open streams/,
+      );
+      await expect(waitForChannelMembers(hub, 'kit-nobody', 3, { timeoutMs: 100 })).rejects.toThrow(
+        /channel "kit-nobody" to have 3 streams \(has 0\)/,
+      );
+    });
+  });
+});
+
+describe('the testing kit over TLS', () => {
+  const certificate = createDevCertificate();
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseModule.forRoot({ retryJitter: 0 })],
+      controllers: [TestingKitController],
+    }).compile();
+    const https = { key: certificate.key, cert: certificate.cert };
+    if (TEST_PLATFORM === 'express') {
+      app = moduleRef.createNestApplication({ httpsOptions: https, logger: false, forceCloseConnections: true });
+    } else {
+      const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+      // On fastify-h2c: HTTP/2 over TLS (ALPN); on fastify: HTTPS over HTTP/1.1.
+      const adapter =
+        TEST_PLATFORM === 'fastify-h2c' ? new FastifyAdapter({ http2: true, https }) : new FastifyAdapter({ https });
+      app = moduleRef.createNestApplication<NestFastifyApplication>(adapter as never, {
+        logger: false,
+        forceCloseConnections: true,
+      });
+    }
+    await app.listen(0, '127.0.0.1');
+  });
+  afterAll(() => app.close());
+
+  it('reads the protocol from the server and trusts the CA it is given', async () => {
+    const stream = await openEventStream<KitEvents>(app, '/kit/ticks', { ca: certificate.cert });
+    expect((await stream.next('tick')).data).toEqual({ n: 0 });
+    // HTTP/2 over TLS (ALPN) to an HTTP/2 app: no Connection header; HTTPS over HTTP/1.1 otherwise.
+    expect(stream.headers.connection === undefined).toBe(TEST_PLATFORM === 'fastify-h2c');
+    stream.close();
+  });
+
+  it('refuses an untrusted certificate, unless rejectUnauthorized is false', async () => {
+    await expect(openEventStream(app, '/kit/stop')).rejects.toThrow(/failed before a response: .*certificate/i);
+    const stopped = await openEventStream(app, '/kit/stop', { rejectUnauthorized: false });
+    await stopped.waitForEnd();
+    expect(stopped.status).toBe(204);
+  });
+});
