@@ -53,6 +53,7 @@ const FASTIFY = e2e([
   'nest-sse-parity',
   'sample',
   'openapi',
+  'openapi',
   'sample-limits',
   'sample-sign-out',
   'lifecycle-final-word',

@@ -11,15 +11,9 @@ export type SchemaRefOf = (model: Type<unknown>) => string;
 /** The event a value sent without an `event:` field reaches in a browser. */
 const DEFAULT_EVENT = 'message';
 
-const ID_FIELD: JsonSchema = {
-  type: 'string',
-  description: 'The `id:` field: the event id a reconnect resumes after.',
-};
-const RETRY_FIELD: JsonSchema = {
-  type: 'integer',
-  minimum: 0,
-  description: 'The `retry:` field: the reconnection delay in milliseconds.',
-};
+// Described once, in the item schema's description, rather than in every branch.
+const ID_FIELD: JsonSchema = { type: 'string' };
+const RETRY_FIELD: JsonSchema = { type: 'integer', minimum: 0 };
 
 /**
  * A block that dispatches no event: the `retry:` hint every stream starts

@@ -23,7 +23,7 @@ export const SSE_END_REASONS = Object.keys(END_REASONS) as SseEndReason[];
 @ApiSchema({
   name: 'SseEndData',
   description: `The JSON data of the final word a stream ends with. Reasons: ${Object.entries(END_REASONS)
-    .map(([reason, meaning]) => `\`${reason}\`: ${meaning}`)
+    .map(([reason, meaning]) => `\`${reason}\` (${meaning})`)
     .join('; ')}.`,
 })
 export class SseEndDataSchema {
@@ -33,7 +33,10 @@ export class SseEndDataSchema {
   @ApiPropertyOptional({ format: 'date-time', description: '`auth-expired`: when the credential expired.' })
   expiredAt?: string;
 
-  @ApiPropertyOptional({ type: 'integer', description: '`error`: the HTTP status the failure would have had.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: "`error`: the status of the failure (an HttpException's own, else 500).",
+  })
   status?: number;
 
   @ApiPropertyOptional({ description: '`error`: a sanitized message.' })

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import type { DynamicModule, INestApplication, LoggerService, LogLevel, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { documentEventStreams } from 'nestjs-event-stream/openapi';
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { AppModule, type SampleScaleOut } from './app.module.js';
@@ -22,8 +24,9 @@ export interface SampleApp {
 
 /**
  * Builds the sample app from environment variables (see `parseSampleConfig`):
- * on Express or Fastify (`PLATFORM`, `HTTP2`), CORS for `CORS_ORIGINS`, and
- * the hub on Redis when `SSE_REDIS_URL` is set. `main.ts` listens on `PORT`/`HOST`; the tests listen
+ * on Express or Fastify (`PLATFORM`, `HTTP2`), CORS for `CORS_ORIGINS`, the
+ * hub on Redis when `SSE_REDIS_URL` is set, and its OpenAPI document at
+ * `/api-json` (see `serveOpenApi`). `main.ts` listens on `PORT`/`HOST`; the tests listen
  * on an ephemeral port. Throws `SampleConfigError` for a bad variable.
  */
 export async function createSampleApp(
@@ -59,7 +62,29 @@ export async function createSampleApp(
       },
     );
   }
+  serveOpenApi(app, config);
   return { app, config };
+}
+
+/**
+ * The OpenAPI 3.2 document of the sample at `/api-json`, its streams documented
+ * by `@ApiEventStream()` and `documentEventStreams()`; built on its first
+ * request, so a start never pays for it. The Swagger UI at `/api` on Express
+ * only: on Fastify it would need `@fastify/static`, which the sample does not
+ * install for one page.
+ */
+function serveOpenApi(app: INestApplication, config: SampleConfig): void {
+  const document = new DocumentBuilder()
+    .setOpenAPIVersion('3.2.0')
+    .setTitle('nestjs-event-stream sample')
+    .setDescription('The sample of nestjs-event-stream: event streams (text/event-stream) and the routes around them.')
+    .setVersion('1.0.0')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('api', app, () => documentEventStreams(SwaggerModule.createDocument(app, document)), {
+    ui: config.platform === 'express',
+    raw: ['json'],
+  });
 }
 
 /**

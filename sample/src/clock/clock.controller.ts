@@ -1,9 +1,11 @@
 import { Controller, Inject, UseGuards } from '@nestjs/common';
 import { EventStream, sseEvent } from 'nestjs-event-stream';
+import { ApiEventStream } from 'nestjs-event-stream/openapi';
 import { map, timer } from 'rxjs';
 import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
+import { ClockTimeDto } from './clock-time.dto.js';
 
 @Controller('clock')
 @UseGuards(StreamAuthGuard)
@@ -16,6 +18,7 @@ export class ClockController {
    * header). A used, unknown or expired ticket answers 401 before any
    * stream byte. Each connection gets its own timer, which ends with the stream.
    */
+  @ApiEventStream({ events: { time: ClockTimeDto }, refusals: [401, 429, 503], summary: 'The time, with a ticket' })
   @EventStream()
   clock() {
     return this.ticks();
@@ -27,6 +30,11 @@ export class ClockController {
    * cookie nor a ticket (`curl` in the README). A token in a URL lands in
    * access logs: the page uses tickets instead.
    */
+  @ApiEventStream({
+    events: { time: ClockTimeDto },
+    refusals: [401, 429, 503],
+    summary: 'The time, with a token in the path',
+  })
   @EventStream(':token')
   clockByPathToken() {
     return this.ticks();

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventStream, sseEvent } from 'nestjs-event-stream';
+import { ApiEventStream } from 'nestjs-event-stream/openapi';
 import { endWith, map } from 'rxjs';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
@@ -8,6 +9,8 @@ import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
 import { PostRateLimitGuard } from '../rate-limit/post-rate-limit.guard.js';
 import { JobsService } from './jobs.service.js';
 import { TooManyJobsException } from './too-many-jobs.exception.js';
+import { JobDoneDto } from './job-done.dto.js';
+import { JobProgressDto } from './job-progress.dto.js';
 
 @Controller('jobs')
 export class JobsController {
@@ -43,6 +46,11 @@ export class JobsController {
    * answers 204 No Content: the official "stop" for an EventSource.
    */
   @UseGuards(StreamAuthGuard)
+  @ApiEventStream({
+    events: { progress: JobProgressDto, done: { type: JobDoneDto, description: 'The job finished; the stream ends.' } },
+    refusals: [204, 401, 429, 503],
+    summary: "A job's progress",
+  })
   @EventStream(':id/events')
   events(@Param('id') id: string, @CurrentUser() user: SampleUser) {
     const progress = this.jobs.progress(id, user.id);

@@ -1,11 +1,13 @@
 import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
 import { EventStream, SseClient, SseHub, sseEvent } from 'nestjs-event-stream';
+import { ApiEventStream } from 'nestjs-event-stream/openapi';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
 import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
 import { PostRateLimitGuard } from '../rate-limit/post-rate-limit.guard.js';
 import { MessageBodyPipe, type MessageBody } from './message-body.pipe.js';
 import { roomChannel, RoomNamePipe } from './room-name.pipe.js';
+import { RoomMessageDto } from './room-message.dto.js';
 
 @Controller('rooms')
 export class RoomsController {
@@ -17,6 +19,12 @@ export class RoomsController {
    * after its `Last-Event-ID` (header, or `lastEventId` query parameter).
    */
   @UseGuards(StreamAuthGuard)
+  @ApiEventStream({
+    events: { message: { type: RoomMessageDto, description: 'A message posted to the room.' } },
+    resetEvent: true,
+    refusals: [401, 429, 503],
+    summary: 'The messages of a room, replayed after Last-Event-ID',
+  })
   @EventStream(':room/events')
   events(@Param('room', RoomNamePipe) room: string, @SseClient() client: SseClient) {
     return this.hub.join(client, roomChannel(room));
