@@ -53,7 +53,6 @@ const FASTIFY = e2e([
   'nest-sse-parity',
   'sample',
   'openapi',
-  'openapi',
   'sample-limits',
   'sample-sign-out',
   'lifecycle-final-word',
