@@ -11,8 +11,9 @@ import {
 import { SseHub, SseModule, type SseLifecycleEvent } from '../../lib/index.js';
 import type { KitEvents } from '../src/testing-kit/kit-events.js';
 import { TestingKitController } from '../src/testing-kit/testing-kit.controller.js';
+import { TickerController, type TickerEvents } from '../src/testing-kit/ticker.controller.js';
 import { createDevCertificate } from '../utils/dev-certificate.js';
-import { startApp, TEST_PLATFORM, type TestApp } from '../utils/test-app.js';
+import { createTestApplication, startApp, TEST_PLATFORM, type TestApp } from '../utils/test-app.js';
 
 /** Never called: what the compiler must refuse (the file would not compile if it accepted it). */
 export async function typeChecks(stream: TestEventStream<KitEvents>): Promise<void> {
@@ -252,5 +253,57 @@ describe('the testing kit over TLS', () => {
     const stopped = await openEventStream(app, '/kit/stop', { rejectUnauthorized: false });
     await stopped.waitForEnd();
     expect(stopped.status).toBe(204);
+  });
+});
+
+/** docs/testing.md's complete example, on the suites' platform. */
+describe('the example of docs/testing.md', () => {
+  let app: INestApplication;
+  let hub: SseHub;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseModule.forRoot()],
+      controllers: [TickerController],
+    }).compile();
+    app = await createTestApplication(moduleRef, { logger: false });
+    await app.listen(0);
+    hub = app.get(SseHub);
+  });
+  afterAll(() => app.close());
+
+  it('sends ticks in order', async () => {
+    const stream = await openEventStream<TickerEvents>(app, '/ticks');
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const first = await stream.next('tick');
+    expect(first).toMatchObject({ type: 'tick', data: { n: 0 }, id: '0' });
+    const next = await stream.take(2, 'tick');
+    expect(next.map((tick) => tick.data.n)).toEqual([1, 2]);
+    expect(stream.text).toContain('event: tick\nid: 0\ndata: {"n":0}\n\n');
+    stream.close();
+  });
+
+  it('resumes after Last-Event-ID', async () => {
+    const stream = await openEventStream<TickerEvents>(app, '/ticks', { lastEventId: '41' });
+    expect((await stream.next('tick')).data).toEqual({ n: 42 });
+    stream.close();
+  });
+
+  it('delivers a room message to every member', async () => {
+    const [alice, bob] = await Promise.all([openEventStream(app, '/rooms/1'), openEventStream(app, '/rooms/1')]);
+    await waitForChannelMembers(hub, 'room:1', 2);
+    await hub.publish('room:1', { text: 'hi' });
+    for (const stream of [alice, bob]) expect((await stream.next()).data).toEqual({ text: 'hi' });
+    alice.close();
+    bob.close();
+    await waitForConnections(hub, 0);
+  });
+
+  it('refuses what it should', async () => {
+    const refused = await openEventStream(app, '/rooms/not%20a%20name');
+    await refused.waitForEnd();
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text)).toMatchObject({ statusCode: 400 });
   });
 });
