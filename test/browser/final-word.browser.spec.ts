@@ -10,10 +10,10 @@ import {
 } from '@nestjs/common';
 import { interval, map, NEVER, take } from 'rxjs';
 import type { Browser, Page } from 'playwright-core';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub, sseEvent, type SseRequest } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { launchChromium } from '../utils/chromium.js';
-import { waitForHub } from '../utils/wait.js';
 import { publishTicks } from '../utils/publish.js';
 
 /**

@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import type { Browser, Page } from 'playwright-core';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub } from '../../lib/index.js';
 import { launchChromium } from '../utils/chromium.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 /** What happened on the server, in order: each stream request (with its `Last-Event-ID`, `null` for none) and each publish. */
 const log: ({ request: string | null } | { published: string })[] = [];

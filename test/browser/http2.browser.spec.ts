@@ -3,11 +3,11 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub, SseModule, sseEvent } from '../../lib/index.js';
 import { launchChromium } from '../utils/chromium.js';
 import { createDevCertificate } from '../utils/dev-certificate.js';
 import { createTestApplication, listen, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 /** More EventSources than the six connections a browser opens to one origin over HTTP/1.1. */
 const STREAMS = 8;

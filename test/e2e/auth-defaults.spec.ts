@@ -1,8 +1,8 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { of } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, sseEvent } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream } from '../utils/raw-stream.js';
 
 const TOKEN = 'tok-default-2b7c';
 
@@ -31,8 +31,8 @@ describe('SseAuthGuard default token sources (auth.from not set)', () => {
   afterAll(() => server.close());
 
   it('reads the Authorization: Bearer header and the sse_token cookie', async () => {
-    const byHeader = await openRawStream(`${server.url}/feed`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    const byCookie = await openRawStream(`${server.url}/feed`, { headers: { cookie: `sse_token=${TOKEN}` } });
+    const byHeader = await openEventStream(server.app, `/feed`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const byCookie = await openEventStream(server.app, `/feed`, { headers: { cookie: `sse_token=${TOKEN}` } });
     expect([byHeader.status, byCookie.status]).toEqual([200, 200]);
     const [[fromHeader], [fromCookie]] = await Promise.all([byHeader.waitForEvents(1), byCookie.waitForEvents(1)]);
     expect([JSON.parse(fromHeader.data), JSON.parse(fromCookie.data)]).toEqual([
@@ -45,7 +45,7 @@ describe('SseAuthGuard default token sources (auth.from not set)', () => {
     ['a query token (it would land in access logs)', `/feed?token=${TOKEN}`],
     ['a path token', `/feed/${TOKEN}`],
   ])('does not read %s unless auth.from lists it: 401 as without a token', async (_what, path) => {
-    const stream = await openRawStream(`${server.url}${path}`);
+    const stream = await openEventStream(server.app, `${path}`);
     await stream.ended;
     expect(stream.status).toBe(401);
     expect(stream.headers['www-authenticate']).toBe('Bearer');

@@ -27,9 +27,8 @@ import {
   type SseRequest,
   type SseTokenVerifier,
 } from '../../lib/index.js';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { listen, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
-import { waitForHub } from '../utils/wait.js';
 
 /** A provider the verifier and the authorizer depend on. */
 @Injectable()
@@ -126,9 +125,9 @@ async function expectStartupError(metadata: ModuleMetadata, sse: DynamicModule, 
 
 describe('stream auth through Nest DI', () => {
   let server: TestApp | undefined;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
   const get = async (path: string, headers: Record<string, string>) => {
-    const stream = await openRawStream(`${server!.url}${path}`, { headers });
+    const stream = await openEventStream(server!.app, path, { headers });
     streams.push(stream);
     return stream;
   };

@@ -1,8 +1,7 @@
 import { Controller, Param, UseGuards } from '@nestjs/common';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, SseHub } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
-import { waitForHub } from '../utils/wait.js';
 
 /** How long each token lives from the moment the guard verified it. */
 const LIFETIMES: Record<string, number> = { 'tok-short': 150, 'tok-long': 60_000 };
@@ -51,9 +50,9 @@ class ExpiryController {
 describe('SseAuthGuard: a credential that expires while the stream is being set up', () => {
   let server: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
   const get = async (path: string, headers: Record<string, string>) => {
-    const stream = await openRawStream(`${server.url}${path}`, { headers });
+    const stream = await openEventStream(server.app, `${path}`, { headers });
     streams.push(stream);
     return stream;
   };
@@ -70,7 +69,7 @@ describe('SseAuthGuard: a credential that expires while the stream is being set 
 
   afterAll(() => server.close());
 
-  const expectRefusedBeforeAnyByte = (stream: RawStream) => {
+  const expectRefusedBeforeAnyByte = (stream: TestEventStream) => {
     expect(stream.status).toBe(401);
     expect(stream.headers['content-type']).toMatch(/^application\/json/);
     expect(stream.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -117,7 +116,7 @@ describe('SseAuthGuard: a credential that expires while the stream is being set 
     const stream = await get('/rooms/fast', { authorization: 'Bearer tok-short' });
     expect(stream.status).toBe(200);
     const [event] = await stream.waitForEvents(1);
-    expect(event.event).toBe('sse-end');
+    expect(event.type).toBe('sse-end');
     expect(event.data).toBe(
       JSON.stringify({ reason: 'auth-expired', expiredAt: new Date(expiries.get('tok-short')!).toISOString() }),
     );

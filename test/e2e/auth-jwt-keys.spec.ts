@@ -3,9 +3,9 @@ import { JwtModule, JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
 import { generateKeyPairSync } from 'node:crypto';
 import { of } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, JwtTokenVerifier, SseAuthGuard, SseClient, SseModule, sseEvent } from '../../lib/index.js';
 import { listen, startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream } from '../utils/raw-stream.js';
 
 /** The app's own JwtModule secret: it must not verify tokens when the verifier has a key of its own. */
 const MODULE_SECRET = 'module-hmac-secret-8d2f61a0';
@@ -31,7 +31,7 @@ class WhoAmIController {
 
 /** Opens /feed with `token` as a Bearer token: the status, and the `sub` the stream saw. */
 async function whoAmI(server: TestApp, token: string): Promise<{ status: number; sub?: unknown; body?: unknown }> {
-  const stream = await openRawStream(`${server.url}/feed`, { headers: { authorization: `Bearer ${token}` } });
+  const stream = await openEventStream(server.app, `/feed`, { headers: { authorization: `Bearer ${token}` } });
   if (stream.status !== 200) {
     await stream.ended;
     return { status: stream.status, body: JSON.parse(stream.text) };

@@ -1,12 +1,11 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { of } from 'rxjs';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, JwtTokenVerifier, SseAuthGuard, SseClient, SseHub, sseEvent } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { waitForHub } from '../utils/wait.js';
 
 const SECRET = 'jwt-test-secret-4f0c2b7e9d1a';
 const OTHER_SECRET = 'another-secret-entirely-77b3';
@@ -43,8 +42,8 @@ describe('JwtTokenVerifier (with @nestjs/jwt)', () => {
     tokensSeen.push(token);
     return token;
   };
-  const get = async (path: string, token: string): Promise<RawStream> => {
-    const stream = await openRawStream(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = async (path: string, token: string): Promise<TestEventStream> => {
+    const stream = await openEventStream(server.app, `${path}`, { headers: { authorization: `Bearer ${token}` } });
     streams.push(stream);
     return stream;
   };

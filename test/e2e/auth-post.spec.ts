@@ -1,8 +1,8 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { of } from 'rxjs';
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, sseEvent, type SseAuthOptions } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 
 const TOKEN = 'tok-user-5e0a';
 const verify = (token: string) => (token === TOKEN ? { id: 'user' } : null);
@@ -39,7 +39,7 @@ const crossSiteForm = (origin: string, extra: Record<string, string> = {}) => ({
 });
 
 /** The status and the body of a refusal (the raw text when it is not JSON, e.g. a stream that opened). */
-async function answer(stream: RawStream) {
+async function answer(stream: TestEventStream) {
   if (stream.status === 200) stream.close();
   await stream.ended;
   const json = /^application\/json/.test(stream.headers['content-type'] ?? '');
@@ -58,7 +58,7 @@ describe('SseAuthGuard on POST event streams', () => {
 
     it('refuses a cross-site form POST that carries only the sse_token cookie with 401, saying why, and runs no handler', async () => {
       ranAs.length = 0;
-      const stream = await openRawStream(`${server.url}/feed`, crossSiteForm('https://evil.example'));
+      const stream = await openEventStream(server.app, `/feed`, crossSiteForm('https://evil.example'));
       expect(await answer(stream)).toEqual({
         status: 401,
         body: {
@@ -73,7 +73,7 @@ describe('SseAuthGuard on POST event streams', () => {
     });
 
     it('refuses a POST whose token is in the query string with 401, naming the source', async () => {
-      const stream = await openRawStream(`${server.url}/feed?token=${TOKEN}`, { method: 'POST' });
+      const stream = await openEventStream(server.app, `/feed?token=${TOKEN}`, { method: 'POST' });
       const { status, body } = await answer(stream);
       expect(status).toBe(401);
       expect((body as { message: string }).message).toMatch(
@@ -84,8 +84,9 @@ describe('SseAuthGuard on POST event streams', () => {
 
     it('opens a POST stream authenticated by the Authorization header, even with a cookie beside it', async () => {
       ranAs.length = 0;
-      const stream = await openRawStream(
-        `${server.url}/feed`,
+      const stream = await openEventStream(
+        server.app,
+        `/feed`,
         crossSiteForm(APP_ORIGIN, { authorization: `Bearer ${TOKEN}`, cookie: 'sse_token=someone-else' }),
       );
       expect(stream.status).toBe(200);
@@ -94,8 +95,8 @@ describe('SseAuthGuard on POST event streams', () => {
     });
 
     it('still opens a GET stream with the cookie or the query token', async () => {
-      const byCookie = await openRawStream(`${server.url}/feed`, { headers: { cookie: `sse_token=${TOKEN}` } });
-      const byQuery = await openRawStream(`${server.url}/feed?token=${TOKEN}`);
+      const byCookie = await openEventStream(server.app, `/feed`, { headers: { cookie: `sse_token=${TOKEN}` } });
+      const byQuery = await openEventStream(server.app, `/feed?token=${TOKEN}`);
       expect([byCookie.status, byQuery.status]).toEqual([200, 200]);
       await Promise.all([byCookie.ended, byQuery.ended]);
     });
@@ -105,7 +106,7 @@ describe('SseAuthGuard on POST event streams', () => {
     beforeEach(() => start({ allowCookieOnPost: { origins: [APP_ORIGIN] } }));
 
     it('opens a POST stream with the cookie when Origin is exactly an allowed one', async () => {
-      const stream = await openRawStream(`${server.url}/feed`, crossSiteForm(APP_ORIGIN));
+      const stream = await openEventStream(server.app, `/feed`, crossSiteForm(APP_ORIGIN));
       expect(stream.status).toBe(200);
       expect(JSON.parse((await stream.waitForEvents(1))[0].data)).toEqual({ id: 'user' });
     });
@@ -118,7 +119,7 @@ describe('SseAuthGuard on POST event streams', () => {
       ['an opaque origin', 'null'],
     ])('refuses the cookie on a POST from %s with 401', async (_what, origin) => {
       ranAs.length = 0;
-      const { status, body } = await answer(await openRawStream(`${server.url}/feed`, crossSiteForm(origin)));
+      const { status, body } = await answer(await openEventStream(server.app, `/feed`, crossSiteForm(origin)));
       expect(status).toBe(401);
       expect((body as { message: string }).message).toBe(
         'The token in cookie:sse_token was ignored: a POST event stream from this origin is not authenticated by a cookie (auth.allowCookieOnPost does not list it). Send the token in the Authorization: Bearer header instead.',
@@ -127,7 +128,7 @@ describe('SseAuthGuard on POST event streams', () => {
     });
 
     it('refuses the cookie on a POST without an Origin header', async () => {
-      const stream = await openRawStream(`${server.url}/feed`, {
+      const stream = await openEventStream(server.app, `/feed`, {
         method: 'POST',
         headers: { cookie: `sse_token=${TOKEN}` },
       });

@@ -13,12 +13,16 @@ import {
   sseEvent,
   type SseModuleOptions,
 } from '../../lib/index.js';
+import {
+  type OpenEventStreamOptions,
+  type TestEventStream,
+  openEventStream,
+  waitForHub,
+} from 'nestjs-event-stream/testing';
 import { HeaderAuthGuard } from '../src/auth/header-auth.guard.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { waitForHub } from '../utils/wait.js';
 
 interface User {
   id: string;
@@ -116,9 +120,10 @@ describe('SseAuthGuard with single-use tickets (in memory)', () => {
     open.push(client);
     return client;
   };
-  const request = (path: string, options: RawStreamOptions = {}) => openRawStream(`${server.url}${path}`, options);
-  const stream = async (path: string, options: RawStreamOptions = {}) => track(await request(path, options));
-  const answer = async (path: string, options: RawStreamOptions = {}) => {
+  const request = (path: string, options: OpenEventStreamOptions = {}) =>
+    openEventStream(server.app, `${path}`, options);
+  const stream = async (path: string, options: OpenEventStreamOptions = {}) => track(await request(path, options));
+  const answer = async (path: string, options: OpenEventStreamOptions = {}) => {
     const response = await request(path, options);
     await response.ended;
     return response;
@@ -132,7 +137,7 @@ describe('SseAuthGuard with single-use tickets (in memory)', () => {
     return ticket;
   }
 
-  const expectRefusedTicket = (response: RawStream) => {
+  const expectRefusedTicket = (response: TestEventStream) => {
     expect(response.status).toBe(401);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -263,7 +268,7 @@ describe('SseAuthGuard with single-use tickets (in memory)', () => {
     expect(opened.status).toBe(200);
     await opened.ended;
     const last = opened.events.at(-1)!;
-    expect(last.event).toBe(END_EVENT);
+    expect(last.type).toBe(END_EVENT);
     expect(JSON.parse(last.data)).toMatchObject({ reason: 'auth-expired', expiredAt: expect.any(String) });
   });
 
@@ -326,7 +331,7 @@ describe('SseAuthGuard with single-use tickets (in memory)', () => {
       const [hello] = await opened.waitForEvents(1);
       expect(JSON.parse(hello.data)).toEqual({ id: 'jwt-user', sub: 'jwt-user', exp, at: '1970-01-01T00:00:00.000Z' });
       await opened.ended;
-      expect(opened.events.at(-1)).toMatchObject({ event: END_EVENT });
+      expect(opened.events.at(-1)).toMatchObject({ type: END_EVENT });
       expect(JSON.parse(opened.events.at(-1)!.data)).toMatchObject({ reason: 'auth-expired' });
     });
 
@@ -381,7 +386,7 @@ describe('SseAuthGuard with tickets and no token verifier', () => {
   afterAll(() => server.close());
 
   it('accepts tickets only, and says so when a stream has none', async () => {
-    const missing = await openRawStream(`${server.url}/feed`, { headers: ADA });
+    const missing = await openEventStream(server.app, `/feed`, { headers: ADA });
     await missing.ended;
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer');
@@ -389,7 +394,7 @@ describe('SseAuthGuard with tickets and no token verifier', () => {
       'A ticket is required to open this event stream: ask for one and send it as the ticket query parameter.',
     );
     const ticket = await server.app.get(SseTickets).issue({ id: 'solo' });
-    const opened = await openRawStream(`${server.url}/feed?ticket=${ticket}`);
+    const opened = await openEventStream(server.app, `/feed?ticket=${ticket}`);
     expect(opened.status).toBe(200);
     expect(JSON.parse((await opened.waitForEvents(1))[0].data)).toEqual({ id: 'solo' });
     opened.close();

@@ -2,12 +2,11 @@ import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { merge, of } from 'rxjs';
 import type { FetchLike } from 'eventsource';
 import { Test } from '@nestjs/testing';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, SseHub, SseModule, sseEvent, type SseRequest } from '../../lib/index.js';
 import { listen, startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { waitForHub } from '../utils/wait.js';
 
 interface User {
   id: string;
@@ -86,11 +85,11 @@ describe('SseAuthGuard (stream auth)', () => {
     open.push(client);
     return client;
   };
-  const raw = async (path: string, headers: Record<string, string> = {}): Promise<RawStream> =>
-    track(await openRawStream(`${server.url}${path}`, { headers }));
+  const raw = async (path: string, headers: Record<string, string> = {}): Promise<TestEventStream> =>
+    track(await openEventStream(server.app, `${path}`, { headers }));
   const source = (path: string, options: ConstructorParameters<typeof TestEventSource>[1] = {}) =>
     track(new TestEventSource(`${server.url}${path}`, { types: ['hello', 'dm', 'sse-end'], ...options }));
-  const helloUser = (client: TestEventSource | RawStream) =>
+  const helloUser = (client: TestEventSource | TestEventStream) =>
     client.waitForEvents(1).then((events) => JSON.parse(events[0].data) as User);
 
   beforeAll(async () => {
@@ -309,7 +308,7 @@ describe('SseAuthGuard (stream auth)', () => {
       short.close();
       await waitForHub(hub, (h) => h.count() === 1);
       expect(hub.stats().timers.deadlines).toBe(0);
-      expect(short.events.map((e) => e.event)).toEqual(['hello']);
+      expect(short.events.map((e) => e.type)).toEqual(['hello']);
     });
   });
 
@@ -358,10 +357,10 @@ describe('SseAuthGuard with the deprecated auth.expiredEventName', () => {
   it('names the final word auth-expired after it, with the new data, and warns at startup', async () => {
     expect(logs.messages('warn', 'Option "auth.expiredEventName" is deprecated')).toHaveLength(1);
 
-    const stream = await openRawStream(`${server.url}/feed`, { headers: { authorization: `Bearer ${SHORT_TOKEN}` } });
+    const stream = await openEventStream(server.app, `/feed`, { headers: { authorization: `Bearer ${SHORT_TOKEN}` } });
     expect(stream.status).toBe(200);
     await stream.ended;
-    expect(stream.events.map(({ event, data }) => ({ event, data }))).toEqual([
+    expect(stream.events.map(({ type, data }) => ({ event: type, data }))).toEqual([
       { event: 'hello', data: '{"id":"carol"}' },
       {
         event: 'bye',
@@ -370,9 +369,9 @@ describe('SseAuthGuard with the deprecated auth.expiredEventName', () => {
     ]);
 
     // It names that one final word only: a stream that completes still ends with `sse-end`.
-    const done = await openRawStream(`${server.url}/feed/x`, { headers: { authorization: 'Bearer tok-bob-77ae' } });
+    const done = await openEventStream(server.app, `/feed/x`, { headers: { authorization: 'Bearer tok-bob-77ae' } });
     await done.ended;
-    expect(done.events.map(({ event, data }) => ({ event, data }))).toEqual([
+    expect(done.events.map(({ type, data }) => ({ event: type, data }))).toEqual([
       { event: 'hello', data: '{"id":"bob"}' },
       { event: 'sse-end', data: '{"reason":"completed"}' },
     ]);

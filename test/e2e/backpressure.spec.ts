@@ -1,11 +1,10 @@
 import { Controller } from '@nestjs/common';
 import net from 'node:net';
 import { from, NEVER, concat, Subject } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub, sseEvent, type SseEvent } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 const broadcast = new Subject<SseEvent>();
 const MAX_BUFFERED = 64 * 1024;
@@ -56,7 +55,7 @@ describe('backpressure: a client that stops reading', () => {
   afterAll(() => server.close());
 
   it('is closed by the server once its unsent bytes pass maxBufferedBytes, while a reading client gets every event, even events and bursts larger than the limit', async () => {
-    const reader = await openRawStream(`${server.url}/broadcast`);
+    const reader = await openEventStream(server.app, `/broadcast`);
     const stalled = await openStalledClient(server.url);
     await waitForHub(hub, (h) => h.count() === 2);
     const stalledConnection = hub.connections().find((c) => c.request.headers['x-client'] === 'stalled');
@@ -95,7 +94,7 @@ describe('backpressure: a client that stops reading', () => {
 
   it('does not take a backlog written before the stream opens for a slow client', async () => {
     const before = hub.stats().slowClientDisconnects;
-    const stream = await openRawStream(`${server.url}/backlog`);
+    const stream = await openEventStream(server.app, `/backlog`);
     const events = await stream.waitForEvents(20);
     expect(events.map((e) => e.id)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
     expect(hub.stats().slowClientDisconnects).toBe(before);

@@ -2,11 +2,11 @@ import { Controller } from '@nestjs/common';
 import type { Server } from 'node:http';
 import http from 'node:http';
 import { finalize, NEVER, of, startWith } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub, type SseCloseReason } from '../../lib/index.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { deferred, runBounded, waitForHub, type Deferred } from '../utils/wait.js';
+import { deferred, runBounded, type Deferred } from '../utils/wait.js';
 
 const watch: { teardown: Deferred; aborted: Deferred<unknown> } = { teardown: deferred(), aborted: deferred() };
 const pending = { entered: deferred(), left: deferred(), release: deferred(), returned: deferred(), subscribed: false };
@@ -54,7 +54,7 @@ describe('client disconnect', () => {
   });
 
   it('unsubscribes the source, aborts client.signal and forgets the connection when the socket is destroyed', async () => {
-    const stream = await openRawStream(`${server.url}/watched`);
+    const stream = await openEventStream(server.app, `/watched`);
     await stream.waitForEvents(1);
     expect(hub.count()).toBe(1);
     expect(hub.stats().timers.heartbeat).toBe(1);
@@ -89,7 +89,7 @@ describe('client disconnect', () => {
     expect(pending.subscribed).toBe(false);
     expect(hub.count()).toBe(0);
 
-    const next = await openRawStream(`${server.url}/watched`);
+    const next = await openEventStream(server.app, `/watched`);
     await next.waitForEvents(1);
     next.close();
     await waitForHub(hub, (h) => h.count() === 0);
@@ -100,7 +100,7 @@ describe('client disconnect', () => {
     const listenersBefore = ['request', 'connection', 'close', 'error'].map((e) => httpServer.listenerCount(e));
     let peak = 0;
     await runBounded(1000, 20, async () => {
-      const stream = await openRawStream(`${server.url}/idle`);
+      const stream = await openEventStream(server.app, `/idle`);
       await stream.waitForText((text) => text === 'retry: 3000\n\n');
       peak = Math.max(peak, hub.count());
       stream.close();

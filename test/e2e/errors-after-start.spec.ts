@@ -1,12 +1,11 @@
 import { Controller, ForbiddenException, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { concat, defer, of } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub, SseModule, type SseModuleOptions } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { listen, startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 /** Fails after the stream has opened (a rejected promise, not a timer). */
 const failLater = (error: unknown) =>
@@ -74,7 +73,7 @@ describe('errors after the stream started', () => {
     afterAll(() => server.close());
 
     it('ends the stream with one sanitized final word `error` for a plain Error', async () => {
-      const stream = await openRawStream(`${server.url}/plain-error`);
+      const stream = await openEventStream(server.app, `/plain-error`);
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.text).toBe(
@@ -87,24 +86,24 @@ describe('errors after the stream started', () => {
 
     it('logs the real error on the server, naming the stream', async () => {
       logs.clear();
-      const stream = await openRawStream(`${server.url}/plain-error`);
+      const stream = await openEventStream(server.app, `/plain-error`);
       await stream.ended;
       const entry = await logs.waitFor('error', 'failed after it started');
       expect(entry.message).toMatch(/^Stream [0-9a-f-]{36} failed after it started/);
     });
 
     it("sends an HttpException's status and message", async () => {
-      const stream = await openRawStream(`${server.url}/http-error`);
+      const stream = await openEventStream(server.app, `/http-error`);
       await stream.ended;
-      expect(stream.events.slice(1)).toEqual([
+      expect(stream.events.slice(1).map(({ id, type, data }) => ({ id, event: type, data }))).toEqual([
         { id: undefined, event: 'sse-end', data: '{"reason":"error","status":403,"message":"subscription cancelled"}' },
       ]);
     });
 
     it('names the final word after the endEventName of the route', async () => {
-      const stream = await openRawStream(`${server.url}/route-end-name`);
+      const stream = await openEventStream(server.app, `/route-end-name`);
       await stream.ended;
-      expect(stream.events.slice(1)).toEqual([
+      expect(stream.events.slice(1).map(({ id, type, data }) => ({ id, event: type, data }))).toEqual([
         {
           id: undefined,
           event: 'route-end',
@@ -114,7 +113,7 @@ describe('errors after the stream started', () => {
     });
 
     it('handles an async generator that throws after yielding', async () => {
-      const stream = await openRawStream(`${server.url}/generator-error`);
+      const stream = await openEventStream(server.app, `/generator-error`);
       await stream.ended;
       expect(stream.text).toBe(
         'retry: 3000\n\ndata: first\n\n' +
@@ -133,10 +132,10 @@ describe('errors after the stream started', () => {
     });
 
     it('keeps the process and the app up: the next request works and no stream is left', async () => {
-      const stream = await openRawStream(`${server.url}/ok`);
+      const stream = await openEventStream(server.app, `/ok`);
       await stream.ended;
-      expect(stream.events.map(({ event, data }) => ({ event, data }))).toEqual([
-        { event: undefined, data: 'still alive' },
+      expect(stream.events.map(({ type, data }) => ({ event: type, data }))).toEqual([
+        { event: 'message', data: 'still alive' },
         { event: 'sse-end', data: '{"reason":"completed"}' },
       ]);
       await waitForHub(server.app.get(SseHub), (h) => h.count() === 0);
@@ -155,15 +154,15 @@ describe('errors after the stream started', () => {
     it('names the final word `error` after it (a route option still wins), with the new data, and warns at startup', async () => {
       expect(logs.messages('warn', 'Option "errorEventName" is deprecated')).toHaveLength(1);
 
-      const stream = await openRawStream(`${server.url}/plain-error`);
+      const stream = await openEventStream(server.app, `/plain-error`);
       await stream.ended;
-      expect(stream.events.slice(1)).toEqual([
+      expect(stream.events.slice(1).map(({ id, type, data }) => ({ id, event: type, data }))).toEqual([
         { id: undefined, event: 'oops', data: '{"reason":"error","status":500,"message":"Internal server error"}' },
       ]);
 
-      const route = await openRawStream(`${server.url}/route-event-name`);
+      const route = await openEventStream(server.app, `/route-event-name`);
       await route.ended;
-      expect(route.events.slice(1)).toEqual([
+      expect(route.events.slice(1).map(({ id, type, data }) => ({ id, event: type, data }))).toEqual([
         {
           id: undefined,
           event: 'route-failure',
@@ -174,9 +173,11 @@ describe('errors after the stream started', () => {
       expect(logs.messages('warn', 'Option "errorEventName of FailingController.')).toHaveLength(1);
 
       // It names that one final word only: a stream that completes still ends with `sse-end`.
-      const ok = await openRawStream(`${server.url}/ok`);
+      const ok = await openEventStream(server.app, `/ok`);
       await ok.ended;
-      expect(ok.events.slice(1)).toEqual([{ id: undefined, event: 'sse-end', data: '{"reason":"completed"}' }]);
+      expect(ok.events.slice(1).map(({ id, type, data }) => ({ id, event: type, data }))).toEqual([
+        { id: undefined, event: 'sse-end', data: '{"reason":"completed"}' },
+      ]);
     });
   });
 });

@@ -11,10 +11,9 @@ import {
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { NEVER, of, startWith, throwError } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub, SseModule } from '../../lib/index.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { createTestApplication, listen, type TestApp, type TestPlatform } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 @Injectable()
 class RefuseGuard implements CanActivate {
@@ -95,7 +94,7 @@ describe.each<TestPlatform>(['fastify', 'fastify-h2c'])('on Fastify (%s), the re
   afterAll(() => server.close());
 
   it('sends the headers set on the reply (hooks, @Header()) with the stream, and Fastify writes nothing after it', async () => {
-    const stream = await openRawStream(`${server.url}/live`);
+    const stream = await openEventStream(server.app, `/live`);
     await stream.waitForEvents(1);
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -107,7 +106,7 @@ describe.each<TestPlatform>(['fastify', 'fastify-h2c'])('on Fastify (%s), the re
   });
 
   it('ends a completed stream with nothing of Fastify after the events', async () => {
-    const stream = await openRawStream(`${server.url}/short`);
+    const stream = await openEventStream(server.app, `/short`);
     await stream.ended;
     expect(stream.events.slice(0, 2).map((event) => event.data)).toEqual(['a', 'b']);
     // Whatever follows the events is the library's own final word, not a body of Fastify's.
@@ -115,11 +114,11 @@ describe.each<TestPlatform>(['fastify', 'fastify-h2c'])('on Fastify (%s), the re
   });
 
   it('answers 204 and HEAD through the hijacked reply', async () => {
-    const none = await openRawStream(`${server.url}/none`);
+    const none = await openEventStream(server.app, `/none`);
     await none.ended;
     expect(none.status).toBe(204);
     expect(none.text).toBe('');
-    const head = await openRawStream(`${server.url}/live`, { method: 'HEAD' });
+    const head = await openEventStream(server.app, `/live`, { method: 'HEAD' });
     await head.ended;
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -128,14 +127,14 @@ describe.each<TestPlatform>(['fastify', 'fastify-h2c'])('on Fastify (%s), the re
 
   it("lets Fastify answer a request refused before the stream (a guard, a source that fails first) through Nest's exception filters", async () => {
     for (const path of ['/refused', '/failing']) {
-      const response = await openRawStream(`${server.url}${path}`);
+      const response = await openEventStream(server.app, `${path}`);
       await response.ended;
       expect(response.status).toBe(403);
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.headers['x-from-hook']).toBe('yes');
       expect(JSON.parse(response.text)).toMatchObject({ statusCode: 403 });
     }
-    const plain = await openRawStream(`${server.url}/plain`);
+    const plain = await openEventStream(server.app, `/plain`);
     await plain.ended;
     expect(JSON.parse(plain.text)).toEqual({ ok: true });
   });

@@ -6,11 +6,11 @@ import https from 'node:https';
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { of, Subject } from 'rxjs';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub, SseModule, type SseCloseReason } from '../../lib/index.js';
 import { HubController, streamUrl } from '../src/hub/hub-fixture.js';
 import { createDevCertificate } from '../utils/dev-certificate.js';
 import { createTestApplication, listen, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 let feed = new Subject<string>();
 

@@ -1,9 +1,8 @@
 import { Controller, ConflictException, UseGuards } from '@nestjs/common';
 import { concat, NEVER, of, throwError } from 'rxjs';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, SseHub } from '../../lib/index.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 import { DelegatingBroker } from '../src/hub/hub-fixture.js';
 import { UserFromHeaders } from '../src/auth/user-from-headers.guard.js';
 
@@ -67,7 +66,7 @@ const framesOf = (text: string) => text.split('\n\n').filter((frame) => frame.le
 describe('a final word on every server-side end', () => {
   let app: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
   beforeEach(async () => {
     app = await startApp(
@@ -88,14 +87,14 @@ describe('a final word on every server-side end', () => {
     await app.close();
   });
 
-  async function open(path: string, headers: Record<string, string> = {}): Promise<RawStream> {
-    const stream = await openRawStream(`${app.url}/end/${path}`, { headers });
+  async function open(path: string, headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const stream = await openEventStream(app.app, `/end/${path}`, { headers });
     streams.push(stream);
     expect(stream.status).toBe(200);
     return stream;
   }
 
-  async function lastFrame(stream: RawStream): Promise<string> {
+  async function lastFrame(stream: TestEventStream): Promise<string> {
     await stream.ended;
     return `${framesOf(stream.text).at(-1)}\n\n`;
   }
@@ -208,7 +207,7 @@ describe('revoke() while the broker cannot carry the message', () => {
     );
     try {
       const hub = app.app.get(SseHub);
-      const stream = await openRawStream(`${app.url}/end/open`, { headers: { 'x-user': 'ann', 'x-session': 's1' } });
+      const stream = await openEventStream(app.app, `/end/open`, { headers: { 'x-user': 'ann', 'x-session': 's1' } });
       await waitForHub(hub, () => hub.count('news') === 1);
       await expect(hub.revoke({ userId: 'ann' })).rejects.toThrow('the broker is unreachable');
       await stream.ended;

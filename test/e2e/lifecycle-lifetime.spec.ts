@@ -1,10 +1,9 @@
 import { Controller, Query, UseGuards } from '@nestjs/common';
 import { NEVER } from 'rxjs';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, SseHub } from '../../lib/index.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 import { publishTicks } from '../utils/publish.js';
 
 /** Every `Last-Event-ID` the feed was opened with (`null`: none). */
@@ -41,7 +40,7 @@ class FeedController {
 describe('stream lifetimes and jittered reconnects', () => {
   let app: TestApp;
   let hub: SseHub;
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
   afterEach(async () => {
     streams.splice(0).forEach((stream) => stream.close());
@@ -68,7 +67,7 @@ describe('stream lifetimes and jittered reconnects', () => {
     await start({ retryMs: 3000 });
     const retries: number[] = [];
     for (let i = 0; i < 100; i++) {
-      const stream = await openRawStream(`${app.url}/plain?tag=${i}`);
+      const stream = await openEventStream(app.app, `/plain?tag=${i}`);
       await stream.waitForText((text) => text.includes('\n\n'));
       retries.push(stream.retries[0]);
       stream.close();
@@ -80,7 +79,7 @@ describe('stream lifetimes and jittered reconnects', () => {
 
   it('retryJitter: 0 sends retryMs exactly', async () => {
     await start({ retryMs: 1234, retryJitter: 0 });
-    const stream = await openRawStream(`${app.url}/plain`);
+    const stream = await openEventStream(app.app, `/plain`);
     streams.push(stream);
     await stream.waitForText((text) => text.includes('\n\n'));
     expect(stream.text).toBe('retry: 1234\n\n');
@@ -113,7 +112,7 @@ describe('stream lifetimes and jittered reconnects', () => {
   it('a lifetime and a credential expiry: the stream ends at the earlier, with its reason', async () => {
     await start({ retryMs: 1000 });
     const open = async (path: string, token: string) => {
-      const stream = await openRawStream(`${app.url}/${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const stream = await openEventStream(app.app, `/${path}`, { headers: { authorization: `Bearer ${token}` } });
       streams.push(stream);
       expect(stream.status).toBe(200);
       await stream.ended;
@@ -127,7 +126,7 @@ describe('stream lifetimes and jittered reconnects', () => {
 
   it('keeps no deadline of a stream that is gone', async () => {
     await start({ maxLifetimeMs: 60_000 });
-    const opened = await Promise.all([0, 1, 2].map(() => openRawStream(`${app.url}/plain`)));
+    const opened = await Promise.all([0, 1, 2].map(() => openEventStream(app.app, `/plain`)));
     await waitForHub(hub, () => hub.count() === 3);
     expect(hub.stats().timers.deadlines).toBe(1);
     opened.forEach((stream) => stream.close());

@@ -1,9 +1,8 @@
 import { Controller, UseGuards } from '@nestjs/common';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub } from '../../lib/index.js';
 import { RedisSseBroker } from 'nestjs-event-stream/redis';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 import { deleteKeys, randomPrefix, REDIS_URL } from '../utils/redis.js';
 import { UserFromHeaders } from '../src/auth/user-from-headers.guard.js';
 
@@ -23,7 +22,7 @@ const REVOKED = 'event: sse-end\ndata: {"reason":"revoked"}\n\n';
 
 describe('revocation reaches every instance (RedisSseBroker)', () => {
   const apps: (TestApp & { hub: SseHub })[] = [];
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
   beforeAll(async () => {
     for (const name of ['a', 'b']) {
@@ -43,8 +42,8 @@ describe('revocation reaches every instance (RedisSseBroker)', () => {
     await deleteKeys(REDIS_URL, prefix);
   });
 
-  async function open(app: TestApp, user: string, session: string): Promise<RawStream> {
-    const stream = await openRawStream(`${app.url}/feed`, { headers: { 'x-user': user, 'x-session': session } });
+  async function open(app: TestApp, user: string, session: string): Promise<TestEventStream> {
+    const stream = await openEventStream(app.app, `/feed`, { headers: { 'x-user': user, 'x-session': session } });
     streams.push(stream);
     expect(stream.status).toBe(200);
     return stream;

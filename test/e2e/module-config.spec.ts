@@ -1,10 +1,9 @@
 import { Controller, Injectable, Module, type ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { NEVER, of, startWith } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub, SseModule, type SseModuleOptions, type SseOptionsFactory } from '../../lib/index.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { listen, startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 @Controller()
 class ConfigController {
@@ -45,7 +44,7 @@ const COMPLETED = 'event: sse-end\ndata: {"reason":"completed"}\n\n';
 
 /** The body of a completed stream from `app`. */
 async function bodyOf(server: TestApp, path = '/events'): Promise<string> {
-  const stream = await openRawStream(`${server.url}${path}`);
+  const stream = await openEventStream(server.app, `${path}`);
   await stream.ended;
   return stream.text;
 }
@@ -196,9 +195,9 @@ describe('module configuration', () => {
         expect(firstHub).not.toBe(secondHub);
 
         const streams = await Promise.all([
-          openRawStream(`${first.url}/live`),
-          openRawStream(`${first.url}/live`),
-          openRawStream(`${second.url}/live`),
+          openEventStream(first.app, `/live`),
+          openEventStream(first.app, `/live`),
+          openEventStream(second.app, `/live`),
         ]);
         await Promise.all(streams.map((stream) => stream.waitForEvents(1)));
         expect(streams.map((stream) => stream.retries[0])).toEqual([1111, 1111, 2222]);

@@ -14,10 +14,10 @@ import {
 import type { Response } from 'express';
 import http from 'node:http';
 import { concat, NEVER, Observable, of, throwError } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream, sseEvent } from '../../lib/index.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { deferred, type Deferred } from '../utils/wait.js';
 
@@ -178,8 +178,8 @@ describe("drop-in from Nest's @Sse()", () => {
 
   describe('messageEvents: true', () => {
     it("writes Nest's MessageEvent values byte for byte as @Sse() does", async () => {
-      const nest = await openRawStream(`${server.url}/nest`);
-      const ours = await openRawStream(`${server.url}/ours`);
+      const nest = await openEventStream(server.app, `/nest`);
+      const ours = await openEventStream(server.app, `/ours`);
       await Promise.all([nest.ended, ours.ended]);
       expect(ours.status).toBe(200);
       // Nest's blank first line is our retry hint; every byte after it is the same.
@@ -199,8 +199,8 @@ describe("drop-in from Nest's @Sse()", () => {
     });
 
     it('with the default options, sends the @Sse() bytes plus the final word, after a jittered retry hint', async () => {
-      const nest = await openRawStream(`${server.url}/nest`);
-      const ours = await openRawStream(`${server.url}/ours-defaults`);
+      const nest = await openEventStream(server.app, `/nest`);
+      const ours = await openEventStream(server.app, `/ours-defaults`);
       await Promise.all([nest.ended, ours.ended]);
       expect(ours.status).toBe(200);
       // The first hint is retryMs 3000 ± retryJitter 0.2, random by design; the second is the `retry: 500` of a message.
@@ -232,7 +232,7 @@ describe("drop-in from Nest's @Sse()", () => {
     });
 
     it('still takes sseEvent() envelopes as they are', async () => {
-      const stream = await openRawStream(`${server.url}/mixed`);
+      const stream = await openEventStream(server.app, `/mixed`);
       await stream.ended;
       expect(eventFrames(stream.text)).toBe(
         'event: a\nid: 1\ndata: 1\n\n' + 'event: envelope\ndata: kept\n\n' + 'id: 2\ndata: 2\n\n' + COMPLETED,
@@ -240,7 +240,7 @@ describe("drop-in from Nest's @Sse()", () => {
     });
 
     it('refuses an id or type with a line break instead of stripping it, and goes on', async () => {
-      const stream = await openRawStream(`${server.url}/forged-id`);
+      const stream = await openEventStream(server.app, `/forged-id`);
       await stream.ended;
       // Numbered as @Sse() numbers them: the refused value without an id took 1.
       expect(eventFrames(stream.text)).toBe('id: 2\ndata: safe\n\n' + COMPLETED);
@@ -254,7 +254,7 @@ describe("drop-in from Nest's @Sse()", () => {
   describe('the default mode', () => {
     it('writes MessageEvent-shaped values as data and warns once for the route, naming the option', async () => {
       for (let i = 0; i < 2; i++) {
-        const stream = await openRawStream(`${server.url}/default-mode`);
+        const stream = await openEventStream(server.app, `/default-mode`);
         await stream.ended;
         expect(stream.events.map((e) => e.data)).toEqual([
           '{"type":"tick","data":{"n":1}}',
@@ -269,13 +269,13 @@ describe("drop-in from Nest's @Sse()", () => {
 
     it('warns for each route on its own', async () => {
       await (
-        await openRawStream(`${server.url}/default-mode-again`)
+        await openEventStream(server.app, `/default-mode-again`)
       ).ended;
       expect(logs.messages('warn', 'ParityController.defaultModeAgain emitted')).toHaveLength(1);
     });
 
     it('does not warn when messageEvents is false', async () => {
-      const stream = await openRawStream(`${server.url}/explicit-data-mode`);
+      const stream = await openEventStream(server.app, `/explicit-data-mode`);
       await stream.ended;
       expect(stream.events.map((e) => e.data)).toEqual(['{"type":"tick","data":{"n":1}}', '{"reason":"completed"}']);
       expect(logs.messages('warn', 'ParityController.explicitDataMode')).toEqual([]);
@@ -284,26 +284,26 @@ describe("drop-in from Nest's @Sse()", () => {
 
   describe('status', () => {
     it('sends the status of @HttpCode()', async () => {
-      const stream = await openRawStream(`${server.url}/http-code`);
+      const stream = await openEventStream(server.app, `/http-code`);
       expect(stream.status).toBe(202);
       expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
       await stream.waitForEvents(1);
     });
 
     it('sends a status an interceptor set', async () => {
-      const stream = await openRawStream(`${server.url}/interceptor-status`);
+      const stream = await openEventStream(server.app, `/interceptor-status`);
       expect(stream.status).toBe(202);
       expect((await stream.waitForEvents(1))[0].data).toBe('accepted');
     });
 
     it('sends a status the handler set', async () => {
-      const stream = await openRawStream(`${server.url}/handler-status`);
+      const stream = await openEventStream(server.app, `/handler-status`);
       expect(stream.status).toBe(203);
       expect((await stream.waitForEvents(1))[0].data).toBe('set by the handler');
     });
 
     it("answers 200, not Nest's 201, on a POST stream without a status of its own", async () => {
-      const stream = await openRawStream(`${server.url}/posted`, { method: 'POST' });
+      const stream = await openEventStream(server.app, `/posted`, { method: 'POST' });
       expect(stream.status).toBe(200);
       expect((await stream.waitForEvents(1))[0].data).toBe('posted');
     });
@@ -324,7 +324,7 @@ describe("drop-in from Nest's @Sse()", () => {
   describe('@SseSignal()', () => {
     it('injects an AbortSignal that aborts when the client disconnects', async () => {
       const before = signals.length;
-      const stream = await openRawStream(`${server.url}/signal`);
+      const stream = await openEventStream(server.app, `/signal`);
       await stream.waitForEvents(1);
       const entry = signals[before];
       expect(entry.signal).toBeInstanceOf(AbortSignal);
@@ -335,7 +335,7 @@ describe("drop-in from Nest's @Sse()", () => {
 
     it('aborts when the stream completes', async () => {
       const before = signals.length;
-      const stream = await openRawStream(`${server.url}/signal-completes`);
+      const stream = await openEventStream(server.app, `/signal-completes`);
       await stream.ended;
       expect(await signals[before].aborted.promise).toBe('completed');
     });
@@ -343,19 +343,19 @@ describe("drop-in from Nest's @Sse()", () => {
 
   describe('values, then an error', () => {
     it('delivers the values a source emitted before it failed synchronously, then the sanitized final word error', async () => {
-      const stream = await openRawStream(`${server.url}/values-then-sync-error`);
+      const stream = await openEventStream(server.app, `/values-then-sync-error`);
       expect(stream.status).toBe(200);
       await stream.ended;
-      expect(stream.events.map((e) => [e.event, e.data])).toEqual([
-        [undefined, 'first'],
-        [undefined, 'second'],
+      expect(stream.events.map((e) => [e.type, e.data])).toEqual([
+        ['message', 'first'],
+        ['message', 'second'],
         ['sse-end', '{"reason":"error","status":500,"message":"Internal server error"}'],
       ]);
       expect(stream.text).not.toContain('secret detail');
     });
 
     it('still answers an HTTP error when the source fails before any value', async () => {
-      const stream = await openRawStream(`${server.url}/sync-error-only`);
+      const stream = await openEventStream(server.app, `/sync-error-only`);
       await stream.ended;
       expect(stream.status).toBe(500);
       expect(stream.text).not.toContain('before anything');

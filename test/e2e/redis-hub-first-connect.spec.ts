@@ -1,15 +1,15 @@
 import { Redis } from 'ioredis';
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { parseEventId, SseHub } from '../../lib/index.js';
 import { RedisSseBroker } from 'nestjs-event-stream/redis';
 import { HubController, streamUrl } from '../src/hub/hub-fixture.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
 /** The first bytes of a fresh hub stream: the `retry:` hint (its value is jittered), then the id-only block. */
 const FIRST_BYTES = /^retry: \d+\n\nid: ([a-z0-9]+\.\d+)\n\n/;
 
-async function anchorOf(stream: RawStream): Promise<string> {
+async function anchorOf(stream: TestEventStream): Promise<string> {
   const text = await stream.waitForText((received) => FIRST_BYTES.test(received));
   return FIRST_BYTES.exec(text)![1];
 }
@@ -19,7 +19,7 @@ describe('SseHub on RedisSseBroker: a stream opened without Last-Event-ID', () =
   const prefix = randomPrefix('redis-hub-first-connect');
   let namespaces = 0;
   const apps: TestApp[] = [];
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
   /** Closes the streams, then the apps (while their Redis still answers: closing on a stopped one waits). */
   async function closeAll(): Promise<void> {
@@ -47,9 +47,9 @@ describe('SseHub on RedisSseBroker: a stream opened without Last-Event-ID', () =
     return Promise.all([start(), start()]);
   }
 
-  async function open(app: TestApp, channels: string[], lastEventId?: string): Promise<RawStream> {
+  async function open(app: TestApp, channels: string[], lastEventId?: string): Promise<TestEventStream> {
     const headers: Record<string, string> = lastEventId === undefined ? {} : { 'last-event-id': lastEventId };
-    const stream = await openRawStream(streamUrl(app.url, channels), { headers });
+    const stream = await openEventStream(app.app, streamUrl('', channels), { headers });
     streams.push(stream);
     return stream;
   }
@@ -99,7 +99,7 @@ describe('SseHub on RedisSseBroker: a stream opened without Last-Event-ID', () =
       [published[0], 'one'],
       [published[1], 'two'],
     ]);
-    expect(events.some((e) => e.event === 'sse-reset')).toBe(false);
+    expect(events.some((e) => e.type === 'sse-reset')).toBe(false);
   });
 
   it('answers 503 before any stream byte when Redis takes the subscription but does not answer the head read', async () => {
@@ -110,7 +110,7 @@ describe('SseHub on RedisSseBroker: a stream opened without Last-Event-ID', () =
       const pauser = new Redis(server.url);
       await pauser.call('CLIENT', 'PAUSE', '1500', 'WRITE');
       pauser.disconnect();
-      const refused = await openRawStream(streamUrl(a.url, ['stalled']));
+      const refused = await openEventStream(a.app, streamUrl('', ['stalled']));
       streams.push(refused);
       await refused.ended;
       expect(refused.status).toBe(503);

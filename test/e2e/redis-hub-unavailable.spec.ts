@@ -1,13 +1,12 @@
 import { Body, Controller, Headers, Param, Post } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { NEVER } from 'rxjs';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseClient, SseHub, sseEvent } from '../../lib/index.js';
 import { RedisSseBroker, type RedisSseBrokerOptions } from 'nestjs-event-stream/redis';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { randomPrefix, RedisServer } from '../utils/redis.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 @Controller()
 class OrdersController {
@@ -62,7 +61,7 @@ describe('SseHub on RedisSseBroker while Redis stalls or is gone', () => {
   let namespaces = 0;
   let server: RedisServer;
   const apps: TestApp[] = [];
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
   const clients: Redis[] = [];
   const logs = new CaptureLogger();
 
@@ -98,8 +97,8 @@ describe('SseHub on RedisSseBroker while Redis stalls or is gone', () => {
     return { ...app, broker, hub: app.app.get(SseHub) };
   }
 
-  async function stream(url: string, headers: Record<string, string> = {}): Promise<RawStream> {
-    const opened = await openRawStream(url, { headers });
+  async function stream(url: string, headers: Record<string, string> = {}): Promise<TestEventStream> {
+    const opened = await openEventStream(url, '', { headers });
     streams.push(opened);
     return opened;
   }

@@ -1,10 +1,9 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { type TestEventStream, openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, parseEventId, SseClient, SseHub, sseEvent } from '../../lib/index.js';
 import { RedisSseBroker, RedisSseScheduleLock, type RedisSseBrokerOptions } from 'nestjs-event-stream/redis';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
 
 @Controller()
@@ -36,12 +35,12 @@ async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean,
   }
 }
 
-const texts = (stream: RawStream) => stream.events.map((e) => e.data);
+const texts = (stream: TestEventStream) => stream.events.map((e) => e.data);
 
 describe('SseHub on RedisSseBroker (two instances in one process)', () => {
   let redis: Redis;
   const apps: TestApp[] = [];
-  const streams: RawStream[] = [];
+  const streams: TestEventStream[] = [];
 
   beforeAll(() => {
     redis = new Redis(REDIS_URL);
@@ -76,8 +75,8 @@ describe('SseHub on RedisSseBroker (two instances in one process)', () => {
     return Promise.all([start('a'), start('b')]);
   }
 
-  async function stream(app: TestApp, channel: string): Promise<RawStream> {
-    const opened = await openRawStream(`${app.url}/events/${channel}`);
+  async function stream(app: TestApp, channel: string): Promise<TestEventStream> {
+    const opened = await openEventStream(app.app, `/events/${channel}`);
     streams.push(opened);
     expect(opened.status).toBe(200);
     return opened;
@@ -92,7 +91,7 @@ describe('SseHub on RedisSseBroker (two instances in one process)', () => {
     await b.hub.publish('quiet', 'before the join');
     // A joins `quiet`: once A's sync marker for that subscription has come back, A knows it missed nothing before it.
     const marker = new Redis(REDIS_URL);
-    let quiet: RawStream;
+    let quiet: TestEventStream;
     try {
       await marker.subscribe(`${a.adapter.keyPrefix}instance:${a.adapter.instanceId}`);
       const synced = new Promise((resolve) => marker.once('message', resolve));
@@ -163,10 +162,10 @@ describe('SseHub on RedisSseBroker (two instances in one process)', () => {
         (result) => result === 'RedisSseUnavailableError',
         'publish to be refused',
       );
-      const refused = await openRawStream(`${app.url}/events/other`);
+      const refused = await openEventStream(app.app, `/events/other`);
       streams.push(refused);
       expect(refused.status).toBe(503);
-      const resumed = await openRawStream(`${app.url}/events/feed`, {
+      const resumed = await openEventStream(app.app, `/events/feed`, {
         headers: { 'last-event-id': open.events[0].id! },
       });
       streams.push(resumed);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { parseEventId } from '../../lib/index.js';
 import { buildRedisInstance } from '../src/redis-instance/build.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { randomPrefix, RedisServer } from '../utils/redis.js';
 
@@ -108,8 +108,8 @@ async function retry<T>(attempt: () => Promise<T>, what: string, timeoutMs = 10_
   }
 }
 
-const texts = (stream: RawStream) =>
-  stream.events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data).text as string);
+const texts = (stream: TestEventStream) =>
+  stream.events.filter((e) => e.type === 'message').map((e) => JSON.parse(e.data).text as string);
 
 describe('two app instances (separate processes) on one Redis', () => {
   let redis: RedisServer;
@@ -133,8 +133,8 @@ describe('two app instances (separate processes) on one Redis', () => {
     await redis?.stop();
   });
 
-  async function stream(instance: Instance, channel: string, lastEventId?: string): Promise<RawStream> {
-    const opened = await openRawStream(`${instance.url}/events/${channel}`, {
+  async function stream(instance: Instance, channel: string, lastEventId?: string): Promise<TestEventStream> {
+    const opened = await openEventStream(instance.url, `/events/${channel}`, {
       headers: lastEventId ? { 'last-event-id': lastEventId } : {},
     });
     streams.push(opened);

@@ -2,14 +2,18 @@ import { Controller, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/commo
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { merge, of } from 'rxjs';
+import {
+  type OpenEventStreamOptions,
+  type TestEventStream,
+  openEventStream,
+  waitForHub,
+} from 'nestjs-event-stream/testing';
 import { EventStream, SseAuthGuard, SseClient, SseHub, SseTickets, sseEvent } from '../../lib/index.js';
 import { RedisSseBroker, RedisSseTicketStore } from '../../lib/brokers/redis/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { openRawStream, type RawStream, type RawStreamOptions } from '../utils/raw-stream.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { deleteKeys, randomPrefix, RedisServer, REDIS_URL } from '../utils/redis.js';
-import { waitForHub } from '../utils/wait.js';
 import { HeaderAuthGuard } from '../src/auth/header-auth.guard.js';
 
 interface User {
@@ -84,8 +88,8 @@ describe('single-use tickets on Redis, across instances', () => {
     open.push(client);
     return client;
   };
-  const answer = async (url: string, options: RawStreamOptions = {}): Promise<RawStream> => {
-    const response = track(await openRawStream(url, options));
+  const answer = async (url: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> => {
+    const response = track(await openEventStream(url, '', options));
     if (response.status !== 200) await response.ended;
     return response;
   };
@@ -96,7 +100,7 @@ describe('single-use tickets on Redis, across instances', () => {
     secrets.add(ticket);
     return ticket;
   }
-  const expectRefused = (response: RawStream) => {
+  const expectRefused = (response: TestEventStream) => {
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(JSON.parse(response.text).message).toMatch(/^The ticket is unknown, was already used or has expired/);
@@ -172,7 +176,7 @@ describe('single-use tickets on Redis, across instances', () => {
     const opened = await answer(`${b.url}/feed?ticket=${ticket}`);
     expect(opened.status).toBe(200);
     await opened.ended;
-    expect(opened.events.at(-1)).toMatchObject({ event: END_EVENT });
+    expect(opened.events.at(-1)).toMatchObject({ type: END_EVENT });
     expect(JSON.parse(opened.events.at(-1)!.data)).toMatchObject({ reason: 'auth-expired' });
   });
 });
@@ -236,8 +240,8 @@ describe('single-use tickets while Redis is down', () => {
   const logger = new CaptureLogger();
   const secrets = new Set(Object.keys(USERS));
 
-  const call = async (path: string, options: RawStreamOptions = {}) => {
-    const response = await openRawStream(`${app.url}${path}`, options);
+  const call = async (path: string, options: OpenEventStreamOptions = {}) => {
+    const response = await openEventStream(app.app, `${path}`, options);
     if (response.status !== 200) await response.ended;
     else response.close();
     return response;

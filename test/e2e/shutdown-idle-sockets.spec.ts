@@ -2,8 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import http from 'node:http';
 import net from 'node:net';
 import { interval, map } from 'rxjs';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { EventStream } from '../../lib/index.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp } from '../utils/test-app.js';
 
 @Controller()
@@ -45,7 +45,7 @@ describe("shutdown with Nest's defaults (no forceCloseConnections)", () => {
     expect(JSON.parse(body)).toEqual({ ok: true });
     const [keptAlive] = Object.values(agent.freeSockets).flat() as net.Socket[];
     expect(keptAlive).toBeDefined();
-    const stream = await openRawStream(`${server.url}/ticks`);
+    const stream = await openEventStream(server.app, `/ticks`);
     await stream.waitForEvents(1);
 
     const spareClosed = closed(spare);

@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { finalize, NEVER, startWith } from 'rxjs';
+import { openEventStream, waitForHub } from 'nestjs-event-stream/testing';
 import { EventStream, SseHub } from '../../lib/index.js';
-import { openRawStream } from '../utils/raw-stream.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
 
 let teardowns = 0;
 
@@ -31,7 +30,7 @@ describe('app shutdown', () => {
 
   it('app.close() ends every open stream with the final word shutdown and a retry hint, resolves, and leaves nothing behind', async () => {
     const hub = server.app.get(SseHub);
-    const streams = await Promise.all(Array.from({ length: 5 }, () => openRawStream(`${server.url}/live`)));
+    const streams = await Promise.all(Array.from({ length: 5 }, () => openEventStream(server.app, `/live`)));
     await Promise.all(streams.map((stream) => stream.waitForEvents(1)));
     await waitForHub(hub, (h) => h.count() === 5);
     expect(hub.stats().timers.heartbeat).toBe(1);
@@ -57,6 +56,9 @@ describe('app shutdown', () => {
   });
 
   it('refuses connections once closed', async () => {
-    await expect(openRawStream(`${server.url}/live`)).rejects.toThrow(/ECONNREFUSED/);
+    // The app is closed: its server has no address any more, so the kit is given the URL it had.
+    await expect(openEventStream(server.url, '/live', { http2: server.platform === 'fastify-h2c' })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });

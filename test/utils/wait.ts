@@ -1,5 +1,3 @@
-import type { SseHub } from '../../lib/index.js';
-
 /** A promise with its resolve function, for a test to await something a fixture signals. */
 export interface Deferred<T = void> {
   promise: Promise<T>;
@@ -20,21 +18,11 @@ export function deferred<T = void>(): Deferred<T> {
   return result;
 }
 
-/** Resolves once `predicate(hub)` holds, checked now and after every stream that connects, joins or disconnects. */
-export function waitForHub(hub: SseHub, predicate: (hub: SseHub) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (predicate(hub)) return resolve();
-    const subscription = hub.lifecycle$.subscribe({
-      next: () => {
-        if (predicate(hub)) {
-          subscription.unsubscribe();
-          resolve();
-        }
-      },
-      complete: () => resolve(),
-    });
-  });
-}
+/**
+ * Kept for the suites not moved yet: the testing kit's `waitForHub`
+ * (`nestjs-event-stream/testing`), which also has a deadline. Import it from there.
+ */
+export { waitForHub } from 'nestjs-event-stream/testing';
 
 /** Runs `task` for 0..count-1 with at most `concurrency` at a time. */
 export async function runBounded(
