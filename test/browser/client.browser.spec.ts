@@ -1,0 +1,165 @@
+import type { Browser, Page } from 'playwright-core';
+import { SseHub, sseEvent } from '../../lib/index.js';
+import { buildBrowserClientInTemp, serveBrowserClient } from '../utils/browser-client.js';
+import { launchChromium } from '../utils/chromium.js';
+import { startApp, type TestApp } from '../utils/test-app.js';
+import { waitForHub } from '../utils/wait.js';
+import {
+  CONFORMANCE_OPTIONS,
+  ConformanceController,
+  resetConformance,
+  seen,
+} from '../src/client/conformance.controller.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The page: it imports the compiled client as a plain ES module (no bundler) and exposes it as `window.sse`. */
+const PAGE = `<!doctype html><meta charset="utf-8"><title>typed client</title>
+<script type="module">
+  import * as sse from '/lib/client/index.js';
+  window.sse = sse;
+  window.ready = true;
+</script>`;
+
+/** What a page and a stream route that the Nest app does not have send: exact bytes. */
+function pageAndWire(request: IncomingMessage, response: ServerResponse, next: () => void) {
+  if (request.url === '/page') {
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    return void response.end(PAGE);
+  }
+  if (request.url !== '/wire') return next();
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  response.end(
+    'retry: 10\n\n: comment\n\nid: only-1\n\nid: only-2\r\n\r\nretry: 20\r\r' +
+      'event: tick\ndata: {"n":1}\n\nevent: sse-end\ndata: {"reason":"completed"}\n\n',
+  );
+}
+
+/** Runs `body` (the source of an async function of the page's `sse` module) in the page; resolves to what it returns. */
+function inPage<T>(page: Page, body: string): Promise<T> {
+  return page.evaluate(`(async (sse) => { ${body} })(window.sse)`) as Promise<T>;
+}
+
+describe('the typed client in Chromium, served as plain ES modules', () => {
+  let app: TestApp;
+  let hub: SseHub;
+  let browser: Browser;
+  let page: Page;
+  let build: Awaited<ReturnType<typeof buildBrowserClientInTemp>>;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    build = await buildBrowserClientInTemp();
+    const serve = await serveBrowserClient(build.dir);
+    app = await startApp({ controllers: [ConformanceController] }, CONFORMANCE_OPTIONS, (nest) => {
+      nest.use(serve);
+      nest.use(pageAndWire);
+    });
+    hub = app.app.get(SseHub);
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await build?.remove();
+  });
+
+  beforeEach(async () => {
+    resetConformance();
+    page = await browser.newPage();
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${app.url}/page`);
+    await page.waitForFunction('window.ready === true');
+  });
+
+  afterEach(async () => {
+    await page.close();
+    await waitForHub(hub, () => hub.count() === 0);
+    expect(problems).toEqual([]);
+  });
+
+  it("typed events reach on() listeners and the async iterator; 'completed' closes it for good", async () => {
+    const result = await inPage<{ listened: number[]; iterated: unknown[]; closed: unknown; states: string[] }>(
+      page,
+      `const client = new sse.EventStreamClient('/ticks');
+       const listened = [];
+       const states = [];
+       client.on('tick', (data) => listened.push(data.n));
+       client.onState((change) => states.push(change.state));
+       const iterated = [];
+       for await (const event of client) iterated.push([event.type, event.data.n, event.id, event.lastEventId]);
+       return { listened, iterated, closed: await client.closed, states };`,
+    );
+    expect(result.listened).toEqual([0, 1, 2]);
+    expect(result.iterated).toEqual([0, 1, 2].map((n) => ['tick', n, `t${n}`, `t${n}`]));
+    expect(result.closed).toEqual({ reason: 'completed', end: { reason: 'completed' } });
+    expect(result.states).toEqual(['open', 'closed']);
+    expect(seen.filter((r) => r.route === 'ticks')).toHaveLength(1);
+  });
+
+  it('401: closed for good with the status and the server’s message; no second request', async () => {
+    const closed = await inPage<{
+      reason: string;
+      status: number;
+      code: string;
+      serverMessage: string;
+      isError: boolean;
+    }>(
+      page,
+      `const client = sse.connectEventStream('/unauthorized');
+       const closed = await client.closed;
+       return { reason: closed.reason, status: closed.status, code: closed.error.code,
+                serverMessage: closed.error.serverMessage, isError: closed.error instanceof sse.EventStreamError };`,
+    );
+    expect(closed).toEqual({
+      reason: 'status',
+      status: 401,
+      code: 'status',
+      serverMessage: 'token expired: sign in again',
+      isError: true,
+    });
+    expect(seen.filter((r) => r.route === 'unauthorized')).toHaveLength(1);
+  });
+
+  it('no message for id-only blocks, retry-only blocks and comments; the ids still move', async () => {
+    const result = await inPage<{ events: unknown[]; closed: string }>(
+      page,
+      `const client = new sse.EventStreamClient('/wire');
+       const events = [];
+       client.on('tick', (data, event) => events.push([event.type, data.n, event.id ?? null, event.lastEventId]));
+       client.on('message', (data) => events.push(['message', data]));
+       return { events, closed: (await client.closed).reason };`,
+    );
+    expect(result).toEqual({ events: [['tick', 1, null, 'only-2']], closed: 'completed' });
+  });
+
+  it("'lifetime' and 'disconnected': it reconnects with Last-Event-ID and loses nothing published meanwhile", async () => {
+    await inPage(
+      page,
+      `window.got = []; window.ends = [];
+       window.client = new sse.EventStreamClient('/short-lived', { decode: 'text', retry: { initialMs: 20 } });
+       window.client.on('tick', (data) => window.got.push(data));
+       window.client.onEnd((end) => window.ends.push(end.reason));`,
+    );
+    await waitForHub(hub, () => hub.count('ticks') === 1);
+    const published: string[] = [];
+    const publish = async () => {
+      published.push(String(published.length));
+      await hub.publish('ticks', sseEvent({ event: 'tick', data: published.at(-1)! }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    while (seen.filter((r) => r.route === 'short-lived').length < 4) await publish();
+    await waitForHub(hub, () => hub.count('ticks') === 1);
+    await hub.disconnect(() => true);
+    for (let i = 0; i < 20; i++) await publish();
+    await page.waitForFunction(`window.got.length >= ${published.length}`);
+    expect(await page.evaluate('window.got')).toEqual(published);
+    const ends = (await page.evaluate('window.ends')) as string[];
+    expect(ends).toContain('lifetime');
+    expect(ends).toContain('disconnected');
+    const requests = seen.filter((r) => r.route === 'short-lived');
+    expect(requests[0].lastEventId).toBeNull();
+    expect(requests.slice(1).every((r) => (r.lastEventId ?? '') !== '')).toBe(true);
+    await page.evaluate('window.client.close()');
+  });
+});
