@@ -53,7 +53,7 @@ describe('SseHub delivery', () => {
   });
 
   it('delivers an event published as soon as the client has the response headers', async () => {
-    // openRawStream resolves on the response headers: the stream must already be joined then.
+    // openEventStream resolves on the response headers: the stream must already be joined then.
     for (let i = 0; i < 20; i++) {
       const stream = await open([`fresh:${i}`]);
       const id = await hub.publish(`fresh:${i}`, `first ${i}`);
