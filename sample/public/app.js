@@ -1,49 +1,25 @@
-// The sample page: plain EventSource, no build step.
+// The sample page: the typed client of nestjs-event-stream, imported as a plain ES module, no build step.
+import { EventStreamClient } from '/lib/client/index.js';
+
 const $ = (selector) => document.querySelector(selector);
 const token = () => $('#token').value.trim();
 
 /**
- * Why the server refuses a stream. A browser's EventSource closes for good on
- * any answer but `200 text/event-stream` and never shows which one it got, so
- * the page asks again: a GET of the same URL (same cookies), of which it reads
- * the status and headers only, then aborts. That is the request the browser
- * made, so it meets the same guard, the same handler (`null` answers 204) and
- * the same limits (429, 503); a HEAD would skip the handler and the limits.
- * An aborted 200 costs the server one stream that ends at once. `reasons`: a
- * panel's own words for a status.
+ * What an answer other than an open stream means, in a panel's words
+ * (`reasons`) or the page's. The typed client tells it: `closed` (why it
+ * stopped for good: the status, the server's message, the content type) or
+ * an error it retries after (429 and 503 with `Retry-After`).
  */
-async function whyRefused(url, reasons = {}) {
-  const controller = new AbortController();
-  try {
-    const response = await fetch(url, {
-      headers: { accept: 'text/event-stream' },
-      credentials: 'same-origin',
-      cache: 'no-store',
-      signal: controller.signal,
-    });
-    return await describeAnswer(response, reasons);
-  } catch {
-    return 'server gone: it cannot be reached';
-  } finally {
-    controller.abort();
-  }
-}
-
-/** What an answer other than an open stream means, in a panel's words (`reasons`) or the page's. */
-async function describeAnswer(response, reasons = {}) {
-  if (reasons[response.status]) return reasons[response.status];
-  const type = response.headers.get('content-type') ?? '';
-  const retryAfter = response.headers.get('retry-after');
-  const later = retryAfter ? `, try again in ${retryAfter} s` : '';
-  switch (response.status) {
+function describeAnswer({ status, error }, reasons = {}) {
+  if (reasons[status]) return reasons[status];
+  const later = error?.retryInMs !== undefined ? `, trying again in ${Math.ceil(error.retryInMs / 1000)} s` : '';
+  switch (status) {
     case 200:
-      return type.startsWith('text/event-stream')
-        ? 'the server refused it then and accepts it now: reload to reopen'
-        : `not an event stream (${type || 'no content type'})`;
+      return `not an event stream (${error?.contentType || 'no content type'})`;
     case 204:
       return 'the server said stop (204 No Content: nothing more to stream)';
     case 400:
-      return `refused (400): ${await serverMessage(response)}`;
+      return `refused (400): ${error?.serverMessage ?? 'bad request'}`;
     case 401:
       return 'refused (401): bad or missing token (or signed out everywhere)';
     case 403:
@@ -53,8 +29,14 @@ async function describeAnswer(response, reasons = {}) {
     case 503:
       return `busy (503): the server is full or shutting down${later}`;
     default:
-      return `refused (${[response.status, response.statusText].filter(Boolean).join(' ')})`;
+      return `refused (${status}${error?.serverMessage ? `: ${error.serverMessage}` : ''})`;
   }
+}
+
+/** What an answer to a fetch of the API means (tickets, sign out), in the page's words. */
+async function describeResponse(response) {
+  if (response.status === 400) return `refused (400): ${await serverMessage(response)}`;
+  return describeAnswer({ status: response.status });
 }
 
 /**
@@ -74,7 +56,7 @@ async function newTicket() {
     throw new Error('server gone: it cannot be reached');
   }
   if (response.status === 429) throw new Error(`no ticket: busy (429): ${await serverMessage(response)}`);
-  if (!response.ok) throw new Error(`no ticket: ${await describeAnswer(response)}`);
+  if (!response.ok) throw new Error(`no ticket: ${await describeResponse(response)}`);
   return (await response.json()).ticket;
 }
 
@@ -85,28 +67,35 @@ async function serverMessage(response) {
 }
 
 /**
- * The server's final word (`sse-end`, `{ reason }`) when it ends a stream,
- * for the reasons that are for good: the panel closes its EventSource, which
- * would otherwise reconnect, and says why. On any other reason (`shutdown`,
- * `lifetime`, `disconnected`, `auth-expired`, `error`) the browser reconnects
- * by itself, with Last-Event-ID.
+ * The server's final words that are for good, and what the panel says: the
+ * typed client closes on them by itself (it never reconnects after them). On
+ * any other end (`shutdown`, `lifetime`, `disconnected`, `auth-expired`,
+ * `error`, or a dropped connection) it reconnects by itself, with
+ * Last-Event-ID.
  */
 const ENDS_FOR_GOOD = {
   completed: 'the server ended the stream: nothing more to come (completed)',
   revoked: 'signed out everywhere (revoked)',
 };
 
+/** Why a client is reconnecting: a busy server (429, 503: its own words), else a lost connection. */
+function whyReconnecting(error) {
+  return error?.code === 'retry-status' && (error.status === 429 || error.status === 503)
+    ? describeAnswer({ status: error.status, error })
+    : 'connection lost, retrying';
+}
+
 /**
  * One panel's stream: its state badge (connecting, open, reconnecting,
  * closed), why it is not open, and the last event id it saw. `open()` replaces
- * the panel's EventSource; events of an older one are ignored.
+ * the panel's client; events of an older one are ignored.
  */
 class StreamPanel {
   /** `reasons`: what a status means for this panel, e.g. `{ 204: 'the job is over' }`. */
   constructor(selector, reasons = {}) {
     this.selector = selector;
     this.reasons = reasons;
-    this.source = undefined;
+    this.client = undefined;
   }
 
   find(part) {
@@ -122,58 +111,63 @@ class StreamPanel {
     why.hidden = reason === '';
   }
 
-  /** Opens a new EventSource on `url`; `listeners` maps event types to handlers. */
-  open(url, listeners) {
-    this.source?.close();
-    const source = new EventSource(url);
-    this.source = source;
-    const current = () => this.source === source;
+  /**
+   * Opens a new typed client on `url` (same-origin cookies ride along);
+   * `listeners` maps event types to handlers of the decoded data; `onReset`
+   * hears the hub's `sse-reset` (what was missed could not all be replayed).
+   */
+  open(url, listeners, { onReset } = {}) {
+    this.client?.close();
+    const client = new EventStreamClient(url, { credentials: 'same-origin' });
+    this.client = client;
+    const current = () => this.client === client;
     let opened = false;
-    this.lastId('–'); // a new EventSource starts with no last event id
+    this.lastId('–'); // a new client starts with no last event id
     this.show('connecting');
-    source.addEventListener('open', () => {
-      opened = true;
-      if (current()) this.show('open');
-    });
-    source.addEventListener('error', () => {
+    client.onState(({ state, error }) => {
       if (!current()) return;
-      if (source.readyState === EventSource.CONNECTING) {
-        // The stream ended or the connection dropped: the browser retries by itself, with Last-Event-ID.
-        this.show('reconnecting', 'connection lost, retrying');
-      } else if (source.readyState === EventSource.CLOSED) {
-        this.refused(url, opened);
+      if (state === 'open') {
+        opened = true;
+        this.show('open');
+      } else if (state === 'reconnecting') {
+        this.show('reconnecting', whyReconnecting(error));
       }
     });
-    source.addEventListener('sse-end', (event) => {
-      if (!current()) return;
-      const reason = ENDS_FOR_GOOD[JSON.parse(event.data).reason];
-      if (reason) this.close(reason);
+    // A retry after another failure: the state stays `reconnecting`, the reason may change.
+    client.onError((error) => {
+      if (current() && client.state === 'reconnecting' && error.retryInMs !== undefined) {
+        this.show('reconnecting', whyReconnecting(error));
+      }
     });
+    client.closed.then((closed) => {
+      if (!current()) return;
+      if (closed.reason === 'completed' || closed.reason === 'revoked') this.close(ENDS_FOR_GOOD[closed.reason]);
+      else if (closed.reason === 'status' || closed.reason === 'not-event-stream') this.refused(closed, opened);
+    });
+    if (onReset) client.onReset((data) => current() && onReset(data));
     for (const [type, handle] of Object.entries(listeners)) {
-      source.addEventListener(type, (event) => {
+      client.on(type, (data, event) => {
         if (!current()) return;
         if (event.lastEventId) this.lastId(event.lastEventId);
-        handle(event);
+        handle(data, event);
       });
     }
   }
 
   /**
-   * The browser closed the stream for good: the server answered something
-   * other than an open stream, to the first request or to a reconnect (it is
-   * also told whether the stream had opened). The panel asks the server why
-   * and says it.
+   * The client stopped for good: the server answered something other than an
+   * open stream, to the first request or to a reconnect (`opened` says whether
+   * the stream had opened). The panel says why.
    */
-  refused(url) {
-    const source = this.source;
-    this.show('closed', 'asking the server why…');
-    whyRefused(url, this.reasons).then((reason) => this.source === source && this.show('closed', reason));
+  refused(closed) {
+    this.client = undefined;
+    this.show('closed', describeAnswer(closed, this.reasons));
   }
 
   /** Closes the stream from the page's side. */
   close(reason) {
-    this.source?.close();
-    this.source = undefined;
+    this.client?.close();
+    this.client = undefined;
     this.show('closed', reason);
   }
 
@@ -186,13 +180,12 @@ class StreamPanel {
 /**
  * A panel whose stream opens with a single-use ticket (`?ticket=`), asked for
  * before every connect. A ticket opens one stream, once. When the stream ends
- * or its connection drops, the browser reconnects by itself to the same URL,
- * with the same ticket, which is used: the server answers 401 and the browser
- * closes the EventSource for good. So when a stream that had opened is
- * refused, the panel asks for a new ticket and opens a new EventSource. One
- * refused before it ever opened stays closed (no loop on a bad token, a
- * finished job or a full server): the panel asks the server why, with another
- * new ticket (the first may be used up), and says it.
+ * or its connection drops, the client reconnects by itself to the same URL,
+ * with the same ticket, which is used: the server answers 401 and the client
+ * stops for good. So when a stream that had opened is refused, the panel asks
+ * for a new ticket and opens a new client. One refused before it ever opened
+ * stays closed (no loop on a bad token, a finished job or a full server) and
+ * says why.
  */
 class TicketStreamPanel extends StreamPanel {
   constructor(selector, reasons = {}) {
@@ -206,8 +199,8 @@ class TicketStreamPanel extends StreamPanel {
     const generation = ++this.generation;
     this.path = path;
     this.listeners = listeners;
-    this.source?.close();
-    this.source = undefined;
+    this.client?.close();
+    this.client = undefined;
     this.show('connecting', 'getting a ticket');
     try {
       const ticket = await newTicket();
@@ -217,16 +210,10 @@ class TicketStreamPanel extends StreamPanel {
     }
   }
 
-  refused(url, opened) {
-    // The browser's own reconnect was refused: it sent the used ticket again.
-    if (opened) return void this.connect(this.path, this.listeners);
-    const generation = ++this.generation;
-    this.source = undefined;
-    this.show('closed', 'asking the server why…');
-    newTicket()
-      .then((ticket) => whyRefused(withTicket(this.path, ticket), this.reasons))
-      .catch((error) => error.message)
-      .then((reason) => generation === this.generation && this.show('closed', reason));
+  refused(closed, opened) {
+    // The client's own reconnect was refused: it sent the used ticket again.
+    if (opened && closed.status === 401) return void this.connect(this.path, this.listeners);
+    super.refused(closed);
   }
 
   close(reason) {
@@ -242,8 +229,7 @@ function withTicket(path, ticket) {
 // Ticker: a public stream fed by a scheduled broadcast.
 const ticker = new StreamPanel('#ticker');
 ticker.open('/ticks', {
-  tick: (event) => {
-    const { n, at } = JSON.parse(event.data);
+  tick: ({ n, at }) => {
     $('#tick-n').textContent = n;
     $('#tick-at').textContent = new Date(at).toLocaleTimeString();
   },
@@ -253,8 +239,8 @@ ticker.open('/ticks', {
 const clock = new TicketStreamPanel('#clock');
 function openClock() {
   clock.connect('/clock', {
-    time: (event) => {
-      $('#clock-time').textContent = new Date(JSON.parse(event.data).time).toLocaleTimeString();
+    time: ({ time }) => {
+      $('#clock-time').textContent = new Date(time).toLocaleTimeString();
     },
   });
 }
@@ -268,23 +254,27 @@ function joinRoom(room) {
   $('#room-messages').replaceChildren();
   $('#room-error').hidden = true;
   document.cookie = `sse_token=${encodeURIComponent(token())}; path=/; SameSite=Strict`;
-  rooms.open(`/rooms/${encodeURIComponent(room)}/events`, {
-    message: (event) => {
-      const { user, text, at } = JSON.parse(event.data);
-      const item = document.createElement('li');
-      const who = document.createElement('span');
-      who.className = 'user';
-      who.textContent = user;
-      item.append(who, text);
-      item.title = new Date(at).toLocaleString();
-      $('#room-messages').append(item);
-      item.scrollIntoView({ block: 'nearest' });
+  rooms.open(
+    `/rooms/${encodeURIComponent(room)}/events`,
+    {
+      message: ({ user, text, at }) => {
+        const item = document.createElement('li');
+        const who = document.createElement('span');
+        who.className = 'user';
+        who.textContent = user;
+        item.append(who, text);
+        item.title = new Date(at).toLocaleString();
+        $('#room-messages').append(item);
+        item.scrollIntoView({ block: 'nearest' });
+      },
     },
-    'sse-reset': () => {
-      $('#room-error').textContent = 'Some messages could not be replayed after the reconnect.';
-      $('#room-error').hidden = false;
+    {
+      onReset: () => {
+        $('#room-error').textContent = 'Some messages could not be replayed after the reconnect.';
+        $('#room-error').hidden = false;
+      },
     },
-  });
+  );
 }
 
 $('#room-form').addEventListener('submit', (event) => {
@@ -340,7 +330,7 @@ $('#message-form').addEventListener('submit', async (event) => {
 joinRoom($('#room').value.trim());
 
 // Jobs: a stream that ends. The page remembers the job (sessionStorage), so a reload watches it again;
-// once it is over the server answers 204, which stops the browser's EventSource.
+// once it is over the server answers 204, which stops the typed client for good.
 const jobs = new TicketStreamPanel('#jobs', {
   204: 'the server said stop (204): the job is over, or not one of yours',
 });
@@ -352,8 +342,8 @@ function watchJob(id) {
   sessionStorage.setItem('sample.job', id);
   $('#job-status').textContent = '';
   jobs.connect(`/jobs/${encodeURIComponent(id)}/events`, {
-    progress: (event) => {
-      showProgress(JSON.parse(event.data).percent);
+    progress: ({ percent }) => {
+      showProgress(percent);
       $('#job-status').textContent = 'running';
     },
     done: () => {
@@ -402,7 +392,7 @@ $('#sign-out').addEventListener('click', async () => {
   if (response.status === 429) {
     status.textContent = `not signed out: busy (429): ${await serverMessage(response)}`;
   } else if (!response.ok) {
-    status.textContent = `not signed out: ${await describeAnswer(response)}`;
+    status.textContent = `not signed out: ${await describeResponse(response)}`;
   } else {
     const { user, refusedUntil } = await response.json();
     const until = new Date(refusedUntil).toLocaleTimeString();

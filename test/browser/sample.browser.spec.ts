@@ -4,24 +4,25 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { SseHub } from 'nestjs-event-stream';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
+import { sharedBrowserClientDir } from '../utils/browser-client.js';
 import { launchChromium } from '../utils/chromium.js';
 import { waitForHub } from '../utils/wait.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 /**
  * What Chromium itself logs, as console errors, for answers the page expects:
- * a refused stream (401, 204 as a non-stream answer), a 400 from the API, and,
- * once the server is gone, the failed reconnections.
+ * a refused stream (401), a 400 from the API, and, once the server is gone,
+ * the typed client's failed reconnections.
  */
 const EXPECTED_CONSOLE_ERRORS = [
   /Failed to load resource: the server responded with a status of (400|401)/,
-  /EventSource's response has a MIME type .* that is not "text\/event-stream"/,
   /ERR_CONNECTION_REFUSED/,
 ];
 
 /**
- * The longest a browser waits before it reconnects to a stream that ended:
- * the library's `retryMs` (3000) plus its `retryJitter` (20%).
+ * The longest the page's typed client waits before it reconnects to a stream
+ * that ended: the server's retry hint, the library's `retryMs` (3000) plus its
+ * `retryJitter` (20%).
  */
 const LONGEST_RECONNECT_DELAY_MS = 3600;
 
@@ -38,6 +39,8 @@ describe('the sample page in Chromium', () => {
   /** Every request the page made, and the status of every answer. */
   const requests: { method: string; url: string }[] = [];
   const responses: { url: string; status: number }[] = [];
+  /** The ticker's stream requests: how the page sent them. */
+  const tickerRequests: { type: string; headers: Record<string, string> }[] = [];
   /** The path of a URL, and its ticket. */
   const pathOf = (address: string) => new URL(address).pathname;
   const ticketOf = (address: string) => new URL(address).searchParams.get('ticket');
@@ -60,6 +63,8 @@ describe('the sample page in Chromium', () => {
   }
 
   beforeAll(async () => {
+    // The page imports the typed client from /lib/client/: built for this run, never dist/ (see sample/src/page/client-dir.ts).
+    process.env.SAMPLE_CLIENT_DIR = await sharedBrowserClientDir();
     // The page asks for a ticket before every stream it opens: more POSTs than a person sends.
     // Ann is the user who signs out everywhere; demo, on the first page, is not.
     sample = await createSampleApp(
@@ -83,6 +88,8 @@ describe('the sample page in Chromium', () => {
     page.on('request', (request) => {
       if (request.method() === 'POST' && request.url().endsWith('/messages')) messagePosts.push(request.url());
       requests.push({ method: request.method(), url: request.url() });
+      if (new URL(request.url()).pathname === '/ticks')
+        tickerRequests.push({ type: request.resourceType(), headers: request.headers() });
     });
     page.on('response', (response) => responses.push({ url: response.url(), status: response.status() }));
     await page.goto(url);
@@ -170,7 +177,7 @@ describe('the sample page in Chromium', () => {
     }
   });
 
-  it("opens the clock with a new ticket when the browser's own reconnect is refused: a ticket opens one stream, once", async () => {
+  it("opens the clock with a new ticket when the client's own reconnect is refused: a ticket opens one stream, once", async () => {
     await page.locator('#clock .state[data-state="open"]').waitFor();
     const open = responses.filter((response) => pathOf(response.url) === '/clock' && response.status === 200).at(-1)!;
     const used = ticketOf(open.url);
@@ -180,12 +187,12 @@ describe('the sample page in Chromium', () => {
     const refusedAnswer = page.waitForResponse(isClock(401));
     const reopenedAnswer = page.waitForResponse(isClock(200));
 
-    // The server ends the stream: the browser reconnects by itself, to the same URL, with the used ticket...
+    // The server ends the stream: the typed client reconnects by itself, to the same URL, with the used ticket...
     const hub = sample.app.get(SseHub);
     expect(await hub.disconnect((client) => client.request.url?.startsWith('/clock?') ?? false)).toBe(1);
     const refused = await refusedAnswer;
     expect(ticketOf(refused.url())).toBe(used);
-    // ...which is refused with 401 (the EventSource is closed for good), so the page asks for a new ticket and reopens.
+    // ...which is refused with 401 (the client stops for good), so the page asks for a new ticket and reopens.
     const reopened = await reopenedAnswer;
     const fresh = ticketOf(reopened.url());
     expect(fresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -228,7 +235,7 @@ describe('the sample page in Chromium', () => {
     expect(streams.some(({ url: address }) => pathOf(address).startsWith('/jobs/'))).toBe(true);
     for (const { url: address } of streams) expect(ticketOf(address)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(requests.filter(({ url: address }) => address.includes('demo-token'))).toEqual([]);
-    // Each ticket opened one stream; the one reused is the browser's own reconnect of the clock (refused with 401).
+    // Each ticket opened one stream; the one reused is the client's own reconnect of the clock (refused with 401).
     const uses = new Map<string, number>();
     for (const { url: address } of streams) uses.set(ticketOf(address)!, (uses.get(ticketOf(address)!) ?? 0) + 1);
     expect([...uses.values()].filter((count) => count > 1)).toEqual([2]);
@@ -306,6 +313,47 @@ describe('the sample page in Chromium', () => {
       await page.locator(`${panel} .state[data-state="open"]`).waitFor();
     expect(hub.connections({ userId: 'demo' }).length).toBeGreaterThanOrEqual(2);
     await Promise.all(pages.map((annPage) => annPage.close()));
+  });
+
+  it('serves the typed client as ES modules, by exact name only', async () => {
+    const index = await fetch(`${url}lib/client/index.js`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await index.text()).toContain('EventStreamClient');
+    const parser = await fetch(`${url}lib/protocol/event-stream-parser.js`);
+    expect(parser.status).toBe(200);
+    expect(parser.headers.get('content-type')).toMatch(/^text\/javascript/);
+    for (const path of [
+      'lib/client/..%2F..%2Fpackage.json',
+      'lib/client/..%2Fprotocol%2Fevent-stream-parser.js',
+      'lib/client/%2e%2e%2f%2e%2e%2fpackage.json',
+      'lib/client/index.ts',
+      'lib/client/index.d.ts',
+      'lib/protocol/event-id.js',
+      'lib/protocol/..%2Fclient%2Findex.js',
+    ]) {
+      const answer = await fetch(url + path);
+      expect([path, answer.status]).toEqual([path, 404]);
+    }
+  });
+
+  it("the ticker's stream is the typed client's fetch: Accept text/event-stream, and its reconnect sends Last-Event-ID", async () => {
+    await page.locator('#ticker .state[data-state="open"]').waitFor();
+    await page.waitForFunction("document.querySelector('#tick-last-id').textContent !== '–'");
+    const before = tickerRequests.length;
+    const hub = sample.app.get(SseHub);
+    const reconnected = page.waitForRequest((request) => new URL(request.url()).pathname === '/ticks');
+    expect(await hub.disconnect((client) => client.request.url?.startsWith('/ticks') ?? false)).toBeGreaterThanOrEqual(
+      1,
+    );
+    await reconnected;
+    await page.locator('#ticker .state[data-state="open"]').waitFor();
+    for (const request of tickerRequests) {
+      expect(request.type).toBe('fetch');
+      expect(request.headers.accept).toBe('text/event-stream');
+    }
+    expect(tickerRequests.length).toBe(before + 1);
+    expect(tickerRequests.at(-1)!.headers['last-event-id']).toMatch(/^[a-z0-9]+\.\d+$/);
   });
 
   it('shows "reconnecting" while the server is gone: the browser keeps retrying', async () => {

@@ -24,7 +24,7 @@ const FAST: EventStreamClientOptions = { retry: { initialMs: 20, maxMs: 200 } };
 describe('the typed client and the final word: what it closes on, what it resumes after', () => {
   let app: TestApp;
   let hub: SseHub;
-  const clients: EventStreamClient<object>[] = [];
+  const clients: { close(): void }[] = [];
 
   beforeAll(async () => {
     app = await startApp({ controllers: [ConformanceController] }, CONFORMANCE_OPTIONS);

@@ -19,7 +19,7 @@ const FAST = { retry: { initialMs: 20, maxMs: 200 } };
 describe('the typed client: when it stops for good and when it retries', () => {
   let app: TestApp;
   let hub: SseHub;
-  const clients: EventStreamClient<ConformanceEvents>[] = [];
+  const clients: { close(): void }[] = [];
   const busy = refuseFirst('/ticks?busy', 429, '1');
   const unavailable = refuseFirst('/ticks?unavailable', 503);
   const failing = refuseFirst('/ticks?bad-gateway', 502);

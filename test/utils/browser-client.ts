@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,4 +42,20 @@ export async function serveBrowserClient(dir: string) {
       response.end(body);
     }, next);
   };
+}
+
+let shared: Promise<string> | undefined;
+
+/**
+ * The browser client built once per test process into a temporary folder
+ * (removed when the process exits): what the in-process sample serves as
+ * `SAMPLE_CLIENT_DIR`, never the repository's `dist/` (the package suite
+ * deletes and rebuilds it while other suites run).
+ */
+export function sharedBrowserClientDir(): Promise<string> {
+  shared ??= mkdtemp(path.join(tmpdir(), 'nestjs-event-stream-client-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return buildBrowserClient(dir);
+  });
+  return shared;
 }

@@ -9,8 +9,9 @@ import type {
 } from 'nestjs-event-stream/client';
 
 /** What a typed client did, recorded through its public API, with a wait that says what it saw on timeout. */
-export interface ClientRecord<M extends SseEventMap> {
-  events: EventStreamMessage<M>[];
+export interface ClientRecord<M extends SseEventMap, K extends keyof M & string = keyof M & string> {
+  /** The events of the types recorded. */
+  events: Extract<EventStreamMessage<M>, { type: K }>[];
   states: EventStreamStateChange[];
   errors: EventStreamError[];
   ends: SseEndData[];
@@ -20,13 +21,13 @@ export interface ClientRecord<M extends SseEventMap> {
 }
 
 /** Records every event of `types`, every state change, error, final word and reset of `client`. */
-export function recordClient<M extends SseEventMap>(
+export function recordClient<M extends SseEventMap, K extends keyof M & string = never>(
   client: EventStreamClient<M>,
-  types: readonly (keyof M & string)[],
-): ClientRecord<M> {
+  types: readonly K[],
+): ClientRecord<M, K> {
   const checks = new Set<() => void>();
   const changed = () => checks.forEach((check) => check());
-  const record: ClientRecord<M> = {
+  const record: ClientRecord<M, K> = {
     events: [],
     states: [],
     errors: [],
@@ -56,7 +57,7 @@ export function recordClient<M extends SseEventMap>(
   };
   for (const type of types) {
     client.on(type, (_data, event) => {
-      record.events.push(event as EventStreamMessage<M>);
+      record.events.push(event as unknown as Extract<EventStreamMessage<M>, { type: K }>);
       changed();
     });
   }
