@@ -23,7 +23,10 @@ const enum State {
 export interface SseConnectionOwner {
   scheduleFlush(connection: Flushable): void;
   opened(connection: SseConnection): void;
-  closed(connection: SseConnection, reason: SseCloseReason): void;
+  /** The response of an open stream closed: forget it (its close callbacks run next). */
+  closed(connection: SseConnection): void;
+  /** Its close callbacks ran (so the hub has left its channels): tell the lifecycle. */
+  announceClosed(connection: SseConnection, reason: SseCloseReason): void;
   /** The response closed before the stream opened (an error status, a 204, a client that left early). */
   closedBeforeOpen(connection: SseConnection): void;
   slowClient(connection: SseConnection, bufferedBytes: number): void;
@@ -332,15 +335,15 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     this.notifyRoom();
     const callbacks = this.closeCallbacks;
     this.closeCallbacks = undefined;
-    if (this.registered) this.owner.closed(this, this.reason);
+    if (this.registered) this.owner.closed(this);
     else this.owner.closedBeforeOpen(this);
-    if (!callbacks) return;
-    for (const callback of callbacks) {
+    for (const callback of callbacks ?? []) {
       try {
         callback(this.reason);
       } catch (error) {
         this.owner.callbackFailed(this, error);
       }
     }
+    if (this.registered) this.owner.announceClosed(this, this.reason);
   }
 }

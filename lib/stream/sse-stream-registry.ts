@@ -258,10 +258,14 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.forget(connection);
   }
 
-  closed(connection: SseConnection, reason: SseCloseReason): void {
+  closed(connection: SseConnection): void {
     this.openCount--;
     this.heartbeat.remove(connection);
     this.forget(connection);
+  }
+
+  /** After the stream's close callbacks, so that a lifecycle subscriber sees it gone from every channel. */
+  announceClosed(connection: SseConnection, reason: SseCloseReason): void {
     this.lifecycle.next({ type: 'disconnected', client: connection, reason });
   }
 

@@ -13,6 +13,11 @@ export interface WaitForHubOptions {
   description?: string;
 }
 
+/** `1 stream`, `2 streams`. */
+function streams(count: number): string {
+  return `${count} stream${count === 1 ? '' : 's'}`;
+}
+
 function stateOf(hub: WaitableHub): string {
   const open = hub.count();
   return `${open} open stream${open === 1 ? '' : 's'}`;
@@ -20,10 +25,9 @@ function stateOf(hub: WaitableHub): string {
 
 /**
  * Resolves once `predicate(hub)` holds: checked now and after every event of
- * `hub.lifecycle$` (a stream connected, joined channels, or disconnected; and
- * once more at the end of that event's turn, as the hub updates a closed
- * stream's channels just after reporting its disconnect), so
- * a test awaits hub state without sleeping. Rejects after `timeoutMs` (default
+ * `hub.lifecycle$` (a stream connected, joined channels, or disconnected: the
+ * hub tells a disconnect once the stream has left its channels), so a test
+ * awaits hub state without sleeping. Rejects after `timeoutMs` (default
  * 5000) with the hub's stream count, or when the hub shuts down first.
  *
  * @example
@@ -34,11 +38,21 @@ export function waitForHub<H extends WaitableHub>(
   predicate: (hub: H) => boolean,
   options: WaitForHubOptions = {},
 ): Promise<void> {
+  return waitUntil(hub, predicate, options.description ?? 'the hub predicate to hold', () => stateOf(hub), options);
+}
+
+/** The wait of every hub helper; `state` says, at the timeout, what the hub has. */
+function waitUntil<H extends WaitableHub>(
+  hub: H,
+  predicate: (hub: H) => boolean,
+  what: string,
+  state: () => string,
+  options: Pick<WaitForHubOptions, 'timeoutMs'>,
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
-  const what = options.description ?? 'the hub predicate to hold';
   return timedWait<void>(
     timeoutMs,
-    () => new Error(TESTING_MESSAGES.hubTimedOut(what, timeoutMs, stateOf(hub))),
+    () => new Error(TESTING_MESSAGES.hubTimedOut(what, timeoutMs, state())),
     (resolve, reject) => {
       const check = () => {
         try {
@@ -48,26 +62,14 @@ export function waitForHub<H extends WaitableHub>(
         }
       };
       check();
-      // The hub leaves a stream's channels just after it reports the disconnect: check again once that turn is over.
-      const later = new Set<NodeJS.Immediate>();
       const subscription = hub.lifecycle$.subscribe({
-        next: () => {
-          check();
-          const immediate = setImmediate(() => {
-            later.delete(immediate);
-            check();
-          });
-          later.add(immediate);
-        },
+        next: check,
         complete: () => {
           check();
-          reject(new Error(TESTING_MESSAGES.hubClosed(what, stateOf(hub))));
+          reject(new Error(TESTING_MESSAGES.hubClosed(what, state())));
         },
       });
-      return () => {
-        subscription.unsubscribe();
-        later.forEach(clearImmediate);
-      };
+      return () => subscription.unsubscribe();
     },
   );
 }
@@ -88,10 +90,13 @@ export function waitForChannelMembers(
   count: number,
   options: Omit<WaitForHubOptions, 'description'> = {},
 ): Promise<void> {
-  return waitForHub(hub, (h) => h.count(channel) === count, {
-    ...options,
-    description: `channel ${JSON.stringify(channel)} to have ${count} stream${count === 1 ? '' : 's'} (has ${hub.count(channel)})`,
-  });
+  return waitUntil(
+    hub,
+    (h) => h.count(channel) === count,
+    `channel ${JSON.stringify(channel)} to have ${streams(count)}`,
+    () => `${streams(hub.count(channel))} in channel ${JSON.stringify(channel)} (${stateOf(hub)})`,
+    options,
+  );
 }
 
 /**
@@ -103,8 +108,5 @@ export function waitForConnections(
   count: number,
   options: Omit<WaitForHubOptions, 'description'> = {},
 ): Promise<void> {
-  return waitForHub(hub, (h) => h.count() === count, {
-    ...options,
-    description: `${count} open stream${count === 1 ? '' : 's'} (had ${hub.count()})`,
-  });
+  return waitUntil(hub, (h) => h.count() === count, `${count} open stream${count === 1 ? '' : 's'}`, () => stateOf(hub), options);
 }

@@ -114,6 +114,26 @@ describe('SseHub connections, stats and lifecycle', () => {
     expect(of(leavesClient)).toEqual(['connected', 'joined life:a', 'disconnected client-closed']);
   });
 
+
+  it('tells disconnected once the stream has left its channels and the hub no longer counts it', async () => {
+    const seen: string[] = [];
+    const subscription = hub.lifecycle$.subscribe((event) => {
+      if (event.type === 'disconnected') {
+        seen.push(`count ${hub.count()} life:c ${hub.count('life:c')} listed ${hub.connections().length}`);
+      }
+    });
+    try {
+      const first = await open(['life:c'], tagged('first'));
+      const second = await open(['life:c'], tagged('second'));
+      first.close();
+      await waitForHub(hub, () => seen.length === 1);
+      second.close();
+      await waitForHub(hub, () => seen.length === 2);
+    } finally {
+      subscription.unsubscribe();
+    }
+    expect(seen).toEqual(['count 1 life:c 1 listed 1', 'count 0 life:c 0 listed 0']);
+  });
   it('counts events published, frames delivered, and frames dropped', async () => {
     const before = hub.stats();
     const a = await open(['s:a'], tagged('sa'));

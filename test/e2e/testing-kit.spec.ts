@@ -208,7 +208,7 @@ describe('the testing kit (nestjs-event-stream/testing)', () => {
         /Timed out after 100 ms \(timeoutMs\) waiting for a miracle\. The hub has 0 open streams/,
       );
       await expect(waitForChannelMembers(hub, 'kit-nobody', 3, { timeoutMs: 100 })).rejects.toThrow(
-        /channel "kit-nobody" to have 3 streams \(has 0\)/,
+        /channel "kit-nobody" to have 3 streams\. The hub has 0 streams in channel "kit-nobody" \(0 open streams\)/,
       );
     });
   });
