@@ -1,9 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildConsumer, type ConsumerName } from '../src/consumers/build.js';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { ChildApp } from '../utils/child-app.js';
 import { installTarball, packPackage, ROOT, type PackedPackage } from '../utils/package.js';
-import { openRawStream } from '../utils/raw-stream.js';
 
 /**
  * The package as npm publishes it: `npm pack` (its prepack script builds dist/ from empty),
@@ -18,6 +18,11 @@ interface ConsumerReport {
   moduleSystem: 'commonjs' | 'module';
   entry: string;
   redisExports: string[];
+  /** What the consumer's shared/entry-points.ts saw of the client, testing and openapi entry points. */
+  kit: unknown;
+  client: unknown;
+  clientClosed: string;
+  openapiExports: string[];
 }
 
 interface Consumer {
@@ -79,11 +84,20 @@ describe('the published package', () => {
     expect(stems('.d.ts')).toEqual(stems('.js'));
   });
 
-  it('exports "." and "./redis" with types, import and default conditions, in that order, all pointing into the tarball', async () => {
+  it('exports every entry point with types, import and default conditions, in that order, all pointing into the tarball', async () => {
     const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as {
       exports: Record<string, string | Record<string, string>>;
     };
-    for (const entry of ['.', './redis']) {
+    expect(Object.keys(manifest.exports)).toEqual([
+      '.',
+      './broker',
+      './redis',
+      './client',
+      './testing',
+      './openapi',
+      './package.json',
+    ]);
+    for (const entry of ['.', './broker', './redis', './client', './testing', './openapi']) {
       const conditions = manifest.exports[entry] as Record<string, string>;
       expect({ entry, conditions: Object.keys(conditions) }).toEqual({
         entry,
@@ -102,7 +116,7 @@ describe('the published package', () => {
   });
 
   it.each(consumers)(
-    'loads into $label Nest app from node_modules, and its stream sends the event frame byte for byte',
+    'loads into $label Nest app from node_modules, with the client, testing and openapi entry points, and its stream sends the event frame byte for byte',
     async ({ name, moduleSystem, loads }) => {
       const main = await builds.get(name)!;
       const compiled = await readFile(main, 'utf8');
@@ -117,9 +131,13 @@ describe('the published package', () => {
         moduleSystem,
         entry: path.join(installed, 'dist/index.js'),
         redisExports: expect.arrayContaining([expect.stringMatching(/^RedisSse/)]),
+        kit: { ok: true },
+        client: { ok: true },
+        clientClosed: 'completed',
+        openapiExports: expect.arrayContaining(['ApiEventStream', 'documentEventStreams']),
       });
 
-      const stream = await openRawStream(`http://127.0.0.1:${report.port}/hello`);
+      const stream = await openEventStream(`http://127.0.0.1:${report.port}`, '/hello');
       await stream.ended;
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);

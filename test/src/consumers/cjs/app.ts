@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { of } from 'rxjs';
 import { EventStream, SseModule, sseEvent } from 'nestjs-event-stream';
 import * as redis from 'nestjs-event-stream/redis';
+import { useEntryPoints } from './entry-points.js';
 
 @Controller()
 class HelloController {
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     moduleSystem: typeof module === 'object' && typeof require === 'function' ? 'commonjs' : 'module',
     entry: require.resolve('nestjs-event-stream'),
     redisExports: Object.keys(redis).filter((name) => name !== 'default'),
+    ...(await useEntryPoints(app, `http://127.0.0.1:${port}`)),
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

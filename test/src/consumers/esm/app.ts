@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { of } from 'rxjs';
 import { EventStream, SseModule, sseEvent } from 'nestjs-event-stream';
 import * as redis from 'nestjs-event-stream/redis';
+import { useEntryPoints } from './entry-points.js';
 
 @Controller()
 class HelloController {
@@ -34,5 +35,6 @@ const report = {
   moduleSystem: typeof module === 'object' && typeof require === 'function' ? 'commonjs' : 'module',
   entry: fileURLToPath(import.meta.resolve('nestjs-event-stream')),
   redisExports: Object.keys(redis).filter((name) => name !== 'default'),
+  ...(await useEntryPoints(app, `http://127.0.0.1:${port}`)),
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);
