@@ -227,6 +227,7 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
       { maxBufferSize: this.options.maxBufferSize, lastEventId: this.lastId },
     );
     const decoder = new TextDecoder();
+    this.armWatchdog(connection); // the head arrived: the countdown starts again for the body
     let failure: unknown;
     try {
       const reader = response.body?.getReader();
