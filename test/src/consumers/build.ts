@@ -20,7 +20,9 @@ const compilerOptions = {
 /**
  * Copies the consumer `name` (app.ts, its package.json and shared/entry-points.ts) into `project/<name>` and compiles it
  * there with tsc, so that `nestjs-event-stream` resolves (types and code) to the package installed
- * in `project/node_modules`, not to lib/ or dist/. Resolves to the path of app.js.
+ * in `project/node_modules`, not to lib/ or dist/. Resolves to the path of app.js. This build is what
+ * type-checks cjs/ and esm/: the repository's tsconfig.json leaves them out, as their `./entry-points.js`
+ * exists only once copied.
  */
 export async function buildConsumer(name: ConsumerName, project: string): Promise<string> {
   const dir = path.join(project, name);
