@@ -18,7 +18,7 @@ export interface SseParsedEvent {
   /** The last event id after this block: the block's own `id`, else the one before it ('' at first). */
   readonly lastEventId: string;
   /** The block's own `id` field, when it has one (`undefined` otherwise). */
-  readonly id?: string;
+  readonly id: string | undefined;
 }
 
 /** What the parser reports, in stream order. Every handler is optional. */
@@ -75,6 +75,27 @@ export interface SseParser {
 }
 
 const DEFAULT_MAX_BUFFER_SIZE = 16 * 1024 * 1024;
+
+/** `data:` at `at` (compared by char codes: `startsWith` is slower on this hot path). */
+function isData(text: string, at: number): boolean {
+  return (
+    text.charCodeAt(at + 1) === 97 &&
+    text.charCodeAt(at + 2) === 116 &&
+    text.charCodeAt(at + 3) === 97 &&
+    text.charCodeAt(at + 4) === 58
+  );
+}
+
+/** `event:` at `at`. */
+function isEvent(text: string, at: number): boolean {
+  return (
+    text.charCodeAt(at + 1) === 118 &&
+    text.charCodeAt(at + 2) === 101 &&
+    text.charCodeAt(at + 3) === 110 &&
+    text.charCodeAt(at + 4) === 116 &&
+    text.charCodeAt(at + 5) === 58
+  );
+}
 const DIGITS = /^[0-9]+$/;
 
 /**
@@ -108,10 +129,7 @@ export function createEventStreamParser(handlers: SseParserHandlers, options: Ss
   const endBlock = () => {
     if (blockId !== undefined) lastEventId = blockId;
     if (dataLines > 0) {
-      const event: SseParsedEvent =
-        blockId === undefined
-          ? { type: type || 'message', data, lastEventId }
-          : { type: type || 'message', data, lastEventId, id: blockId };
+      const event: SseParsedEvent = { type: type || 'message', data, lastEventId, id: blockId };
       clearBlock();
       handlers.event?.(event);
     } else if (blockId !== undefined) {
@@ -143,15 +161,35 @@ export function createEventStreamParser(handlers: SseParserHandlers, options: Ss
     }
   };
 
-  const line = (text: string) => {
-    if (text === '') return endBlock();
-    const colon = text.indexOf(':');
-    if (colon === 0) {
-      handlers.comment?.(text.charCodeAt(1) === 32 ? text.slice(2) : text.slice(1));
+  /** One line, `text[start, end)`, without its line break. */
+  const line = (text: string, start: number, end: number) => {
+    if (start === end) return endBlock();
+    const first = text.charCodeAt(start);
+    // The usual lines first, without searching for the colon: `data:`, `event:`, `id:`, comments.
+    if (first === 100 && isData(text, start)) {
+      const value = text.slice(text.charCodeAt(start + 5) === 32 ? start + 6 : start + 5, end);
+      data = dataLines === 0 ? value : `${data}\n${value}`;
+      dataLines++;
       return;
     }
-    if (colon === -1) return field(text, '');
-    field(text.slice(0, colon), text.charCodeAt(colon + 1) === 32 ? text.slice(colon + 2) : text.slice(colon + 1));
+    if (first === 101 && isEvent(text, start)) {
+      type = text.slice(text.charCodeAt(start + 6) === 32 ? start + 7 : start + 6, end);
+      return;
+    }
+    if (first === 105 && text.charCodeAt(start + 1) === 100 && text.charCodeAt(start + 2) === 58) {
+      const value = text.slice(text.charCodeAt(start + 3) === 32 ? start + 4 : start + 3, end);
+      if (!value.includes('\0')) blockId = value;
+      return;
+    }
+    if (first === 58) {
+      handlers.comment?.(text.slice(text.charCodeAt(start + 1) === 32 ? start + 2 : start + 1, end));
+      return;
+    }
+    // The rarer fields: the line on its own (a search in `text` could run past the line).
+    const whole = text.slice(start, end);
+    const colon = whole.indexOf(':');
+    if (colon === -1) return field(whole, '');
+    field(whole.slice(0, colon), whole.slice(whole.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1));
   };
 
   const overflow = () => {
@@ -166,38 +204,36 @@ export function createEventStreamParser(handlers: SseParserHandlers, options: Ss
       atStart = false;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
-    let start = 0;
+    let index = 0;
     if (afterCr) {
       afterCr = false;
-      if (chunk.charCodeAt(0) === 10) start = 1;
+      if (chunk.charCodeAt(0) === 10) index = 1;
     }
     let text = chunk;
     if (pending !== '') {
-      text = pending + chunk.slice(start);
-      start = 0;
+      text = pending + (index === 0 ? chunk : chunk.slice(index));
+      index = 0;
       pending = '';
     }
     const length = text.length;
-    let index = start;
-    while (index < length) {
-      let end = index;
-      let code = 0;
-      while (end < length) {
-        code = text.charCodeAt(end);
-        if (code === 10 || code === 13) break;
-        end++;
+    let lf = text.indexOf('\n', index);
+    let cr = text.indexOf('\r', index);
+    while (lf !== -1 || cr !== -1) {
+      // The next line break: an LF, a CR, or a CRLF (one break).
+      const atCr = cr !== -1 && (lf === -1 || cr < lf);
+      const end = atCr ? cr : lf;
+      line(text, index, end);
+      if (!atCr) {
+        index = end + 1;
+      } else if (end + 1 === length) {
+        afterCr = true;
+        index = length;
+        break;
+      } else {
+        index = text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
       }
-      if (end === length) break;
-      line(text.slice(index, end));
-      if (code === 13) {
-        if (end + 1 === length) {
-          afterCr = true;
-          index = length;
-          break;
-        }
-        if (text.charCodeAt(end + 1) === 10) end++;
-      }
-      index = end + 1;
+      if (lf !== -1 && lf < index) lf = text.indexOf('\n', index);
+      if (cr !== -1 && cr < index) cr = text.indexOf('\r', index);
     }
     if (index < length) pending = text.slice(index);
     if (pending.length + data.length > maxBufferSize) overflow();
