@@ -23,24 +23,31 @@ export class ListenerRegistry {
     return () => void set.delete(listener);
   }
 
-  /** Calls the listeners of `key` with `args`, in the order they were added. */
-  emit(key: string, ...args: unknown[]): void {
+  /**
+   * Calls the listeners of `key` with `first` and `second`, in the order they
+   * were added; a listener added meanwhile is called from the next emit on.
+   * (Two fixed arguments, no copy for a single listener: this runs per event.)
+   */
+  emit(key: string, first?: unknown, second?: unknown): void {
     const set = this.byKey.get(key);
     if (!set || set.size === 0) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as (...values: unknown[]) => void)(...args);
-      } catch (cause) {
-        if (key !== 'error' && (this.byKey.get('error')?.size ?? 0) > 0) {
-          this.emit(
-            'error',
-            new EventStreamError('listener', ClientMessages.listener(key, errorText(cause)), { cause }),
-          );
-        } else {
-          queueMicrotask(() => {
-            throw cause;
-          });
-        }
+    if (set.size === 1) {
+      for (const listener of set) this.call(key, listener, first, second);
+      return;
+    }
+    for (const listener of [...set]) this.call(key, listener, first, second);
+  }
+
+  private call(key: string, listener: Listener, first: unknown, second: unknown): void {
+    try {
+      (listener as (a: unknown, b: unknown) => void)(first, second);
+    } catch (cause) {
+      if (key !== 'error' && (this.byKey.get('error')?.size ?? 0) > 0) {
+        this.emit('error', new EventStreamError('listener', ClientMessages.listener(key, errorText(cause)), { cause }));
+      } else {
+        queueMicrotask(() => {
+          throw cause;
+        });
       }
     }
   }
