@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { SseHub, sseEvent } from '../../lib/index.js';
-import { buildBrowserClientInTemp, serveBrowserClient } from '../utils/browser-client.js';
+import { serveBrowserClient, sharedBrowserClientDir } from '../utils/browser-client.js';
 import { launchChromium } from '../utils/chromium.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 import { waitForHub } from '../utils/wait.js';
@@ -44,12 +44,10 @@ describe('the typed client in Chromium, served as plain ES modules', () => {
   let hub: SseHub;
   let browser: Browser;
   let page: Page;
-  let build: Awaited<ReturnType<typeof buildBrowserClientInTemp>>;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    build = await buildBrowserClientInTemp();
-    const serve = await serveBrowserClient(build.dir);
+    const serve = await serveBrowserClient(await sharedBrowserClientDir());
     app = await startApp({ controllers: [ConformanceController] }, CONFORMANCE_OPTIONS, (nest) => {
       nest.use(serve);
       nest.use(pageAndWire);
@@ -61,7 +59,6 @@ describe('the typed client in Chromium, served as plain ES modules', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await build?.remove();
   });
 
   beforeEach(async () => {

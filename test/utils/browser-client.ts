@@ -1,6 +1,6 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ROOT, run } from './package.js';
@@ -14,13 +14,6 @@ import { ROOT, run } from './package.js';
 export async function buildBrowserClient(outDir: string): Promise<string> {
   await run(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.client.json', '--outDir', outDir]);
   return outDir;
-}
-
-/** Builds the browser client into a new temporary folder; `remove()` deletes it. */
-export async function buildBrowserClientInTemp(): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'nestjs-event-stream-client-'));
-  await buildBrowserClient(dir);
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /**
@@ -46,16 +39,42 @@ export async function serveBrowserClient(dir: string) {
 
 let shared: Promise<string> | undefined;
 
+/** The inputs of the browser build: what a change to must give a new build. */
+async function buildInputs(): Promise<string[]> {
+  const client = (await readdir(path.join(ROOT, 'lib/client'))).filter((name) => name.endsWith('.ts'));
+  return [
+    ...client.sort().map((name) => path.join(ROOT, 'lib/client', name)),
+    path.join(ROOT, 'lib/protocol/event-stream-parser.ts'),
+    path.join(ROOT, 'tsconfig.client.json'),
+  ];
+}
+
 /**
- * The browser client built once per test process into a temporary folder
- * (removed when the process exits): what the in-process sample serves as
- * `SAMPLE_CLIENT_DIR`, never the repository's `dist/` (the package suite
- * deletes and rebuilds it while other suites run).
+ * The browser client built once for its sources, in the git-ignored
+ * `test/artifacts/browser-client/<digest of the sources>/`: every test process
+ * (and every later run) with the same sources uses the same build, and
+ * nothing is left in the system's temporary folder. Two processes building
+ * at once each build in a folder of their own and the first rename wins.
+ * What the in-process sample serves as `SAMPLE_CLIENT_DIR`, never the
+ * repository's `dist/` (the package suite deletes and rebuilds it while
+ * other suites run).
  */
 export function sharedBrowserClientDir(): Promise<string> {
-  shared ??= mkdtemp(path.join(tmpdir(), 'nestjs-event-stream-client-')).then((dir) => {
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return buildBrowserClient(dir);
-  });
+  shared ??= (async () => {
+    const digest = createHash('sha256');
+    for (const file of await buildInputs()) digest.update(file).update(await readFile(file));
+    const root = path.join(ROOT, 'test/artifacts/browser-client');
+    const dir = path.join(root, digest.digest('hex').slice(0, 16));
+    if (existsSync(path.join(dir, 'client/index.js'))) return dir;
+    await mkdir(root, { recursive: true });
+    const building = await mkdtemp(path.join(root, 'building-'));
+    await buildBrowserClient(building);
+    try {
+      await rename(building, dir);
+    } catch {
+      await rm(building, { recursive: true, force: true }); // another process renamed its build first
+    }
+    return dir;
+  })();
   return shared;
 }
