@@ -11,6 +11,9 @@ const base = {
     '^nestjs-event-stream/client$': '<rootDir>/lib/client/index.ts',
     '^nestjs-event-stream/testing$': '<rootDir>/lib/testing/index.ts',
     '^nestjs-event-stream/openapi$': '<rootDir>/lib/openapi/index.ts',
+    '^nestjs-event-stream/prometheus$': '<rootDir>/lib/prometheus/index.ts',
+    '^nestjs-event-stream/opentelemetry$': '<rootDir>/lib/opentelemetry/index.ts',
+    '^nestjs-event-stream/terminus$': '<rootDir>/lib/terminus/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -12,6 +12,7 @@ export type {
   SseBrokerPosition,
   SseBrokerPublishOptions,
   SseBrokerSentMessage,
+  SseBrokerStatus,
   SseHistoryPage,
   SseRevocationTarget,
 } from './brokers/sse-broker.interface.js';

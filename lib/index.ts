@@ -38,7 +38,7 @@ export type {
 } from './hub/sse-hub.interface.js';
 export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
 export { SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
-export type { SseBroker } from './brokers/sse-broker.interface.js';
+export type { SseBroker, SseBrokerStatus } from './brokers/sse-broker.interface.js';
 
 // Stream authentication.
 export { SseAuthGuard, isSseAuthResult, type SseUnauthorizedReason } from './auth/sse-auth.guard.js';

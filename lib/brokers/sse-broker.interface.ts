@@ -87,6 +87,22 @@ export interface SseBrokerContext {
 }
 
 /**
+ * What a broker says of its link, for health checks and metrics:
+ * - `up`: it delivers and stores as it should;
+ * - `down`: it cannot reach its backing service: joins, replays and publishes
+ *   fail (with 503) until it is back;
+ * - `resyncing`: the link is back and the broker is delivering what the
+ *   outage may have cost (its `gap`) before it is `up` again.
+ */
+export interface SseBrokerStatus {
+  readonly state: 'up' | 'down' | 'resyncing';
+  /** Why, in words (e.g. the last connection error), for logs and health details; never a secret. */
+  readonly detail?: string;
+  /** When the state last changed (epoch milliseconds). */
+  readonly since?: number;
+}
+
+/**
  * Moves sequenced, opaque payloads between the instances of an app and
  * stores channel history. `InMemorySseBroker` is the default;
  * `RedisSseBroker` (`nestjs-event-stream/redis`) shares them between
@@ -130,4 +146,6 @@ export interface SseBroker {
   read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> | SseHistoryPage;
   /** Releases every resource (connections, timers) and completes `messages$`. */
   close(): Promise<void> | void;
+  /** The link's state now (optional: a broker without it counts as always `up`). Cheap and synchronous. */
+  status?(): SseBrokerStatus;
 }
