@@ -33,10 +33,16 @@ export type {
   SseConnectionFilter,
   SseExcept,
   SseHubStats,
+  SseRefusalStatus,
   SseRevocation,
   SsePublishOptions,
 } from './hub/sse-hub.interface.js';
 export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
+export type {
+  SseInstrumentation,
+  SsePublishedInfo,
+  SseStreamClosedInfo,
+} from './stream/sse-instrumentation.js';
 export { SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
 export type { SseBroker, SseBrokerStatus } from './brokers/sse-broker.interface.js';
 

@@ -13,6 +13,7 @@ import { SSE_STREAM_OPTIONS_METADATA } from '../sse.constants.js';
 import { SSE_MESSAGES, errorMessage } from '../sse.messages.js';
 import type { SseRequest } from '../stream/sse-client.interface.js';
 import { SseAuthService } from './sse-auth.service.js';
+import { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import type { SseAuthResult, SseVerifyResult } from './sse-token-verifier.interface.js';
 import { isWellFormedToken, readTokenSource, redact } from './token-sources.js';
 import { findRequestToken, headerSourceHint, isSafeMethod } from './request-token.js';
@@ -74,6 +75,8 @@ export class SseAuthGuard implements CanActivate {
   protected readonly auth: SseAuthService;
   /** Whether tokens can be checked: a verifier is set, or `verifyToken()` is overridden. Tickets only, otherwise. */
   private readonly checksTokens: boolean;
+  /** Where refusals are counted (`SseHub.stats().refused`); injected as a property, so subclasses' constructors stay as they are. */
+  @Optional() @Inject(SseStreamRegistry) private readonly sseStreamRegistry?: SseStreamRegistry;
 
   constructor(
     @Optional() @Inject(SseAuthService) auth: SseAuthService | undefined,
@@ -86,6 +89,16 @@ export class SseAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await this.authenticate(context);
+    } catch (error) {
+      // Counted here, whichever hook refused: 401, or the 503 of an unreachable ticket store.
+      if (error instanceof HttpException) this.sseStreamRegistry?.counters.refusal(error.getStatus());
+      throw error;
+    }
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     if (await this.shouldSkip(context)) return true;
     const request = context.switchToHttp().getRequest<SseRequest>();
 

@@ -1,4 +1,8 @@
-import type { SseClient } from '../stream/sse-client.interface.js';
+import type { SseClient, SseCloseReason } from '../stream/sse-client.interface.js';
+import type { SseRefusalStatus } from '../stream/sse-counters.js';
+import type { SseBrokerStatus } from '../brokers/sse-broker.interface.js';
+
+export type { SseRefusalStatus } from '../stream/sse-counters.js';
 
 /** Who should not receive an event: a connection id, or the client itself (usually the sender's). */
 export type SseExcept = string | SseClient;
@@ -48,4 +52,24 @@ export interface SseHubStats {
   resets: number;
   /** Timers running: heartbeats (one per distinct period in use) and deadlines (one for all streams). */
   timers: { heartbeat: number; deadlines: number };
+  /** Streams that opened (sent their headers). */
+  opened: number;
+  /** Open streams that closed, by reason (every reason, 0 for those that did not happen). */
+  closed: Record<SseCloseReason, number>;
+  /**
+   * Requests the library refused before any stream byte, by status: 401
+   * (`SseAuthGuard`), 403 (the channel authorizer), 429
+   * (`maxConnectionsPerUser`, `maxAnonymousConnectionsPerAddress`), 503
+   * (`maxConnections`, shutdown, a broker that could not join or replay, an
+   * unreachable ticket store). Your own guards' refusals are not counted.
+   */
+  refused: Record<SseRefusalStatus, number>;
+  /** Bytes handed to the platform's responses: frames, `retry:` hints, heartbeats, final words (not headers). */
+  bytesWritten: number;
+  /** Values that could not be framed (`SseFrameError`): skipped, or ending the stream (`onFrameError: 'end'`). */
+  frameErrors: number;
+  /** Open streams by route pattern (`/rooms/:room/events`, `unknown` if the platform did not say): every route that had one, 0 included. */
+  openByRoute: Record<string, number>;
+  /** The broker's link: `{ state: 'up' }` for brokers without `status()` (the in-memory one). */
+  brokerStatus: SseBrokerStatus;
 }

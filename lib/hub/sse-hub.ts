@@ -28,6 +28,8 @@ import { revocationOf } from './revocation.js';
 import { authorizeChannels } from './authorize-channels.js';
 import type { HubMember } from './hub-member.js';
 import { isThenable } from '../utils/is-thenable.js';
+import { hubStats } from './hub-stats.js';
+import type { SseInstrumentation } from '../stream/sse-instrumentation.js';
 
 function exceptId(except: SseExcept | undefined): string | undefined {
   return typeof except === 'string' ? except : except?.id;
@@ -161,7 +163,11 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       checkIdempotencyKey('SseHub.publish()', idempotencyKey);
       const payload = this.encode(value);
       this.registry.counters.eventsPublished++;
-      const position = this.broker.publish(channel, payload, { except: exceptId(options?.except), idempotencyKey });
+      const instruments = this.registry.instruments;
+      const given = { except: exceptId(options?.except), idempotencyKey };
+      const position = instruments.active
+        ? instruments.timePublish(() => this.broker.publish(channel, payload, given))
+        : this.broker.publish(channel, payload, given);
       if (!isThenable(position)) return Promise.resolve(formatEventId(position.epoch, position.seq));
       return Promise.resolve(position).then((at) => formatEventId(at.epoch, at.seq));
     } catch (error) {
@@ -261,21 +267,23 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     return channel === undefined ? this.registry.openStreams : this.index.count(channel);
   }
 
-  /** Counters of this instance: streams, channels, events published, frames delivered and dropped, slow clients cut off, replays, timers. */
+  /**
+   * Counters of this instance since it started: streams open (by route),
+   * opened, closed (by reason) and refused (by status), channels, events
+   * published, frames delivered and dropped, bytes written, slow clients cut
+   * off, replays, timers, and the broker's state. What metrics exporters read.
+   */
   stats(): SseHubStats {
-    const counters = this.registry.counters;
-    return {
-      connections: this.registry.openStreams,
-      channels: this.index.channels,
-      eventsPublished: counters.eventsPublished,
-      delivered: counters.delivered,
-      dropped: counters.dropped,
-      slowClientDisconnects: counters.slowClientDisconnects,
-      replays: counters.replays,
-      replayedEvents: counters.replayedEvents,
-      resets: counters.resets,
-      timers: this.registry.timers,
-    };
+    return hubStats(this.registry, this.index.channels, this.broker);
+  }
+
+  /**
+   * For metrics exporters: registers an observer told what `stats()` cannot
+   * say (each stream's duration as it closes, each publish's latency).
+   * Returns the function that removes it. With none registered: no cost.
+   */
+  instrument(observer: SseInstrumentation): () => void {
+    return this.registry.instruments.add(observer);
   }
 
   private encode(value: unknown): string {

@@ -27,6 +27,7 @@ import { resolveStreamOptions } from '../options/resolve-stream-options.js';
 import { HandlerResult } from './handler-result.js';
 import { toEventSource } from './to-event-source.js';
 import { isThenable } from '../utils/is-thenable.js';
+import { routePatternOf } from './route-pattern.js';
 
 /** What the final word of a stream that failed on the server's side says, whatever the failure. */
 const INTERNAL_ERROR = Object.freeze({ status: 500, message: 'Internal server error' });
@@ -76,6 +77,7 @@ export class EventStreamInterceptor implements NestInterceptor {
       return of(undefined);
     }
     const connection = this.connections.create(request, response, route.options, route.status);
+    connection.route = routePatternOf(request);
     const carrier = request as unknown as Record<symbol, unknown>;
     carrier[SSE_CONNECTION_KEY] = connection;
     // Nest's @SseSignal() reads `.signal` of what it finds here: the connection's aborts when the stream ends.
@@ -146,6 +148,8 @@ export class EventStreamInterceptor implements NestInterceptor {
         if (!ready) return open();
         ready
           .then(open, (error: unknown) => {
+            // A join that failed before the stream opened: the channel authorizer's 403, a broker's 503.
+            if (error instanceof HttpException) this.connections.counters.refusal(error.getStatus());
             current.failedBeforeOpen ??= { error };
             open();
           })
@@ -199,6 +203,7 @@ export class EventStreamInterceptor implements NestInterceptor {
         this.fail(connection, error);
         return false;
       }
+      this.connections.counters.frameErrors++;
       this.logger.warn(SSE_MESSAGES.frameSkipped(connection.id, error.message));
       if (connection.options.onFrameError === 'end') connection.finish('frame-error', { details: INTERNAL_ERROR });
       return false;

@@ -7,6 +7,8 @@ import { finalWordFrame, type SseFinalWordInit } from './final-word-frame.js';
 import { joinChunks } from './join-chunks.js';
 import { readLastEventId } from '../protocol/last-event-id.js';
 import type { Flushable } from './flush-scheduler.js';
+import type { SseCounters } from './sse-counters.js';
+import { openStatus } from './open-status.js';
 import type { SseChunk, SseTransport, SseTransportSink } from './transports/sse-transport.interface.js';
 
 export type { SseChunk } from './transports/sse-transport.interface.js';
@@ -21,6 +23,7 @@ const enum State {
 
 /** What a connection needs from whoever keeps track of it. */
 export interface SseConnectionOwner {
+  readonly counters: SseCounters; // where the bytes handed to the platform are counted
   scheduleFlush(connection: Flushable): void;
   opened(connection: SseConnection): void;
   /** The response of an open stream closed: forget it (its close callbacks run next). */
@@ -50,6 +53,9 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
   sessionId: string | undefined;
   /** For a stream without a user, the client address it is counted under (see `maxAnonymousConnectionsPerAddress`). */
   anonymousAddress: string | undefined;
+  /** For metrics: its route pattern (`/rooms/:room/events`, set by the interceptor), and when it opened (`performance.now()`). */
+  route = 'unknown';
+  openedAt = 0;
   private state = State.Pending;
   private registered = false;
   /** Frames written since the last flush: one as it is, several in an array. */
@@ -72,8 +78,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     private readonly transport: SseTransport,
     readonly options: ResolvedSseStreamOptions,
     private readonly owner: SseConnectionOwner,
-    /** The route's `@HttpCode()`, if it has one. */
-    private readonly declaredStatus?: number,
+    private readonly declaredStatus?: number, // the route's `@HttpCode()`, if it has one
   ) {
     this.lastEventId = readLastEventId(request);
     transport.attach(this);
@@ -179,9 +184,10 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     if (this.state !== State.Pending) return;
     this.state = State.Open;
     this.registered = true;
-    this.transport.open(this.request, this.status());
+    this.transport.open(this.request, openStatus(this.transport.statusCode, this.request.method, this.declaredStatus));
+    this.openedAt = performance.now();
     const retry = encodeRetry(jitter(this.options.retryMs, this.options.retryJitter));
-    const first = this.pending !== undefined ? this.takePending(retry) : retry;
+    const first = this.pending !== undefined ? this.takePending(retry) : this.counted(retry);
     this.owner.opened(this);
     this.send(first);
     if (this.endWhenOpen) this.end(this.endWhenOpen.reason, this.endWhenOpen.finalFrame);
@@ -215,17 +221,6 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     for (const resolve of waiters) resolve();
   }
 
-  /**
-   * The status the stream opens with: one an interceptor or the handler set
-   * (anything but what Nest's router sets itself: the route's `@HttpCode()`,
-   * else 201 for POST and 200 for the rest), else `@HttpCode()`, else 200.
-   */
-  private status(): number {
-    const current = this.transport.statusCode;
-    const routerDefault = this.declaredStatus ?? (this.request.method === 'POST' ? 201 : 200);
-    return current !== routerDefault ? current : (this.declaredStatus ?? 200);
-  }
-
   /** Writes what is pending now. Called by the flush scheduler. */
   flush(): void {
     this.flushQueued = false;
@@ -250,7 +245,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     }
     this.reason = reason;
     this.state = State.Ending;
-    const rest = this.pending !== undefined ? this.takePending(undefined, finalFrame) : finalFrame;
+    const rest = this.pending !== undefined ? this.takePending(undefined, finalFrame) : this.counted(finalFrame);
     this.transport.end(rest);
     this.notifyRoom();
     if (this.transport.backlog > 0) {
@@ -270,10 +265,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     if (this.state < State.Ending) this.end(reason, finalWordFrame(this.options, reason, word));
   }
 
-  /**
-   * Gives the response back without writing to it: the request failed before
-   * the stream opened, and Nest's exception filters answer it.
-   */
+  /** Gives the response back unwritten: the request failed before the stream opened (Nest's filters answer it). */
   abandon(): void {
     if (this.state === State.Pending) this.state = State.Ending;
   }
@@ -306,7 +298,14 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     const bytes = this.pendingBytes;
     this.pending = undefined;
     this.pendingBytes = 0;
-    return joinChunks(pending, bytes, before, after);
+    this.owner.counters.bytesWritten += bytes;
+    return joinChunks(pending, bytes, this.counted(before), this.counted(after));
+  }
+
+  /** Counts a frame of our own (a `retry:` hint, a final word: short) as written. */
+  private counted<T extends SseChunk | undefined>(chunk: T): T {
+    if (chunk) this.owner.counters.bytesWritten += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return chunk;
   }
 
   private send(chunk: SseChunk): void {

@@ -22,6 +22,8 @@ import { Heartbeat } from './heartbeat.js';
 import { DeadlineSchedule } from './deadline-schedule.js';
 import { SseConnection, type SseConnectionOwner, type SseFinalWordInit } from './sse-connection.js';
 import { SseCounters } from './sse-counters.js';
+import { SseInstruments } from './sse-instrumentation.js';
+import { whenAllClosed } from './when-all-closed.js';
 import { transportFor } from './transports/transport-for.js';
 import { IdleSockets } from './idle-sockets.js';
 import { IdleHttp2Sessions } from './idle-http2-sessions.js';
@@ -80,6 +82,8 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   readonly lifecycle$: Observable<SseLifecycleEvent> = this.lifecycle.asObservable();
   /** The counters `SseHub.stats()` reads. */
   readonly counters = new SseCounters();
+  /** The observers `SseHub.instrument()` registers (metrics exporters' histograms). */
+  readonly instruments = new SseInstruments();
 
   constructor(
     @Inject(SSE_RESOLVED_OPTIONS) readonly defaults: ResolvedSseModuleOptions,
@@ -149,6 +153,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     const transport = transportFor(response);
     const retryAfter = String(Math.max(1, Math.ceil(options.retryMs / 1000)));
     const refuse = (message: string, status: HttpStatus) => {
+      this.counters.refusal(status);
       transport.setHeader('Retry-After', retryAfter);
       return new HttpException(message, status);
     };
@@ -241,6 +246,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
 
   opened(connection: SseConnection): void {
     this.openCount++;
+    this.counters.streamOpened(connection.route);
     this.heartbeat.add(connection);
     const { maxLifetimeMs, maxLifetimeJitter, retryMs, retryJitter } = connection.options;
     if (maxLifetimeMs > 0) {
@@ -266,6 +272,11 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
 
   /** After the stream's close callbacks, so that a lifecycle subscriber sees it gone from every channel. */
   announceClosed(connection: SseConnection, reason: SseCloseReason): void {
+    this.counters.streamClosed(connection.route, reason);
+    if (this.instruments.active) {
+      const durationMs = performance.now() - connection.openedAt;
+      this.instruments.streamClosed({ route: connection.route, reason, durationMs });
+    }
     this.lifecycle.next({ type: 'disconnected', client: connection, reason });
   }
 
@@ -317,7 +328,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
       // One to two retry periods: uniform over [retryMs, 2·retryMs].
       connection.finish('shutdown', { retryMs: jitter(1.5 * connection.options.retryMs, 1 / 3) });
     }
-    await this.whenAllClosed(closing);
+    await whenAllClosed(closing, (connection) => this.streams.has(connection.id), SHUTDOWN_GRACE_MS);
     this.heartbeat.stop();
     this.deadlines.clear();
     this.lifecycle.complete();
@@ -326,24 +337,5 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     this.idleSockets.detach();
     this.idleSessions.closeIdle();
     this.idleSessions.detach();
-  }
-
-  private whenAllClosed(connections: SseConnection[]): Promise<void> {
-    const stillOpen = connections.filter((connection) => this.streams.has(connection.id));
-    if (stillOpen.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let remaining = stillOpen.length;
-      const cutOff = setTimeout(() => {
-        for (const connection of stillOpen) connection.destroy('shutdown');
-      }, SHUTDOWN_GRACE_MS);
-      for (const connection of stillOpen) {
-        connection.onClose(() => {
-          if (--remaining === 0) {
-            clearTimeout(cutOff);
-            resolve();
-          }
-        });
-      }
-    });
   }
 }

@@ -1,0 +1,12 @@
+export {
+  SSE_METRICS,
+  SSE_METRIC_LABELS,
+  SSE_PUBLISH_DURATION_BUCKETS,
+  SSE_STREAM_DURATION_BUCKETS,
+  sseMetric,
+  type SseMetricDefinition,
+  type SseMetricLabel,
+  type SseMetricLabelKey,
+  type SseMetricSample,
+  type SseMetricType,
+} from './sse-metrics.js';
