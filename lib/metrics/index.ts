@@ -3,6 +3,7 @@ export {
   SSE_METRIC_LABELS,
   SSE_PUBLISH_DURATION_BUCKETS,
   SSE_STREAM_DURATION_BUCKETS,
+  readSamples,
   sseMetric,
   type SseMetricDefinition,
   type SseMetricLabel,

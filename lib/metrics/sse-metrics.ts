@@ -49,6 +49,8 @@ export interface SseMetricDefinition {
   readonly help: string;
   /** A gauge whose values add up across instances and labels (an OpenTelemetry up-down counter). */
   readonly additive?: boolean;
+  /** How the values of several hubs in one process combine: added up (the default), or the lowest (`sse_broker_up`). */
+  readonly combine?: 'sum' | 'min';
   /** A histogram's bucket boundaries, in its unit. */
   readonly buckets?: readonly number[];
   /** How a counter's or a gauge's samples are read from `stats()`, when scraped. Histograms are pushed instead. */
@@ -212,6 +214,7 @@ export const SSE_METRICS: readonly SseMetricDefinition[] = [
     name: 'sse_broker_up',
     otelName: 'sse.broker.up',
     type: 'gauge',
+    combine: 'min',
     unit: '1',
     labels: [],
     help: "1 when the broker's link is up, 0 when it is down or resyncing.",
@@ -237,6 +240,25 @@ export const SSE_METRICS: readonly SseMetricDefinition[] = [
     buckets: SSE_PUBLISH_DURATION_BUCKETS,
   },
 ];
+
+/**
+ * The samples of `metric` over several hubs' stats: by label set, added up
+ * (or the lowest, for `combine: 'min'`). One hub's, as they are.
+ */
+export function readSamples(metric: SseMetricDefinition, stats: readonly SseHubStats[]): SseMetricSample[] {
+  if (!metric.read) return [];
+  if (stats.length === 1) return [...metric.read(stats[0])];
+  const byLabels = new Map<string, { labels: SseMetricSample['labels']; value: number }>();
+  for (const each of stats) {
+    for (const sample of metric.read(each)) {
+      const key = JSON.stringify(sample.labels);
+      const seen = byLabels.get(key);
+      if (!seen) byLabels.set(key, { labels: sample.labels, value: sample.value });
+      else seen.value = metric.combine === 'min' ? Math.min(seen.value, sample.value) : seen.value + sample.value;
+    }
+  }
+  return [...byLabels.values()];
+}
 
 /** The definition of the metric named `name` (its Prometheus name). */
 export function sseMetric(name: string): SseMetricDefinition {

@@ -1,0 +1,132 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { SseHub } from '../hub/sse-hub.js';
+import type { SseHubStats } from '../hub/sse-hub.interface.js';
+import {
+  SSE_METRIC_LABELS,
+  SSE_METRICS,
+  readSamples,
+  type SseMetricDefinition,
+  type SseMetricSample,
+} from '../metrics/sse-metrics.js';
+import { METRICS_MESSAGES } from '../metrics/metrics.messages.js';
+
+type Metric = Counter | Gauge | Histogram;
+
+/** The set of our metrics in each registry, by prefix: one per registry and prefix, whatever the number of apps. */
+const inRegistries = new WeakMap<Registry, Map<string, SsePrometheusMetrics>>();
+
+function labelNames(definition: SseMetricDefinition): string[] {
+  return definition.labels.map((key) => SSE_METRIC_LABELS[key].prometheus);
+}
+
+function labelsOf(sample: SseMetricSample): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(sample.labels)) {
+    labels[SSE_METRIC_LABELS[key as keyof typeof SSE_METRIC_LABELS].prometheus] = value;
+  }
+  return labels;
+}
+
+/**
+ * Our metrics in one registry, under one prefix. Counters and gauges read
+ * `SseHub.stats()` of every hub attached when the registry is scraped
+ * (nothing runs between scrapes); the two histograms are fed by each hub's
+ * `instrument()`. The first hub registers the metrics, the last one to leave
+ * removes them: two apps of one process share them (their values add up;
+ * `sse_broker_up` is the lowest). A metric of the same name that is not
+ * ours is an error at startup, naming the `prefix` option.
+ */
+export class SsePrometheusMetrics {
+  private readonly hubs = new Map<SseHub, () => void>();
+  private readonly metrics: Metric[] = [];
+  private readonly streamDuration: Histogram;
+  private readonly publishDuration: Histogram;
+
+  private constructor(
+    private readonly registry: Registry,
+    private readonly prefix: string,
+  ) {
+    for (const definition of SSE_METRICS) {
+      if (registry.getSingleMetric(prefix + definition.name)) {
+        throw new Error(METRICS_MESSAGES.prometheusNameTaken(prefix + definition.name));
+      }
+    }
+    for (const definition of SSE_METRICS) this.metrics.push(this.create(definition));
+    for (const metric of this.metrics) registry.registerMetric(metric);
+    this.streamDuration = this.histogram('sse_stream_duration_seconds');
+    this.publishDuration = this.histogram('sse_broker_publish_duration_seconds');
+  }
+
+  /** Exports `hub`'s metrics into `registry`; returns the function that stops it (the last one removes the metrics). */
+  static attach(registry: Registry, prefix: string, hub: SseHub): () => void {
+    let byPrefix = inRegistries.get(registry);
+    if (!byPrefix) inRegistries.set(registry, (byPrefix = new Map()));
+    let metrics = byPrefix.get(prefix);
+    if (!metrics) byPrefix.set(prefix, (metrics = new SsePrometheusMetrics(registry, prefix)));
+    return metrics.add(hub);
+  }
+
+  private add(hub: SseHub): () => void {
+    if (!this.hubs.has(hub)) {
+      const stop = hub.instrument({
+        streamClosed: ({ route, reason, durationMs }) =>
+          this.streamDuration.observe({ route, reason }, durationMs / 1000),
+        published: ({ durationMs, ok }) =>
+          this.publishDuration.observe({ outcome: ok ? 'ok' : 'error' }, durationMs / 1000),
+      });
+      this.hubs.set(hub, stop);
+    }
+    return () => this.remove(hub);
+  }
+
+  private remove(hub: SseHub): void {
+    const stop = this.hubs.get(hub);
+    if (!stop) return;
+    stop();
+    this.hubs.delete(hub);
+    if (this.hubs.size > 0) return;
+    for (const metric of this.metrics) {
+      const name = (metric as unknown as { name: string }).name;
+      if (this.registry.getSingleMetric(name) === metric) this.registry.removeSingleMetric(name);
+    }
+    inRegistries.get(this.registry)?.delete(this.prefix);
+  }
+
+  private stats(): SseHubStats[] {
+    return [...this.hubs.keys()].map((hub) => hub.stats());
+  }
+
+  private histogram(name: string): Histogram {
+    return this.metrics.find(
+      (metric) => (metric as unknown as { name: string }).name === this.prefix + name,
+    ) as Histogram;
+  }
+
+  private create(definition: SseMetricDefinition): Metric {
+    const config = {
+      name: this.prefix + definition.name,
+      help: definition.help,
+      labelNames: labelNames(definition),
+      registers: [],
+    };
+    if (definition.type === 'histogram') return new Histogram({ ...config, buckets: [...(definition.buckets ?? [])] });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const owner = this;
+    if (definition.type === 'counter') {
+      return new Counter({
+        ...config,
+        collect(this: Counter) {
+          this.reset();
+          for (const sample of readSamples(definition, owner.stats())) this.inc(labelsOf(sample), sample.value);
+        },
+      });
+    }
+    return new Gauge({
+      ...config,
+      collect(this: Gauge) {
+        this.reset();
+        for (const sample of readSamples(definition, owner.stats())) this.set(labelsOf(sample), sample.value);
+      },
+    });
+  }
+}
