@@ -17,6 +17,12 @@ export const contenders = [
   { id: 'raw', name: 'node:http', server: 'servers/raw-http.mjs', baseline: true },
   { id: 'nest', name: 'Nest @Sse()', server: 'servers/nest-builtin-sse.mjs' },
   { id: 'nestjs-event-stream', name: 'nestjs-event-stream', server: 'servers/nestjs-event-stream.mjs', targets: true },
+  {
+    id: 'nestjs-event-stream-metrics',
+    name: 'nestjs-event-stream + Prometheus metrics',
+    server: 'servers/nestjs-event-stream.mjs',
+    env: { BENCH_METRICS: 'prometheus' },
+  },
   { id: 'nest-fastify', name: 'Nest @Sse() on Fastify', server: 'servers/nest-builtin-sse.mjs', env: FASTIFY },
   {
     id: 'nestjs-event-stream-fastify',
