@@ -17,6 +17,17 @@ export interface BackoffSettings {
   readonly maxRetryAfterMs: number;
 }
 
+/**
+ * The shortest delay after a failure that follows another (a refusal, a
+ * network error, a stream that ended without an event...), whatever the
+ * server's `retry:` hint and the settings say: a server's `retry: 0` or
+ * `initialMs: 0` cannot turn the backoff into a reconnect loop.
+ */
+export const MIN_FAILURE_DELAY_MS = 100;
+
+/** The longest delay a timer takes (about 24.8 days): a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The defaults of {@link BackoffSettings}. */
 export const DEFAULT_BACKOFF: BackoffSettings = {
   initialMs: 1000,
@@ -32,7 +43,12 @@ export const DEFAULT_BACKOFF: BackoffSettings = {
  * the server's `retry:` hint when it sent one, else `initialMs`. The first
  * reconnect after a planned end (`failures` 0) waits the server's hint exactly
  * (the server already jitters it per connection), or `initialMs` ± jitter.
- * Never more than `maxMs` × (1 + jitter), never negative.
+ *
+ * From the second failure in a row on (`failures` ≥ 1), the base is at least
+ * {@link MIN_FAILURE_DELAY_MS} / `factor`, and the delay, after jitter, at
+ * least {@link MIN_FAILURE_DELAY_MS}: 100, 200, 400... ms for a base of 0.
+ * Never more than `max(maxMs, MIN_FAILURE_DELAY_MS)` × (1 + jitter), nor than
+ * {@link MAX_TIMER_MS}; never negative.
  */
 export function backoffDelay(
   failures: number,
@@ -40,10 +56,14 @@ export function backoffDelay(
   settings: BackoffSettings,
   random: () => number = Math.random,
 ): number {
-  const base = serverRetryMs ?? settings.initialMs;
-  if (failures <= 0 && serverRetryMs !== undefined) return Math.max(0, Math.round(serverRetryMs));
-  const grown = Math.min(settings.maxMs, base * settings.factor ** Math.max(0, failures));
-  return spread(Math.max(grown, 0), settings.jitter, random);
+  const hint = serverRetryMs ?? settings.initialMs;
+  if (failures <= 0) {
+    if (serverRetryMs !== undefined) return Math.min(MAX_TIMER_MS, Math.max(0, Math.round(serverRetryMs)));
+    return Math.min(MAX_TIMER_MS, spread(Math.min(settings.maxMs, hint), settings.jitter, random));
+  }
+  const base = Math.max(hint, MIN_FAILURE_DELAY_MS / settings.factor);
+  const grown = Math.min(settings.maxMs, base * settings.factor ** failures);
+  return Math.min(MAX_TIMER_MS, Math.max(MIN_FAILURE_DELAY_MS, spread(grown, settings.jitter, random)));
 }
 
 /** `ms` ± `jitter` × `ms`, rounded, never negative. */
@@ -55,8 +75,9 @@ export function spread(ms: number, jitter: number, random: () => number = Math.r
  * The delay after a refusal with `Retry-After` (`retryAfterMs`, see
  * `parseRetryAfter`): never sooner than the server asked nor than the backoff
  * says, plus up to `jitter` of it more (clients refused together do not all
- * come back in the same second), and at most `maxRetryAfterMs`, so that a
- * bogus far-off date does not stall the client for good.
+ * come back in the same second); the server's part is cut to
+ * `maxRetryAfterMs`, so that a bogus far-off date does not stall the client
+ * for good (the backoff's own delay is never cut).
  */
 export function retryAfterDelay(
   retryAfterMs: number | undefined,
@@ -66,5 +87,5 @@ export function retryAfterDelay(
 ): number {
   if (retryAfterMs === undefined) return backoffMs;
   const asked = Math.round(retryAfterMs * (1 + settings.jitter * random()));
-  return Math.min(settings.maxRetryAfterMs, Math.max(asked, backoffMs));
+  return Math.min(MAX_TIMER_MS, Math.max(backoffMs, Math.min(settings.maxRetryAfterMs, asked)));
 }

@@ -1,10 +1,12 @@
 import { ClientMessages } from './client.messages.js';
-import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff.js';
+import { DEFAULT_BACKOFF, MAX_TIMER_MS, type BackoffSettings } from './backoff.js';
 
-/** The headers of a connect: an object, or a function (sync or async) called before every connect. */
+/** Header names and values: a plain object or a `Headers`. */
+export type EventStreamHeaderValues = Readonly<Record<string, string>> | Headers;
+
+/** The headers of a connect: an object or a `Headers`, or a function (sync or async) returning one, called before every connect. */
 export type EventStreamHeaders =
-  | Readonly<Record<string, string>>
-  | (() => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>);
+  EventStreamHeaderValues | (() => EventStreamHeaderValues | Promise<EventStreamHeaderValues>);
 
 /** How event data is decoded: JSON (default), the text as it came, or a function of yours. */
 export type EventStreamDecode = 'json' | 'text' | ((data: string, type: string) => unknown);
@@ -17,14 +19,14 @@ export interface EventStreamClientOptions {
   /** The `fetch` to use. Default `globalThis.fetch`. */
   fetch?: EventStreamFetch;
   /**
-   * Request headers, or a function (sync or async) that returns them, called
+   * Request headers (an object or a `Headers`), or a function (sync or async) that returns them, called
    * before every connect, so that a reconnect after `auth-expired` sends a
    * fresh token. `Accept` and `Last-Event-ID` are the client's. Default none.
    */
   headers?: EventStreamHeaders;
   /** The request method. Default `'GET'`; `'POST'` with a `body`. */
   method?: string;
-  /** The body of every connect (sent again on each reconnect: a string, `URLSearchParams`, `Blob`...). Default none. */
+  /** The body of every connect (sent again on each reconnect: a string, `URLSearchParams`, `Blob`...; not a stream). Default none. */
   body?: RequestInit['body'];
   /** The fetch `credentials` mode (`'include'` for cookies of another origin). Default the fetch's own (`'same-origin'`). */
   credentials?: RequestInit['credentials'];
@@ -78,12 +80,27 @@ export interface ResolvedClientOptions {
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2 * 15_000 + 5_000;
 /** The default bound of an async iterator's queue. */
 export const DEFAULT_MAX_QUEUED = 1000;
-/** The longest delay a timer takes (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Decodes JSON data; `''` (an empty `data:` line) is `undefined`. */
 export function decodeJson(data: string): unknown {
   return data === '' ? undefined : JSON.parse(data);
+}
+
+/**
+ * `url` as an absolute URL: a relative one is resolved against the page's
+ * (`globalThis.location`); with no page (Node) it throws a TypeError, as a
+ * wrong option does, instead of failing as a network error on every connect.
+ */
+export function resolveUrl(url: unknown): string {
+  if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(ClientMessages.badUrl(url));
+  const base = (globalThis as { location?: { href?: unknown } }).location?.href;
+  try {
+    return new URL(String(url), typeof base === 'string' ? base : undefined).href;
+  } catch {
+    throw new TypeError(
+      typeof base === 'string' ? ClientMessages.badUrl(String(url)) : ClientMessages.relativeUrl(String(url)),
+    );
+  }
 }
 
 /** Applies the defaults to `options` and checks every one; throws a TypeError naming the option and the fix. */
@@ -91,14 +108,21 @@ export function resolveClientOptions(options: EventStreamClientOptions = {}): Re
   const fetchFn = options.fetch ?? (globalThis.fetch as EventStreamFetch | undefined)?.bind(globalThis);
   if (typeof fetchFn !== 'function') throw new TypeError(ClientMessages.noFetch());
   const headers = options.headers;
-  if (headers !== undefined && typeof headers !== 'function' && (headers === null || typeof headers !== 'object')) {
-    throw new TypeError(ClientMessages.badOption('headers', headers, 'an object or a function returning one'));
+  if (
+    headers !== undefined &&
+    typeof headers !== 'function' &&
+    (headers === null || typeof headers !== 'object' || Array.isArray(headers))
+  ) {
+    throw new TypeError(
+      ClientMessages.badOption('headers', headers, 'an object, a Headers or a function returning one'),
+    );
   }
   const method = (options.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method))
     throw new TypeError(ClientMessages.badOption('method', options.method, 'an HTTP method'));
   if (options.body != null && (method === 'GET' || method === 'HEAD'))
     throw new TypeError(ClientMessages.bodyWithGet());
+  if (isStream(options.body)) throw new TypeError(ClientMessages.streamBody());
   const lastEventId = options.lastEventId ?? '';
   if (typeof lastEventId !== 'string' || /[\r\n\0]/.test(lastEventId)) {
     throw new TypeError(ClientMessages.badOption('lastEventId', lastEventId, 'a string without CR, LF or NUL'));
@@ -128,13 +152,29 @@ function resolveDecode(decode: EventStreamDecode | undefined): (data: string, ty
   throw new TypeError(ClientMessages.badOption('decode', decode, "'json', 'text' or a function (data, type) => value"));
 }
 
+/** A body that can be read once only (a `ReadableStream`, an async iterable): it cannot be sent again on a reconnect. */
+function isStream(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') return false;
+  return (
+    typeof (body as { getReader?: unknown }).getReader === 'function' ||
+    typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
+}
+
 function resolveRetry(retry: Partial<BackoffSettings>): BackoffSettings {
+  const initialMs = int('retry.initialMs', retry.initialMs ?? DEFAULT_BACKOFF.initialMs, 0);
   const settings: BackoffSettings = {
-    initialMs: int('retry.initialMs', retry.initialMs ?? DEFAULT_BACKOFF.initialMs, 0),
-    maxMs: int('retry.maxMs', retry.maxMs ?? DEFAULT_BACKOFF.maxMs, 0),
+    initialMs,
+    // At least initialMs, and at least 1 (a backoff capped at 0 would be no backoff).
+    maxMs: int(
+      'retry.maxMs',
+      retry.maxMs ?? Math.max(DEFAULT_BACKOFF.maxMs, initialMs),
+      Math.max(1, initialMs),
+      initialMs > 0 ? ' (at least retry.initialMs)' : '',
+    ),
     factor: retry.factor ?? DEFAULT_BACKOFF.factor,
     jitter: retry.jitter ?? DEFAULT_BACKOFF.jitter,
-    maxRetryAfterMs: int('retry.maxRetryAfterMs', retry.maxRetryAfterMs ?? DEFAULT_BACKOFF.maxRetryAfterMs, 0),
+    maxRetryAfterMs: int('retry.maxRetryAfterMs', retry.maxRetryAfterMs ?? DEFAULT_BACKOFF.maxRetryAfterMs, 1),
   };
   if (typeof settings.factor !== 'number' || !(settings.factor >= 1) || !Number.isFinite(settings.factor)) {
     throw new TypeError(ClientMessages.badOption('retry.factor', retry.factor, 'a finite number ≥ 1'));
@@ -145,9 +185,9 @@ function resolveRetry(retry: Partial<BackoffSettings>): BackoffSettings {
   return settings;
 }
 
-function int(option: string, value: unknown, min: number): number {
+function int(option: string, value: unknown, min: number, why = ''): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
-    throw new TypeError(ClientMessages.badOption(option, value, `an integer from ${min} to ${MAX_TIMER_MS}`));
+    throw new TypeError(ClientMessages.badOption(option, value, `an integer from ${min} to ${MAX_TIMER_MS}${why}`));
   }
   return value;
 }

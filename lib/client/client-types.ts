@@ -52,18 +52,19 @@ export interface EventStreamStateChange {
  * - `status`: the server answered a status that stops (`204`, `401`, `403`, `404`, other `4xx`): `status`, and `error` but on 204;
  * - `not-event-stream`: a `200` that was not `text/event-stream` (`error`);
  * - `overflow`: a line or an event longer than `maxBufferSize` (`error`);
+ * - `request`: the request could not be built (a header value with CR or LF...; `error`);
  * - `aborted`: the `signal` was aborted;
  * - `closed`: `close()` was called, or an async iterator's loop was left.
  */
 export type EventStreamCloseReason =
-  'completed' | 'revoked' | 'status' | 'not-event-stream' | 'overflow' | 'aborted' | 'closed';
+  'completed' | 'revoked' | 'status' | 'not-event-stream' | 'overflow' | 'request' | 'aborted' | 'closed';
 
 /** What `closed` resolves to. */
 export interface EventStreamClosed {
   readonly reason: EventStreamCloseReason;
   /** The HTTP status, for `status` (and `not-event-stream`). */
   readonly status?: number;
-  /** What went wrong, for `status` (but 204), `not-event-stream` and `overflow`. */
+  /** What went wrong, for `status` (but 204), `not-event-stream`, `overflow` and `request`. */
   readonly error?: EventStreamError;
   /** The final word, for `completed` and `revoked`. */
   readonly end?: SseEndData;

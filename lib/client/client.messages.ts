@@ -7,6 +7,16 @@ export const ClientMessages = {
     'EventStreamClient found no fetch: this runtime has no globalThis.fetch. Pass one with the `fetch` option ' +
     '(e.g. from undici), or run on Node 18+ or a browser.',
   badUrl: (url: unknown) => `EventStreamClient needs a URL (a string or a URL object); got ${describe(url)}.`,
+  relativeUrl: (url: string) =>
+    `EventStreamClient got the relative URL ${describe(url)} and there is no page to resolve it against ` +
+    '(globalThis.location, in Node): pass an absolute URL (`http://host:port/path`).',
+  streamBody: () =>
+    'EventStreamClient option `body` must not be a stream: the body is sent again on every reconnect and a stream ' +
+    'can be read once only. Pass a string, URLSearchParams, a Blob, FormData or an ArrayBuffer.',
+  request: (cause: string) =>
+    `The request of the event stream could not be built (${cause}): an option is wrong (a header name or value ` +
+    'with CR, LF or a character above U+00FF, a forbidden method, a URL with credentials...). ' +
+    'The client stopped for good: fix the option and connect again.',
   badOption: (name: string, value: unknown, expected: string) =>
     `EventStreamClient option \`${name}\` must be ${expected}; got ${describe(value)}. Fix the option or leave it out for the default.`,
   bodyWithGet: () =>

@@ -9,7 +9,7 @@ import { EventStreamClient } from './event-stream-client.js';
  * const client = connectEventStream<TickerEvents>('/ticks', { retry: { maxMs: 10_000 } });
  * client.on('tick', (data) => render(data.n));
  */
-export function connectEventStream<M extends SseEventMap>(
+export function connectEventStream<M extends SseEventMap = Record<string, unknown>>(
   url: string | URL,
   options?: EventStreamClientOptions,
 ): EventStreamClient<M> {

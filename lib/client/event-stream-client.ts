@@ -5,9 +5,13 @@ import {
 } from '../protocol/event-stream-parser.js';
 import type { SseEndData } from '../protocol/final-word.js';
 import type { SseEventMap, SseEventName } from '../protocol/sse-event-map.js';
-import { backoffDelay, retryAfterDelay } from './backoff.js';
-import { ClientMessages } from './client.messages.js';
-import { resolveClientOptions, type EventStreamClientOptions, type ResolvedClientOptions } from './client-options.js';
+import { backoffDelay, MAX_TIMER_MS, retryAfterDelay } from './backoff.js';
+import {
+  resolveClientOptions,
+  resolveUrl,
+  type EventStreamClientOptions,
+  type ResolvedClientOptions,
+} from './client-options.js';
 import type {
   Connection,
   EventStreamClosed,
@@ -18,13 +22,14 @@ import type {
   EventStreamStateChange,
   Reconnect,
 } from './client-types.js';
-import { EventQueue } from './event-queue.js';
+import { EventQueues } from './event-queues.js';
 import { ListenerRegistry } from './listener-registry.js';
 import {
   decodeError,
   failureError,
   finalWordError,
   finalWordOf,
+  requestError,
   resetOf,
   retryStatusError,
 } from './reconnect-errors.js';
@@ -46,8 +51,10 @@ import { buildRequestHeaders } from './request.js';
  * const off = client.on('tick', (data) => console.log(data.n));
  * const { reason } = await client.closed;
  */
-export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<EventStreamMessage<M>> {
-  /** The URL the client connects to. */
+export class EventStreamClient<M extends SseEventMap = Record<string, unknown>> implements AsyncIterable<
+  EventStreamMessage<M>
+> {
+  /** The URL the client connects to, absolute (a relative one is resolved against the page's). */
   readonly url: string;
   /** Resolves once the client stopped for good, with why. It never rejects. */
   readonly closed: Promise<EventStreamClosed>;
@@ -60,20 +67,23 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
   private readonly watchdog: Watchdog;
   /** Ends the wait before a reconnect at once (on close). */
   private wakeUp?: () => void;
-  private roomWaiters: (() => void)[] = [];
   private readonly listeners = new ListenerRegistry();
-  private readonly queues = new Set<EventQueue<EventStreamMessage<M>>>();
+  private readonly queues: EventQueues<EventStreamMessage<M>>;
   private closeInfo?: EventStreamClosed;
   private resolveClosed!: (closed: EventStreamClosed) => void;
   private readonly onAbort = () => this.finish({ reason: 'aborted' });
 
-  /** Connects to `url` at once. Throws a TypeError when an option is wrong (it names the option and the fix). */
+  /**
+   * Connects to `url` at once (a relative URL is resolved against the page's,
+   * `globalThis.location`). Throws a TypeError when the URL or an option is
+   * wrong (it names the option and the fix).
+   */
   constructor(url: string | URL, options: EventStreamClientOptions = {}) {
-    if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(ClientMessages.badUrl(url));
-    this.url = String(url);
+    this.url = resolveUrl(url);
     this.options = resolveClientOptions(options);
     this.lastId = this.options.lastEventId;
     this.watchdog = new Watchdog(this.options.heartbeatTimeoutMs);
+    this.queues = new EventQueues(this.options.maxQueued);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const signal = this.options.signal;
     if (signal?.aborted) {
@@ -132,16 +142,11 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
    * `maxQueued` events, the client stops reading the stream.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<EventStreamMessage<M>> {
-    const queue: EventQueue<EventStreamMessage<M>> = new EventQueue(
-      () => this.wakeReaders(),
-      () => {
-        this.queues.delete(queue);
-        this.close();
-      },
+    // Events from the first next() on (a `for await` calls it at once): an iterator never iterated holds nothing up.
+    return this.queues.create(
+      () => this.closeInfo,
+      () => this.close(),
     );
-    if (this.closeInfo) queue.end(this.closeInfo.error);
-    else this.queues.add(queue);
-    return queue;
   }
 
   private setState(state: EventStreamState, details: Omit<EventStreamStateChange, 'state' | 'previous'> = {}): void {
@@ -155,12 +160,15 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
     while (!this.closeInfo) {
       const next = await this.connect();
       if (!next || this.closeInfo) return;
-      if (next.error) this.listeners.emit('error', next.error);
-      this.setState('reconnecting', { retryInMs: next.delayMs, end: next.end, error: next.error });
-      await new Promise<void>((wake) => {
-        const timer = setTimeout(wake, next.delayMs);
+      // The timer and its wake-up first: a listener below may close the client, which clears it.
+      const delayMs = Math.min(MAX_TIMER_MS, next.delayMs);
+      const waited = new Promise<void>((wake) => {
+        const timer = setTimeout(wake, delayMs);
         this.wakeUp = () => (clearTimeout(timer), wake());
       });
+      if (next.error) this.listeners.emit('error', next.error);
+      this.setState('reconnecting', { retryInMs: delayMs, end: next.end, error: next.error });
+      if (!this.closeInfo) await waited;
       this.wakeUp = undefined;
     }
   }
@@ -177,17 +185,14 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
         return this.failed('headers', cause);
       }
       if (this.closeInfo) return undefined;
+      const { method, body, credentials } = this.options;
+      const init = { method, headers, body, credentials, cache: 'no-store', signal: connection.controller.signal };
+      const wrong = requestError(this.url, init as RequestInit);
+      if (wrong) return this.stop({ reason: 'request', error: wrong });
       this.armWatchdog(connection);
       let response: Response;
       try {
-        response = await this.options.fetch(this.url, {
-          method: this.options.method,
-          headers,
-          body: this.options.body,
-          credentials: this.options.credentials,
-          cache: 'no-store',
-          signal: connection.controller.signal,
-        } as RequestInit);
+        response = await this.options.fetch(this.url, init as RequestInit);
       } catch (cause) {
         return this.closeInfo ? undefined : this.failed(connection.watchdogFired ? 'watchdog' : 'network', cause);
       }
@@ -203,11 +208,7 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
   private async answer(connection: Connection, response: Response): Promise<Reconnect | undefined> {
     const outcome = await outcomeOfAnswer(response);
     if (this.closeInfo) return undefined;
-    if (outcome.action === 'stop') {
-      if (outcome.closed.error) this.listeners.emit('error', outcome.closed.error);
-      this.finish(outcome.closed);
-      return undefined;
-    }
+    if (outcome.action === 'stop') return this.stop(outcome.closed);
     if (outcome.action === 'retry') {
       const delayMs = retryAfterDelay(outcome.retryAfterMs, this.nextBackoff(), this.options.retry);
       return { delayMs, error: retryStatusError(outcome.status, delayMs) };
@@ -221,12 +222,14 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
     const parser = createEventStreamParser(
       {
         event: (event) => this.dispatch(connection, event),
-        id: (id) => void (connection.end === undefined && (this.lastId = id)),
-        retry: (ms) => void (this.serverRetryMs = ms),
+        id: (id) => void (connection.end === undefined && !this.closeInfo && (this.lastId = id)),
+        // Stored at most maxRetryAfterMs: a huge hint (or one that parses to Infinity) would overflow the timer.
+        retry: (ms) => void (this.serverRetryMs = Math.min(ms, this.options.retry.maxRetryAfterMs)),
       },
       { maxBufferSize: this.options.maxBufferSize, lastEventId: this.lastId },
     );
-    const decoder = new TextDecoder();
+    // The parser drops exactly one leading BOM; a default decoder would drop one more.
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     this.armWatchdog(connection); // the head arrived: the countdown starts again for the body
     let failure: unknown;
     try {
@@ -244,10 +247,10 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
     }
     if (this.closeInfo) return undefined;
     if (failure instanceof SseParserOverflowError) {
-      const error = new EventStreamError('overflow', failure.message, { cause: failure });
-      this.listeners.emit('error', error);
-      this.finish({ reason: 'overflow', error });
-      return undefined;
+      return this.stop({
+        reason: 'overflow',
+        error: new EventStreamError('overflow', failure.message, { cause: failure }),
+      });
     }
     if (connection.end) return this.afterFinalWord(connection.end);
     if (failure === undefined) return { delayMs: this.nextBackoff() };
@@ -278,7 +281,7 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
     this.failures = 0;
     const message = { type, data, id, lastEventId } as EventStreamMessage<M>;
     this.listeners.emit(`event:${type}`, data, message);
-    for (const queue of this.queues) queue.push(message);
+    this.queues.push(message);
   }
 
   private afterFinalWord(end: SseEndData): Reconnect | undefined {
@@ -314,20 +317,17 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
 
   /** Waits while an async iterator's queue is full; the watchdog sleeps meanwhile (nothing is read). */
   private async roomInQueues(connection: Connection): Promise<void> {
-    if (!this.queuesFull()) return;
+    if (!this.queues.full) return;
     this.watchdog.disarm();
-    while (this.queuesFull() && !this.closeInfo) await new Promise<void>((wake) => this.roomWaiters.push(wake));
+    while (this.queues.full && !this.closeInfo) await this.queues.room();
     this.armWatchdog(connection);
   }
 
-  private queuesFull(): boolean {
-    for (const queue of this.queues) if (queue.size >= this.options.maxQueued) return true;
-    return false;
-  }
-
-  private wakeReaders(): void {
-    if (this.roomWaiters.length === 0 || this.queuesFull()) return;
-    for (const wake of this.roomWaiters.splice(0)) wake();
+  /** Reports the error of a stop for good, if any, and stops. */
+  private stop(closed: EventStreamClosed): undefined {
+    if (closed.error) this.listeners.emit('error', closed.error);
+    this.finish(closed);
+    return undefined;
   }
 
   private finish(closed: EventStreamClosed): void {
@@ -337,10 +337,8 @@ export class EventStreamClient<M extends SseEventMap> implements AsyncIterable<E
     this.watchdog.disarm();
     this.connection?.controller.abort();
     this.wakeUp?.();
-    for (const wake of this.roomWaiters.splice(0)) wake();
     this.setState('closed', { error: closed.error });
-    for (const queue of this.queues) queue.end(closed.error);
-    this.queues.clear();
+    this.queues.end(closed.error);
     this.resolveClosed(closed);
   }
 }

@@ -10,6 +10,7 @@
  * - `final-word`: the server ended the stream with the final word `error`.
  * - `overflow`: a line or an event was longer than `maxBufferSize`.
  * - `listener`: a listener of yours threw.
+ * - `request`: the request could not be built (a header value with CR or LF...): the client stopped for good.
  */
 export type EventStreamErrorCode =
   | 'status'
@@ -21,7 +22,8 @@ export type EventStreamErrorCode =
   | 'decode'
   | 'final-word'
   | 'overflow'
-  | 'listener';
+  | 'listener'
+  | 'request';
 
 /** The details an {@link EventStreamError} carries. */
 export interface EventStreamErrorInit {

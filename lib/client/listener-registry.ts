@@ -32,7 +32,8 @@ export class ListenerRegistry {
     const set = this.byKey.get(key);
     if (!set || set.size === 0) return;
     if (set.size === 1) {
-      for (const listener of set) this.call(key, listener, first, second);
+      // The one listener, taken before it runs: one it adds is called from the next emit on.
+      this.call(key, set.values().next().value as Listener, first, second);
       return;
     }
     for (const listener of [...set]) this.call(key, listener, first, second);

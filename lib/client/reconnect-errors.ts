@@ -2,10 +2,10 @@ import type { SseEndData } from '../protocol/final-word.js';
 import { ClientMessages } from './client.messages.js';
 import type { EventStreamReset } from './client-types.js';
 import { EventStreamError } from './event-stream.error.js';
-import { errorText, parseJsonObject } from './request.js';
+import { checkRequest, errorText, parseJsonObject } from './request.js';
 
 /**
- * The errors the client reports and goes on after, and the payloads of its
+ * The errors the client reports (most of which it goes on after), and the payloads of its
  * own events (the final word, the reset), read defensively.
  */
 
@@ -27,6 +27,20 @@ export function failureError(
         ? ClientMessages.headers(errorText(cause), delayMs)
         : ClientMessages.network(errorText(cause), delayMs);
   return new EventStreamError(code, message, { cause, retryInMs: delayMs });
+}
+
+/**
+ * The error of a request that cannot be built (`checkRequest` threw: a
+ * header value with CR or LF...), after which the client stops for good: no
+ * retry could fix it. `undefined` when the request is fine.
+ */
+export function requestError(url: string, init: RequestInit): EventStreamError | undefined {
+  try {
+    checkRequest(url, init);
+    return undefined;
+  } catch (cause) {
+    return new EventStreamError('request', ClientMessages.request(errorText(cause)), { cause });
+  }
 }
 
 /** The error of an event whose data could not be decoded (it is skipped). */

@@ -11,7 +11,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   if (/^[0-9]+$/.test(text)) return Number.parseInt(text, 10) * 1000;
   // An HTTP date (IMF-fixdate, RFC 850 or asctime) starts with its weekday; Date.parse would also take "1.5".
   if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined;
-  const at = Date.parse(text);
+  // HTTP dates are in GMT; asctime has no zone, and Date.parse reads a zone-less date as local time.
+  const at = Date.parse(/(GMT|UTC|UT|Z|[+-]\d{4})$/i.test(text) ? text : `${text} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }

@@ -3,10 +3,13 @@
  * events", "Interpreting an event stream") defines it: pure, incremental,
  * with no dependency, for the client (browsers and Node) and the testing kit.
  *
- * It reads decoded text (decode the bytes as UTF-8 with a streaming
- * `TextDecoder`, which also drops a leading BOM; a leading U+FEFF left in the
- * text is dropped here too). Lines end with CRLF, LF or CR, also when a CRLF is
- * split between two chunks.
+ * It reads decoded text: decode the bytes as UTF-8 with a streaming
+ * `new TextDecoder('utf-8', { ignoreBOM: true })`, and the parser drops the
+ * one leading BOM (U+FEFF) the spec drops (a default decoder drops one too: a
+ * stream that starts with two would lose both). Lines end with CRLF, LF or CR,
+ * also when a CRLF is split between two chunks. A long line that arrives in
+ * many chunks costs time linear in its length: its pieces are kept apart and
+ * joined once, when the line ends.
  */
 
 /** One dispatched event: what a browser's `EventSource` hands to its listeners. */
@@ -103,15 +106,17 @@ const DIGITS = /^[0-9]+$/;
  *
  * @example
  * const parser = createEventStreamParser({ event: (e) => console.log(e.type, e.data) });
- * const decoder = new TextDecoder();
+ * const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
  * for await (const bytes of response.body) parser.feed(decoder.decode(bytes, { stream: true }));
  */
 export function createEventStreamParser(handlers: SseParserHandlers, options: SseParserOptions = {}): SseParser {
   const maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE;
   let lastEventId = options.lastEventId ?? '';
   let atStart = true;
-  /** The incomplete line carried over from the previous chunk. */
-  let pending = '';
+  /** The incomplete line carried over from the previous chunks, in pieces (joined once the line ends). */
+  let pending: string[] = [];
+  /** The characters in `pending`. */
+  let pendingLength = 0;
   /** The previous chunk ended with CR: an LF at the start of this one belongs to it. */
   let afterCr = false;
   let data = '';
@@ -193,7 +198,8 @@ export function createEventStreamParser(handlers: SseParserHandlers, options: Ss
   };
 
   const overflow = () => {
-    pending = '';
+    pending = [];
+    pendingLength = 0;
     clearBlock();
     throw new SseParserOverflowError(maxBufferSize);
   };
@@ -209,20 +215,42 @@ export function createEventStreamParser(handlers: SseParserHandlers, options: Ss
       afterCr = false;
       if (chunk.charCodeAt(0) === 10) index = 1;
     }
-    let text = chunk;
-    if (pending !== '') {
-      text = pending + (index === 0 ? chunk : chunk.slice(index));
-      index = 0;
-      pending = '';
+    const length = chunk.length;
+    let lf = chunk.indexOf('\n', index);
+    let cr = chunk.indexOf('\r', index);
+    if (pendingLength > 0) {
+      // The line carried over: only this chunk is searched for its end, and its pieces are joined once.
+      if (lf === -1 && cr === -1) {
+        if (index < length) {
+          pending.push(index === 0 ? chunk : chunk.slice(index));
+          pendingLength += length - index;
+        }
+        if (pendingLength + data.length > maxBufferSize) overflow();
+        return;
+      }
+      const atCr = cr !== -1 && (lf === -1 || cr < lf);
+      const end = atCr ? cr : lf;
+      pending.push(chunk.slice(index, end));
+      const whole = pending.length === 1 ? pending[0] : pending.join('');
+      pending = [];
+      pendingLength = 0;
+      line(whole, 0, whole.length);
+      if (!atCr) {
+        index = end + 1;
+      } else if (end + 1 === length) {
+        afterCr = true;
+        return;
+      } else {
+        index = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+      }
+      if (lf !== -1 && lf < index) lf = chunk.indexOf('\n', index);
+      if (cr !== -1 && cr < index) cr = chunk.indexOf('\r', index);
     }
-    const length = text.length;
-    let lf = text.indexOf('\n', index);
-    let cr = text.indexOf('\r', index);
     while (lf !== -1 || cr !== -1) {
       // The next line break: an LF, a CR, or a CRLF (one break).
       const atCr = cr !== -1 && (lf === -1 || cr < lf);
       const end = atCr ? cr : lf;
-      line(text, index, end);
+      line(chunk, index, end);
       if (!atCr) {
         index = end + 1;
       } else if (end + 1 === length) {
@@ -230,19 +258,23 @@ export function createEventStreamParser(handlers: SseParserHandlers, options: Ss
         index = length;
         break;
       } else {
-        index = text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+        index = chunk.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
       }
-      if (lf !== -1 && lf < index) lf = text.indexOf('\n', index);
-      if (cr !== -1 && cr < index) cr = text.indexOf('\r', index);
+      if (lf !== -1 && lf < index) lf = chunk.indexOf('\n', index);
+      if (cr !== -1 && cr < index) cr = chunk.indexOf('\r', index);
     }
-    if (index < length) pending = text.slice(index);
-    if (pending.length + data.length > maxBufferSize) overflow();
+    if (index < length) {
+      pending.push(chunk.slice(index));
+      pendingLength = length - index;
+    }
+    if (pendingLength + data.length > maxBufferSize) overflow();
   };
 
   return {
     feed,
     reset: () => {
-      pending = '';
+      pending = [];
+      pendingLength = 0;
       afterCr = false;
       atStart = true;
       clearBlock();

@@ -20,13 +20,34 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>typed client</title>
   window.ready = true;
 </script>`;
 
-/** What a page and a stream route that the Nest app does not have send: exact bytes. */
+/** The `Last-Event-ID` and `Cookie` headers the raw routes got, read as UTF-8 bytes (`null`: none). */
+const rawSeen: { url: string; lastEventId: string | null; cookie: string | null }[] = [];
+
+const utf8 = (value: string | string[] | undefined) =>
+  value === undefined ? null : Buffer.from(String(value), 'latin1').toString('utf8');
+
+/** What a page and the stream routes that the Nest app does not have send: exact bytes. */
 function pageAndWire(request: IncomingMessage, response: ServerResponse, next: () => void) {
   if (request.url === '/page') {
     response.setHeader('content-type', 'text/html; charset=utf-8');
     return void response.end(PAGE);
   }
-  if (request.url !== '/wire') return next();
+  const url = request.url ?? '';
+  if (url.startsWith('/unicode-id') || url.startsWith('/cookie')) {
+    rawSeen.push({ url, lastEventId: utf8(request.headers['last-event-id']), cookie: utf8(request.headers.cookie) });
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const end = 'event: sse-end\ndata: {"reason":"completed"}\n\n';
+    if (url.startsWith('/cookie'))
+      return void response.end(`data: ${JSON.stringify(request.headers.cookie ?? null)}\n\n${end}`);
+    const first = rawSeen.filter((r) => r.url === url).length === 1;
+    // The first stream ends after an id outside Latin-1, with no final word: the client reconnects and resumes.
+    return void response.end(
+      first
+        ? 'retry: 10\n\nid: ☃ é\ndata: "one"\n\n'
+        : `data: ${JSON.stringify(rawSeen.at(-1)!.lastEventId)}\n\n${end}`,
+    );
+  }
+  if (url !== '/wire') return next();
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   response.end(
     'retry: 10\n\n: comment\n\nid: only-1\n\nid: only-2\r\n\r\nretry: 20\r\r' +
@@ -63,6 +84,7 @@ describe('the typed client in Chromium, served as plain ES modules', () => {
 
   beforeEach(async () => {
     resetConformance();
+    rawSeen.length = 0;
     page = await browser.newPage();
     page.on('pageerror', (error) => problems.push(error.message));
     await page.goto(`${app.url}/page`);
@@ -145,7 +167,8 @@ describe('the typed client in Chromium, served as plain ES modules', () => {
       await hub.publish('ticks', sseEvent({ event: 'tick', data: published.at(-1)! }));
       await new Promise((resolve) => setTimeout(resolve, 5));
     };
-    while (seen.filter((r) => r.route === 'short-lived').length < 4) await publish();
+    // 10 reconnects at the end of the stream's lifetime (60 ms), then a disconnect, publishing all along.
+    while (seen.filter((r) => r.route === 'short-lived').length < 11) await publish();
     await waitForHub(hub, () => hub.count('ticks') === 1);
     await hub.disconnect(() => true);
     for (let i = 0; i < 20; i++) await publish();
@@ -155,8 +178,47 @@ describe('the typed client in Chromium, served as plain ES modules', () => {
     expect(ends).toContain('lifetime');
     expect(ends).toContain('disconnected');
     const requests = seen.filter((r) => r.route === 'short-lived');
+    expect(requests.length).toBeGreaterThanOrEqual(12);
+    expect(ends.filter((end) => end === 'lifetime').length).toBeGreaterThanOrEqual(10);
     expect(requests[0].lastEventId).toBeNull();
     expect(requests.slice(1).every((r) => (r.lastEventId ?? '') !== '')).toBe(true);
     await page.evaluate('window.client.close()');
+  });
+
+  it('an id outside Latin-1: the reconnect sends Last-Event-ID as its UTF-8 bytes and resumes', async () => {
+    const result = await inPage<{ got: string[]; errors: string[]; closed: string; lastEventId: string }>(
+      page,
+      `const client = new sse.EventStreamClient('/unicode-id?typed', { decode: 'json' });
+       const got = [];
+       const errors = [];
+       client.on('message', (data) => got.push(data));
+       client.onError((error) => errors.push(error.code));
+       const closed = (await client.closed).reason;
+       return { got, errors, closed, lastEventId: client.lastEventId };`,
+    );
+    expect(result).toEqual({ got: ['one', '☃ é'], errors: [], closed: 'completed', lastEventId: '☃ é' });
+    expect(rawSeen.map((r) => r.lastEventId)).toEqual([null, '☃ é']);
+  });
+
+  it("credentials: a same-origin cookie rides along by default and with 'include', not with 'omit'", async () => {
+    await page.evaluate("document.cookie = 'session=s3cr3t; path=/'");
+    const result = await inPage<Record<string, unknown[]>>(
+      page,
+      `const result = {};
+       for (const credentials of ['omit', 'include', undefined]) {
+         const client = new sse.EventStreamClient('/cookie?' + credentials, { credentials });
+         const got = [];
+         client.on('message', (data) => got.push(data));
+         await client.closed;
+         result[String(credentials)] = got;
+       }
+       return result;`,
+    );
+    expect(result).toEqual({ omit: [null], include: ['session=s3cr3t'], undefined: ['session=s3cr3t'] });
+    expect(rawSeen.map((r) => [r.url, r.cookie])).toEqual([
+      ['/cookie?omit', null],
+      ['/cookie?include', 'session=s3cr3t'],
+      ['/cookie?undefined', 'session=s3cr3t'],
+    ]);
   });
 });

@@ -119,17 +119,18 @@ describe('the typed client: when it stops for good and when it retries', () => {
     }
   });
 
-  it('a network error (nothing listening) reconnects with a backoff that doubles, capped at maxMs', async () => {
+  it('a network error (nothing listening) reconnects with a backoff that doubles from 100 ms, capped at maxMs', async () => {
     const probe = await startRawServer((_request, response) => response.end());
     await probe.close();
     const client = new EventStreamClient<ConformanceEvents>(`${probe.url}/ticks`, {
-      retry: { initialMs: 10, maxMs: 80, jitter: 0 },
+      retry: { initialMs: 10, maxMs: 200, jitter: 0 },
     });
     clients.push(client);
     const record = recordClient(client, []);
     await record.waitFor(() => record.errors.length >= 6, 'six failed connects');
     expect(record.errors.every((e) => e.code === 'network')).toBe(true);
-    expect(record.errors.slice(0, 6).map((e) => e.retryInMs)).toEqual([10, 20, 40, 80, 80, 80]);
+    // initialMs first; from the second failure in a row on, never under MIN_FAILURE_DELAY_MS (100).
+    expect(record.errors.slice(0, 6).map((e) => e.retryInMs)).toEqual([10, 100, 200, 200, 200, 200]);
     expect(record.errors[0].message).toMatch(/could not be reached or dropped \(.+\); the client reconnects in 10 ms/);
     expect(client.state).toBe('reconnecting');
     client.close();

@@ -204,19 +204,21 @@ describe('the typed client on the wire', () => {
     ).rejects.toMatchObject({ code: 'status', status: 401 });
   });
 
-  it('async iteration is bounded: while the queue holds maxQueued events the client stops reading (backpressure)', async () => {
+  it('async iteration is bounded: while the queue holds maxQueued events the client stops reading, and its watchdog sleeps', async () => {
     const total = 2000;
     let written = 0;
-    let drained = true;
-    raw = await startRawServer((_request, response) => {
+    let backedUp!: () => void;
+    const stalled = new Promise<void>((resolve) => (backedUp = resolve));
+    raw = await startRawServer((request, response) => {
       openStream(response);
+      if (request.url === '/silent') return; // headers, then nothing: the control client's watchdog fires
       const pump = () => {
         while (written < total) {
           const ok = response.write(`id: ${written}\ndata: ${JSON.stringify('x'.repeat(16_000))}\n\n`);
           written++;
           if (!ok) {
-            drained = false;
-            response.once('drain', () => ((drained = true), pump()));
+            backedUp();
+            response.once('drain', pump);
             return;
           }
         }
@@ -224,16 +226,22 @@ describe('the typed client on the wire', () => {
       };
       pump();
     });
-    const client = track(new EventStreamClient<WireEvents>(`${raw.url}/`, { maxQueued: 10 }));
+    const timeoutMs = 100;
+    const client = track(new EventStreamClient<WireEvents>(`${raw.url}/`, { maxQueued: 10, heartbeat: { timeoutMs } }));
+    const record = recordClient(client, []);
     const iterator = client[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.done).toBe(false);
-    // Not reading: the server's writes back up (32 MB cannot all sit in buffers) and stay backed up.
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    for (const deadline = Date.now() + 5000; drained && Date.now() < deadline;) await sleep(20);
-    expect(drained).toBe(false);
+    // Not reading: the server's writes back up (32 MB cannot all sit in buffers).
+    await stalled;
     const stalledAt = written;
-    await sleep(150);
+    // A client with the same watchdog on a silent stream: by its second timeout, a watchdog left armed would have fired.
+    const control = track(new EventStreamClient<WireEvents>(`${raw.url}/silent`, { heartbeat: { timeoutMs } }));
+    const controlRecord = recordClient(control, []);
+    await controlRecord.waitFor(() => controlRecord.errors.length >= 2, 'two watchdog timeouts of the control');
+    control.close();
+    expect(controlRecord.errors.map((e) => e.code)).toEqual(['watchdog', 'watchdog']);
+    expect(record.errors).toEqual([]);
     expect(written).toBe(stalledAt);
     expect(written).toBeLessThan(total);
     let received = 1;
@@ -243,8 +251,10 @@ describe('the typed client on the wire', () => {
       ids.push((next.value as EventStreamMessage<WireEvents>).id!);
     }
     expect(received).toBe(total);
-    expect(ids.slice(0, 3)).toEqual(['0', '1', '2']);
+    expect(ids).toEqual(Array.from({ length: total }, (_, i) => String(i)));
     expect((await client.closed).reason).toBe('completed');
+    expect(record.errors).toEqual([]);
+    expect(raw.requests.filter((r) => r.url === '/')).toHaveLength(1);
   });
 
   it('decode: a function gets the data and the type; JSON that does not parse is reported and skipped', async () => {
@@ -279,5 +289,15 @@ describe('the typed client on the wire', () => {
     );
     expect(() => new EventStreamClient(`${app.url}/ticks`, { lastEventId: 'a\nb' })).toThrow(/lastEventId/);
     expect(() => new EventStreamClient(42 as never)).toThrow(/needs a URL/);
+    // A backoff capped at 0, under initialMs, or a Retry-After cut to 0 would be no backoff.
+    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { initialMs: 0, maxMs: 0 } })).toThrow(
+      /option `retry.maxMs` must be an integer from 1 to/,
+    );
+    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { initialMs: 500, maxMs: 100 } })).toThrow(
+      /option `retry.maxMs` must be an integer from 500 to \d+ \(at least retry.initialMs\); got 100/,
+    );
+    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { maxRetryAfterMs: 0 } })).toThrow(
+      /option `retry.maxRetryAfterMs` must be an integer from 1 to/,
+    );
   });
 });

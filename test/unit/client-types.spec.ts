@@ -1,4 +1,4 @@
-import { EventStreamClient, type EventStreamMessage } from 'nestjs-event-stream/client';
+import { connectEventStream, EventStreamClient, type EventStreamMessage } from 'nestjs-event-stream/client';
 
 /** The event map the type-level checks use. */
 interface TickerEvents {
@@ -55,9 +55,27 @@ export async function iteratorChecks(client: EventStreamClient<TickerEvents>): P
   void [one, wrong];
 }
 
+/** Without an event map: any event name, data `unknown` (docs/client.md's plain ES module example). */
+export async function untypedChecks(): Promise<void> {
+  const client = new EventStreamClient('/ticks');
+  client.on('message', (data, event) => void [data, event.type.toUpperCase(), event.lastEventId]);
+  client.on('tick', (data) => {
+    // @ts-expect-error data is unknown until the caller narrows it
+    void data.n;
+  });
+  const other = connectEventStream('/ticks');
+  other.on('anything', (data: unknown) => data);
+  for await (const event of other) void [event.type, event.data];
+  // An explicit map still checks names and payloads.
+  const typed = connectEventStream<TickerEvents>('/ticks');
+  // @ts-expect-error a wrong payload type for the parameter
+  typed.on('tick', (data: { n: string }) => data);
+}
+
 describe('the typed client’s types', () => {
   it('are checked by tsc (this file’s @ts-expect-error lines)', () => {
     expect(typeof typeChecks).toBe('function');
     expect(typeof iteratorChecks).toBe('function');
+    expect(typeof untypedChecks).toBe('function');
   });
 });

@@ -229,6 +229,33 @@ describe('the event-stream parser, beyond eventsource-parser', () => {
     expect(event.events.map((e) => e.data)).toEqual(['small']);
   });
 
+  it('a 4 MiB line in 16 KiB chunks: parsed whole, each character searched a bounded number of times (linear, not quadratic)', () => {
+    const size = 4 * 1024 * 1024;
+    const piece = 'x'.repeat(16 * 1024);
+    const { parser, events } = collect();
+    // Counts the characters every String#indexOf call may scan: the parser's only search for line breaks.
+    const indexOf = String.prototype.indexOf;
+    let scanned = 0;
+    String.prototype.indexOf = function (this: string, search: string, from?: number) {
+      scanned += this.length - Math.max(0, from ?? 0);
+      return indexOf.call(this, search, from);
+    };
+    try {
+      parser.feed('event: big\ndata: ');
+      for (let fed = 0; fed < size; fed += piece.length) parser.feed(piece);
+      parser.feed('\r');
+      parser.feed('\n\r\n');
+    } finally {
+      String.prototype.indexOf = indexOf;
+    }
+    expect(events).toHaveLength(1);
+    expect(events[0].type).toBe('big');
+    expect(events[0].data.length).toBe(size);
+    expect(events[0].data === 'x'.repeat(size)).toBe(true);
+    // LF and CR are each searched once per character: about 2 × 4 MiB. The quadratic way was ~256 × that.
+    expect(scanned).toBeLessThan(3 * size);
+  });
+
   it('holds no more than maxBufferSize for a stream of many small events', () => {
     const { parser, events } = collect({ maxBufferSize: 64 });
     for (let i = 0; i < 1000; i++) parser.feed(`data: ${i}\n\n`);
