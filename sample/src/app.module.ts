@@ -7,6 +7,7 @@ import { SampleConfigModule } from './config/sample-config.module.js';
 import type { SampleConfig } from './config/sample-config.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { PageModule } from './page/page.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
@@ -61,6 +62,7 @@ export class AppModule {
         JobsModule,
         TicketsModule,
         HealthModule,
+        MetricsModule,
         PageModule,
       ],
     };
