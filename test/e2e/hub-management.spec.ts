@@ -114,7 +114,6 @@ describe('SseHub connections, stats and lifecycle', () => {
     expect(of(leavesClient)).toEqual(['connected', 'joined life:a', 'disconnected client-closed']);
   });
 
-
   it('tells disconnected once the stream has left its channels and the hub no longer counts it', async () => {
     const seen: string[] = [];
     const subscription = hub.lifecycle$.subscribe((event) => {
