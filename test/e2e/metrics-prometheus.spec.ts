@@ -3,7 +3,13 @@ import { Test } from '@nestjs/testing';
 import { openEventStream, waitForConnections, waitForHub, type TestEventStream } from 'nestjs-event-stream/testing';
 import { SsePrometheusModule } from 'nestjs-event-stream/prometheus';
 import { SseHub, SseModule } from '../../lib/index.js';
-import { METRICS_AUTH, MetricsFeedController, MetricsRoomsController, bearer } from '../src/metrics/metrics-fixture.js';
+import {
+  METRICS_AUTH,
+  MetricsFeedController,
+  MetricsFramesController,
+  MetricsRoomsController,
+  bearer,
+} from '../src/metrics/metrics-fixture.js';
 import { sampleOf, scrape } from '../src/metrics/exposition.js';
 import { openPausedSocket } from '../src/metrics/paused-socket.js';
 import { createTestApplication, listen, type TestApp } from '../utils/test-app.js';
@@ -32,7 +38,7 @@ describe('SsePrometheusModule: GET /metrics with real traffic', () => {
         }),
         SsePrometheusModule.register(),
       ],
-      controllers: [MetricsRoomsController, MetricsFeedController],
+      controllers: [MetricsRoomsController, MetricsFeedController, MetricsFramesController],
     }).compile();
     server = await listen(await createTestApplication(moduleRef, { logger: false, forceCloseConnections: true }));
     hub = server.app.get(SseHub);
@@ -148,6 +154,18 @@ describe('SsePrometheusModule: GET /metrics with real traffic', () => {
     expect(sampleOf(text, 'sse_events_dropped_total')).toBeGreaterThanOrEqual(1);
     fast.close();
     await waitForConnections(hub, 0);
+  });
+
+  it('counts a value that could not be framed, and the stream that completed after it', async () => {
+    const before = await metrics();
+    const stream = await open('/frames/bad');
+    await stream.waitForEnd();
+    expect(stream.events.map((event) => event.type)).toEqual(['good', 'sse-end']);
+    const text = await metrics();
+    expect(sampleOf(text, 'sse_frame_errors_total')! - sampleOf(before, 'sse_frame_errors_total')!).toBe(1);
+    const completed = (t: string) => sampleOf(t, 'sse_streams_closed_total', { reason: 'completed' })!;
+    expect(completed(text) - completed(before)).toBe(1);
+    expect(sampleOf(text, 'sse_stream_duration_seconds_count', { route: '/frames/bad', reason: 'completed' })).toBe(1);
   });
 });
 

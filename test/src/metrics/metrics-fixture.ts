@@ -1,4 +1,5 @@
 import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
+import { of } from 'rxjs';
 import { EventStream, SseAuthGuard, SseClient, SseHub, sseEvent, type SseModuleOptions } from '../../../lib/index.js';
 
 /** Bearer tokens of the fixture and their users. */
@@ -41,5 +42,14 @@ export class MetricsFeedController {
   @Post(':channel')
   async publish(@Param('channel') channel: string, @Body() body: { text: string }) {
     return { id: await this.hub.publish(channel, sseEvent({ event: 'message', data: body.text })) };
+  }
+}
+
+/** `GET /frames/bad`: a value that cannot be framed (a line break in its event name), then one that can; then it completes. */
+@Controller('frames')
+export class MetricsFramesController {
+  @EventStream('bad')
+  bad() {
+    return of(sseEvent({ event: 'bad\nname', data: 1 }), sseEvent({ event: 'good', data: 2 }));
   }
 }
