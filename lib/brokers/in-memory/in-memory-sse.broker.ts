@@ -6,6 +6,7 @@ import type {
   SseBrokerPosition,
   SseBrokerPublishOptions,
   SseBrokerSentMessage,
+  SseBrokerStatus,
   SseHistoryPage,
 } from '../sse-broker.interface.js';
 import { newEpoch } from '../../protocol/event-id.js';
@@ -63,6 +64,7 @@ export class InMemorySseBroker implements SseBroker {
   private droppedChannelsUpTo = 0;
   private seq = 0;
   private readonly idempotency: IdempotencyWindow;
+  private readonly createdAt = Date.now();
   private readonly subject = new Subject<SseBrokerMessage>();
   readonly messages$: Observable<SseBrokerMessage> = this.subject.asObservable();
 
@@ -98,6 +100,11 @@ export class InMemorySseBroker implements SseBroker {
   }
 
   connect(): void {}
+
+  /** Always `up`: nothing lies between this process and its history (\`since\`: when the broker was made). */
+  status(): SseBrokerStatus {
+    return { state: 'up', since: this.createdAt };
+  }
 
   /** Stores and delivers at once; with an `idempotencyKey` seen on the channel within `idempotencyTtlMs`, only returns its position. */
   publish(channel: string, payload: string, options: SseBrokerPublishOptions = {}): SseBrokerPosition {

@@ -1,19 +1,29 @@
 import type { Logger } from '@nestjs/common';
+import type { SseBrokerStatus } from '../sse-broker.interface.js';
+import type { RedisSseConnections } from './redis-sse-connections.js';
 import { reasonOf } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
+
+/** Credentials a URL in an error text may carry (`redis://user:password@host`): never in a log line or a status. */
+const CREDENTIALS = /(\/\/)[^/@\s]*@/g;
 
 /**
  * Whether the broker's link to Redis is down, and why: the last error a
  * connection reported (what a refusal names), one log line when the link is
- * lost and one when it is back.
+ * lost and one when it is back; and the state `status()` reports, with when
+ * it last changed: `down` until the link has been up once and during an
+ * outage, `resyncing` from when both connections are ready again until the
+ * resubscription is done and its `gap` delivered, `up` otherwise.
  */
 export class RedisSseLinkHealth {
   private down = false;
+  private state: SseBrokerStatus['state'] = 'down';
+  private since = Date.now();
   /** The last error a connection reported since the link was last up. */
   lastError: string | undefined;
 
   constructor(
-    private readonly target: () => string,
+    private readonly connections: Pick<RedisSseConnections, 'command' | 'subscriber' | 'target'>,
     private readonly logger: Logger,
   ) {}
 
@@ -22,26 +32,52 @@ export class RedisSseLinkHealth {
     return this.down;
   }
 
+  /** The link's state now, for `SseBroker.status()`: the detail names the server and the last error, never a password. */
+  status(): SseBrokerStatus {
+    const { state, since } = this;
+    const target = this.connections.target();
+    if (state === 'up') return { state, since };
+    if (state === 'resyncing') return { state, since, detail: REDIS_SSE_MESSAGES.statusResyncing(target) };
+    const detail = this.down
+      ? REDIS_SSE_MESSAGES.statusDown(target, this.lastError ?? REDIS_SSE_MESSAGES.connectionClosed())
+      : REDIS_SSE_MESSAGES.statusConnecting(target, this.lastError);
+    return { state, since, detail };
+  }
+
   /** A connection or a command reported `error`. */
   failed(error: unknown): void {
-    this.lastError = reasonOf(error);
+    this.lastError = reasonOf(error).replace(CREDENTIALS, '$1***@');
   }
 
   /** A connection closed: the outage is logged once. */
   lost(): void {
+    this.set('down');
     if (this.down) return;
     this.down = true;
     this.logger.error(
-      REDIS_SSE_MESSAGES.linkLost(this.target(), this.lastError ?? REDIS_SSE_MESSAGES.connectionClosed()),
+      REDIS_SSE_MESSAGES.linkLost(this.connections.target(), this.lastError ?? REDIS_SSE_MESSAGES.connectionClosed()),
     );
   }
 
-  /** Both connections are ready: returns whether that ends an outage (then logged). */
+  /** A connection is ready: once both are during an outage, the broker is resyncing (until `restored()`). */
+  connectionReady(): void {
+    const { command, subscriber } = this.connections;
+    if (this.down && command.status === 'ready' && subscriber.status === 'ready') this.set('resyncing');
+  }
+
+  /** Both connections are ready and subscribed: returns whether that ends an outage (then logged). */
   restored(): boolean {
+    this.set('up');
     if (!this.down) return false;
     this.down = false;
     this.lastError = undefined;
-    this.logger.log(REDIS_SSE_MESSAGES.linkRestored(this.target()));
+    this.logger.log(REDIS_SSE_MESSAGES.linkRestored(this.connections.target()));
     return true;
+  }
+
+  private set(state: SseBrokerStatus['state']): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.since = Date.now();
   }
 }

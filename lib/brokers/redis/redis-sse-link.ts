@@ -52,7 +52,8 @@ export class RedisSseLink {
   private readonly waiters = new RedisSseWaiters();
   private readonly upWaiters: (() => void)[] = [];
   private readonly detach: (() => void)[] = [];
-  private readonly health: RedisSseLinkHealth;
+  /** The link's state (`status()`), its last error and its outage log lines. */
+  readonly health: RedisSseLinkHealth;
   private closed = false;
   private readonly refusals: RedisSseRefusals;
   private readonly markers: RedisSseMarkers;
@@ -68,18 +69,13 @@ export class RedisSseLink {
   ) {
     const retryAfterSeconds = Math.max(1, Math.ceil(settings.commandTimeoutMs / 1000));
     this.refusals = new RedisSseRefusals(() => this.target(), retryAfterSeconds, logger);
-    this.health = new RedisSseLinkHealth(() => this.target(), logger);
+    this.health = new RedisSseLinkHealth(connections, logger);
     this.markers = new RedisSseMarkers(keys, instanceChannel, settings.commandTimeoutMs, () => this.position);
     this.listen(connections.command, 'command');
     this.listen(connections.subscriber, 'subscriber');
     const onMessage = (pubsubChannel: string, text: string) => this.onMessage(pubsubChannel, text);
     connections.subscriber.on('message', onMessage);
     this.detach.push(() => connections.subscriber.off('message', onMessage));
-  }
-
-  /** Whether the link is known to be down (an outage was logged and is not over). */
-  get isDown(): boolean {
-    return this.health.isDown;
   }
 
   /** Starts connecting. Resolves to whether both connections are up within `timeoutMs`. */
@@ -223,6 +219,7 @@ export class RedisSseLink {
 
   private onReady(role: 'command' | 'subscriber'): void {
     if (this.closed) return;
+    this.health.connectionReady();
     if (role === 'subscriber') {
       void this.sync();
       return;

@@ -9,6 +9,7 @@ import type {
   SseBrokerPosition,
   SseBrokerPublishOptions,
   SseBrokerSentMessage,
+  SseBrokerStatus,
   SseHistoryPage,
 } from '../sse-broker.interface.js';
 import { checkChannelName } from '../../protocol/channel-name.js';
@@ -53,7 +54,8 @@ import { resolveRedisSseOptions, type ResolvedRedisSseOptions } from './resolve-
  *   is back the broker resubscribes and reports a `gap` on `messages$`, from
  *   which the hub catches its streams up. While it is connected but does not
  *   answer, every call rejects so after `commandTimeoutMs`; a publish then
- *   says that it may have been published (`maybePublished`).
+ *   says that it may have been published (`maybePublished`). `status()`
+ *   says `down`, `resyncing` or `up`, for health checks.
  * - `clusterCount()` counts streams across instances (eventually
  *   consistent); `RedisSseScheduleLock` runs each scheduled tick once.
  */
@@ -71,6 +73,8 @@ export class RedisSseBroker implements SseBroker {
   private stats: RedisSseStats | undefined;
   private connecting = false;
   private closed = false;
+  /** When the broker was made, then closed: the \`since\` of \`status()\` without a link. */
+  private since = Date.now();
 
   constructor(options: RedisSseBrokerOptions = {}) {
     this.settings = resolveRedisSseOptions(options);
@@ -232,10 +236,26 @@ export class RedisSseBroker implements SseBroker {
     return this.command(operation, undefined, run);
   }
 
+  /**
+   * The link's state now, for health checks: `down` before `connect()`, until
+   * Redis has answered once, during an outage (the last connection error as
+   * `detail`, never a password) and once closed; `resyncing` from when both
+   * connections are back until the broker has resubscribed to its channels and
+   * delivered its `gap` on `messages$` (from which the hub catches its streams
+   * up); `up` otherwise. `since`: when the state last changed. Redis that is
+   * connected but does not answer (stalled) stays `up`: its calls time out.
+   */
+  status(): SseBrokerStatus {
+    if (this.closed) return { state: 'down', detail: REDIS_SSE_MESSAGES.statusClosed(), since: this.since };
+    if (!this.link) return { state: 'down', detail: REDIS_SSE_MESSAGES.statusNotConnected(), since: this.since };
+    return this.link.health.status();
+  }
+
   /** Ends the connections it opened (never a `client` it was given) and its timers, and completes `messages$`. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.since = Date.now();
     await this.stats?.stop();
     await this.link?.close();
     this.subject.complete();

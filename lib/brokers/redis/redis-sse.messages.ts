@@ -48,6 +48,14 @@ export const REDIS_SSE_MESSAGES = {
     `No connection to Redis at ${target} (${reason}). Until it is back, publishing fails and events from other instances pause; local streams stay open. Reconnecting.`,
   linkRestored: (target: string) =>
     `Reconnected to Redis at ${target}; streams are caught up on the events they missed.`,
+  statusConnecting: (target: string, reason: string | undefined) =>
+    `Connecting to Redis at ${target}${reason ? ` (${reason})` : ''}: the broker has not been up yet.`,
+  statusDown: (target: string, reason: string) =>
+    `No connection to Redis at ${target} (${reason}): joins, resumes and publishes fail with 503 until it is back.`,
+  statusResyncing: (target: string) =>
+    `Reconnected to Redis at ${target}: resubscribing, then streams catch up on what they missed.`,
+  statusNotConnected: () => 'Not connected yet: SseModule connects the broker when the app starts.',
+  statusClosed: () => 'The broker was closed (the app is shutting down).',
   startedWithoutRedis: (target: string, ms: number) =>
     `Redis at ${target} did not answer within ${ms} ms; the app starts without it and connects when Redis is reachable. Publishing fails until then. Raise connectTimeoutMs to wait longer.`,
   subscribeFailed: (target: string, reason: string) =>

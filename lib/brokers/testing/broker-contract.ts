@@ -2,6 +2,7 @@ import type { SseBroker, SseBrokerMessage, SseBrokerPosition } from '../sse-brok
 import { describeBoundsContract } from './broker-contract-bounds.js';
 import { describeHeadContract } from './broker-contract-head.js';
 import { describeSendContract } from './broker-contract-send.js';
+import { describeStatusContract } from './broker-contract-status.js';
 import {
   EPOCH,
   Inbox,
@@ -306,6 +307,7 @@ export function describeBrokerContract(name: string, factory: BrokerContractFact
     describeHeadContract(connected);
 
     describeSendContract(connected);
+    describeStatusContract(connected);
 
     describe('close', () => {
       it('resolves after use, releasing what it holds (Jest exits without --forceExit), and completes messages$', async () => {
