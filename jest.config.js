@@ -64,6 +64,8 @@ const FASTIFY = e2e([
   'hub-join-subscribing',
   'auth-tickets',
   'testing-kit',
+  'metrics-prometheus',
+  'metrics-opentelemetry',
 ]);
 
 /**
@@ -92,6 +94,7 @@ const FASTIFY_H2C = e2e([
   'lifecycle-final-word',
   'hub-first-connect',
   'testing-kit',
+  'metrics-opentelemetry',
 ]);
 
 export default {
