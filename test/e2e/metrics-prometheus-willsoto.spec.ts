@@ -1,6 +1,6 @@
 import { openEventStream } from 'nestjs-event-stream/testing';
 import { sampleOf, scrape } from '../src/metrics/exposition.js';
-import { buildWillsotoApp } from '../src/metrics/willsoto/build.js';
+import { buildNodeApp } from '../utils/node-app.js';
 import { ChildApp } from '../utils/child-app.js';
 
 /**
@@ -13,7 +13,12 @@ describe('SsePrometheusModule beside @willsoto/nestjs-prometheus', () => {
   let url: string;
 
   beforeAll(async () => {
-    child = ChildApp.start(await buildWillsotoApp());
+    child = ChildApp.start(
+      await buildNodeApp('metrics-willsoto', [
+        'test/src/metrics/willsoto/main.ts',
+        'test/src/metrics/metrics-fixture.ts',
+      ]),
+    );
     const { port } = await child.waitForJsonLine<{ port: number }>();
     url = `http://127.0.0.1:${port}`;
   }, 30_000);

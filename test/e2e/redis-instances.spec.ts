@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { parseEventId } from '../../lib/index.js';
-import { buildRedisInstance } from '../src/redis-instance/build.js';
+import { buildNodeApp } from '../utils/node-app.js';
 import { TestEventSource } from '../utils/event-source-client.js';
 import { randomPrefix, RedisServer } from '../utils/redis.js';
 
@@ -118,7 +118,10 @@ describe('two app instances (separate processes) on one Redis', () => {
   const streams: { close(): void }[] = [];
 
   beforeAll(async () => {
-    const [main, server] = await Promise.all([buildRedisInstance(), RedisServer.start()]);
+    const [main, server] = await Promise.all([
+      buildNodeApp('redis-instance', ['test/src/redis-instance/main.ts']),
+      RedisServer.start(),
+    ]);
     redis = server;
     const env = { SSE_REDIS_URL: redis.url, SSE_KEY_PREFIX: randomPrefix('instances'), SSE_REDIS_RETRY_MS: '50' };
     [a, b] = await Promise.all([Instance.start('A', main, env), Instance.start('B', main, env)]);

@@ -10,16 +10,7 @@ import {
   spread,
 } from '../../lib/client/backoff.js';
 import { parseRetryAfter } from '../../lib/client/retry-after.js';
-
-/** A deterministic PRNG (mulberry32), so that the bounds are checked over many draws the same way every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../utils/prng.js';
 
 describe('the typed client’s backoff', () => {
   const settings = DEFAULT_BACKOFF;

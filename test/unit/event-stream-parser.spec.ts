@@ -4,19 +4,10 @@ import {
   SseParserOverflowError,
   type SseParsedEvent,
 } from '../../lib/protocol/event-stream-parser.js';
+import { prng } from '../utils/prng.js';
 
 /** What a parser reported, in order: the same shape for ours and eventsource-parser's. */
 type Entry = ['event', string, string, string | undefined] | ['comment', string] | ['retry', number];
-
-/** A deterministic PRNG (mulberry32): the same streams and splits on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const encoder = new TextEncoder();
 

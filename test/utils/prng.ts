@@ -1,0 +1,13 @@
+/**
+ * A deterministic PRNG (mulberry32): numbers in [0, 1), the same sequence for
+ * the same seed on every run, so that generated inputs and many-draw bounds
+ * are checked the same way each time.
+ */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
