@@ -13,6 +13,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RoomsModule } from './rooms/rooms.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import type { SignedOutUsers } from './sessions/signed-out-users.interface.js';
+import { StatsModule } from './stats/stats.module.js';
 import { TickerModule } from './ticker/ticker.module.js';
 import { TicketsModule } from './tickets/tickets.module.js';
 
@@ -62,6 +63,7 @@ export class AppModule {
         JobsModule,
         TicketsModule,
         HealthModule,
+        StatsModule,
         MetricsModule,
         PageModule,
       ],

@@ -60,10 +60,14 @@ describe('the sample app on Redis', () => {
     await deleteKeys(REDIS_URL, prefix);
   });
 
-  it('says so in /health', async () => {
+  it('says so in /health, ready with the broker up', async () => {
     const health = await openEventStream(a, `/health`);
     await health.ended;
-    expect(JSON.parse(health.text)).toMatchObject({ status: 'ok', broker: 'redis' });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.text)).toMatchObject({
+      status: 'ok',
+      info: { sse: { status: 'up', broker: 'up' }, hub: { status: 'up', broker: 'redis' } },
+    });
   });
 
   it('opens a stream on one instance with a ticket issued by the other, once: the ticket lives in Redis', async () => {

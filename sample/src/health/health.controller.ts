@@ -1,33 +1,57 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { SseHub, type SseHubStats } from 'nestjs-event-stream';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { SseHub } from 'nestjs-event-stream';
+import { SseHealthIndicator } from 'nestjs-event-stream/terminus';
 import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 import { JobsService } from '../jobs/jobs.service.js';
 
-export interface HealthReport extends SseHubStats {
-  status: 'ok';
-  /** Where the hub's events travel: this process only, or Redis. */
-  broker: 'memory' | 'redis';
-  /** Simulated jobs running now. */
-  jobs: number;
-}
-
+/**
+ * Health checks on `@nestjs/terminus` (docs/health.md):
+ * - `GET /health/ready`: 503 while the hub's broker is down (Redis away) or
+ *   the app shuts down: what a load balancer or a readiness probe asks;
+ * - `GET /health/live`: 200 while the process answers, whatever Redis does:
+ *   what a liveness probe asks (no restarts on a Redis blip);
+ * - `GET /health`: readiness, plus the hub's numbers for this instance
+ *   (streams, channels, events published, ...) and the running jobs, under `hub`.
+ */
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly sse: SseHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
     private readonly hub: SseHub,
     private readonly jobs: JobsService,
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
   ) {}
 
-  /** GET /health: the hub's numbers for this instance (connections, channels, events published, ...). */
   @Get()
-  health(): HealthReport {
-    return {
-      status: 'ok',
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.sse.isReady(), () => this.numbers()]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.sse.isReady()]);
+  }
+
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.sse.isLive()]);
+  }
+
+  /** The hub's counters (without the broker's state, which `sse` reports) and the jobs, as an indicator that is always up. */
+  private numbers() {
+    const { brokerStatus: _state, openByRoute: _routes, ...stats } = this.hub.stats();
+    return this.indicators.check('hub').up({
+      // Where the hub's events travel: this process only, or Redis.
       broker: this.config.redisUrl ? 'redis' : 'memory',
-      ...this.hub.stats(),
+      ...stats,
       jobs: this.jobs.running,
-    };
+    });
   }
 }

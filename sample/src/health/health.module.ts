@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { SseTerminusModule } from 'nestjs-event-stream/terminus';
 import { JobsModule } from '../jobs/jobs.module.js';
 import { HealthController } from './health.controller.js';
 
-@Module({ imports: [JobsModule], controllers: [HealthController] })
+/** `/health`, `/health/ready` and `/health/live`: `SseTerminusModule` brings the indicator and terminus's `HealthCheckService`. */
+@Module({ imports: [JobsModule, SseTerminusModule], controllers: [HealthController] })
 export class HealthModule {}
