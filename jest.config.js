@@ -56,6 +56,7 @@ const FASTIFY = e2e([
   'nest-sse-parity',
   'sample',
   'openapi',
+  'openapi-faithful',
   'sample-limits',
   'sample-sign-out',
   'lifecycle-final-word',

@@ -8,19 +8,37 @@ export type JsonSchema = Record<string, unknown>;
  * - a DTO class: JSON (the default serializer), its schema from `@ApiProperty()`;
  * - `String`: text written as it is (a string payload is never JSON-encoded);
  * - `Number` or `Boolean`: JSON;
+ * - a lazy type, `() => Dto`, for a DTO defined later (circular imports), as
+ *   in `@ApiProperty({ type: () => Dto })`;
  * - an object, for arrays, raw schemas and a description.
+ * Other built-ins (`Date`, `Object`, `Array`...) are refused: use `schema`.
  */
-export type ApiEventPayload =
-  Type<unknown> | StringConstructor | NumberConstructor | BooleanConstructor | ApiEventPayloadOptions;
+export type ApiEventPayload = ApiEventPayloadType | ApiEventPayloadOptions;
+
+/** A DTO class, `String`, `Number`, `Boolean`, or a lazy type returning one (`() => Dto`). */
+export type ApiEventPayloadType =
+  | Type<unknown>
+  | StringConstructor
+  | NumberConstructor
+  | BooleanConstructor
+  | (() => Type<unknown> | StringConstructor | NumberConstructor | BooleanConstructor);
 
 /** The long form of an event's payload in `@ApiEventStream({ events })`. */
 export interface ApiEventPayloadOptions {
-  /** A DTO class, `String`, `Number` or `Boolean`, as in the short form. */
-  type?: Type<unknown> | StringConstructor | NumberConstructor | BooleanConstructor;
+  /** A DTO class, `String`, `Number`, `Boolean` or a lazy type (`() => Dto`), as in the short form. */
+  type?: ApiEventPayloadType;
   /** `true`: the data is a JSON array of `type`. Default `false`. */
   isArray?: boolean;
-  /** A JSON schema of the decoded JSON data, instead of `type` (use `getSchemaPath()` for `$ref`s). */
+  /** A JSON schema of the data, instead of `type` (use `getSchemaPath()` for `$ref`s). */
   schema?: JsonSchema;
+  /**
+   * How `data` is written, with `schema`: `'text'`, a string written as it is
+   * (the server never JSON-encodes a string), documented as a plain string the
+   * schema describes; `'json'`, through the serializer, documented with
+   * `contentMediaType: application/json` and `contentSchema`. Default: `'text'`
+   * for a `type: 'string'` schema (not `isArray`), `'json'` otherwise.
+   */
+  encoding?: 'json' | 'text';
   /** What the event means, shown with it in the document. */
   description?: string;
 }
@@ -53,6 +71,12 @@ export interface ApiEventStreamOptions {
    * Default `false`.
    */
   resetEvent?: boolean | string;
+  /**
+   * Documents the optional `Last-Event-ID` request header and `lastEventId`
+   * query parameter, which the library reads on every stream (the hub resumes
+   * after it). Default: `true` when `resetEvent` is documented, else `false`.
+   */
+  lastEventId?: boolean;
   /**
    * The refusals the route can answer before any stream byte, documented with
    * the library's reason: 204 (the handler returned `null`), 401 and 403 (stream

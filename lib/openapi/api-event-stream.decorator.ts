@@ -1,5 +1,13 @@
 import type { Type } from '@nestjs/common';
-import { ApiExtraModels, ApiOperation, ApiResponse, getSchemaPath, type MediaTypeObject } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  getSchemaPath,
+  type MediaTypeObject,
+} from '@nestjs/swagger';
 import type { ApiEventStreamOptions, SseRefusalStatus } from './api-event-stream-options.interface.js';
 import { describeEventStream, EVENT_STREAM_MEDIA_TYPE, eventItemSchema } from './event-item-schema.js';
 import { OPENAPI_MESSAGES } from './openapi.messages.js';
@@ -27,12 +35,27 @@ const REFUSALS: Readonly<Record<SseRefusalStatus, { description: string; headers
   },
 };
 
+const LAST_EVENT_ID =
+  'The id of the last event the client received: the stream resumes after it (a hub stream replays what was missed, or sends its reset event). A reconnecting EventSource sends the header by itself.';
+
+/**
+ * `@nestjs/swagger` calls a lazy type of `ApiExtraModels()` when the document
+ * is built, as it does for `@ApiProperty({ type: () => Dto })`: it knows one by
+ * its name, `type` (the name of an arrow function written `type: () => Dto`).
+ */
+function lazyExtraModel(lazyModel: () => Type<unknown>): () => Type<unknown> {
+  const type = () => lazyModel();
+  Object.defineProperty(type, 'name', { value: 'type' });
+  return type;
+}
+
 /**
  * Documents an `@EventStream()` route for `@nestjs/swagger`: its 200
  * `text/event-stream` response with the OpenAPI 3.2 `itemSchema` of its
  * events (each event's `data` a JSON string whose `contentSchema` is the DTO's
  * schema, registered in `components.schemas`), the final word `sse-end`, the
- * hub's `sse-reset` when asked, and the refusals the route can answer.
+ * hub's `sse-reset` when asked, the `Last-Event-ID` header and `lastEventId`
+ * query parameter (by default with `sse-reset`), and the refusals the route can answer.
  *
  * Call {@link documentEventStreams} on the document `SwaggerModule.createDocument()`
  * returns: it keeps `itemSchema` in a 3.2 document and turns it into a valid
@@ -68,7 +91,10 @@ export function ApiEventStream(options: ApiEventStreamOptions): MethodDecorator 
         description: 'The final word: the server ended the stream; `reason` says whether and how to reconnect.',
       });
     }
-    const models = [...new Set(events.flatMap((event) => (event.model ? [event.model] : [])))];
+    const models = [
+      ...new Set(events.flatMap((event) => (event.model ? [event.model] : []))),
+      ...events.flatMap((event) => (event.lazyModel ? [lazyExtraModel(event.lazyModel)] : [])),
+    ];
     const decorators: MethodDecorator[] = [
       ApiExtraModels(...(models as Type<unknown>[])),
       ApiResponse({
@@ -81,6 +107,17 @@ export function ApiEventStream(options: ApiEventStreamOptions): MethodDecorator 
       }),
       ...doc.refusals.map((status) => ApiResponse({ status, ...REFUSALS[status] })),
     ];
+    if (doc.lastEventId) {
+      decorators.push(
+        ApiHeader({ name: 'Last-Event-ID', required: false, description: LAST_EVENT_ID, schema: { type: 'string' } }),
+        ApiQuery({
+          name: 'lastEventId',
+          required: false,
+          type: String,
+          description: 'The same as the `Last-Event-ID` header, for clients that cannot set headers; the header wins.',
+        }),
+      );
+    }
     if (doc.summary !== undefined || doc.description !== undefined) {
       decorators.push(ApiOperation({ summary: doc.summary, description: doc.description }));
     }

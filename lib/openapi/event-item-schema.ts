@@ -8,6 +8,16 @@ export const EVENT_STREAM_MEDIA_TYPE = 'text/event-stream';
 /** The `$ref` of a DTO class's schema (`getSchemaPath()` of `@nestjs/swagger`). */
 export type SchemaRefOf = (model: Type<unknown>) => string;
 
+/**
+ * `{ $ref }` of a lazy type whose class is not defined yet: the `$ref` is read
+ * (and the type called) when the document is built, not when the decorator applies.
+ */
+function lazyRef(lazyModel: () => Type<unknown>, refOf: SchemaRefOf): JsonSchema {
+  const ref: JsonSchema = {};
+  Object.defineProperty(ref, '$ref', { enumerable: true, get: () => refOf(lazyModel()) });
+  return ref;
+}
+
 /** The event a value sent without an `event:` field reaches in a browser. */
 const DEFAULT_EVENT = 'message';
 
@@ -32,12 +42,21 @@ const CONTROL_BLOCK: JsonSchema = {
 /**
  * The schema of one event's `data` field, as OpenAPI 3.2 describes it: a
  * string, whose JSON content (`contentMediaType`, `contentSchema`) is the DTO's
- * schema; a text payload is a plain string.
+ * schema; a text payload is a plain string (its `schema`, when given, describes it).
  */
 export function eventDataSchema(event: EventDoc, refOf: SchemaRefOf): JsonSchema {
-  if (event.encoding === 'text')
-    return { type: 'string', description: 'Text, written as it is (one `data:` line per line).' };
-  const decoded = event.model ? { $ref: refOf(event.model) } : (event.schema ?? {});
+  if (event.encoding === 'text') {
+    return {
+      description: 'Text, written as it is (one `data:` line per line).',
+      ...event.schema,
+      type: 'string',
+    };
+  }
+  const decoded = event.model
+    ? { $ref: refOf(event.model) }
+    : event.lazyModel
+      ? lazyRef(event.lazyModel, refOf)
+      : (event.schema ?? {});
   return {
     type: 'string',
     contentMediaType: 'application/json',

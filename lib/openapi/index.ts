@@ -6,6 +6,7 @@ export { ApiEventStream } from './api-event-stream.decorator.js';
 export type {
   ApiEventPayload,
   ApiEventPayloadOptions,
+  ApiEventPayloadType,
   ApiEventStreamOptions,
   JsonSchema,
   SseRefusalStatus,

@@ -1,6 +1,9 @@
+import { Controller } from '@nestjs/common';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { SSE_EVENTS_EXTENSION } from 'nestjs-event-stream/openapi';
+import { EventStream } from 'nestjs-event-stream';
+import { ApiEventStream, SSE_EVENTS_EXTENSION } from 'nestjs-event-stream/openapi';
+import { of } from 'rxjs';
 import { buildFeedDocuments } from '../src/openapi/openapi-document.js';
 import { startSample, type RunningSample } from '../utils/sample-app.js';
 import { SAMPLE_PLATFORM } from '../utils/test-app.js';
@@ -91,6 +94,27 @@ describe(`the sample's OpenAPI document (${SAMPLE_PLATFORM})`, () => {
     expect(document.paths['/ticks'].get.responses['429'].headers['Retry-After'].schema).toEqual({ type: 'integer' });
   });
 
+  it('shows how each stream takes its credential and Last-Event-ID, and the rooms 400', () => {
+    const parameters = (path: string) =>
+      document.paths[path].get.parameters.map((parameter: Json) => `${parameter.in} ${parameter.name}`).sort();
+    const resume = ['header Last-Event-ID', 'query lastEventId'];
+    expect(parameters('/ticks')).toEqual(resume);
+    expect(parameters('/rooms/{room}/events')).toEqual(['path room', ...resume, 'query ticket', 'query token'].sort());
+    expect(parameters('/jobs/{id}/events')).toEqual(['path id', 'query ticket', 'query token']);
+    expect(parameters('/clock')).toEqual(['query ticket', 'query token']);
+    expect(parameters('/clock/{token}')).toEqual(['path token']);
+    const security = (path: string, method = 'get') => document.paths[path][method].security;
+    for (const path of ['/rooms/{room}/events', '/jobs/{id}/events', '/clock']) {
+      expect(security(path)).toEqual([{ bearer: [] }]);
+    }
+    expect(security('/rooms/{room}/messages', 'post')).toEqual([{ bearer: [] }]);
+    expect(security('/jobs', 'post')).toEqual([{ bearer: [] }]);
+    expect(security('/ticks')).toBeUndefined();
+    expect(security('/clock/{token}')).toBeUndefined();
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.paths['/rooms/{room}/events'].get.responses['400'].description).toContain('room name');
+  });
+
   it('leaves the other routes JSON', () => {
     expect(Object.keys(document.paths['/jobs'].post.responses)).toContain('202');
     expect(JSON.stringify(document.paths['/tickets'])).not.toContain('text/event-stream');
@@ -172,5 +196,79 @@ describe('documents of other OpenAPI versions (test/src/openapi)', () => {
     expect(itemSchema.oneOf.map((branch: Json) => branch.title)).toEqual(['message', 'retry or id only']);
     expect(itemSchema.oneOf[0].required).toEqual(['data']);
     expect(Object.keys((documented as Json).paths['/feed'].post.responses)).toEqual(['200']);
+  });
+
+  it('a lazy type (() => Dto) is the $ref of its class, also when the class is defined after the decorator applied', async () => {
+    const { created } = await buildFeedDocuments('3.2.0');
+    expect(await validate(created)).toEqual({ valid: true });
+    const doc = created as OpenAPIObject as Json;
+    const dataOf = (path: string) =>
+      Object.fromEntries(
+        itemSchemaOf(doc, path)
+          .oneOf.filter((branch: Json) => branch.properties.data)
+          .map((branch: Json) => [branch.title, branch.properties.data]),
+      );
+    const defined = dataOf('/lazy/defined');
+    expect(defined.note.contentSchema).toEqual({ $ref: '#/components/schemas/NoteDto' });
+    expect(defined.item.contentSchema).toEqual({ $ref: '#/components/schemas/ItemDto' });
+    expect(defined.items.contentSchema).toEqual({ type: 'array', items: { $ref: '#/components/schemas/ItemDto' } });
+    expect(JSON.stringify(doc)).not.toContain('#/components/schemas/type');
+    const later = dataOf('/lazy/later');
+    expect(JSON.parse(JSON.stringify(later.later.contentSchema))).toEqual({ $ref: '#/components/schemas/LaterDto' });
+    expect(resolve(doc, '#/components/schemas/LaterDto').properties.at).toEqual({
+      type: 'string',
+      format: 'date-time',
+    });
+  });
+
+  it('a lazy type whose class is still not defined when the document is built throws, naming the route', async () => {
+    let Missing: unknown;
+    @Controller('missing')
+    class MissingController {
+      @ApiEventStream({ events: { gone: () => Missing as never } })
+      @EventStream()
+      gone() {
+        return of();
+      }
+    }
+    await expect(buildFeedDocuments('3.2.0', [MissingController])).rejects.toThrow(
+      '@ApiEventStream() on MissingController.gone: the lazy type (type: () => Dto) of event "gone" returned no class when the document was built, got undefined.',
+    );
+  });
+
+  it('a schema of type string is text written as it is, without contentMediaType; an array of strings is JSON', async () => {
+    const { created } = await buildFeedDocuments('3.2.0');
+    const branches = itemSchemaOf(created as OpenAPIObject as Json, '/lazy/defined').oneOf;
+    const data = (title: string) => branches.find((branch: Json) => branch.title === title).properties.data;
+    expect(data('mood')).toEqual({
+      description: 'Text, written as it is (one `data:` line per line).',
+      type: 'string',
+      enum: ['calm', 'busy'],
+    });
+    expect(data('tags')).toEqual({
+      type: 'string',
+      contentMediaType: 'application/json',
+      contentSchema: { type: 'array', items: { type: 'string' } },
+    });
+  });
+
+  it('documents the optional Last-Event-ID header and lastEventId query parameter of hub streams, unless lastEventId: false', async () => {
+    const { documented } = await buildFeedDocuments('3.1.1');
+    const parameters = (path: string) =>
+      ((documented as Json).paths[path].get.parameters ?? []).map((parameter: Json) => [
+        parameter.in,
+        parameter.name,
+        parameter.required,
+        parameter.schema,
+      ]);
+    const resume = [
+      ['header', 'Last-Event-ID', false, { type: 'string' }],
+      ['query', 'lastEventId', false, { type: 'string' }],
+    ];
+    expect(parameters('/lazy/later')).toEqual(resume);
+    expect(parameters('/feed/{room}')).toEqual(expect.arrayContaining(resume));
+    expect(parameters('/lazy/quiet')).toEqual([]);
+    expect(parameters('/lazy/defined')).toEqual([]);
+    expect(await validate(documented)).toEqual({ valid: true });
   });
 });

@@ -90,9 +90,10 @@ describe('@ApiEventStream() options', () => {
     [{ isArray: 'yes' }, '{"isArray":"yes"}'],
     [{ schema: 'object' }, '{"schema":"object"}'],
     [{}, '{}'],
+    [{ type: 'string' }, '{"type":"string"}'],
   ])('refuses a payload that is no class, String, Number, Boolean or long form (%p)', (payload, shown) => {
     expect(() => decorate({ events: { tick: payload as never } })).toThrow(
-      `${where}: event "tick" must map to a DTO class (JSON data), String (text written as is), Number, Boolean, or { type?, isArray?, schema?, description? }, got ${shown}.`,
+      `${where}: event "tick" must map to a DTO class (JSON data), String (text written as is), Number, Boolean, or { type?, isArray?, schema?, encoding?, description? }, got ${shown}.`,
     );
   });
 
@@ -111,6 +112,92 @@ describe('@ApiEventStream() options', () => {
   it('refuses a summary or description that is not a string', () => {
     expect(() => decorate({ events: { tick: TickDto }, summary: 1 as never })).toThrow(
       `${where}: option "summary" must be a string, got 1.`,
+    );
+  });
+
+  it('takes lazy types (() => Dto) in the short and long form, and a lazy type returning String, Number or Boolean', () => {
+    expect(() =>
+      decorate({
+        events: { a: () => TickDto, b: { type: () => TickDto, isArray: true }, c: () => String, d: () => Number },
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    [Date, 'Date'],
+    [Object, 'Object'],
+    [Array, 'Array'],
+    [Map, 'Map'],
+  ])('refuses the built-in %p, which has no schema, saying what to give instead', (builtIn, name) => {
+    const expected = `${where}: event "t" maps to the built-in ${name}, which has no schema of its own: of the built-ins only String (text), Number and Boolean (JSON) are payloads. Give a DTO class, or a schema, e.g. { schema: { type: 'string', format: 'date-time' } }`;
+    expect(() => decorate({ events: { t: builtIn as never } })).toThrow(expected);
+    expect(() => decorate({ events: { t: { type: builtIn as never } } })).toThrow(expected);
+    expect(() => decorate({ events: { t: () => builtIn as never } })).toThrow(expected);
+  });
+
+  it('refuses a function that is no class and returns no type', () => {
+    expect(() => decorate({ events: { t: (() => 1) as never } })).toThrow(
+      `${where}: event "t" maps to a function that is not a class, read as a lazy type (type: () => Dto); it must return a DTO class, String, Number or Boolean, got 1.`,
+    );
+    expect(() => decorate({ events: { t: { type: (() => () => TickDto) as never } } })).toThrow(
+      `${where}: event "t" maps to a function that is not a class, read as a lazy type`,
+    );
+    expect(() =>
+      decorate({
+        events: {
+          t: (() => {
+            throw new TypeError('boom');
+          }) as never,
+        },
+      }),
+    ).toThrow(`${where}: the lazy type (type: () => Dto) of event "t" threw: boom`);
+  });
+
+  it.each([
+    [{ endEvent: 'x', resetEvent: 'x' }, 'x'],
+    [{ resetEvent: 'sse-end' }, 'sse-end'],
+    [{ endEvent: 'sse-reset', resetEvent: true }, 'sse-reset'],
+  ])('refuses endEvent and resetEvent of the same name (%p)', (options, name) => {
+    expect(() => decorate({ events: { tick: TickDto }, ...options })).toThrow(
+      `${where}: options "endEvent" and "resetEvent" both document the event "${name}"; the final word and the reset event are two events with two names`,
+    );
+  });
+
+  it('takes a reset event named sse-end when there is no final word', () => {
+    expect(() => decorate({ events: { tick: TickDto }, endEvent: false, resetEvent: 'sse-end' })).not.toThrow();
+    expect(() => decorate({ events: { x: TickDto }, endEvent: 'y', resetEvent: 'x' })).toThrow(
+      'event name "x" in "events" is the name of the library\'s own reset event',
+    );
+  });
+
+  it('refuses unknown options, listing the known ones', () => {
+    expect(() => decorate({ events: { tick: TickDto }, resetEvents: true } as never)).toThrow(
+      `${where}: unknown option "resetEvents"; the options are events, summary, description, endEvent, resetEvent, lastEventId, refusals.`,
+    );
+    expect(() => decorate({ events: { tick: { type: TickDto, array: true } as never } })).toThrow(
+      `${where}: event "tick" has unknown key "array"; the long form of a payload takes type, isArray, schema, encoding, description.`,
+    );
+  });
+
+  it('refuses a lastEventId that is not a boolean', () => {
+    expect(() => decorate({ events: { tick: TickDto }, lastEventId: 'yes' as never })).toThrow(
+      `${where}: option "lastEventId" must be true or false (default: true when "resetEvent" is documented), got "yes".`,
+    );
+  });
+
+  it.each([
+    [{ schema: { type: 'string' }, isArray: true, encoding: 'text' }, '"text"'],
+    [{ schema: { type: 'object' }, encoding: 'text' }, '"text"'],
+    [{ schema: {}, encoding: 'xml' }, '"xml"'],
+  ])('refuses an encoding that cannot be (%p)', (payload, shown) => {
+    expect(() => decorate({ events: { t: payload as never } })).toThrow(
+      `${where}: event "t" has "encoding" ${shown}; it must be 'json' (data through the serializer) or 'text'`,
+    );
+  });
+
+  it('refuses an encoding beside a type, which says the encoding already', () => {
+    expect(() => decorate({ events: { t: { type: TickDto, encoding: 'json' } } })).toThrow(
+      `${where}: event "t" gives "encoding" with "type"`,
     );
   });
 

@@ -1,5 +1,6 @@
 import { Controller, Inject, UseGuards } from '@nestjs/common';
 import { EventStream, sseEvent } from 'nestjs-event-stream';
+import { ApiBearerAuth, ApiParam, ApiQuery } from '@nestjs/swagger';
 import { ApiEventStream } from 'nestjs-event-stream/openapi';
 import { map, timer } from 'rxjs';
 import { StreamAuthGuard } from '../auth/stream-auth.guard.js';
@@ -18,6 +19,13 @@ export class ClockController {
    * header). A used, unknown or expired ticket answers 401 before any
    * stream byte. Each connection gets its own timer, which ends with the stream.
    */
+  @ApiBearerAuth()
+  @ApiQuery({
+    name: 'ticket',
+    required: false,
+    description: 'A single-use ticket of POST /tickets (what the page sends).',
+  })
+  @ApiQuery({ name: 'token', required: false, description: 'The token, for clients that can set no header or cookie.' })
   @ApiEventStream({ events: { time: ClockTimeDto }, refusals: [401, 429, 503], summary: 'The time, with a ticket' })
   @EventStream()
   clock() {
@@ -30,6 +38,7 @@ export class ClockController {
    * cookie nor a ticket (`curl` in the README). A token in a URL lands in
    * access logs: the page uses tickets instead.
    */
+  @ApiParam({ name: 'token', description: 'The token (it lands in access logs: the page uses tickets instead).' })
   @ApiEventStream({
     events: { time: ClockTimeDto },
     refusals: [401, 429, 503],

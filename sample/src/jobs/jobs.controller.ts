@@ -1,6 +1,7 @@
 import { Controller, HttpCode, HttpStatus, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventStream, sseEvent } from 'nestjs-event-stream';
+import { ApiBearerAuth, ApiQuery } from '@nestjs/swagger';
 import { ApiEventStream } from 'nestjs-event-stream/openapi';
 import { endWith, map } from 'rxjs';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
@@ -25,6 +26,7 @@ export class JobsController {
    * the user posts faster than `POST_LIMIT` per `POST_WINDOW_MS`.
    */
   @UseGuards(BearerAuthGuard, PostRateLimitGuard)
+  @ApiBearerAuth()
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   start(@CurrentUser() user: SampleUser, @Res({ passthrough: true }) response: unknown): { id: string } {
@@ -46,6 +48,13 @@ export class JobsController {
    * answers 204 No Content: the official "stop" for an EventSource.
    */
   @UseGuards(StreamAuthGuard)
+  @ApiBearerAuth()
+  @ApiQuery({
+    name: 'ticket',
+    required: false,
+    description: 'A single-use ticket of POST /tickets (what the page sends).',
+  })
+  @ApiQuery({ name: 'token', required: false, description: 'The token, for clients that can set no header or cookie.' })
   @ApiEventStream({
     events: { progress: JobProgressDto, done: { type: JobDoneDto, description: 'The job finished; the stream ends.' } },
     refusals: [204, 401, 429, 503],

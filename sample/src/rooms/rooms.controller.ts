@@ -1,5 +1,6 @@
 import { Body, Controller, Param, Post, UseGuards } from '@nestjs/common';
 import { EventStream, SseClient, SseHub, sseEvent } from 'nestjs-event-stream';
+import { ApiBearerAuth, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { ApiEventStream } from 'nestjs-event-stream/openapi';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
 import { CurrentUser, type SampleUser } from '../auth/sample-user.js';
@@ -19,6 +20,10 @@ export class RoomsController {
    * after its `Last-Event-ID` (header, or `lastEventId` query parameter).
    */
   @UseGuards(StreamAuthGuard)
+  @ApiBearerAuth()
+  @ApiQuery({ name: 'ticket', required: false, description: 'A single-use ticket of POST /tickets.' })
+  @ApiQuery({ name: 'token', required: false, description: 'The token, for clients that can set no header or cookie.' })
+  @ApiResponse({ status: 400, description: 'Bad Request: the room name is not 1 to 195 of A-Z a-z 0-9 - _ . : @.' })
   @ApiEventStream({
     events: { message: { type: RoomMessageDto, description: 'A message posted to the room.' } },
     resetEvent: true,
@@ -36,6 +41,7 @@ export class RoomsController {
    * faster than `POST_LIMIT` per `POST_WINDOW_MS`.
    */
   @UseGuards(BearerAuthGuard, PostRateLimitGuard)
+  @ApiBearerAuth()
   @Post(':room/messages')
   async post(
     @Param('room', RoomNamePipe) room: string,
