@@ -1,13 +1,23 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createEventStreamParser, type SseParsedEvent } from '../protocol/event-stream-parser.js';
 import type { SseEventMap } from '../protocol/sse-event-map.js';
-import type { TestEvent, TestEventDecoder, TestEventStream } from './test-event-stream.interface.js';
+import type { TestEvent, TestEventDecoder, TestEventStream, TestStreamEndedBy } from './test-event-stream.interface.js';
 import type { TestResponse } from './test-request.js';
 import { timedWait } from './timed-wait.js';
 import { TESTING_MESSAGES } from './testing.messages.js';
 
 /** A check run after every chunk and at the end: it settles its wait or keeps it. */
 type Check = () => void;
+
+/**
+ * The events of one type, in arrival order (indexes in `events`), and how many
+ * of them are consumed: always the first ones, as every consumption takes the
+ * oldest unconsumed events (of a type, or of all).
+ */
+interface TypeQueue {
+  indexes: number[];
+  consumed: number;
+}
 
 /**
  * Reads a response as an event stream: keeps the text, parses it with the
@@ -24,13 +34,19 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
   private body = '';
   private over = false;
   private closed = false;
-  /** Indexes in `events` that `next()`/`take()` have handed out. */
-  private readonly consumed = new Set<number>();
+  private endedHow: TestStreamEndedBy | undefined;
+  private failure: Error | undefined;
+  /** Per index in `events`: whether `next()`/`take()` handed it out. */
+  private readonly consumed: boolean[] = [];
+  private consumedCount = 0;
+  /** No event before this index is unconsumed: where an untyped `next()`/`take()` starts looking. */
+  private firstUnconsumed = 0;
+  private readonly queues = new Map<string, TypeQueue>();
   private readonly checks = new Set<Check>();
   // No size limit: a test sees everything the server wrote, however large.
   private readonly parser = createEventStreamParser(
     {
-      event: (event) => this.events.push(event),
+      event: (event) => this.received(event),
       comment: (comment) => this.comments.push(comment),
       retry: (ms) => this.retries.push(ms),
     },
@@ -47,17 +63,27 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
     const { body } = response;
     body.setEncoding('utf8');
     this.ended = new Promise<void>((resolve) => {
-      const finish = () => {
+      const finish = (how: 'end' | 'close' | 'error', error?: Error) => {
         if (this.over) return;
         this.over = true;
+        if (this.closed) this.endedHow = 'client';
+        else {
+          // An end read after a reset (an HTTP/2 stream cancelled by a lost session) is no clean end.
+          this.failure =
+            how === 'error'
+              ? new Error(TESTING_MESSAGES.connectionLost(error), { cause: error })
+              : (this.response.failure() ??
+                (how === 'close' ? new Error(TESTING_MESSAGES.closedBeforeEnd()) : undefined));
+          this.endedHow = this.failure === undefined ? 'server' : 'error';
+        }
         // Nothing stays open once the body is over, whichever side ended it.
         this.response.close();
         resolve();
         this.notify();
       };
-      body.on('end', finish);
-      body.on('close', finish);
-      body.on('error', finish);
+      body.on('end', () => finish('end'));
+      body.on('close', () => finish('close'));
+      body.on('error', (error) => finish('error', error));
     });
     body.on('data', (chunk: string) => {
       this.body += chunk;
@@ -78,6 +104,14 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
     return this.over;
   }
 
+  get endedBy(): TestStreamEndedBy | undefined {
+    return this.endedHow;
+  }
+
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
   next(type?: string): Promise<never> {
     const what = type === undefined ? 'the next event' : `the next ${JSON.stringify(type)} event`;
     return this.waitUntil(what, () => {
@@ -87,7 +121,8 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
   }
 
   take(count: number, type?: string): Promise<never> {
-    assertCount('take()', count);
+    const refused = refuseCount('take()', count);
+    if (refused) return refused;
     const what = `${count} more ${type === undefined ? '' : `${JSON.stringify(type)} `}events`;
     return this.waitUntil(what, () => {
       const indexes = this.unconsumed(count, type);
@@ -96,7 +131,8 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
   }
 
   waitForEvents(count: number): Promise<SseParsedEvent[]> {
-    assertCount('waitForEvents()', count);
+    const refused = refuseCount('waitForEvents()', count);
+    if (refused) return refused;
     return this.waitUntil(`${count} events in all (had ${this.events.length})`, () =>
       this.events.length >= count ? this.events.slice() : undefined,
     );
@@ -141,19 +177,41 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
     for (const check of [...this.checks]) check();
   }
 
-  /** The first `count` indexes not consumed yet (of `type`), fewer if not that many arrived. */
+  private received(event: SseParsedEvent): void {
+    const index = this.events.push(event) - 1;
+    this.consumed.push(false);
+    let queue = this.queues.get(event.type);
+    if (queue === undefined) this.queues.set(event.type, (queue = { indexes: [], consumed: 0 }));
+    queue.indexes.push(index);
+  }
+
+  /**
+   * The first `count` indexes not consumed yet (of `type`), or none if not
+   * that many arrived: constant time while too few arrived, and never a scan
+   * of what was consumed before (a long stream read with `next()` is linear).
+   */
   private unconsumed(count: number, type: string | undefined): number[] {
-    const found: number[] = [];
-    for (let i = 0; i < this.events.length && found.length < count; i++) {
-      if (!this.consumed.has(i) && (type === undefined || this.events[i].type === type)) found.push(i);
+    if (type !== undefined) {
+      const queue = this.queues.get(type);
+      if (queue === undefined || queue.indexes.length - queue.consumed < count) return [];
+      return queue.indexes.slice(queue.consumed, queue.consumed + count);
     }
+    if (this.events.length - this.consumedCount < count) return [];
+    while (this.consumed[this.firstUnconsumed]) this.firstUnconsumed++;
+    const found: number[] = [];
+    for (let i = this.firstUnconsumed; found.length < count; i++) if (!this.consumed[i]) found.push(i);
     return found;
   }
 
   private consume(indexes: number[]): TestEvent[] {
     // Decode first: an event that does not decode is not consumed (the test sees the error, the event stays).
     const decoded = indexes.map((index) => this.toTestEvent(this.events[index]));
-    indexes.forEach((index) => this.consumed.add(index));
+    for (const index of indexes) {
+      this.consumed[index] = true;
+      this.consumedCount++;
+      // The oldest unconsumed of its type, as `unconsumed()` returns them in order.
+      this.queues.get(this.events[index].type)!.consumed++;
+    }
     return decoded;
   }
 
@@ -187,7 +245,8 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
           try {
             const value = ready();
             if (value !== undefined) resolve(value);
-            else if (this.over) reject(new Error(TESTING_MESSAGES.endedBefore(what, this.body, this.status)));
+            else if (this.over)
+              reject(new Error(TESTING_MESSAGES.endedBefore(what, this.body, this.status, this.failure)));
           } catch (error) {
             reject(error as Error);
           }
@@ -200,6 +259,8 @@ export class EventStreamReader<M extends SseEventMap> implements TestEventStream
   }
 }
 
-function assertCount(method: string, count: number): void {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(TESTING_MESSAGES.badCount(method, count));
+/** A bad count rejects, as every other failure of a wait does (a wait never throws). */
+function refuseCount(method: string, count: number): Promise<never> | undefined {
+  if (Number.isInteger(count) && count >= 0) return undefined;
+  return Promise.reject(new RangeError(TESTING_MESSAGES.badCount(method, count)));
 }

@@ -11,6 +11,7 @@ export type {
   TestEventDecoder,
   TestEventOf,
   TestEventStream,
+  TestStreamEndedBy,
 } from './test-event-stream.interface.js';
 export {
   waitForChannelMembers,

@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { SseEventMap } from '../protocol/sse-event-map.js';
 import { EventStreamReader } from './event-stream-reader.js';
 import type { AnySseEvents, TestEventDecoder, TestEventStream } from './test-event-stream.interface.js';
-import { sendTestRequest } from './test-request.js';
+import { checkTestRequest, sendTestRequest } from './test-request.js';
 import { resolveTarget } from './test-target.js';
-import { DEFAULT_TEST_TIMEOUT_MS } from './timed-wait.js';
+import { checkTimeoutMs } from './timed-wait.js';
 import { TESTING_MESSAGES } from './testing.messages.js';
 
 /** How `openEventStream()` sends its request and reads the answer. Every option is optional. */
@@ -20,7 +20,8 @@ export interface OpenEventStreamOptions {
   /**
    * The deadline of every wait, in milliseconds: the response head, and each
    * `next()`, `take()`, `waitForText()`, `waitForEvents()` and `waitForEnd()`.
-   * A wait past it rejects with what it waited for and what arrived. Default 5000.
+   * A wait past it rejects with what it waited for and what arrived. An
+   * integer from 1 to 2^31 - 1. Default 5000.
    */
   timeoutMs?: number;
   /** How `next()` and `take()` decode `data`: `'json'`, `'text'` or a function. Default `'json'`. */
@@ -37,14 +38,6 @@ export interface OpenEventStreamOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** TLS: `false` accepts any server certificate (tests only). Default `true`. */
   rejectUnauthorized?: boolean;
-}
-
-function checkTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_TEST_TIMEOUT_MS;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new RangeError(TESTING_MESSAGES.badTimeout(value));
-  }
-  return value;
 }
 
 function urlOf(baseUrl: string, path: string): URL {
@@ -82,11 +75,11 @@ export async function openEventStream<M extends SseEventMap = AnySseEvents>(
   path = '',
   options: OpenEventStreamOptions = {},
 ): Promise<TestEventStream<M>> {
-  const timeoutMs = checkTimeout(options.timeoutMs);
+  const timeoutMs = checkTimeoutMs('openEventStream()', options.timeoutMs);
   const resolved = resolveTarget(target, options);
   const headers = { ...options.headers };
   if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
-  const response = await sendTestRequest({
+  const request = {
     url: urlOf(resolved.baseUrl, path),
     http2: resolved.http2,
     method: options.method ?? 'GET',
@@ -95,6 +88,11 @@ export async function openEventStream<M extends SseEventMap = AnySseEvents>(
     ca: options.ca,
     rejectUnauthorized: options.rejectUnauthorized,
     timeoutMs,
-  });
+  };
+  // Before anything is opened: what Node would refuse (or drop on HTTP/2) is refused alike on every protocol.
+  checkTestRequest(request, (name) =>
+    name === 'last-event-id' && options.lastEventId !== undefined ? 'lastEventId' : `headers[${JSON.stringify(name)}]`,
+  );
+  const response = await sendTestRequest(request);
   return new EventStreamReader<M>(response, timeoutMs, options.decode ?? 'json');
 }

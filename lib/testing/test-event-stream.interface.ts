@@ -10,6 +10,15 @@ import type { SseEventMap, SseEventName } from '../protocol/sse-event-map.js';
  */
 export type TestEventDecoder = 'json' | 'text' | ((data: string, event: SseParsedEvent) => unknown);
 
+/**
+ * Who ended a test stream's body: `'server'` (the response ended cleanly: the
+ * last chunk of an HTTP/1.1 body, END_STREAM or a NO_ERROR reset on HTTP/2),
+ * `'client'` (`close()` tore it down first), or `'error'` (the connection was
+ * reset or dropped, or the HTTP/2 stream was reset with an error code, before
+ * the body ended: see `error`).
+ */
+export type TestStreamEndedBy = 'server' | 'client' | 'error';
+
 /** An event map that accepts any event name with any payload: what a stream is typed with when no map is given. */
 export type AnySseEvents = Record<string, unknown>;
 
@@ -60,8 +69,16 @@ export interface TestEventStream<M extends SseEventMap = AnySseEvents> {
   readonly lastEventId: string;
   /** Whether the body has ended (the server closed the stream, or `close()` was called). */
   readonly isEnded: boolean;
-  /** Resolves once the body has ended: the server closed the stream, or `close()` tore it down. Never rejects. */
+  /**
+   * Resolves once the body has ended: the server closed the stream, `close()`
+   * tore it down, or the connection failed. Never rejects: read `endedBy` (and
+   * `error`) to tell a clean end from a dropped connection.
+   */
   readonly ended: Promise<void>;
+  /** Who ended the body, once it has ended (`undefined` before). See {@link TestStreamEndedBy}. */
+  readonly endedBy: TestStreamEndedBy | undefined;
+  /** When `endedBy` is `'error'`: what went wrong (the socket error as its `cause`). `undefined` otherwise. */
+  readonly error: Error | undefined;
   /**
    * Resolves with the next event not consumed yet by `next()`/`take()`, of
    * `type` when given (events of other types stay for later calls), decoded.

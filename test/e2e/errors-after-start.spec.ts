@@ -138,6 +138,8 @@ describe('errors after the stream started', () => {
         { event: 'message', data: 'still alive' },
         { event: 'sse-end', data: '{"reason":"completed"}' },
       ]);
+      // A 'message' type with no `event:` line: no line could have made it one (`event:`, `event: message`).
+      expect(stream.text).not.toMatch(/^event: ?(message)?$/m);
       await waitForHub(server.app.get(SseHub), (h) => h.count() === 0);
     });
   });

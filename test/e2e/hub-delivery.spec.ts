@@ -84,6 +84,8 @@ describe('SseHub delivery', () => {
       ['message', ''],
       ['message', 'null'],
     ]);
+    // A 'message' type with no `event:` line: no line could have made it one (`event:`, `event: message`).
+    expect(stream.text).not.toMatch(/^event: ?(message)?$/m);
     expect(stream.text).toContain(': note\n');
     // One retry hint, the first frame: retryMs (3000) ± retryJitter (0.2).
     expect(stream.retries).toHaveLength(1);

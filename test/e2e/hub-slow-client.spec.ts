@@ -104,6 +104,8 @@ describe('SseHub and a client that stops reading', () => {
     const missed = await caughtUp.waitForEvents(published.length - seen.length);
     expect(missed.map((e) => e.id)).toEqual(published.slice(seen.length));
     expect(missed.every((e) => e.type === 'message')).toBe(true);
+    // A 'message' type with no `event:` line: no line could have made it one (`event:`, `event: message`).
+    expect(caughtUp.text).not.toMatch(/^event: ?(message)?$/m);
     caughtUp.close();
     fast.close();
   });

@@ -351,6 +351,8 @@ describe("drop-in from Nest's @Sse()", () => {
         ['message', 'second'],
         ['sse-end', '{"reason":"error","status":500,"message":"Internal server error"}'],
       ]);
+      // A 'message' type with no `event:` line: no line could have made it one (`event:`, `event: message`).
+      expect(stream.text).not.toMatch(/^event: ?(message)?$/m);
       expect(stream.text).not.toContain('secret detail');
     });
 

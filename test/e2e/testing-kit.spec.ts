@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import {
   openEventStream,
   waitForChannelMembers,
@@ -14,6 +15,31 @@ import { TestingKitController } from '../src/testing-kit/testing-kit.controller.
 import { TickerController, type TickerEvents } from '../src/testing-kit/ticker.controller.js';
 import { createDevCertificate } from '../utils/dev-certificate.js';
 import { createTestApplication, startApp, TEST_PLATFORM, type TestApp } from '../utils/test-app.js';
+
+/** The handles a leaked request would hold: its socket (connecting or open) and its timer. */
+const LEAKABLE = ['TCPSocketWrap', 'TLSWrap', 'ConnectWrap', 'Timeout'] as const;
+
+/** How many of each leakable handle the process holds now. */
+function handles(): Record<(typeof LEAKABLE)[number], number> {
+  const active = process.getActiveResourcesInfo();
+  return Object.fromEntries(LEAKABLE.map((type) => [type, active.filter((name) => name === type).length])) as never;
+}
+
+/** No more of any leakable handle than `before` (some of before's may have closed meanwhile). */
+function expectNoMoreHandles(before: ReturnType<typeof handles>): void {
+  const after = handles();
+  for (const type of LEAKABLE)
+    expect({ type, count: after[type] }).toEqual({ type, count: Math.min(after[type], before[type]) });
+}
+
+/** A port nothing listens on (it listened a moment ago). */
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 /** Never called: what the compiler must refuse (the file would not compile if it accepted it). */
 export async function typeChecks(stream: TestEventStream<KitEvents>): Promise<void> {
@@ -137,6 +163,68 @@ describe('the testing kit (nestjs-event-stream/testing)', () => {
     });
   });
 
+  describe('long streams and how they end', () => {
+    it('consumes 20,000 events one next() at a time, in order', async () => {
+      const count = 20_000;
+      const stream = await openEventStream<{ message: number }>(server.app, `/kit/many?count=${count}`, {
+        timeoutMs: 60_000,
+      });
+      for (let n = 0; n < count; n++) expect((await stream.next()).data).toBe(n);
+      await stream.waitForEnd();
+      // Then the final word (sse-end), and the end.
+      expect([stream.events.length, stream.events.at(-1)!.type, stream.endedBy]).toEqual([
+        count + 1,
+        'sse-end',
+        'server',
+      ]);
+    }, 120_000);
+
+    it('tells how the body ended (endedBy): by the server, by close(), or by a dropped connection (with error)', async () => {
+      const ended = await openEventStream(server.app, '/kit/plain', { decode: 'text' });
+      expect(ended.endedBy).toBeUndefined();
+      await ended.ended;
+      expect([ended.endedBy, ended.error]).toEqual(['server', undefined]);
+
+      const closed = await openEventStream(server.app, '/kit/ticks');
+      await closed.next('tick');
+      closed.close();
+      await closed.ended;
+      expect([closed.endedBy, closed.error]).toEqual(['client', undefined]);
+
+      const dropped = await openEventStream(server.app, '/kit/dropped');
+      expect((await dropped.next()).data).toBe('before the drop');
+      // A wait that is on rejects, saying the connection went away; `ended` resolves (it never rejects).
+      const waiting = expect(dropped.next()).rejects.toThrow(
+        /The stream ended \(status 200\) before the next event\. .*before the body ended/s,
+      );
+      server.app.get(TestingKitController).dropAll();
+      await dropped.ended;
+      expect(dropped.endedBy).toBe('error');
+      expect(dropped.error).toBeInstanceOf(Error);
+      expect(dropped.error!.message).toMatch(/before the body ended/);
+      await waiting;
+    });
+
+    it('leaves no handle open on the client after close() or after the server ends the stream', async () => {
+      const httpServer = server.app.getHttpServer() as net.Server;
+      // The server's side of each connection closes too: awaited, so that only a client-side leak can remain.
+      const serverSides: Promise<void>[] = [];
+      const track = (socket: Socket) => serverSides.push(new Promise((resolve) => socket.once('close', resolve)));
+      httpServer.on('connection', track);
+      const before = handles();
+      const ended = await openEventStream(server.app, '/kit/plain', { decode: 'text' });
+      await ended.ended;
+      const closed = await openEventStream(server.app, '/kit/ticks');
+      await closed.next('tick');
+      closed.close();
+      await closed.ended;
+      await Promise.all(serverSides);
+      httpServer.off('connection', track);
+      expect(serverSides).toHaveLength(2);
+      expectNoMoreHandles(before);
+    });
+  });
+
   describe('waits that fail', () => {
     it('rejects a wait past timeoutMs, naming what it waited for and showing the end of what arrived', async () => {
       const stream = await openEventStream(server.app, '/kit/ticks', { timeoutMs: 150 });
@@ -152,19 +240,72 @@ describe('the testing kit (nestjs-event-stream/testing)', () => {
       stream.close();
     });
 
+    // 'At once': with a deadline of a minute, the waits reject well within jest's 5 s for this test.
     it('rejects a wait at once when the stream ends before it', async () => {
-      const stream = await openEventStream(server.app, '/kit/plain', { decode: 'text' });
+      const stream = await openEventStream(server.app, '/kit/plain', { decode: 'text', timeoutMs: 60_000 });
       await expect(stream.next('tick')).rejects.toThrow(/The stream ended \(status 200\) before the next "tick" event/);
       await expect(stream.waitForEvents(5)).rejects.toThrow(/before 5 events in all/);
+      expect(stream.endedBy).toBe('server');
+    }, 5000);
+
+    it('refuses a hostile header, method or body the same way on every protocol, before opening anything', async () => {
+      const refusals: Array<[options: Parameters<typeof openEventStream>[2], message: RegExp]> = [
+        [{ lastEventId: 'a\nb' }, /^openEventStream\(\): lastEventId must be a string without CR, LF, NUL/],
+        [{ lastEventId: 'a\rb' }, /lastEventId must be a string without CR, LF, NUL/],
+        [{ headers: { 'x-note': 'a\u0000b' } }, /headers\["x-note"\] must be a string without CR, LF, NUL/],
+        [{ headers: { 'x-note': 'a\r\nx-injected: yes' } }, /headers\["x-note"\] must be a string without CR, LF/],
+        [{ headers: { 'Bad Name': 'x' } }, /^openEventStream\(\): "Bad Name" is not a valid header name/],
+        [{ method: 'GE T' }, /^openEventStream\(\): method must be an HTTP method name.*got "GE T"/],
+        [
+          { method: 'POST', body: 42 as never },
+          /^openEventStream\(\): body must be a string or a Uint8Array.*got number 42/,
+        ],
+      ];
+      for (const [options, message] of refusals) {
+        const before = handles();
+        const error = await openEventStream(server.app, '/kit/echo', options).catch((failure: unknown) => failure);
+        expect(error).toBeInstanceOf(TypeError);
+        expect((error as Error).message).toMatch(message);
+        // Nothing was opened, so nothing is left: no socket, no timer.
+        expectNoMoreHandles(before);
+      }
+      // A connection-specific header: HTTP/2 forbids it (refused up front), HTTP/1.1 sends it.
+      const connection = openEventStream(server.app, '/kit/echo', { headers: { connection: 'close' } });
+      if (server.platform === 'fastify-h2c') {
+        await expect(connection).rejects.toThrow(/the "connection" header is specific to an HTTP\/1\.1 connection/);
+      } else {
+        await (await connection).waitForEnd();
+      }
+    });
+
+    it('leaves no socket or timer behind when Node refuses the request while sending it', async () => {
+      // An HTTP/2 CONNECT needs an :authority and no :path: Node throws as the request is made, after connecting began.
+      const url = `http://127.0.0.1:${await closedPort()}`;
+      const before = handles();
+      await expect(openEventStream(url, '/kit', { http2: true, method: 'CONNECT', timeoutMs: 60_000 })).rejects.toThrow(
+        /^openEventStream\(\): CONNECT http:\/\/127\.0\.0\.1:\d+\/kit \(HTTP\/2\) failed before a response: ERR_HTTP2_CONNECT_AUTHORITY/,
+      );
+      expectNoMoreHandles(before);
     });
 
     it('refuses a bad target or option with a message saying what to pass', async () => {
       await expect(openEventStream({} as never, '/kit/ticks')).rejects.toThrow(
         /listening INestApplication or a base URL/,
       );
-      await expect(openEventStream(server.app, '/kit/ticks', { timeoutMs: 0 })).rejects.toThrow(
-        /timeoutMs must be a positive integer/,
+      for (const timeoutMs of [0, -5, 1.5, NaN, Infinity, 2 ** 31, '100']) {
+        await expect(openEventStream(server.app, '/kit/ticks', { timeoutMs: timeoutMs as number })).rejects.toThrow(
+          new TypeError(
+            `openEventStream(): timeoutMs must be an integer of milliseconds from 1 to 2147483647 (what setTimeout keeps); ` +
+              `got ${typeof timeoutMs === 'string' ? JSON.stringify(timeoutMs) : `number ${timeoutMs}`}. Leave it out for the default (5000).`,
+          ),
+        );
+      }
+      const counted = await openEventStream(server.app, '/kit/plain', { decode: 'text' });
+      // A bad count rejects too: no wait throws.
+      await expect(counted.take(-1)).rejects.toThrow(
+        /take\(\): the count must be a non-negative integer; got number -1/,
       );
+      await counted.waitForEnd();
       await expect(openEventStream('ftp://127.0.0.1', '/x')).rejects.toThrow(/not a valid http: or https: URL/);
       const moduleRef = await Test.createTestingModule({ imports: [SseModule.forRoot()] }).compile();
       const idle: INestApplication = moduleRef.createNestApplication({ logger: false });
@@ -201,6 +342,49 @@ describe('the testing kit (nestjs-event-stream/testing)', () => {
       await waitForChannelMembers(hub, 'kit-room', 1);
       streams[1].close();
       await waitForChannelMembers(hub, 'kit-room', 0);
+    });
+
+    it('sees what lifecycle$ does not tell: a stream that leaves a channel and stays open, and stats() counters', async () => {
+      const stream = await openEventStream(server.app, '/kit/leaving?channel=kit-leaving');
+      await waitForChannelMembers(hub, 'kit-leaving', 1);
+      const left = waitForChannelMembers(hub, 'kit-leaving', 0, { timeoutMs: 3000 });
+      server.app.get(TestingKitController).leave('kit-leaving');
+      await left;
+      expect(stream.isEnded).toBe(false);
+
+      const member = await openEventStream(server.app, '/kit/room?channel=kit-stats');
+      const before = hub.stats().eventsPublished;
+      const published = waitForHub(hub, (h) => h.stats().eventsPublished > before, { timeoutMs: 3000 });
+      await hub.publish('kit-stats', { text: 'counted' });
+      await published;
+      expect((await member.next()).data).toEqual({ text: 'counted' });
+      stream.close();
+      member.close();
+    });
+
+    it('rejects a hub wait when the hub shuts down first, and bad arguments (they reject: never a throw)', async () => {
+      const own = await startApp({ controllers: [TestingKitController] });
+      const ownHub = own.app.get(SseHub);
+      const waiting = waitForConnections(ownHub, 3, { timeoutMs: 60_000 });
+      await own.close();
+      await expect(waiting).rejects.toThrow(
+        'The hub shut down (lifecycle$ completed) before 3 open streams. The hub has 0 open streams.',
+      );
+      for (const timeoutMs of [0, -5, NaN, Infinity, 2 ** 31]) {
+        await expect(waitForHub(hub, () => false, { timeoutMs })).rejects.toThrow(
+          new TypeError(
+            `waitForHub(): timeoutMs must be an integer of milliseconds from 1 to 2147483647 (what setTimeout keeps); ` +
+              `got number ${timeoutMs}. Leave it out for the default (5000).`,
+          ),
+        );
+      }
+      await expect(waitForChannelMembers(hub, 'kit', 1, { timeoutMs: 0 })).rejects.toThrow(
+        /^waitForChannelMembers\(\): timeoutMs must be/,
+      );
+      await expect(waitForConnections(hub, -1)).rejects.toThrow(/^waitForConnections\(\): the count must be/);
+      await expect(waitForHub(hub, 'nope' as never)).rejects.toThrow(
+        /^waitForHub\(\): the predicate must be a function/,
+      );
     });
 
     it('rejects a hub wait past its timeout with what it waited for and the hub state', async () => {
@@ -256,8 +440,12 @@ describe('the testing kit over TLS', () => {
   });
 });
 
-/** docs/testing.md's complete example, on the suites' platform. */
-describe('the example of docs/testing.md', () => {
+/**
+ * docs/testing.md's complete example, the same code: only the describe name
+ * differs, and `createTestApplication(moduleRef, { logger: false })` (the
+ * suites' platform switch) stands for `moduleRef.createNestApplication()`.
+ */
+describe("the example of docs/testing.md (as written there, on the suites' platform)", () => {
   let app: INestApplication;
   let hub: SseHub;
 
@@ -267,20 +455,22 @@ describe('the example of docs/testing.md', () => {
       controllers: [TickerController],
     }).compile();
     app = await createTestApplication(moduleRef, { logger: false });
-    await app.listen(0);
+    await app.listen(0); // any free port: the kit reads it from the app
     hub = app.get(SseHub);
   });
-  afterAll(() => app.close());
+  afterAll(() => app.close()); // ends every stream still open
 
   it('sends ticks in order', async () => {
     const stream = await openEventStream<TickerEvents>(app, '/ticks');
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-    const first = await stream.next('tick');
+
+    const first = await stream.next('tick'); // first.data is { n: number }
     expect(first).toMatchObject({ type: 'tick', data: { n: 0 }, id: '0' });
     const next = await stream.take(2, 'tick');
     expect(next.map((tick) => tick.data.n)).toEqual([1, 2]);
-    expect(stream.text).toContain('event: tick\nid: 0\ndata: {"n":0}\n\n');
+
+    expect(stream.text).toContain('event: tick\nid: 0\ndata: {"n":0}\n\n'); // the raw frames
     stream.close();
   });
 
@@ -295,9 +485,10 @@ describe('the example of docs/testing.md', () => {
     await waitForChannelMembers(hub, 'room:1', 2);
     await hub.publish('room:1', { text: 'hi' });
     for (const stream of [alice, bob]) expect((await stream.next()).data).toEqual({ text: 'hi' });
+
     alice.close();
     bob.close();
-    await waitForConnections(hub, 0);
+    await waitForConnections(hub, 0); // the server saw both disconnects
   });
 
   it('refuses what it should', async () => {
