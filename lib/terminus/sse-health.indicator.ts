@@ -100,8 +100,7 @@ export class SseHealthIndicator implements OnModuleDestroy, BeforeApplicationShu
     const check = this.health.check(key);
     if (this.shuttingDown)
       return check.down({ ...details, shuttingDown: true, message: TERMINUS_MESSAGES.shuttingDown() });
-    if (broker.state === 'down')
-      return check.down({ ...details, message: TERMINUS_MESSAGES.brokerDown(broker.detail) });
+    if (broker.state === 'down') return check.down({ ...details, message: TERMINUS_MESSAGES.brokerDown() });
     return check.up(details);
   }
 
