@@ -3,6 +3,7 @@ import { RedisSseBroker } from 'nestjs-event-stream/redis';
 import { SseHub } from 'nestjs-event-stream';
 import { SseHealthIndicator } from 'nestjs-event-stream/terminus';
 import { startHealthApp } from '../src/health/health-fixture.js';
+import { ShutdownGate } from '../src/health/shutdown-gate.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { randomPrefix, RedisServer } from '../utils/redis.js';
 import type { TestApp } from '../utils/test-app.js';
@@ -78,21 +79,32 @@ describe('SseHealthIndicator (@nestjs/terminus)', () => {
       expect(answer.body.info).toEqual({ streams: expect.objectContaining({ status: 'up', broker: 'up' }) });
     });
 
-    it('is not ready once the app is shutting down, while liveness stays up', async () => {
-      const app = await startHealthApp();
-      apps.push(app);
-      const indicator = app.app.get(SseHealthIndicator);
-      expect(indicator.isReady().sse.status).toBe('up');
-      // What Nest calls first on app.close(), before streams are ended and the server stops listening.
-      indicator.onModuleDestroy();
-      expect(indicator.isReady()).toEqual({
+    it('is not ready once the app is shutting down, while the server still answers', async () => {
+      const app = await startHealthApp({}, [ShutdownGate]);
+      const gate = app.app.get(ShutdownGate);
+      const stream = await openEventStream(app.app, '/events/news');
+      streams.push(stream);
+      expect((await get(`${app.url}/health/ready`)).status).toBe(200);
+
+      const closing = app.close();
+      await gate.reached.promise;
+      const ready = await get(`${app.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.error).toEqual({
         sse: expect.objectContaining({
           status: 'down',
+          broker: 'up',
           shuttingDown: true,
           message: expect.stringMatching(/shutting down/),
         }),
       });
-      expect(indicator.isLive().sse.status).toBe('up');
+      // The indicator's liveness stays up (terminus itself answers every check with 503 once it is shutting down).
+      expect(app.app.get(SseHealthIndicator).isLive()).toEqual({
+        sse: { status: 'up', connections: expect.any(Number) },
+      });
+      gate.release();
+      await closing;
+      await stream.waitForEnd();
     });
   });
 
