@@ -107,6 +107,8 @@ describe('the sample page in Chromium', () => {
     await page.locator('#ticker .state[data-state="open"]').waitFor();
     await page.locator('#clock .state[data-state="open"]').waitFor();
     await page.waitForFunction("document.querySelector('#clock-time').textContent.includes(':')");
+    // The Server panel beside them (drawn and measured in stats-panel.browser.spec.ts).
+    await page.locator('#server .state[data-state="open"]').waitFor();
     expect(await page.isHidden('#ticker .reason')).toBe(true);
   });
 
