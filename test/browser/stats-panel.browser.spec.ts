@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { sharedBrowserClientDir } from '../utils/browser-client.js';
 import { launchChromium } from '../utils/chromium.js';
+import { RedisServer } from '../utils/redis.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
@@ -123,5 +124,51 @@ describe("the sample page's Server panel in Chromium", () => {
     await other.locator('#server .state[data-state="open"]').waitFor();
     await page.waitForFunction(`Number(document.querySelector('#stats-streams').textContent) > ${before}`);
     await other.close();
+  });
+});
+
+/** The panel's broker badge on the sample run on a private Redis, stopped and started again. */
+describe("the sample page's Server panel on Redis, in Chromium", () => {
+  let server: RedisServer;
+  let sample: SampleApp;
+  let browser: Browser;
+  let page: Page;
+  let stopped = false;
+
+  beforeAll(async () => {
+    process.env.SAMPLE_CLIENT_DIR = await sharedBrowserClientDir();
+    server = await RedisServer.start();
+    sample = await createSampleApp(
+      { TICK_MS: '600000', SSE_TOKENS: 'demo:demo-token', SSE_REDIS_URL: server.url, SSE_REDIS_PREFIX: 'stats-panel:' },
+      { logger: false },
+    );
+    await sample.app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(sample.app.getHttpServer().address() as AddressInfo).port}/`;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (stopped) await server.start();
+    await sample?.app.close();
+    await server?.stop();
+  });
+
+  it('turns the badge to "broker down" (the detail as its title) while Redis is stopped, and back to up', async () => {
+    await page.locator('#broker-state[data-broker="up"]').waitFor();
+    stopped = true;
+    await server.stop();
+    await page.locator('#broker-state[data-broker="down"]').waitFor();
+    expect(await page.textContent('#broker-state')).toBe('broker down');
+    expect(await page.getAttribute('#broker-state', 'title')).toContain(`127.0.0.1:${server.port}`);
+    // The stats stream itself needs no Redis: it stays open through the outage.
+    expect(await page.getAttribute('#server .state', 'data-state')).toBe('open');
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.locator('#server').screenshot({ path: `${ARTIFACTS}stats-panel-broker-down.png` });
+    await server.start();
+    stopped = false;
+    await page.locator('#broker-state[data-broker="up"]').waitFor();
   });
 });
