@@ -67,6 +67,7 @@ const FASTIFY = e2e([
   'testing-kit',
   'metrics-prometheus',
   'metrics-opentelemetry',
+  'health-terminus',
 ]);
 
 /**
@@ -96,6 +97,7 @@ const FASTIFY_H2C = e2e([
   'hub-first-connect',
   'testing-kit',
   'metrics-opentelemetry',
+  'health-terminus',
 ]);
 
 export default {
