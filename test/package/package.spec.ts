@@ -1,9 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildConsumer, type ConsumerName } from '../src/consumers/build.js';
 import { openEventStream } from 'nestjs-event-stream/testing';
 import { ChildApp } from '../utils/child-app.js';
-import { installTarball, packPackage, ROOT, type PackedPackage } from '../utils/package.js';
+import { installTarball, packPackage, ROOT, run, type PackedPackage } from '../utils/package.js';
 
 /**
  * The package as npm publishes it: `npm pack` (its prepack script builds dist/ from empty),
@@ -12,6 +12,19 @@ import { installTarball, packPackage, ROOT, type PackedPackage } from '../utils/
  * dist/ in a parallel worker would empty it under this one.
  */
 const PROJECT = path.join(ROOT, 'test/artifacts/package');
+
+/** Every entry point of the exports map but package.json. */
+const SUBPATHS = [
+  '.',
+  './broker',
+  './redis',
+  './client',
+  './testing',
+  './openapi',
+  './prometheus',
+  './opentelemetry',
+  './terminus',
+];
 
 interface ConsumerReport {
   port: number;
@@ -22,7 +35,7 @@ interface ConsumerReport {
   kit: unknown;
   client: unknown;
   clientClosed: string;
-  openapiExports: string[];
+  exports: Record<string, string[]>;
 }
 
 interface Consumer {
@@ -95,9 +108,12 @@ describe('the published package', () => {
       './client',
       './testing',
       './openapi',
+      './prometheus',
+      './opentelemetry',
+      './terminus',
       './package.json',
     ]);
-    for (const entry of ['.', './broker', './redis', './client', './testing', './openapi']) {
+    for (const entry of SUBPATHS) {
       const conditions = manifest.exports[entry] as Record<string, string>;
       expect({ entry, conditions: Object.keys(conditions) }).toEqual({
         entry,
@@ -109,6 +125,41 @@ describe('the published package', () => {
     }
   });
 
+  it('maps every subpath in typesVersions to the declarations its exports name, which node10 resolution then finds', async () => {
+    const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as {
+      exports: Record<string, Record<string, string>>;
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
+    const mapped = manifest.typesVersions['*'];
+    expect(Object.keys(mapped).sort()).toEqual(
+      SUBPATHS.filter((entry) => entry !== '.')
+        .map((entry) => entry.slice(2))
+        .sort(),
+    );
+    for (const entry of SUBPATHS.filter((subpath) => subpath !== '.')) {
+      expect({ entry, types: mapped[entry.slice(2)] }).toEqual({ entry, types: [manifest.exports[entry].types] });
+    }
+    // And TypeScript's node10 resolution (which ignores exports) finds every subpath's types.
+    const dir = path.join(PROJECT, 'node10');
+    await mkdir(dir, { recursive: true });
+    const imports = SUBPATHS.map(
+      (entry, i) => `import type * as entry${i} from 'nestjs-event-stream${entry.slice(1)}';`,
+    );
+    await writeFile(
+      path.join(dir, 'check.ts'),
+      `${imports.join('\n')}\nexport type All = [${SUBPATHS.map((_, i) => `typeof entry${i}`).join(', ')}];\n`,
+    );
+    const compilerOptions = { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' };
+    await writeFile(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { ...compilerOptions, strict: true, skipLibCheck: true, noEmit: true, types: ['node'] },
+        files: ['check.ts'],
+      }),
+    );
+    await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir]);
+  }, 30_000);
+
   it('ships the MIT license', async () => {
     expect(await readFile(path.join(installed, 'LICENSE'), 'utf8')).toMatch(
       /^MIT License\n\nCopyright \(c\) 2026 the nestjs-event-stream authors\n/,
@@ -116,7 +167,7 @@ describe('the published package', () => {
   });
 
   it.each(consumers)(
-    'loads into $label Nest app from node_modules, with the client, testing and openapi entry points, and its stream sends the event frame byte for byte',
+    'loads into $label Nest app from node_modules, with every other entry point, and its stream sends the event frame byte for byte',
     async ({ name, moduleSystem, loads }) => {
       const main = await builds.get(name)!;
       const compiled = await readFile(main, 'utf8');
@@ -134,7 +185,12 @@ describe('the published package', () => {
         kit: { ok: true },
         client: { ok: true },
         clientClosed: 'completed',
-        openapiExports: expect.arrayContaining(['ApiEventStream', 'documentEventStreams']),
+        exports: {
+          openapi: expect.arrayContaining(['ApiEventStream', 'documentEventStreams']),
+          prometheus: expect.arrayContaining(['SsePrometheusModule']),
+          opentelemetry: expect.arrayContaining(['SseOpenTelemetryModule']),
+          terminus: expect.arrayContaining(['SseHealthIndicator', 'SseTerminusModule']),
+        },
       });
 
       const stream = await openEventStream(`http://127.0.0.1:${report.port}`, '/hello');

@@ -2,13 +2,18 @@
  * What an app author does with the package's other entry points, from the
  * packed tarball: reads the app's own `/hello` stream with the testing kit
  * (`nestjs-event-stream/testing`) and with the typed client
- * (`nestjs-event-stream/client`), and loads `nestjs-event-stream/openapi`.
+ * (`nestjs-event-stream/client`), and loads the openapi, prometheus,
+ * opentelemetry and terminus entry points (their optional peers come from
+ * the repository's node_modules).
  * Copied beside each consumer's app.ts (see ../build.ts), so it compiles to
  * CommonJS or to ES modules with it.
  */
 import type { INestApplication } from '@nestjs/common';
 import { EventStreamClient } from 'nestjs-event-stream/client';
 import * as openapi from 'nestjs-event-stream/openapi';
+import * as opentelemetry from 'nestjs-event-stream/opentelemetry';
+import * as prometheus from 'nestjs-event-stream/prometheus';
+import * as terminus from 'nestjs-event-stream/terminus';
 import { openEventStream } from 'nestjs-event-stream/testing';
 
 /** The events of `/hello`, shared by the server and both readers. */
@@ -20,7 +25,14 @@ export interface EntryPointsReport {
   kit: HelloEvents['hello'];
   client: HelloEvents['hello'] | undefined;
   clientClosed: string;
-  openapiExports: string[];
+  /** The value exports of each optional-peer entry point. */
+  exports: Record<'openapi' | 'prometheus' | 'opentelemetry' | 'terminus', string[]>;
+}
+
+function namesOf(module: object): string[] {
+  return Object.keys(module)
+    .filter((name) => name !== 'default')
+    .sort();
 }
 
 export async function useEntryPoints(app: INestApplication, url: string): Promise<EntryPointsReport> {
@@ -37,8 +49,11 @@ export async function useEntryPoints(app: INestApplication, url: string): Promis
     kit: hello.data,
     client: received,
     clientClosed: closed.reason,
-    openapiExports: Object.keys(openapi)
-      .filter((name) => name !== 'default')
-      .sort(),
+    exports: {
+      openapi: namesOf(openapi),
+      prometheus: namesOf(prometheus),
+      opentelemetry: namesOf(opentelemetry),
+      terminus: namesOf(terminus),
+    },
   };
 }
