@@ -77,10 +77,15 @@ export class TestingKitController {
     return this.hub.join(client, channel);
   }
 
-  /** `?count=` events (data 0, 1, ...) at once, then ends: room to buffer them all (HTTP/2 flow control holds them back). */
+  /**
+   * `?count=` events (data 0, 1, ...) at once, then stays open: room to buffer
+   * them all (HTTP/2 flow control holds them back). It does not complete: a
+   * stream that ends with a backlog gives its client one second to take the
+   * rest, less than a loaded machine may need to read 20,000 events one by one.
+   */
   @EventStream('many', { maxBufferedBytes: 16 * 1024 * 1024 })
   many(@Query('count') count: string): Observable<SseEvent> {
-    return range(0, Number(count)).pipe(map((n) => sseEvent({ data: n })));
+    return concat(range(0, Number(count)).pipe(map((n) => sseEvent({ data: n }))), NEVER);
   }
 
   /** Joined to `?channel=` until `leave(channel)`; open after that, in no channel. */
