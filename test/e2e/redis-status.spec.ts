@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import type { SseBrokerMessage, SseBrokerStatus } from 'nestjs-event-stream/broker';
 import { RedisSseBroker, type RedisSseBrokerOptions } from 'nestjs-event-stream/redis';
 import { CaptureLogger } from '../utils/capture-logger.js';
@@ -18,6 +19,8 @@ describe('RedisSseBroker.status()', () => {
   const logs = new CaptureLogger();
   /** A test stopped the server: started again after it. */
   let stopped = false;
+  /** A test paused the server: resumed after it. */
+  let paused = false;
 
   beforeAll(async () => {
     Logger.overrideLogger(logs);
@@ -25,6 +28,8 @@ describe('RedisSseBroker.status()', () => {
   });
 
   afterEach(async () => {
+    if (paused) server.resume();
+    paused = false;
     await Promise.all(open.splice(0).map((broker) => broker.close()));
     if (stopped) await server.start();
     stopped = false;
@@ -38,9 +43,19 @@ describe('RedisSseBroker.status()', () => {
     await server.stop();
   }
 
-  async function startRedis(): Promise<void> {
-    await server.start();
+  async function startRedis(args: readonly string[] = []): Promise<void> {
+    await server.start(args);
     stopped = false;
+  }
+
+  /** Polls `made.status()` (nothing announces a stall's end) until `state`, for at most 5 s. */
+  async function statusBecomes(made: RedisSseBroker, state: SseBrokerStatus['state']): Promise<SseBrokerStatus> {
+    const deadline = Date.now() + 5000;
+    while (made.status().state !== state) {
+      if (Date.now() > deadline) throw new Error(`status stayed ${JSON.stringify(made.status())}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return made.status();
   }
 
   function broker(options: RedisSseBrokerOptions = {}): RedisSseBroker {
@@ -112,6 +127,94 @@ describe('RedisSseBroker.status()', () => {
     await startRedis();
     await logs.waitFor('log', 'Reconnected to Redis');
     expect(made.status().state).toBe('up');
+  });
+
+  it('is down, not stuck resyncing, while Redis refuses the resubscription (OOM), and up again once it accepts it', async () => {
+    const made = broker({ commandTimeoutMs: 500 });
+    await made.connect();
+    await made.subscribe('orders');
+
+    await stopRedis();
+    await logs.waitFor('error', 'No connection to Redis');
+    // Back, but every write is refused: the script that makes sure of the epoch fails with OOM.
+    await startRedis(['--maxmemory', '1', '--maxmemory-policy', 'noeviction']);
+    await logs.waitFor('error', 'Could not subscribe to Redis');
+    const refused = made.status();
+    expect(refused).toMatchObject({ state: 'down', detail: expect.stringContaining('OOM') });
+    await expect(made.subscribe('rooms')).rejects.toMatchObject({ name: 'RedisSseUnavailableError', status: 503 });
+    expect(made.status().state).toBe('down');
+
+    const admin = new Redis(server.url);
+    try {
+      await admin.config('SET', 'maxmemory', '0');
+    } finally {
+      await admin.quit();
+    }
+    // The sync is retried with backoff, without waiting for a reconnection.
+    await logs.waitFor('log', 'Reconnected to Redis');
+    expect(made.status()).toEqual({ state: 'up', since: expect.any(Number) });
+    await expect(made.subscribe('rooms')).resolves.toBeUndefined();
+    expect(logs.messages('error', 'Could not subscribe')).toHaveLength(1);
+  });
+
+  it('is down while Redis is connected but does not answer (stalled), and up once it answers again', async () => {
+    const made = broker({ commandTimeoutMs: 300 });
+    await made.connect();
+    await made.subscribe('orders');
+    expect(made.status().state).toBe('up');
+
+    server.pause();
+    paused = true;
+    await expect(made.subscribe('rooms')).rejects.toMatchObject({ name: 'RedisSseUnavailableError', status: 503 });
+    expect(made.status()).toMatchObject({ state: 'down', detail: expect.stringContaining('does not answer (300 ms)') });
+    await expect(made.head()).rejects.toMatchObject({ status: 503 });
+    expect(made.status().state).toBe('down');
+
+    server.resume();
+    paused = false;
+    // The late answers of what was sent meanwhile say that Redis is back.
+    await statusBecomes(made, 'up');
+    await expect(made.head()).resolves.toMatchObject({ seq: expect.any(Number) });
+    await expect(made.subscribe('rooms')).resolves.toBeUndefined();
+  });
+
+  it('leaves no timer behind when closed during an outage', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+    const before = timers();
+    const port = await freePort();
+    const made = new RedisSseBroker({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: `${prefix}${++namespaces}:`,
+      connectTimeoutMs: 200,
+    });
+    await made.connect();
+    await logs.waitFor('warn', 'did not answer within 200 ms');
+    await made.close();
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+
+  it('never puts the credentials of a URL in an error text into the detail', async () => {
+    const port = await freePort();
+    // The app's own client: its 'error' events are the broker's too.
+    const client = new Redis(`redis://admin:s3cret-pa55@127.0.0.1:${port}`, {
+      lazyConnect: true,
+      disconnectTimeout: 10,
+    });
+    const made = new RedisSseBroker({ client, keyPrefix: `${prefix}${++namespaces}:`, connectTimeoutMs: 200 });
+    open.push(made);
+    try {
+      await made.connect();
+      await logs.waitFor('warn', 'did not answer within 200 ms');
+      for (const url of [`rediss://:p@ss@127.0.0.1:${port}/0`, `redis://admin:pa/ss@127.0.0.1:${port}`]) {
+        client.emit('error', new Error(`Could not connect to ${url} (ECONNREFUSED)`));
+        const status = made.status();
+        expect(status.state).toBe('down');
+        expect(status.detail).toContain(`://***@127.0.0.1:${port}`);
+        expect(JSON.stringify(status)).not.toMatch(/p@ss|pa\/ss|ss@|admin/);
+      }
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('never puts the credentials of its URL in the detail', async () => {

@@ -57,12 +57,24 @@ export class RedisServer {
     return server;
   }
 
-  /** Starts it (again) on its port; resolves when it accepts connections. */
-  start(): Promise<void> {
+  /** Starts it (again) on its port, with `args` added to its command line (e.g. `['--maxmemory', '1']`); resolves when it accepts connections. */
+  start(args: readonly string[] = []): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(
         'redis-server',
-        ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+        [
+          '--port',
+          String(this.port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          ...args,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       this.process = child;
@@ -82,6 +94,16 @@ export class RedisServer {
         reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)),
       );
     });
+  }
+
+  /** Stalls it (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT): it answers what was sent meanwhile. */
+  resume(): void {
+    this.process?.kill('SIGCONT');
   }
 
   /** Kills it (SIGKILL: no goodbye to clients); resolves once it is gone. */

@@ -3,8 +3,17 @@ import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { withTimeout } from './redis-sse-failure.js';
 import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
 
+/**
+ * How long ioredis waits for a connection it disconnects to close before it
+ * destroys it (its default, 2 s, keeps a timer that holds the process after
+ * `close()` during an outage): at most 100 ms, and `end()` waits it out.
+ */
+function disconnectTimeoutMs(commandTimeoutMs: number): number {
+  return Math.min(commandTimeoutMs, 100);
+}
+
 /** ioredis options every connection of the broker needs, whatever the user passed. */
-const OWN_OPTIONS: RedisOptions = {
+const ownOptions = (commandTimeoutMs: number): RedisOptions => ({
   lazyConnect: true,
   // The broker resubscribes itself, so that it knows when the subscriptions are back and can report the gap.
   autoResubscribe: false,
@@ -12,7 +21,8 @@ const OWN_OPTIONS: RedisOptions = {
   enableOfflineQueue: false,
   // Fail what was in flight as soon as the connection drops (it is redone after the reconnection).
   maxRetriesPerRequest: 0,
-};
+  disconnectTimeout: disconnectTimeoutMs(commandTimeoutMs),
+});
 
 /** Reconnect quickly at first, then every 2 s. */
 function retryStrategy(times: number): number {
@@ -37,10 +47,10 @@ export class RedisSseConnections {
   static async open(options: ResolvedRedisSseOptions): Promise<RedisSseConnections> {
     const timeoutMs = options.commandTimeoutMs;
     const client = options.client;
-    if (client) return new RedisSseConnections(client, client.duplicate(OWN_OPTIONS), false, timeoutMs);
+    if (client) return new RedisSseConnections(client, client.duplicate(ownOptions(timeoutMs)), false, timeoutMs);
     const Redis = await loadOptionalPackage('ioredis', 'RedisSseBroker', async () => (await import('ioredis')).Redis);
     const open = () => {
-      const all: RedisOptions = { retryStrategy, ...options.redisOptions, ...OWN_OPTIONS };
+      const all: RedisOptions = { retryStrategy, ...options.redisOptions, ...ownOptions(timeoutMs) };
       return options.url ? new Redis(options.url, all) : new Redis(all);
     };
     // A publish while Redis is away rejects at once instead of waiting in a queue (no offline queue). The broker
@@ -54,7 +64,12 @@ export class RedisSseConnections {
     this.subscriber.connect().catch(() => undefined);
   }
 
-  /** Quits the connections it opened (never the app's client), each within `commandTimeoutMs`. */
+  /**
+   * Quits the connections it opened (never the app's client), each within
+   * `commandTimeoutMs`; one that is not connected (an outage) is disconnected,
+   * and `end()` resolves once ioredis's timer for it is over: nothing of the
+   * broker is left to hold the process.
+   */
   async end(): Promise<void> {
     await Promise.all([this.endOne(this.subscriber), this.ownsCommand ? this.endOne(this.command) : undefined]);
   }
@@ -76,6 +91,10 @@ export class RedisSseConnections {
         // Fall through to a hard disconnect.
       }
     }
+    const hadSocket = client.status !== 'wait';
     client.disconnect();
+    if (!hadSocket) return;
+    const wait = disconnectTimeoutMs(this.commandTimeoutMs) + 1;
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

@@ -4,8 +4,11 @@ import type { RedisSseConnections } from './redis-sse-connections.js';
 import { reasonOf } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
-/** Credentials a URL in an error text may carry (`redis://user:password@host`): never in a log line or a status. */
-const CREDENTIALS = /(\/\/)[^/@\s]*@/g;
+/**
+ * Credentials a URL in an error text may carry (`redis://user:password@host`): never in a log line or a status.
+ * Greedy up to the last `@` before a space: a password may itself hold `@` or `/`.
+ */
+const CREDENTIALS = /(\b[a-z][\w+.-]*:\/\/)\S*@/gi;
 
 /**
  * Whether the broker's link to Redis is down, and why: the last error a
@@ -13,12 +16,17 @@ const CREDENTIALS = /(\/\/)[^/@\s]*@/g;
  * lost and one when it is back; and the state `status()` reports, with when
  * it last changed: `down` until the link has been up once and during an
  * outage, `resyncing` from when both connections are ready again until the
- * resubscription is done and its `gap` delivered, `up` otherwise.
+ * resubscription is done and its `gap` delivered (`down` again while Redis
+ * refuses it or does not answer it, until a retry succeeds), `up` otherwise.
+ * A connected Redis that does not answer (a command timed out) is `down` too,
+ * until it answers again.
  */
 export class RedisSseLinkHealth {
   private down = false;
   private state: SseBrokerStatus['state'] = 'down';
   private since = Date.now();
+  /** A command timed out while the link was up (Redis stalls): how long it waited. Cleared by an answer. */
+  private stalledMs: number | undefined;
   /** The last error a connection reported since the link was last up. */
   lastError: string | undefined;
 
@@ -38,6 +46,9 @@ export class RedisSseLinkHealth {
     const target = this.connections.target();
     if (state === 'up') return { state, since };
     if (state === 'resyncing') return { state, since, detail: REDIS_SSE_MESSAGES.statusResyncing(target) };
+    if (this.stalledMs !== undefined) {
+      return { state, since, detail: REDIS_SSE_MESSAGES.statusStalled(target, this.stalledMs) };
+    }
     const detail = this.down
       ? REDIS_SSE_MESSAGES.statusDown(target, this.lastError ?? REDIS_SSE_MESSAGES.connectionClosed())
       : REDIS_SSE_MESSAGES.statusConnecting(target, this.lastError);
@@ -49,8 +60,30 @@ export class RedisSseLinkHealth {
     this.lastError = reasonOf(error).replace(CREDENTIALS, '$1***@');
   }
 
+  /** The resubscription failed (Redis refused it or did not answer): down, with the error as detail, until a retry succeeds. */
+  syncFailed(error: unknown): void {
+    this.failed(error);
+    this.stalledMs = undefined;
+    this.set('down');
+  }
+
+  /** A command of the link timed out while it was up (Redis is connected but stalls): down until it answers. */
+  stalled(ms: number): void {
+    if (this.state !== 'up') return;
+    this.stalledMs = ms;
+    this.set('down');
+  }
+
+  /** Redis answered a command: a stall is over. */
+  answered(): void {
+    if (this.stalledMs === undefined) return;
+    this.stalledMs = undefined;
+    if (!this.down) this.set('up');
+  }
+
   /** A connection closed: the outage is logged once. */
   lost(): void {
+    this.stalledMs = undefined;
     this.set('down');
     if (this.down) return;
     this.down = true;
@@ -67,6 +100,7 @@ export class RedisSseLinkHealth {
 
   /** Both connections are ready and subscribed: returns whether that ends an outage (then logged). */
   restored(): boolean {
+    this.stalledMs = undefined;
     this.set('up');
     if (!this.down) return false;
     this.down = false;

@@ -1,7 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { SseBrokerMessage, SseBrokerPosition } from '../sse-broker.interface.js';
-import { newEpoch } from '../../protocol/event-id.js';
 import { advance, decodeMessage } from './redis-sse.codec.js';
 import type { RedisSseConnections } from './redis-sse-connections.js';
 import { isTimeout, reasonOf, withTimeout } from './redis-sse-failure.js';
@@ -12,7 +11,8 @@ import { RedisSseRefusals } from './redis-sse-refusals.js';
 import { RedisSseWaiters } from './redis-sse-waiters.js';
 import { RedisSseLinkHealth } from './redis-sse-link-health.js';
 import { RedisSseMarkers } from './redis-sse-markers.js';
-import { ENSURE_EPOCH_SCRIPT } from './redis-sse.scripts.js';
+import { RedisSseRetry } from './redis-sse-retry.js';
+import { syncSubscriber } from './redis-sse-sync.js';
 
 /** What the link reports to its broker. */
 export interface RedisSseLinkEvents {
@@ -40,6 +40,8 @@ export class RedisSseLink {
   /** The subscriber has been ready once: the next ready is a reconnection. */
   private synced = false;
   private syncRun = 0;
+  /** A sync that Redis refused or did not answer is run again, with backoff, while the subscriber stays ready. */
+  private readonly syncRetry = new RedisSseRetry();
   /** Messages received while a (re)subscription is being set up, delivered once it is. */
   private held: RedisSseHeldMessages | undefined;
   /** Channel events were let go of since the last `gap`: the next sync reports one, also on the first. */
@@ -100,15 +102,17 @@ export class RedisSseLink {
     this.channels.add(channel);
     if (this.subscribed) {
       try {
-        const subscribed = this.connections.subscriber.subscribe(this.keys.channel(channel));
+        // Also a late confirmation says that Redis answers again (the health goes back to up after a stall).
+        const subscribed = this.connections.subscriber
+          .subscribe(this.keys.channel(channel))
+          .then(() => this.answered());
         await withTimeout(subscribed, this.settings.commandTimeoutMs);
-        this.answered();
         this.markers.queue(() => this.readyCommand());
         return;
       } catch (error) {
         if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
         // Connected, not answering: refused now (the subscription stays queued; the hub unsubscribes after it).
-        if (isTimeout(error)) throw this.refusals.failure(operation, error);
+        if (isTimeout(error)) throw this.failure(operation, error);
         this.health.failed(error);
         // The connection dropped: the resubscription after it comes back includes this channel.
       }
@@ -167,12 +171,15 @@ export class RedisSseLink {
 
   /** What an operation whose command failed rejects with (see `RedisSseRefusals.failure()`). */
   failure(operation: string, error: unknown, effect?: RedisSseEffect): Error {
+    // Connected but not answering (stalled): down until Redis answers again.
+    if (isTimeout(error)) this.health.stalled(this.settings.commandTimeoutMs);
     return this.refusals.failure(operation, error, effect);
   }
 
-  /** Redis answered a command: the next refusal's details are logged again. */
+  /** Redis answered a command: the next refusal's details are logged again, and a stall is over. */
   answered(): void {
     this.refusals.answered();
+    this.health.answered();
   }
 
   /** host:port of the Redis server, for messages. */
@@ -184,6 +191,7 @@ export class RedisSseLink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.syncRetry.cancel();
     this.waiters.rejectAll(new Error(REDIS_SSE_MESSAGES.closed('join a channel')));
     this.markers.close(new Error(REDIS_SSE_MESSAGES.closed('read the newest position')));
     this.upWaiters.splice(0).forEach((resolve) => resolve());
@@ -211,6 +219,8 @@ export class RedisSseLink {
     if (this.closed) return;
     if (role === 'subscriber') {
       this.subscribed = false;
+      // The next 'ready' syncs again.
+      this.syncRetry.cancel();
       // What was held is of a connection that is gone: the gap of the next sync covers it.
       this.held = undefined;
     }
@@ -229,43 +239,35 @@ export class RedisSseLink {
   }
 
   /**
-   * Sets up a (re)connected subscriber: makes sure the namespace has an epoch,
-   * subscribes to every channel, then completes the sync, on a reconnection
-   * only once the command connection is ready too.
+   * Sets up a (re)connected subscriber (`syncSubscriber()`), then completes
+   * the sync, on a reconnection only once the command connection is ready
+   * too. When Redis refuses or does not answer, the link is down and the
+   * sync runs again with backoff while the subscriber stays ready.
    */
   private async sync(): Promise<void> {
     const subscriber = this.connections.subscriber;
     const run = ++this.syncRun;
     this.held = new RedisSseHeldMessages(this.settings.maxHeldMessages, (channel) => channel !== this.keys.control);
-    let epoch: string;
-    let head: number;
+    let synced: { epoch: string; head: number };
     try {
-      const [epochText, headText] = (await ENSURE_EPOCH_SCRIPT.run(
-        subscriber,
-        [this.keys.epoch, this.keys.seq],
-        [newEpoch()],
-      )) as [string, string];
-      epoch = String(epochText);
-      head = Number(headText);
-      const done = new Set<string>();
-      let missing = [...this.channels];
-      await subscriber.subscribe(this.keys.control, this.instanceChannel, ...missing.map((c) => this.keys.channel(c)));
-      for (;;) {
-        missing.forEach((channel) => done.add(channel));
-        missing = [...this.channels].filter((channel) => !done.has(channel));
-        if (missing.length === 0) break;
-        await subscriber.subscribe(...missing.map((channel) => this.keys.channel(channel)));
-      }
+      const timeoutMs = this.settings.commandTimeoutMs;
+      synced = await syncSubscriber(subscriber, this.keys, this.instanceChannel, this.channels, timeoutMs);
     } catch (error) {
-      // The connection dropped again (the next 'ready' starts over) or Redis refused.
-      this.health.failed(error);
       if (run === this.syncRun) this.held = undefined;
-      if (!this.closed && subscriber.status === 'ready') {
-        this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), reasonOf(error)));
+      if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') {
+        // The connection dropped again: the next 'ready' starts over.
+        this.health.failed(error);
+        return;
       }
+      this.health.syncFailed(error);
+      const first = this.syncRetry.attempts === 0;
+      const delay = this.syncRetry.schedule(() => void this.sync());
+      if (first) this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), reasonOf(error), delay));
       return;
     }
     if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') return;
+    this.syncRetry.succeeded();
+    const { epoch, head } = synced;
     if (this.synced && this.connections.command.status !== 'ready') {
       // The hub reads history through the command connection: until it is back
       // too, live messages stay held, so that nothing slips between the gap's

@@ -242,8 +242,10 @@ export class RedisSseBroker implements SseBroker {
    * `detail`, never a password) and once closed; `resyncing` from when both
    * connections are back until the broker has resubscribed to its channels and
    * delivered its `gap` on `messages$` (from which the hub catches its streams
-   * up); `up` otherwise. `since`: when the state last changed. Redis that is
-   * connected but does not answer (stalled) stays `up`: its calls time out.
+   * up; `down` again while Redis refuses or does not answer the
+   * resubscription, which is retried with backoff); `up` otherwise. Redis that
+   * is connected but does not answer (a call timed out) is `down` until it
+   * answers again. `since`: when the state last changed.
    */
   status(): SseBrokerStatus {
     if (this.closed) return { state: 'down', detail: REDIS_SSE_MESSAGES.statusClosed(), since: this.since };

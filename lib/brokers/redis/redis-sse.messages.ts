@@ -58,8 +58,10 @@ export const REDIS_SSE_MESSAGES = {
   statusClosed: () => 'The broker was closed (the app is shutting down).',
   startedWithoutRedis: (target: string, ms: number) =>
     `Redis at ${target} did not answer within ${ms} ms; the app starts without it and connects when Redis is reachable. Publishing fails until then. Raise connectTimeoutMs to wait longer.`,
-  subscribeFailed: (target: string, reason: string) =>
-    `Could not subscribe to Redis at ${target}: ${reason}. Events from other instances do not arrive until the next reconnection.`,
+  subscribeFailed: (target: string, reason: string, retryMs: number) =>
+    `Could not subscribe to Redis at ${target}: ${reason}. The broker is down (joins get 503) and retries in ${retryMs} ms, then with backoff up to every 2 s (logged once until it succeeds).`,
+  statusStalled: (target: string, ms: number) =>
+    `Redis at ${target} does not answer (${ms} ms): it is connected but its commands time out; joins, resumes and publishes fail with 503 until it answers again.`,
   heldOverflow: (max: number) =>
     `More than ${max} messages arrived while the subscription to Redis was being set up again: broadcasts and targeted sends past that many were dropped (channel events are caught up from history). Raise the RedisSseBroker option maxHeldMessages if this happens often.`,
   heartbeatFailed: (reason: string) =>
