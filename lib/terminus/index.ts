@@ -3,5 +3,5 @@
  * `@nestjs/terminus` (an optional peer, imported only by this entry point):
  * readiness that follows the broker's link, liveness that does not.
  */
-export { SseHealthIndicator, type SseReadinessDetails } from './sse-health.indicator.js';
+export { SseHealthIndicator, type SseReadinessDetails, type SseReadinessOptions } from './sse-health.indicator.js';
 export { SseTerminusModule } from './sse-terminus.module.js';

@@ -8,7 +8,11 @@ import { TERMINUS_MESSAGES } from './terminus.messages.js';
 export type SseReadinessDetails = {
   /** The broker's state: `up`, `down` or `resyncing` (see `SseBrokerStatus`). */
   broker: SseBrokerStatus['state'];
-  /** Why, when it is not `up` (e.g. the last connection error); never a secret. */
+  /**
+   * Why, when it is not `up` (e.g. the last connection error): never a
+   * password, but it names the broker's host and port. Left out with
+   * `{ detail: false }` (for a route that is public).
+   */
   detail?: string;
   /** When the broker's state last changed (ISO 8601), if the broker says. */
   since?: string;
@@ -21,6 +25,19 @@ export type SseReadinessDetails = {
   /** Why the check is down, in words. */
   message?: string;
 };
+
+/** Options of `SseHealthIndicator.isReady()`. */
+export interface SseReadinessOptions {
+  /** Put the broker's `detail` (it names the host of Redis and its last error) in the result: default `true`. */
+  detail?: boolean;
+}
+
+/** The ISO 8601 text of `since`, if it is a valid time (a broker's `status()` may return anything). */
+function isoTime(since: unknown): string | undefined {
+  if (typeof since !== 'number' || !Number.isFinite(since)) return undefined;
+  const date = new Date(since);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
 
 /**
  * Health checks of the event streams for `@nestjs/terminus` (an optional
@@ -85,19 +102,35 @@ export class SseHealthIndicator implements OnModuleDestroy, BeforeApplicationShu
   /**
    * Whether this instance can serve new streams: down while the broker is
    * down or the app is shutting down. Details: the broker's state (with its
-   * detail and since when), open streams and channels.
+   * detail, unless `{ detail: false }`, and since when), open streams and
+   * channels. A broker whose `status()` throws is reported down.
    */
-  isReady<const Key extends string = 'sse'>(key: Key = 'sse' as Key): HealthIndicatorResult<Key> {
-    const stats = this.hub.stats();
+  isReady<const Key extends string = 'sse'>(
+    key: Key = 'sse' as Key,
+    options: SseReadinessOptions = {},
+  ): HealthIndicatorResult<Key> {
+    const check = this.health.check(key);
+    let stats: ReturnType<SseHub['stats']>;
+    try {
+      stats = this.hub.stats();
+    } catch (error) {
+      const details: SseReadinessDetails = {
+        broker: 'down',
+        ...(options.detail !== false && { detail: String((error as Error)?.message ?? error) }),
+        connections: this.hub.connections().length,
+        channels: 0,
+      };
+      return check.down({ ...details, message: TERMINUS_MESSAGES.statusFailed() });
+    }
     const broker = stats.brokerStatus;
+    const since = isoTime(broker.since);
     const details: SseReadinessDetails = {
       broker: broker.state,
-      ...(broker.detail !== undefined && { detail: broker.detail }),
-      ...(broker.since !== undefined && { since: new Date(broker.since).toISOString() }),
+      ...(broker.detail !== undefined && options.detail !== false && { detail: broker.detail }),
+      ...(since !== undefined && { since }),
       connections: stats.connections,
       channels: stats.channels,
     };
-    const check = this.health.check(key);
     if (this.shuttingDown)
       return check.down({ ...details, shuttingDown: true, message: TERMINUS_MESSAGES.shuttingDown() });
     if (broker.state === 'down') return check.down({ ...details, message: TERMINUS_MESSAGES.brokerDown() });

@@ -1,5 +1,6 @@
 import { openEventStream, waitForHub, type TestEventStream } from 'nestjs-event-stream/testing';
 import { RedisSseBroker } from 'nestjs-event-stream/redis';
+import { InMemorySseBroker } from 'nestjs-event-stream/broker';
 import { SseHub } from 'nestjs-event-stream';
 import { SseHealthIndicator } from 'nestjs-event-stream/terminus';
 import { startHealthApp } from '../src/health/health-fixture.js';
@@ -105,6 +106,53 @@ describe('SseHealthIndicator (@nestjs/terminus)', () => {
       gate.release();
       await closing;
       await stream.waitForEnd();
+    });
+  });
+
+  describe('on a broker of its own', () => {
+    /** An in-memory broker whose `status` is replaced (a custom broker without one, or a faulty one). */
+    function brokerWith(status: unknown): InMemorySseBroker {
+      return Object.assign(new InMemorySseBroker(), { status });
+    }
+
+    it('is ready, with the broker up and no since, on a broker without status()', async () => {
+      const app = await startHealthApp({ broker: brokerWith(undefined) });
+      apps.push(app);
+      const ready = await get(`${app.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.body.info).toEqual({ sse: { status: 'up', broker: 'up', connections: 0, channels: 0 } });
+    });
+
+    it('answers 503 (not 500) when status() throws, and leaves out a since that is not a time', async () => {
+      const faulty = brokerWith(() => {
+        throw new Error('status exploded');
+      });
+      const app = await startHealthApp({ broker: faulty });
+      apps.push(app);
+      const down = await get(`${app.url}/health/ready`);
+      expect(down.status).toBe(503);
+      expect(down.body.error!.sse).toMatchObject({ status: 'down', broker: 'down', detail: 'status exploded' });
+      faulty.status = () => ({ state: 'up', since: NaN });
+      const ready = await get(`${app.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.body.info).toEqual({ sse: { status: 'up', broker: 'up', connections: 0, channels: 0 } });
+    });
+
+    it('leaves the detail out with { detail: false }, keeping the state', async () => {
+      const app = await startHealthApp({
+        broker: brokerWith(() => ({
+          state: 'down',
+          since: Date.now(),
+          detail: 'No connection to Redis at 10.0.0.7:6379',
+        })),
+      });
+      apps.push(app);
+      const full = await get(`${app.url}/health/ready`);
+      expect(full.body.error!.sse).toMatchObject({ broker: 'down', detail: expect.stringContaining('10.0.0.7') });
+      const open = await get(`${app.url}/health/public`);
+      expect(open.status).toBe(503);
+      expect(open.body.error!.sse).toMatchObject({ status: 'down', broker: 'down', since: expect.any(String) });
+      expect(JSON.stringify(open.body)).not.toContain('10.0.0.7');
     });
   });
 

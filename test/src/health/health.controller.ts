@@ -31,6 +31,13 @@ export class HealthController {
     return this.health.check([() => this.sse.isReady('streams')]);
   }
 
+  /** Readiness for a public route: the broker's state without its detail (which names the host). */
+  @Get('health/public')
+  @HealthCheck()
+  public() {
+    return this.health.check([() => this.sse.isReady('sse', { detail: false })]);
+  }
+
   @EventStream('events/:channel')
   events(@Param('channel') channel: string, @SseClient() client: SseClient) {
     return this.hub.join(client, channel);
