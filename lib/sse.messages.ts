@@ -150,6 +150,8 @@ export const SSE_MESSAGES = {
     `nestjs-event-stream: RedisSseTicketStore could not ${operation}: Redis answered ${reason}. It needs Redis 6.2 or newer (GETDEL), and a user that may run SET and GETDEL on its key prefix.`,
   redisTicketArgument: (what: string, value: unknown) =>
     `nestjs-event-stream: RedisSseTicketStore: ${what}, got ${formatValue(value)}.`,
+  instrumentationFailed: (method: string) =>
+    `An SseInstrumentation observer threw in ${method}(); it is skipped for this call (keep observers to a histogram's observe()).`,
 } as const;
 
 /** The message of an error, or the thrown value as a string. */

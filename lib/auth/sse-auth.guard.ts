@@ -92,8 +92,10 @@ export class SseAuthGuard implements CanActivate {
     try {
       return await this.authenticate(context);
     } catch (error) {
-      // Counted here, whichever hook refused: 401, or the 503 of an unreachable ticket store.
-      if (error instanceof HttpException) this.sseStreamRegistry?.counters.refusal(error.getStatus());
+      // Counted here, whichever hook refused: 401, or the 503 of an unreachable ticket store. Not a HEAD:
+      // it would never have been a stream (the interceptor answers it without one), so nothing was refused.
+      const method = context.switchToHttp().getRequest<SseRequest>()?.method;
+      if (error instanceof HttpException && method !== 'HEAD') this.sseStreamRegistry?.refused(error.getStatus());
       throw error;
     }
   }

@@ -70,6 +70,6 @@ export interface SseHubStats {
   frameErrors: number;
   /** Open streams by route pattern (`/rooms/:room/events`, `unknown` if the platform did not say): every route that had one, 0 included. */
   openByRoute: Record<string, number>;
-  /** The broker's link: `{ state: 'up' }` for brokers without `status()` (the in-memory one). */
+  /** The broker's link (`status()` of the broker; `{ state: 'up' }` for a broker that does not report one). */
   brokerStatus: SseBrokerStatus;
 }

@@ -12,7 +12,6 @@ import type { ResolvedSseModuleOptions } from '../options/resolve-module-options
 import { encodeEvent } from '../protocol/encode-event.js';
 import { toSseEventInit } from '../protocol/sse-event.js';
 import { assertChannelName } from './sse-channel-name.error.js';
-import { formatEventId } from '../protocol/event-id.js';
 import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
 import type {
   SseConnectionFilter,
@@ -26,6 +25,8 @@ import { PendingSubscriptions } from './pending-subscriptions.js';
 import { DeliveryEngine } from './delivery-engine.js';
 import { revocationOf } from './revocation.js';
 import { authorizeChannels } from './authorize-channels.js';
+import { countJoinRefusal } from './join-refusal.js';
+import { publishToBroker } from './publish-to-broker.js';
 import type { HubMember } from './hub-member.js';
 import { isThenable } from '../utils/is-thenable.js';
 import { hubStats } from './hub-stats.js';
@@ -138,7 +139,10 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       }
       if (gate) {
         // Always observed: a join that fails once the stream is open (or ending) errors the handler's stream.
-        gate.catch((error: unknown) => subscriber.error(error));
+        gate.catch((error: unknown) => {
+          countJoinRefusal(this.registry, connection, error);
+          subscriber.error(error);
+        });
         if (!connection.isOpen && !connection.closed) connection.deferOpenUntil(gate);
       }
       return () => {
@@ -161,15 +165,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       assertChannelName(channel);
       const idempotencyKey = options?.idempotencyKey;
       checkIdempotencyKey('SseHub.publish()', idempotencyKey);
-      const payload = this.encode(value);
-      this.registry.counters.eventsPublished++;
-      const instruments = this.registry.instruments;
       const given = { except: exceptId(options?.except), idempotencyKey };
-      const position = instruments.active
-        ? instruments.timePublish(() => this.broker.publish(channel, payload, given))
-        : this.broker.publish(channel, payload, given);
-      if (!isThenable(position)) return Promise.resolve(formatEventId(position.epoch, position.seq));
-      return Promise.resolve(position).then((at) => formatEventId(at.epoch, at.seq));
+      return publishToBroker(this.broker, this.registry, channel, this.encode(value), given);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,7 +1,5 @@
-/** Every message of the metrics: the instrumentation seam and both exporters. */
+/** Every message of both metrics exporters (the instrumentation seam's is in lib/sse.messages.ts). */
 export const METRICS_MESSAGES = {
-  instrumentationFailed: (method: string) =>
-    `An SseInstrumentation observer threw in ${method}(); it is skipped for this call (keep observers to a histogram's observe()).`,
   prometheusNameTaken: (name: string) =>
     `SsePrometheusModule: the registry already has a metric named "${name}" that this library did not register. Give SsePrometheusModule.register() a prefix (e.g. { prefix: 'myapp_' }) or a registry of its own.`,
   prometheusBadPrefix: (prefix: unknown) =>
@@ -12,4 +10,6 @@ export const METRICS_MESSAGES = {
     `SsePrometheusModule: registry must be a prom-client Registry (new Registry(), or the register of prom-client).`,
   openTelemetryBadMeter: () =>
     `SseOpenTelemetryModule: meter must be an @opentelemetry/api Meter (meterProvider.getMeter(...)), and meterProvider a MeterProvider.`,
+  openTelemetryNoopMeter: () =>
+    `SseOpenTelemetryModule: no OpenTelemetry SDK is registered (the global MeterProvider is the no-op one), so the event streams' metrics go nowhere. Start the SDK before the app (node --import ./otel.mjs ...), or give SseOpenTelemetryModule.register() a meterProvider.`,
 } as const;

@@ -49,7 +49,12 @@ export interface SseMetricDefinition {
   readonly help: string;
   /** A gauge whose values add up across instances and labels (an OpenTelemetry up-down counter). */
   readonly additive?: boolean;
-  /** How the values of several hubs in one process combine: added up (the default), or the lowest (`sse_broker_up`). */
+  /**
+   * How the values of several hubs in one process combine: added up (the
+   * default), or the lowest (`sse_broker_up`). Also prom-client's
+   * `aggregator`, so that `AggregatorRegistry` (cluster mode) combines the
+   * workers' values the same way.
+   */
   readonly combine?: 'sum' | 'min';
   /** A histogram's bucket boundaries, in its unit. */
   readonly buckets?: readonly number[];
@@ -217,8 +222,8 @@ export const SSE_METRICS: readonly SseMetricDefinition[] = [
     combine: 'min',
     unit: '1',
     labels: [],
-    help: "1 when the broker's link is up, 0 when it is down or resyncing.",
-    read: (stats) => one(stats.brokerStatus.state === 'up' ? 1 : 0),
+    help: '1 when the broker serves joins and publishes (its link is up, or resyncing: joins wait for the resubscription), 0 when it is down.',
+    read: (stats) => one(stats.brokerStatus.state === 'down' ? 0 : 1),
   },
   {
     name: 'sse_broker_state',
@@ -226,7 +231,7 @@ export const SSE_METRICS: readonly SseMetricDefinition[] = [
     type: 'gauge',
     unit: '1',
     labels: ['state'],
-    help: "The broker's link state: 1 for the current one, 0 for the others.",
+    help: "The broker's link state: 1 for the current one, 0 for the others (with several hubs in a process: how many are in each).",
     read: (stats) =>
       BROKER_STATES.map((state) => ({ labels: { state }, value: stats.brokerStatus.state === state ? 1 : 0 })),
   },

@@ -1,13 +1,13 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { SseHub } from '../hub/sse-hub.js';
-import type { SseHubStats } from '../hub/sse-hub.interface.js';
+import type { SseInstrumentation } from '../stream/sse-instrumentation.js';
 import {
   SSE_METRIC_LABELS,
   SSE_METRICS,
-  readSamples,
   type SseMetricDefinition,
   type SseMetricSample,
 } from '../metrics/sse-metrics.js';
+import { SseHubTotals } from '../metrics/sse-hub-totals.js';
 import { METRICS_MESSAGES } from '../metrics/metrics.messages.js';
 
 type Metric = Counter | Gauge | Histogram;
@@ -33,14 +33,15 @@ function labelsOf(sample: SseMetricSample): Record<string, string> {
  * (nothing runs between scrapes); the two histograms are fed by each hub's
  * `instrument()`. The first hub registers the metrics, the last one to leave
  * removes them: two apps of one process share them (their values add up;
- * `sse_broker_up` is the lowest). A metric of the same name that is not
- * ours is an error at startup, naming the `prefix` option.
+ * `sse_broker_up` is the lowest), and a counter keeps what a hub that left
+ * had counted (it never goes down while the metrics stay registered). A
+ * metric of the same name that is not ours is an error at startup, naming
+ * the `prefix` option.
  */
 export class SsePrometheusMetrics {
-  private readonly hubs = new Map<SseHub, () => void>();
+  private readonly totals = new SseHubTotals();
   private readonly metrics: Metric[] = [];
-  private readonly streamDuration: Histogram;
-  private readonly publishDuration: Histogram;
+  private readonly observer: SseInstrumentation;
 
   private constructor(
     private readonly registry: Registry,
@@ -53,8 +54,12 @@ export class SsePrometheusMetrics {
     }
     for (const definition of SSE_METRICS) this.metrics.push(this.create(definition));
     for (const metric of this.metrics) registry.registerMetric(metric);
-    this.streamDuration = this.histogram('sse_stream_duration_seconds');
-    this.publishDuration = this.histogram('sse_broker_publish_duration_seconds');
+    const streamDuration = this.histogram('sse_stream_duration_seconds');
+    const publishDuration = this.histogram('sse_broker_publish_duration_seconds');
+    this.observer = {
+      streamClosed: ({ route, reason, durationMs }) => streamDuration.observe({ route, reason }, durationMs / 1000),
+      published: ({ durationMs, ok }) => publishDuration.observe({ outcome: ok ? 'ok' : 'error' }, durationMs / 1000),
+    };
   }
 
   /** Exports `hub`'s metrics into `registry`; returns the function that stops it (the last one removes the metrics). */
@@ -63,37 +68,19 @@ export class SsePrometheusMetrics {
     if (!byPrefix) inRegistries.set(registry, (byPrefix = new Map()));
     let metrics = byPrefix.get(prefix);
     if (!metrics) byPrefix.set(prefix, (metrics = new SsePrometheusMetrics(registry, prefix)));
-    return metrics.add(hub);
-  }
-
-  private add(hub: SseHub): () => void {
-    if (!this.hubs.has(hub)) {
-      const stop = hub.instrument({
-        streamClosed: ({ route, reason, durationMs }) =>
-          this.streamDuration.observe({ route, reason }, durationMs / 1000),
-        published: ({ durationMs, ok }) =>
-          this.publishDuration.observe({ outcome: ok ? 'ok' : 'error' }, durationMs / 1000),
-      });
-      this.hubs.set(hub, stop);
-    }
-    return () => this.remove(hub);
+    metrics.totals.add(hub, metrics.observer);
+    return () => metrics.remove(hub);
   }
 
   private remove(hub: SseHub): void {
-    const stop = this.hubs.get(hub);
-    if (!stop) return;
-    stop();
-    this.hubs.delete(hub);
-    if (this.hubs.size > 0) return;
+    this.totals.remove(hub);
+    if (this.totals.size > 0) return;
     for (const metric of this.metrics) {
       const name = (metric as unknown as { name: string }).name;
       if (this.registry.getSingleMetric(name) === metric) this.registry.removeSingleMetric(name);
     }
-    inRegistries.get(this.registry)?.delete(this.prefix);
-  }
-
-  private stats(): SseHubStats[] {
-    return [...this.hubs.keys()].map((hub) => hub.stats());
+    if (inRegistries.get(this.registry)?.get(this.prefix) === this)
+      inRegistries.get(this.registry)?.delete(this.prefix);
   }
 
   private histogram(name: string): Histogram {
@@ -108,16 +95,17 @@ export class SsePrometheusMetrics {
       help: definition.help,
       labelNames: labelNames(definition),
       registers: [],
+      // AggregatorRegistry (cluster mode) combines the workers' values as one process combines its hubs'.
+      aggregator: definition.combine ?? 'sum',
     };
     if (definition.type === 'histogram') return new Histogram({ ...config, buckets: [...(definition.buckets ?? [])] });
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const owner = this;
+    const totals = this.totals;
     if (definition.type === 'counter') {
       return new Counter({
         ...config,
         collect(this: Counter) {
           this.reset();
-          for (const sample of readSamples(definition, owner.stats())) this.inc(labelsOf(sample), sample.value);
+          for (const sample of totals.read()(definition)) this.inc(labelsOf(sample), sample.value);
         },
       });
     }
@@ -125,7 +113,7 @@ export class SsePrometheusMetrics {
       ...config,
       collect(this: Gauge) {
         this.reset();
-        for (const sample of readSamples(definition, owner.stats())) this.set(labelsOf(sample), sample.value);
+        for (const sample of totals.read()(definition)) this.set(labelsOf(sample), sample.value);
       },
     });
   }

@@ -1,16 +1,18 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { SseHub } from '../hub/sse-hub.js';
 import { SsePrometheusMetrics } from './sse-prometheus-metrics.js';
 import { SSE_PROMETHEUS_OPTIONS } from './sse-prometheus.constants.js';
 import type { ResolvedSsePrometheusOptions } from './sse-prometheus-options.interface.js';
 
 /**
- * Puts the hub's metrics into the prom-client registry while the module
- * lives, and takes them out when it is destroyed. Injectable, for an app
- * that serves the registry itself: `metrics()` is the text exposition.
+ * Puts the hub's metrics into the prom-client registry while the app runs,
+ * and takes them out once it has shut down: in `onApplicationShutdown`,
+ * after the streams that `app.close()` ends (reason `shutdown`) were counted
+ * and timed. Injectable, for an app that serves the registry itself:
+ * `metrics()` is the text exposition.
  */
 @Injectable()
-export class SsePrometheusExporter implements OnModuleInit, OnModuleDestroy {
+export class SsePrometheusExporter implements OnModuleInit, OnApplicationShutdown {
   private detach: (() => void) | undefined;
 
   constructor(
@@ -22,7 +24,7 @@ export class SsePrometheusExporter implements OnModuleInit, OnModuleDestroy {
     this.detach ??= SsePrometheusMetrics.attach(this.options.registry, this.options.prefix, this.hub);
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.detach?.();
     this.detach = undefined;
   }

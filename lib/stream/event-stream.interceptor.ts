@@ -27,7 +27,6 @@ import { resolveStreamOptions } from '../options/resolve-stream-options.js';
 import { HandlerResult } from './handler-result.js';
 import { toEventSource } from './to-event-source.js';
 import { isThenable } from '../utils/is-thenable.js';
-import { routePatternOf } from './route-pattern.js';
 
 /** What the final word of a stream that failed on the server's side says, whatever the failure. */
 const INTERNAL_ERROR = Object.freeze({ status: 500, message: 'Internal server error' });
@@ -77,7 +76,6 @@ export class EventStreamInterceptor implements NestInterceptor {
       return of(undefined);
     }
     const connection = this.connections.create(request, response, route.options, route.status);
-    connection.route = routePatternOf(request);
     const carrier = request as unknown as Record<symbol, unknown>;
     carrier[SSE_CONNECTION_KEY] = connection;
     // Nest's @SseSignal() reads `.signal` of what it finds here: the connection's aborts when the stream ends.
@@ -148,8 +146,7 @@ export class EventStreamInterceptor implements NestInterceptor {
         if (!ready) return open();
         ready
           .then(open, (error: unknown) => {
-            // A join that failed before the stream opened: the channel authorizer's 403, a broker's 503.
-            if (error instanceof HttpException) this.connections.counters.refusal(error.getStatus());
+            // Counted (SseHub.stats().refused) where it was decided: the hub's join, the auth guard.
             current.failedBeforeOpen ??= { error };
             open();
           })

@@ -53,8 +53,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
   sessionId: string | undefined;
   /** For a stream without a user, the client address it is counted under (see `maxAnonymousConnectionsPerAddress`). */
   anonymousAddress: string | undefined;
-  /** For metrics: its route pattern (`/rooms/:room/events`, set by the interceptor), and when it opened (`performance.now()`). */
-  route = 'unknown';
+  /** For metrics: when it opened (`performance.now()`). */
   openedAt = 0;
   private state = State.Pending;
   private registered = false;
@@ -79,6 +78,7 @@ export class SseConnection implements SseClient, Flushable, SseTransportSink {
     readonly options: ResolvedSseStreamOptions,
     private readonly owner: SseConnectionOwner,
     private readonly declaredStatus?: number, // the route's `@HttpCode()`, if it has one
+    readonly route = 'unknown', // for metrics: its route pattern (`/rooms/:room/events`)
   ) {
     this.lastEventId = readLastEventId(request);
     transport.attach(this);

@@ -3,24 +3,25 @@ import type { SseCloseReason } from './sse-client.interface.js';
 /** The statuses the library refuses a stream with, before any stream byte (see `SseCounters.refused`). */
 export type SseRefusalStatus = 401 | 403 | 429 | 503;
 
-const CLOSE_REASONS: readonly SseCloseReason[] = [
-  'client-closed',
-  'completed',
-  'error',
-  'frame-error',
-  'slow-client',
-  'disconnected',
-  'shutdown',
-  'lifetime',
-  'auth-expired',
-  'revoked',
-  'no-content',
-];
+/** Every close reason, once: a reason added to `SseCloseReason` and not here fails to compile. */
+const CLOSE_REASONS = Object.keys({
+  'client-closed': 0,
+  completed: 0,
+  error: 0,
+  'frame-error': 0,
+  'slow-client': 0,
+  disconnected: 0,
+  shutdown: 0,
+  lifetime: 0,
+  'auth-expired': 0,
+  revoked: 0,
+  'no-content': 0,
+} satisfies Record<SseCloseReason, 0>) as SseCloseReason[];
 
 /**
  * The counters of one instance, since it started. One object, owned by the
- * stream registry; the hub, the streams and the auth guard add to it,
- * `SseHub.stats()` reads it. Integer adds only: metrics exporters read
+ * stream registry; the hub and the streams add to it (refusals go through
+ * `SseStreamRegistry.refused()`), `SseHub.stats()` reads it. Integer adds only: metrics exporters read
  * them when scraped, nothing is pushed.
  */
 export class SseCounters {
@@ -46,7 +47,8 @@ export class SseCounters {
   /**
    * Streams the library refused before any stream byte: 401 (`SseAuthGuard`),
    * 403 (the channel authorizer), 429 (per-user and per-address limits), 503
-   * (`maxConnections`, shutdown, a broker that cannot subscribe or replay).
+   * (`maxConnections`, shutdown, a broker that cannot subscribe or replay, the
+   * guard's ticket store).
    */
   readonly refused: Record<SseRefusalStatus, number> = { 401: 0, 403: 0, 429: 0, 503: 0 };
   /** Bytes handed to the platform's responses (headers not included). */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { SseCloseReason } from './sse-client.interface.js';
 import { isThenable } from '../utils/is-thenable.js';
-import { METRICS_MESSAGES } from '../metrics/metrics.messages.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
 
 /** An open stream that closed, as `SseInstrumentation.streamClosed()` is told. */
 export interface SseStreamClosedInfo {
@@ -98,7 +98,7 @@ export class SseInstruments {
     try {
       method.call(observer, info);
     } catch (error) {
-      this.logger.error(METRICS_MESSAGES.instrumentationFailed(name), (error as Error)?.stack ?? String(error));
+      this.logger.error(SSE_MESSAGES.instrumentationFailed(name), (error as Error)?.stack ?? String(error));
     }
   }
 }

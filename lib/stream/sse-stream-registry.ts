@@ -29,19 +29,11 @@ import { IdleSockets } from './idle-sockets.js';
 import { IdleHttp2Sessions } from './idle-http2-sessions.js';
 import type { SseRevocationTarget } from '../brokers/sse-broker.interface.js';
 import { addTo, removeFrom } from '../utils/set-index.js';
+import { routePatternOf } from './route-pattern.js';
+import { addressOf, idOf } from './request-identity.js';
 
 /** How long shutdown waits for streams to end before it cuts them off. */
 const SHUTDOWN_GRACE_MS = 2000;
-
-/** The client address of a request: the platform's `ip` (Express's and Fastify's honour their `trust proxy` settings), else the socket's. */
-function addressOf(request: SseRequest): string | undefined {
-  return request.ip ?? request.socket?.remoteAddress;
-}
-
-/** A user or session id as the registry keeps it: a string, or `undefined` for none. */
-function idOf(id: string | number | undefined | null): string | undefined {
-  return id === undefined || id === null ? undefined : String(id);
-}
 
 /** A deadline of one stream: when it ends, why, and what its final word says besides the reason. */
 interface Deadline {
@@ -71,6 +63,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
   private openCount = 0;
   /** Channels joined before the stream opened, reported once it has. */
   private readonly joinsBeforeOpen = new Map<SseConnection, (readonly string[])[]>();
+  private readonly refusedStreams = new WeakSet<SseConnection>();
   private readonly flushes = new FlushScheduler();
   private readonly heartbeat = new Heartbeat();
   private readonly deadlines = new DeadlineSchedule<Deadline>((deadline) => this.expire(deadline));
@@ -153,7 +146,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     const transport = transportFor(response);
     const retryAfter = String(Math.max(1, Math.ceil(options.retryMs / 1000)));
     const refuse = (message: string, status: HttpStatus) => {
-      this.counters.refusal(status);
+      this.refused(status);
       transport.setHeader('Retry-After', retryAfter);
       return new HttpException(message, status);
     };
@@ -178,7 +171,7 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    const connection = new SseConnection(request, transport, options, this, declaredStatus);
+    const connection = new SseConnection(request, transport, options, this, declaredStatus, routePatternOf(request));
     connection.userId = userId;
     connection.sessionId = idOf(this.defaults.sessionIdOf(request));
     this.streams.set(connection.id, connection);
@@ -219,6 +212,16 @@ export class SseStreamRegistry implements SseConnectionOwner, OnApplicationBoots
     let joins = this.joinsBeforeOpen.get(connection);
     if (!joins) this.joinsBeforeOpen.set(connection, (joins = []));
     joins.push(channels);
+  }
+
+  /**
+   * Counts a request refused before any stream byte (`stats().refused`), called where it is decided
+   * (here, the auth guard, the hub's join): a stream once, whatever refused it first.
+   */
+  refused(status: number, connection?: SseConnection): void {
+    if (connection && (connection.isOpen || connection.closed || this.refusedStreams.has(connection))) return;
+    if (connection) this.refusedStreams.add(connection);
+    this.counters.refusal(status);
   }
 
   private userIdOf(request: SseRequest): string | undefined {

@@ -167,6 +167,85 @@ describe('SsePrometheusModule: GET /metrics with real traffic', () => {
     expect(completed(text) - completed(before)).toBe(1);
     expect(sampleOf(text, 'sse_stream_duration_seconds_count', { route: '/frames/bad', reason: 'completed' })).toBe(1);
   });
+
+  it('counts a resume from a Last-Event-ID with the events it replayed, and a reset for an id it cannot resume', async () => {
+    const before = await metrics();
+    const delta = (t: string, name: string) => sampleOf(t, name)! - sampleOf(before, name)!;
+    const first = await open('/feed/replayed');
+    await waitForConnections(hub, 1);
+    await hub.publish('replayed', 'one');
+    await hub.publish('replayed', 'two');
+    await hub.publish('replayed', 'three');
+    const [one] = await first.waitForEvents(3);
+    first.close();
+    await waitForConnections(hub, 0);
+
+    const resumed = await open('/feed/replayed', { 'last-event-id': one.id! });
+    expect((await resumed.waitForEvents(2)).map((event) => event.data)).toEqual(['two', 'three']);
+    let text = await metrics();
+    expect(delta(text, 'sse_replays_total')).toBe(1);
+    expect(delta(text, 'sse_replayed_events_total')).toBe(2);
+    expect(delta(text, 'sse_resets_total')).toBe(0);
+
+    // An id of another epoch: caught up too (a replay), told first that its position is gone (a reset).
+    const unknown = await open('/feed/replayed', { 'last-event-id': 'zzzz.1' });
+    await unknown.waitForEvents(1);
+    expect(unknown.events[0].type).toBe('sse-reset');
+    text = await metrics();
+    expect(delta(text, 'sse_replays_total')).toBe(2);
+    expect(delta(text, 'sse_resets_total')).toBe(1);
+    streams.splice(0).forEach((stream) => stream.close());
+    await waitForConnections(hub, 0);
+  });
+
+  it('counts a stream ended by hub.revoke() as revoked, with its duration', async () => {
+    const before = await metrics();
+    const revoked = (t: string) => sampleOf(t, 'sse_streams_closed_total', { reason: 'revoked' })!;
+    const alice = await open('/rooms/lobby/events', bearer('token-alice'));
+    await waitForConnections(hub, 1);
+    await hub.revoke({ userId: 'alice' });
+    await alice.waitForEnd();
+    await waitForConnections(hub, 0);
+    const text = await metrics();
+    expect(revoked(text) - revoked(before)).toBe(1);
+    expect(sampleOf(text, 'sse_stream_duration_seconds_count', { route: ROOMS, reason: 'revoked' })).toBe(1);
+  });
+});
+
+describe('SsePrometheusModule: streams that end on their own deadline, and routes under a global prefix', () => {
+  let server: TestApp;
+  let hub: SseHub;
+  const registry = new Registry();
+  const metrics = () => scrape(`${server.url}/metrics`);
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        SseModule.forRoot({ maxLifetimeMs: 300, maxLifetimeJitter: 0 }),
+        SsePrometheusModule.register({ registry }),
+      ],
+      controllers: [MetricsFeedController],
+    }).compile();
+    const app = await createTestApplication(moduleRef, { logger: false, forceCloseConnections: true });
+    app.setGlobalPrefix('api', { exclude: ['metrics'] });
+    server = await listen(app);
+    hub = server.app.get(SseHub);
+  });
+  afterAll(() => server.close());
+
+  it('labels a stream with its route pattern, global prefix included, and counts its end at maxLifetimeMs as lifetime', async () => {
+    const stream = await openEventStream(server.app, '/api/feed/short');
+    await waitForConnections(hub, 1);
+    expect(sampleOf(await metrics(), 'sse_streams_open', { route: '/api/feed/:channel' })).toBe(1);
+    await stream.waitForEnd();
+    await waitForConnections(hub, 0);
+    const text = await metrics();
+    expect(sampleOf(text, 'sse_streams_closed_total', { reason: 'lifetime' })).toBe(1);
+    expect(
+      sampleOf(text, 'sse_stream_duration_seconds_count', { route: '/api/feed/:channel', reason: 'lifetime' }),
+    ).toBe(1);
+    expect(sampleOf(text, 'sse_streams_open', { route: '/api/feed/:channel' })).toBe(0);
+  });
 });
 
 describe('SsePrometheusModule registration', () => {
@@ -202,10 +281,30 @@ describe('SsePrometheusModule registration', () => {
     await waitForConnections(second.app.get(SseHub), 1);
     expect(sampleOf(await scrape(`${first.url}/metrics`), 'sse_streams_opened_total')).toBe(2);
     streams.forEach((stream) => stream.close());
+    await waitForConnections(second.app.get(SseHub), 0);
     await second.close();
     await waitForConnections(first.app.get(SseHub), 0);
-    // The second app's hub left: only the first one's counters remain.
-    expect(sampleOf(await scrape(`${first.url}/metrics`), 'sse_streams_opened_total')).toBe(1);
+    // The second app's hub left: its counters stay in the totals (a counter never goes down), its gauges go.
+    const text = await scrape(`${first.url}/metrics`);
+    expect(sampleOf(text, 'sse_streams_opened_total')).toBe(2);
+    expect(sampleOf(text, 'sse_streams_closed_total', { reason: 'client-closed' })).toBe(2);
+    expect(sampleOf(text, 'sse_streams_open', { route: FEED })).toBe(0);
+    await first.close();
+  });
+
+  it('counts and times the streams that app.close() ends (reason shutdown) before it leaves the registry', async () => {
+    const registry = new Registry();
+    const first = await start([SsePrometheusModule.register({ registry })]);
+    const second = await start([SsePrometheusModule.register({ registry, path: false })]);
+    const stream = await openEventStream(second.app, '/feed/a');
+    await waitForConnections(second.app.get(SseHub), 1);
+    await second.close();
+    await stream.waitForEnd();
+    expect(stream.events.at(-1)?.type).toBe('sse-end');
+    const text = await scrape(`${first.url}/metrics`);
+    expect(sampleOf(text, 'sse_streams_closed_total', { reason: 'shutdown' })).toBe(1);
+    expect(sampleOf(text, 'sse_stream_duration_seconds_count', { route: FEED, reason: 'shutdown' })).toBe(1);
+    expect(sampleOf(text, 'sse_streams_open', { route: FEED })).toBeUndefined();
     await first.close();
   });
 

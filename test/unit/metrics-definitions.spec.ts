@@ -90,7 +90,11 @@ describe('the metric definitions', () => {
       { labels: { route: '/a' }, value: 2 },
       { labels: { route: '/b' }, value: 0 },
     ]);
-    expect(sseMetric('sse_broker_up').read!(given)).toEqual([{ labels: {}, value: 0 }]);
+    // Resyncing still serves: joins wait for the resubscription, then succeed (as readiness counts it).
+    expect(sseMetric('sse_broker_up').read!(given)).toEqual([{ labels: {}, value: 1 }]);
+    expect(sseMetric('sse_broker_up').read!(stats({ brokerStatus: { state: 'down' } }))).toEqual([
+      { labels: {}, value: 0 },
+    ]);
     expect(sseMetric('sse_broker_state').read!(given)).toEqual([
       { labels: { state: 'up' }, value: 0 },
       { labels: { state: 'down' }, value: 0 },
@@ -107,6 +111,12 @@ describe('the metric definitions', () => {
       { labels: { route: '/b' }, value: 1 },
     ]);
     expect(readSamples(sseMetric('sse_broker_up'), [first, second])).toEqual([{ labels: {}, value: 0 }]);
+    // One series per state, with the number of hubs in it.
+    expect(readSamples(sseMetric('sse_broker_state'), [first, second, stats()])).toEqual([
+      { labels: { state: 'up' }, value: 2 },
+      { labels: { state: 'down' }, value: 1 },
+      { labels: { state: 'resyncing' }, value: 0 },
+    ]);
     expect(readSamples(sseMetric('sse_stream_duration_seconds'), [first])).toEqual([]);
   });
 
