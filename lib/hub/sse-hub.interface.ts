@@ -37,7 +37,7 @@ export interface SseHubStats {
   connections: number;
   /** Channels with at least one stream of this instance. */
   channels: number;
-  /** Events published through this instance (`publish`). */
+  /** Events published through this instance (`publish`) that the broker stored (a failed publish is not counted). */
   eventsPublished: number;
   /** Frames handed to a stream (one per stream per event). */
   delivered: number;
@@ -61,7 +61,10 @@ export interface SseHubStats {
    * (`SseAuthGuard`), 403 (the channel authorizer), 429
    * (`maxConnectionsPerUser`, `maxAnonymousConnectionsPerAddress`), 503
    * (`maxConnections`, shutdown, a broker that could not join or replay, an
-   * unreachable ticket store). Your own guards' refusals are not counted.
+   * unreachable ticket store): once per request, where it was decided. Not
+   * counted: your own guards' and pipes' refusals, a `HEAD`, a 401 of a
+   * credential that expires while its stream is opening, a failed join of a
+   * stream already open.
    */
   refused: Record<SseRefusalStatus, number>;
   /** Bytes handed to the platform's responses: frames, `retry:` hints, heartbeats, final words (not headers). */

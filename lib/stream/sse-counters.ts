@@ -25,7 +25,7 @@ const CLOSE_REASONS = Object.keys({
  * them when scraped, nothing is pushed.
  */
 export class SseCounters {
-  /** Events published through this instance. */
+  /** Events published through this instance that the broker stored. */
   eventsPublished = 0;
   /** Frames handed to a stream (one per stream per event). */
   delivered = 0;
