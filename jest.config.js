@@ -55,6 +55,7 @@ const FASTIFY = e2e([
   'shutdown-idle-sockets',
   'nest-sse-parity',
   'sample',
+  'sample-health',
   'openapi',
   'openapi-faithful',
   'sample-limits',
@@ -68,6 +69,7 @@ const FASTIFY = e2e([
   'metrics-prometheus',
   'metrics-opentelemetry',
   'health-terminus',
+  'metrics-refusals',
 ]);
 
 /**
