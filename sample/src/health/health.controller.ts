@@ -6,6 +6,9 @@ import { SAMPLE_CONFIG } from '../config/sample-config.module.js';
 import type { SampleConfig } from '../config/sample-config.js';
 import { JobsService } from '../jobs/jobs.service.js';
 
+/** These routes are public: the broker's state without its detail (which names the host of Redis and its last error). */
+const PUBLIC = { detail: false } as const;
+
 /**
  * Health checks on `@nestjs/terminus` (docs/health.md):
  * - `GET /health/ready`: 503 while the hub's broker is down (Redis away) or
@@ -29,13 +32,13 @@ export class HealthController {
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.sse.isReady(), () => this.numbers()]);
+    return this.health.check([() => this.sse.isReady('sse', PUBLIC), () => this.numbers()]);
   }
 
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.sse.isReady()]);
+    return this.health.check([() => this.sse.isReady('sse', PUBLIC)]);
   }
 
   @Get('live')

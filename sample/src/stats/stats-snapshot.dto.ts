@@ -1,12 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** The broker's link in a `stats` event. */
+/** The broker's link in a `stats` event: its state only (its detail names the host of Redis: not on a public route). */
 export class BrokerStateDto {
   @ApiProperty({ enum: ['up', 'down', 'resyncing'], example: 'up' })
   state!: 'up' | 'down' | 'resyncing';
-
-  @ApiProperty({ required: false, description: 'Why, when it is not up (e.g. the last connection error).' })
-  detail?: string;
 }
 
 /** The data of a `stats` event of `/stats/events`: this instance's hub, once a second. */

@@ -1,0 +1,152 @@
+import { SseHub } from 'nestjs-event-stream';
+import type { SampleEnv } from '../../sample/src/config/sample-config.js';
+import { StatsReadings } from '../../sample/src/stats/stats-readings.js';
+import { type OpenEventStreamOptions, type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
+import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
+
+const TOKEN = 'demo-token';
+const OTHER_TOKEN = 'ann-token';
+const ALLOWED_ORIGIN = 'http://allowed.example';
+const ENV: SampleEnv = {
+  TICK_MS: '50',
+  CLOCK_MS: '50',
+  JOB_MS: '300',
+  SSE_TOKENS: `demo:${TOKEN},ann:${OTHER_TOKEN}`,
+  CORS_ORIGINS: `${ALLOWED_ORIGIN}, http://other-allowed.example:8080`,
+  // The shared instance posts more than a person would; the limit itself is tested on its own instance.
+  POST_LIMIT: '1000',
+};
+const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
+
+describe('the sample app: health and stats', () => {
+  let sample: RunningSample;
+  const streams: TestEventStream[] = [];
+
+  /** A request read to its end. */
+  function call(path: string, options: OpenEventStreamOptions = {}): Promise<Answer> {
+    const headers = {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...options.headers,
+    };
+    return callSample(sample, path, { ...options, headers });
+  }
+
+  async function stream(path: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> {
+    const opened = await openEventStream(sample.app, path, options);
+    streams.push(opened);
+    return opened;
+  }
+
+  async function post(room: string, text: unknown, headers: Record<string, string> = bearer()): Promise<Answer> {
+    return call(`/rooms/${room}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
+  }
+
+  /** Waits until the server has seen every stream close (clients close asynchronously), through the hub's public API. */
+  function allStreamsClosed(): Promise<void> {
+    const hub = sample.app.get(SseHub);
+    return new Promise((resolve) => {
+      if (hub.count() === 0) return resolve();
+      const subscription = hub.lifecycle$.subscribe((event) => {
+        if (event.type === 'disconnected' && hub.count() === 0) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    sample = await startSample(ENV);
+  });
+
+  describe('GET /health', () => {
+    /** The hub's numbers of a terminus result: under `info.hub`. */
+    const hubOf = (answer: Answer) => (answer.json() as { info: { hub: Record<string, number> } }).info.hub;
+
+    it("is a terminus readiness check with the hub's numbers", async () => {
+      await allStreamsClosed();
+      const answer = await call('/health');
+      expect(answer.status).toBe(200);
+      expect(answer.json()).toMatchObject({
+        status: 'ok',
+        info: { sse: { status: 'up', broker: 'up', connections: 0, channels: 0 }, hub: { status: 'up' } },
+        error: {},
+      });
+      const before = hubOf(answer);
+      expect(before).toMatchObject({ broker: 'memory', connections: 0, channels: 0 });
+      const ticks = await stream('/ticks');
+      const room = await stream('/rooms/health/events', { headers: bearer() });
+      await ticks.waitForEvents(1);
+      await post('health', 'counted');
+      await room.waitForEvents(1);
+      const after = hubOf(await call('/health'));
+      expect(after).toMatchObject({ connections: 2, channels: 2 });
+      expect(after.eventsPublished).toBeGreaterThanOrEqual(before.eventsPublished + 2);
+      expect(after.delivered).toBeGreaterThan(before.delivered);
+      for (const key of ['dropped', 'slowClientDisconnects', 'jobs']) expect(typeof after[key]).toBe('number');
+    });
+
+    it('answers /health/ready and /health/live for probes', async () => {
+      const ready = await call('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.json()).toMatchObject({ status: 'ok', info: { sse: { status: 'up', broker: 'up' } } });
+      const live = await call('/health/live');
+      expect(live.status).toBe(200);
+      expect(live.json()).toMatchObject({ status: 'ok', info: { sse: { status: 'up' } } });
+    });
+  });
+
+  describe('GET /stats/events', () => {
+    it("sends the hub's numbers as a stats event every second, with events per second from the counters", async () => {
+      const stats = await stream('/stats/events');
+      expect(stats.status).toBe(200);
+      const first = await stats.next('stats');
+      expect(first.data).toMatchObject({
+        streams: expect.any(Number),
+        eventsPerSecond: 0,
+        dropped: expect.any(Number),
+        slowClientDisconnects: expect.any(Number),
+        broker: { state: 'up' },
+      });
+      const room = await stream('/rooms/stats/events', { headers: bearer() });
+      for (let i = 0; i < 3; i++) await post('stats', `busy ${i}`);
+      await room.waitForEvents(3);
+      // A snapshot whose second saw the posts (and the ticker's publishes): a rate above 0, the room stream counted.
+      let busy: { eventsPerSecond: number; streams: number } | undefined;
+      for (let i = 0; i < 5 && !busy; i++) {
+        const data = (await stats.next('stats')).data as { eventsPerSecond: number; streams: number };
+        if (data.eventsPerSecond > 0) busy = data;
+      }
+      expect(busy).toMatchObject({ eventsPerSecond: expect.any(Number), streams: expect.any(Number) });
+      expect(busy!.streams).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe('GET /stats/events, shared', () => {
+    interface Snapshot {
+      at: string;
+      broker: Record<string, unknown>;
+    }
+
+    it('sends every stream the same snapshots, from one reading a second, the broker without its detail', async () => {
+      const one = await stream('/stats/events');
+      await one.next('stats');
+      const two = await stream('/stats/events');
+      // The one joining gets the last snapshot at once, then both get the same ones.
+      await two.next('stats');
+      const [a, b] = await Promise.all([one.next('stats'), two.next('stats')]);
+      expect((b.data as Snapshot).at).toBe((a.data as Snapshot).at);
+      expect(Object.keys((a.data as Snapshot).broker)).toEqual(['state']);
+    });
+
+    it('keeps one timer however many watch, and none once the last one is gone', () => {
+      const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+      const before = timers();
+      const readings = new StatsReadings(sample.app.get(SseHub));
+      const watching = [readings.snapshots$.subscribe(), readings.snapshots$.subscribe()];
+      expect(timers()).toBe(before + 1);
+      watching.forEach((subscription) => subscription.unsubscribe());
+      expect(timers()).toBe(before);
+    });
+  });
+});
