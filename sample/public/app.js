@@ -1,5 +1,6 @@
 // The sample page: the typed client of nestjs-event-stream, imported as a plain ES module, no build step.
 import { EventStreamClient } from '/lib/client/index.js';
+import { startServerPanel } from '/server-panel.js';
 
 const $ = (selector) => document.querySelector(selector);
 const token = () => $('#token').value.trim();
@@ -405,103 +406,5 @@ $('#token').addEventListener('change', () => {
   joinRoom(currentRoom);
 });
 
-// Server: this instance's hub, once a second (GET /stats/events), drawn as the last 60 seconds.
-const STATS_HISTORY = 60;
-const statsHistory = [];
-const server = new StreamPanel('#server');
-server.open('/stats/events', {
-  stats: (snapshot) => {
-    statsHistory.push(snapshot);
-    if (statsHistory.length > STATS_HISTORY) statsHistory.shift();
-    showStats(snapshot);
-  },
-});
-
-function showStats({ streams, eventsPerSecond, deliveredPerSecond, dropped, slowClientDisconnects, broker }) {
-  $('#stats-streams').textContent = streams;
-  $('#stats-events').textContent = eventsPerSecond.toFixed(1);
-  $('#stats-delivered').textContent = deliveredPerSecond.toFixed(1);
-  $('#stats-dropped').textContent = dropped;
-  $('#stats-slow').textContent = slowClientDisconnects;
-  const badge = $('#broker-state');
-  badge.dataset.broker = broker.state;
-  badge.textContent = `broker ${broker.state}`;
-  badge.title = broker.detail ?? "The hub's broker";
-  const streamsMax = drawChart(
-    $('#stats-streams-chart'),
-    statsHistory.map((s) => s.streams),
-    'line',
-    '#2f8a55',
-  );
-  const eventsMax = drawChart(
-    $('#stats-events-chart'),
-    statsHistory.map((s) => s.eventsPerSecond),
-    'bars',
-    '#3567d6',
-  );
-  $('#stats-streams-max').textContent = `max ${streamsMax}`;
-  $('#stats-events-max').textContent = `max ${eventsMax}`;
-}
-
-/**
- * Draws `values` (oldest first, one a second) on `canvas`, newest at the
- * right edge, scaled to a round maximum that it returns: `line` as a line
- * over a filled area, `bars` as one bar a second. Sharp on high-DPI screens.
- */
-function drawChart(canvas, values, kind, color) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-  }
-  const context = canvas.getContext('2d');
-  context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  context.clearRect(0, 0, width, height);
-  const max = roundUp(Math.max(1, ...values));
-  const slot = width / STATS_HISTORY;
-  const x = (i) => width - (values.length - i) * slot;
-  const y = (value) => height - 2 - (value / max) * (height - 6);
-  // Grid: the baseline and the half line.
-  context.strokeStyle = '#e3e7ee';
-  context.lineWidth = 1;
-  for (const level of [0, max / 2]) {
-    context.beginPath();
-    context.moveTo(0, Math.round(y(level)) + 0.5);
-    context.lineTo(width, Math.round(y(level)) + 0.5);
-    context.stroke();
-  }
-  if (values.length === 0) return max;
-  if (kind === 'bars') {
-    context.fillStyle = color;
-    values.forEach((value, i) => {
-      const top = y(value);
-      context.fillRect(x(i) + 1, top, Math.max(1, slot - 2), height - 2 - top);
-    });
-    return max;
-  }
-  context.beginPath();
-  values.forEach((value, i) => {
-    const px = x(i) + slot / 2;
-    if (i === 0) context.moveTo(px, y(value));
-    else context.lineTo(px, y(value));
-  });
-  context.strokeStyle = color;
-  context.lineWidth = 2;
-  context.stroke();
-  context.lineTo(x(values.length - 1) + slot / 2, height - 2);
-  context.lineTo(x(0) + slot / 2, height - 2);
-  context.closePath();
-  context.globalAlpha = 0.15;
-  context.fillStyle = color;
-  context.fill();
-  context.globalAlpha = 1;
-  return max;
-}
-
-/** The round number (1, 2 or 5 times a power of ten) at or above `value`: the top of a chart. */
-function roundUp(value) {
-  const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((step) => step * power).find((top) => top >= value);
-}
+// Server: this instance's hub, once a second (GET /stats/events): see server-panel.js.
+startServerPanel(new StreamPanel('#server'));

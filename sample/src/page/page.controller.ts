@@ -36,6 +36,12 @@ export class PageController {
     return this.file('app.js', 'text/javascript; charset=utf-8');
   }
 
+  /** The page's "Server" panel, a module that app.js imports. */
+  @Get('server-panel.js')
+  serverPanel(): StreamableFile {
+    return this.file('server-panel.js', 'text/javascript; charset=utf-8');
+  }
+
   @Get('style.css')
   style(): StreamableFile {
     return this.file('style.css', 'text/css; charset=utf-8');
