@@ -193,6 +193,8 @@ export class RedisSseTicketStore implements SseTicketStore {
         // Fail at once while Redis is away, instead of queueing requests that wait on a ticket.
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
+        // ioredis's 2 s default would keep a timer that holds the process after close() during an outage.
+        disconnectTimeout: Math.min(this.timeoutMs, 100),
       };
       const client = this.options.url ? new Redis(this.options.url, own) : new Redis(own);
       if (this.closed) {
