@@ -1,6 +1,7 @@
 import { SseHub } from 'nestjs-event-stream';
 import type { SampleEnv } from '../../sample/src/config/sample-config.js';
 import { StatsReadings } from '../../sample/src/stats/stats-readings.js';
+import { randomPrefix, RedisServer } from '../utils/redis.js';
 import { type OpenEventStreamOptions, type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
 import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
@@ -148,5 +149,51 @@ describe('the sample app: health and stats', () => {
       watching.forEach((subscription) => subscription.unsubscribe());
       expect(timers()).toBe(before);
     });
+  });
+});
+
+/** The sample on a private Redis, stopped: its public routes say the broker is down, never where Redis is. */
+describe('the sample app on Redis: health and stats while Redis is stopped', () => {
+  let server: RedisServer;
+  let sample: RunningSample;
+  let stopped = false;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    sample = await startSample({ ...ENV, SSE_REDIS_URL: server.url, SSE_REDIS_PREFIX: randomPrefix('sample-health') });
+  });
+
+  afterAll(async () => {
+    if (stopped) await server.start();
+    await sample?.app.close();
+    await server?.stop();
+  });
+
+  it('answers 503 with the broker down and without its detail (the address of Redis), also on /stats/events', async () => {
+    const stats = await openEventStream(sample.app, '/stats/events');
+    try {
+      await stats.next('stats');
+      stopped = true;
+      await server.stop();
+      const deadline = Date.now() + 10_000;
+      let ready = await callSample(sample, '/health/ready');
+      while (ready.status !== 503 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        ready = await callSample(sample, '/health/ready');
+      }
+      expect(ready.status).toBe(503);
+      expect(ready.json()).toMatchObject({ error: { sse: { status: 'down', broker: 'down' } } });
+      const health = await callSample(sample, '/health');
+      expect(health.status).toBe(503);
+      let down = (await stats.next('stats')).data as { broker: { state: string } };
+      while (down.broker.state !== 'down') down = (await stats.next('stats')).data as typeof down;
+      expect(down.broker).toEqual({ state: 'down' });
+      for (const text of [ready.text, health.text, stats.text]) {
+        expect(text).not.toContain(`127.0.0.1:${server.port}`);
+        expect(text).not.toContain('"detail"');
+      }
+    } finally {
+      stats.close();
+    }
   });
 });
