@@ -19,7 +19,12 @@ export type { SseLifecycleEvent } from './stream/sse-lifecycle.interface.js';
 
 // The wire: events, framing, ids and channel names (pure).
 export { sseEvent, isSseEvent, SseEvent, type SseEventInit } from './protocol/sse-event.js';
-export { sseEventsOf, type SseEventMap, type SseEventName, type SseTypedEventFactory } from './protocol/sse-event-map.js';
+export {
+  sseEventsOf,
+  type SseEventMap,
+  type SseEventName,
+  type SseTypedEventFactory,
+} from './protocol/sse-event-map.js';
 export { encodeEvent, encodeComment, encodeRetry } from './protocol/encode-event.js';
 export { jsonSerializer, type SseSerializer } from './protocol/sse-serializer.js';
 export { SseFrameError, type SseFrameField } from './protocol/sse-frame.error.js';
@@ -38,11 +43,7 @@ export type {
   SsePublishOptions,
 } from './hub/sse-hub.interface.js';
 export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
-export type {
-  SseInstrumentation,
-  SsePublishedInfo,
-  SseStreamClosedInfo,
-} from './stream/sse-instrumentation.js';
+export type { SseInstrumentation, SsePublishedInfo, SseStreamClosedInfo } from './stream/sse-instrumentation.js';
 export { SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
 export type { SseBroker, SseBrokerStatus } from './brokers/sse-broker.interface.js';
 
