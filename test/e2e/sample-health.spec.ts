@@ -2,7 +2,12 @@ import { SseHub } from 'nestjs-event-stream';
 import type { SampleEnv } from '../../sample/src/config/sample-config.js';
 import { StatsReadings } from '../../sample/src/stats/stats-readings.js';
 import { randomPrefix, RedisServer } from '../utils/redis.js';
-import { type OpenEventStreamOptions, type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
+import {
+  type OpenEventStreamOptions,
+  type TestEventStream,
+  openEventStream,
+  waitForConnections,
+} from 'nestjs-event-stream/testing';
 import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
 
 const TOKEN = 'demo-token';
@@ -42,30 +47,19 @@ describe('the sample app: health and stats', () => {
     return call(`/rooms/${room}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
   }
 
-  /** Waits until the server has seen every stream close (clients close asynchronously), through the hub's public API. */
-  function allStreamsClosed(): Promise<void> {
-    const hub = sample.app.get(SseHub);
-    return new Promise((resolve) => {
-      if (hub.count() === 0) return resolve();
-      const subscription = hub.lifecycle$.subscribe((event) => {
-        if (event.type === 'disconnected' && hub.count() === 0) {
-          subscription.unsubscribe();
-          resolve();
-        }
-      });
-    });
-  }
-
   beforeAll(async () => {
     sample = await startSample(ENV);
   });
+  afterEach(() => streams.splice(0).forEach((opened) => opened.close()));
+  afterAll(() => sample.app.close());
 
   describe('GET /health', () => {
     /** The hub's numbers of a terminus result: under `info.hub`. */
     const hubOf = (answer: Answer) => (answer.json() as { info: { hub: Record<string, number> } }).info.hub;
 
     it("is a terminus readiness check with the hub's numbers", async () => {
-      await allStreamsClosed();
+      // The server has seen every stream close (clients close asynchronously).
+      await waitForConnections(sample.app.get(SseHub), 0);
       const answer = await call('/health');
       expect(answer.status).toBe(200);
       expect(answer.json()).toMatchObject({
