@@ -2,6 +2,8 @@ import { MAX_REVOCATION_ID_LENGTH } from './brokers/revocation-id.js';
 
 /** Every text the library logs or throws, in one place. Each names the bad value and the fix. */
 export const SSE_MESSAGES = {
+  brokerStatusFailed: (error: unknown) =>
+    `The broker's status() threw: ${error instanceof Error ? error.message : String(error)}.`,
   invalidOption: (option: string, value: unknown, expected: string) =>
     `nestjs-event-stream: option "${option}" must be ${expected}, got ${formatValue(value)}.`,
   moduleNotImported: () =>

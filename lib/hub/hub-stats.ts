@@ -1,4 +1,5 @@
-import type { SseBroker } from '../brokers/sse-broker.interface.js';
+import type { SseBroker, SseBrokerStatus } from '../brokers/sse-broker.interface.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
 import type { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import type { SseHubStats } from './sse-hub.interface.js';
 
@@ -22,6 +23,19 @@ export function hubStats(registry: SseStreamRegistry, channels: number, broker: 
     bytesWritten: counters.bytesWritten,
     frameErrors: counters.frameErrors,
     openByRoute: counters.openByRoute(),
-    brokerStatus: broker.status?.() ?? { state: 'up' },
+    brokerStatus: brokerStatusOf(broker),
   };
+}
+
+/**
+ * The broker's `status()` (`up` when it has none). One that throws counts as
+ * `down` with its message, so that `stats()`, a metrics scrape and liveness
+ * never fail because of it.
+ */
+function brokerStatusOf(broker: SseBroker): SseBrokerStatus {
+  try {
+    return broker.status?.() ?? { state: 'up' };
+  } catch (error) {
+    return { state: 'down', detail: SSE_MESSAGES.brokerStatusFailed(error) };
+  }
 }

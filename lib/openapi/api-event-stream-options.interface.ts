@@ -44,7 +44,7 @@ export interface ApiEventPayloadOptions {
 }
 
 /** The statuses `@ApiEventStream()` can document for a route, with the library's reason for each. */
-export type SseRefusalStatus = 204 | 401 | 403 | 429 | 503;
+export type ApiEventStreamRefusal = 204 | 401 | 403 | 429 | 503;
 
 /** Options of `@ApiEventStream()`. */
 export interface ApiEventStreamOptions {
@@ -83,5 +83,5 @@ export interface ApiEventStreamOptions {
    * auth), 429 (per-user or per-address limits), 503 (`maxConnections`, a broker
    * or ticket store down). Default `[503]`: every stream is under `maxConnections`.
    */
-  refusals?: readonly SseRefusalStatus[];
+  refusals?: readonly ApiEventStreamRefusal[];
 }

@@ -8,7 +8,7 @@ import {
   getSchemaPath,
   type MediaTypeObject,
 } from '@nestjs/swagger';
-import type { ApiEventStreamOptions, SseRefusalStatus } from './api-event-stream-options.interface.js';
+import type { ApiEventStreamOptions, ApiEventStreamRefusal } from './api-event-stream-options.interface.js';
 import { describeEventStream, EVENT_STREAM_MEDIA_TYPE, eventItemSchema } from './event-item-schema.js';
 import { OPENAPI_MESSAGES } from './openapi.messages.js';
 import { resolveApiEventStream, type EventDoc } from './resolve-api-event-stream.js';
@@ -19,7 +19,7 @@ const RETRY_AFTER = {
 };
 
 /** What each refusal means, in the words of the library's behaviour. */
-const REFUSALS: Readonly<Record<SseRefusalStatus, { description: string; headers?: typeof RETRY_AFTER }>> = {
+const REFUSALS: Readonly<Record<ApiEventStreamRefusal, { description: string; headers?: typeof RETRY_AFTER }>> = {
   204: { description: 'No Content: the handler returned null or undefined; an EventSource stops for good.' },
   401: { description: 'Unauthorized: no valid token or ticket. Answered before any stream byte.' },
   403: { description: 'Forbidden: the credential is valid but may not open this stream.' },

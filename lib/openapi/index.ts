@@ -9,7 +9,7 @@ export type {
   ApiEventPayloadType,
   ApiEventStreamOptions,
   JsonSchema,
-  SseRefusalStatus,
+  ApiEventStreamRefusal,
 } from './api-event-stream-options.interface.js';
 export {
   documentEventStreams,

@@ -1,6 +1,6 @@
 import { DEFAULT_END_EVENT_NAME } from '../sse.constants.js';
 import { assertEventName } from '../protocol/encode-event.js';
-import type { ApiEventStreamOptions, SseRefusalStatus } from './api-event-stream-options.interface.js';
+import type { ApiEventStreamOptions, ApiEventStreamRefusal } from './api-event-stream-options.interface.js';
 import { describeValue, OPENAPI_MESSAGES } from './openapi.messages.js';
 import { eventDoc, type EventDoc } from './resolve-event-payload.js';
 
@@ -10,7 +10,7 @@ export type { EventDoc } from './resolve-event-payload.js';
 export const DEFAULT_RESET_EVENT_NAME = 'sse-reset';
 
 /** The statuses `refusals` takes, in the order a document lists them. */
-export const SSE_REFUSAL_STATUSES: readonly SseRefusalStatus[] = [204, 401, 403, 429, 503];
+export const SSE_REFUSAL_STATUSES: readonly ApiEventStreamRefusal[] = [204, 401, 403, 429, 503];
 
 /** `@ApiEventStream()`'s options, checked, with their defaults. */
 export interface ApiEventStreamDoc {
@@ -22,7 +22,7 @@ export interface ApiEventStreamDoc {
   readonly resetEventName: string | false;
   /** Whether the `Last-Event-ID` header and `lastEventId` query parameter are documented. */
   readonly lastEventId: boolean;
-  readonly refusals: readonly SseRefusalStatus[];
+  readonly refusals: readonly ApiEventStreamRefusal[];
   readonly summary?: string;
   readonly description?: string;
 }
@@ -108,7 +108,7 @@ function controlEventName(
   return given;
 }
 
-function checkRefusals(where: string, value: unknown): readonly SseRefusalStatus[] {
+function checkRefusals(where: string, value: unknown): readonly ApiEventStreamRefusal[] {
   if (value === undefined) return [503];
   if (!Array.isArray(value) || value.some((status) => !SSE_REFUSAL_STATUSES.includes(status))) {
     throw new Error(OPENAPI_MESSAGES.badRefusals(where, describeValue(value), SSE_REFUSAL_STATUSES));

@@ -1,4 +1,4 @@
-import { Injectable, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { SseBrokerStatus } from '../brokers/sse-broker.interface.js';
 import { SseHub } from '../hub/sse-hub.js';
@@ -91,7 +91,7 @@ function isoTime(since: unknown): string | undefined {
  * and 503 with `error: { sse: { status: 'down', broker: 'down', detail: '...', ... } }` while Redis is away.
  */
 @Injectable()
-export class SseHealthIndicator implements OnModuleDestroy, BeforeApplicationShutdown {
+export class SseHealthIndicator implements OnModuleDestroy {
   private shuttingDown = false;
 
   constructor(
@@ -110,18 +110,8 @@ export class SseHealthIndicator implements OnModuleDestroy, BeforeApplicationShu
     options: SseReadinessOptions = {},
   ): HealthIndicatorResult<Key> {
     const check = this.health.check(key);
-    let stats: ReturnType<SseHub['stats']>;
-    try {
-      stats = this.hub.stats();
-    } catch (error) {
-      const details: SseReadinessDetails = {
-        broker: 'down',
-        ...(options.detail !== false && { detail: String((error as Error)?.message ?? error) }),
-        connections: this.hub.connections().length,
-        channels: 0,
-      };
-      return check.down({ ...details, message: TERMINUS_MESSAGES.statusFailed() });
-    }
+    // stats() never throws: a broker status() that does counts as down (with its message).
+    const stats = this.hub.stats();
     const broker = stats.brokerStatus;
     const since = isoTime(broker.since);
     const details: SseReadinessDetails = {
@@ -142,13 +132,12 @@ export class SseHealthIndicator implements OnModuleDestroy, BeforeApplicationShu
     return this.health.check(key).up({ connections: this.hub.stats().connections });
   }
 
-  /** The app is closing: readiness goes down first, before streams are ended (`beforeApplicationShutdown`). */
+  /**
+   * The app is closing: readiness goes down first, before streams are ended
+   * (Nest runs every `onModuleDestroy` before `beforeApplicationShutdown`, on
+   * `app.close()` and on a shutdown signal alike).
+   */
   onModuleDestroy(): void {
-    this.shuttingDown = true;
-  }
-
-  /** The same, for an app whose modules were not destroyed first. */
-  beforeApplicationShutdown(): void {
     this.shuttingDown = true;
   }
 }

@@ -2,5 +2,4 @@
 export const TERMINUS_MESSAGES = {
   shuttingDown: () => 'The app is shutting down: it takes no new streams.',
   brokerDown: () => 'The broker is down: this instance cannot serve joins (new streams) until it is back; see detail.',
-  statusFailed: () => "The broker's status() threw: this instance is reported not ready; see detail.",
 } as const;

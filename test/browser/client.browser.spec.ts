@@ -3,7 +3,7 @@ import { SseHub, sseEvent } from '../../lib/index.js';
 import { serveBrowserClient, sharedBrowserClientDir } from '../utils/browser-client.js';
 import { launchChromium } from '../utils/chromium.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import {
   CONFORMANCE_OPTIONS,
   ConformanceController,

@@ -6,7 +6,7 @@ import { SseHub } from 'nestjs-event-stream';
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { sharedBrowserClientDir } from '../utils/browser-client.js';
 import { launchChromium } from '../utils/chromium.js';
-import { waitForHub } from '../utils/wait.js';
+import { waitForHub } from 'nestjs-event-stream/testing';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 /**

@@ -4,7 +4,7 @@ import { EventStreamClient, type EventStreamClientOptions } from 'nestjs-event-s
 import { SseHub, SseModule, sseEvent } from '../../lib/index.js';
 import { publishTicks } from '../utils/publish.js';
 import { createTestApplication, startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import { recordClient } from '../src/client/client-recorder.js';
 import {
   CONFORMANCE_OPTIONS,

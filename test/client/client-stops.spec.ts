@@ -1,7 +1,7 @@
 import { EventStreamClient, EventStreamError } from 'nestjs-event-stream/client';
 import { SseHub } from '../../lib/index.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from '../utils/wait.js';
+import { waitForHub } from 'nestjs-event-stream/testing';
 import { recordClient } from '../src/client/client-recorder.js';
 import {
   CONFORMANCE_OPTIONS,

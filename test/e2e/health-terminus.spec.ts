@@ -123,7 +123,7 @@ describe('SseHealthIndicator (@nestjs/terminus)', () => {
       expect(ready.body.info).toEqual({ sse: { status: 'up', broker: 'up', connections: 0, channels: 0 } });
     });
 
-    it('answers 503 (not 500) when status() throws, and leaves out a since that is not a time', async () => {
+    it('answers 503 (not 500) when status() throws, keeps liveness up, and leaves out a since that is not a time', async () => {
       const faulty = brokerWith(() => {
         throw new Error('status exploded');
       });
@@ -131,7 +131,12 @@ describe('SseHealthIndicator (@nestjs/terminus)', () => {
       apps.push(app);
       const down = await get(`${app.url}/health/ready`);
       expect(down.status).toBe(503);
-      expect(down.body.error!.sse).toMatchObject({ status: 'down', broker: 'down', detail: 'status exploded' });
+      expect(down.body.error!.sse).toMatchObject({
+        status: 'down',
+        broker: 'down',
+        detail: "The broker's status() threw: status exploded.",
+      });
+      expect((await get(`${app.url}/health/live`)).status).toBe(200);
       faulty.status = () => ({ state: 'up', since: NaN });
       const ready = await get(`${app.url}/health/ready`);
       expect(ready.status).toBe(200);

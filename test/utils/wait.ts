@@ -18,12 +18,6 @@ export function deferred<T = void>(): Deferred<T> {
   return result;
 }
 
-/**
- * Kept for the suites not moved yet: the testing kit's `waitForHub`
- * (`nestjs-event-stream/testing`), which also has a deadline. Import it from there.
- */
-export { waitForHub } from 'nestjs-event-stream/testing';
-
 /** Runs `task` for 0..count-1 with at most `concurrency` at a time. */
 export async function runBounded(
   count: number,

@@ -1,10 +1,18 @@
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
 /** The text of an error from ioredis or Redis, for messages. */
+/**
+ * Credentials a URL in an error text may carry (`redis://user:password@host`): never in a log line, a refusal or a status.
+ * Greedy up to the last `@` before a space: a password may itself hold `@` or `/`.
+ */
+const CREDENTIALS = /(\b[a-z][\w+.-]*:\/\/)\S*@/gi;
+
+/** What went wrong, in words, for logs, refusals and `status()`: never with the credentials of a URL in it. */
 export function reasonOf(error: unknown): string {
   const { message, name } = (error ?? {}) as { message?: unknown; name?: unknown };
-  if (typeof message === 'string' && message !== '') return message;
-  return typeof name === 'string' ? name : String(error);
+  const reason =
+    typeof message === 'string' && message !== '' ? message : typeof name === 'string' ? name : String(error);
+  return reason.replace(CREDENTIALS, '$1***@');
 }
 
 /** Whether `error` is the rejection of `withTimeout()`: Redis did not answer in time. */

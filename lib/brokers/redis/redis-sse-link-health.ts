@@ -5,12 +5,6 @@ import { reasonOf } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
 /**
- * Credentials a URL in an error text may carry (`redis://user:password@host`): never in a log line or a status.
- * Greedy up to the last `@` before a space: a password may itself hold `@` or `/`.
- */
-const CREDENTIALS = /(\b[a-z][\w+.-]*:\/\/)\S*@/gi;
-
-/**
  * Whether the broker's link to Redis is down, and why: the last error a
  * connection reported (what a refusal names), one log line when the link is
  * lost and one when it is back; and the state `status()` reports, with when
@@ -57,7 +51,7 @@ export class RedisSseLinkHealth {
 
   /** A connection or a command reported `error`. */
   failed(error: unknown): void {
-    this.lastError = reasonOf(error).replace(CREDENTIALS, '$1***@');
+    this.lastError = reasonOf(error);
   }
 
   /** The resubscription failed (Redis refused it or did not answer): down, with the error as detail, until a retry succeeds. */
