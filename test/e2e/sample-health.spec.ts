@@ -1,57 +1,15 @@
 import { SseHub } from 'nestjs-event-stream';
-import type { SampleEnv } from '../../sample/src/config/sample-config.js';
 import { StatsReadings } from '../../sample/src/stats/stats-readings.js';
 import { randomPrefix, RedisServer } from '../utils/redis.js';
-import {
-  type OpenEventStreamOptions,
-  type TestEventStream,
-  openEventStream,
-  waitForConnections,
-} from 'nestjs-event-stream/testing';
+import { openEventStream, waitForConnections } from 'nestjs-event-stream/testing';
 import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
+import { bearer, SAMPLE_SUITE_ENV, useSample } from '../utils/sample-suite.js';
 
-const TOKEN = 'demo-token';
-const OTHER_TOKEN = 'ann-token';
-const ALLOWED_ORIGIN = 'http://allowed.example';
-const ENV: SampleEnv = {
-  TICK_MS: '50',
-  CLOCK_MS: '50',
-  JOB_MS: '300',
-  SSE_TOKENS: `demo:${TOKEN},ann:${OTHER_TOKEN}`,
-  CORS_ORIGINS: `${ALLOWED_ORIGIN}, http://other-allowed.example:8080`,
-  // The shared instance posts more than a person would; the limit itself is tested on its own instance.
-  POST_LIMIT: '1000',
-};
-const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
+const ENV = SAMPLE_SUITE_ENV;
 
 describe('the sample app: health and stats', () => {
-  let sample: RunningSample;
-  const streams: TestEventStream[] = [];
-
-  /** A request read to its end. */
-  function call(path: string, options: OpenEventStreamOptions = {}): Promise<Answer> {
-    const headers = {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...options.headers,
-    };
-    return callSample(sample, path, { ...options, headers });
-  }
-
-  async function stream(path: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> {
-    const opened = await openEventStream(sample.app, path, options);
-    streams.push(opened);
-    return opened;
-  }
-
-  async function post(room: string, text: unknown, headers: Record<string, string> = bearer()): Promise<Answer> {
-    return call(`/rooms/${room}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
-  }
-
-  beforeAll(async () => {
-    sample = await startSample(ENV);
-  });
-  afterEach(() => streams.splice(0).forEach((opened) => opened.close()));
-  afterAll(() => sample.app.close());
+  const suite = useSample();
+  const { call, stream, post } = suite;
 
   describe('GET /health', () => {
     /** The hub's numbers of a terminus result: under `info.hub`. */
@@ -59,7 +17,7 @@ describe('the sample app: health and stats', () => {
 
     it("is a terminus readiness check with the hub's numbers", async () => {
       // The server has seen every stream close (clients close asynchronously).
-      await waitForConnections(sample.app.get(SseHub), 0);
+      await waitForConnections(suite.sample.app.get(SseHub), 0);
       const answer = await call('/health');
       expect(answer.status).toBe(200);
       expect(answer.json()).toMatchObject({
@@ -137,7 +95,7 @@ describe('the sample app: health and stats', () => {
     it('keeps one timer however many watch, and none once the last one is gone', () => {
       const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
       const before = timers();
-      const readings = new StatsReadings(sample.app.get(SseHub));
+      const readings = new StatsReadings(suite.sample.app.get(SseHub));
       const watching = [readings.snapshots$.subscribe(), readings.snapshots$.subscribe()];
       expect(timers()).toBe(before + 1);
       watching.forEach((subscription) => subscription.unsubscribe());

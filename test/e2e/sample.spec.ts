@@ -1,68 +1,42 @@
 import type { FetchLike } from 'eventsource';
 import { SseHub } from 'nestjs-event-stream';
-import { type OpenEventStreamOptions, type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
+import { openEventStream } from 'nestjs-event-stream/testing';
 import { createSampleApp } from '../../sample/src/bootstrap.js';
-import { SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
+import { SampleConfigError } from '../../sample/src/config/sample-config.js';
 import { JobsService } from '../../sample/src/jobs/jobs.service.js';
 import { TestEventSource } from '../utils/event-source-client.js';
-import { callSample, startSample, type Answer, type RunningSample } from '../utils/sample-app.js';
+import { startSample } from '../utils/sample-app.js';
+import {
+  bearer,
+  SAMPLE_ALLOWED_ORIGIN,
+  SAMPLE_OTHER_TOKEN,
+  SAMPLE_SUITE_ENV,
+  SAMPLE_TOKEN,
+  useSample,
+} from '../utils/sample-suite.js';
 
-const TOKEN = 'demo-token';
-const OTHER_TOKEN = 'ann-token';
-const ALLOWED_ORIGIN = 'http://allowed.example';
-const ENV: SampleEnv = {
-  TICK_MS: '50',
-  CLOCK_MS: '50',
-  JOB_MS: '300',
-  SSE_TOKENS: `demo:${TOKEN},ann:${OTHER_TOKEN}`,
-  CORS_ORIGINS: `${ALLOWED_ORIGIN}, http://other-allowed.example:8080`,
-  // The shared instance posts more than a person would; the limit itself is tested on its own instance.
-  POST_LIMIT: '1000',
-};
+const TOKEN = SAMPLE_TOKEN;
+const OTHER_TOKEN = SAMPLE_OTHER_TOKEN;
+const ALLOWED_ORIGIN = SAMPLE_ALLOWED_ORIGIN;
+const ENV = SAMPLE_SUITE_ENV;
 const ROOM_MESSAGE =
   'room must be 1 to 195 letters, digits or - _ . : @ (its channel, room:<room>, is at most 200 characters)';
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` });
 
 describe('the sample app', () => {
-  let sample: RunningSample;
-  const streams: (TestEventStream | TestEventSource)[] = [];
-
-  /** A request read to its end. */
-  function call(path: string, options: OpenEventStreamOptions = {}): Promise<Answer> {
-    const headers = {
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...options.headers,
-    };
-    return callSample(sample, path, { ...options, headers });
-  }
-
-  async function stream(path: string, options: OpenEventStreamOptions = {}): Promise<TestEventStream> {
-    const opened = await openEventStream(sample.app, path, options);
-    streams.push(opened);
-    return opened;
-  }
+  const suite = useSample();
+  const { call, stream, post } = suite;
 
   function eventSource(path: string, headers: Record<string, string> = {}): TestEventSource {
     const withHeaders: FetchLike = (url, init) =>
       fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
-    const source = new TestEventSource(sample.url + path, {
-      types: ['tick', 'time', 'message', 'progress', 'done'],
-      fetch: withHeaders,
-    });
-    streams.push(source);
-    return source;
+    return suite.track(
+      new TestEventSource(suite.sample.url + path, {
+        types: ['tick', 'time', 'message', 'progress', 'done'],
+        fetch: withHeaders,
+      }),
+    );
   }
-
-  async function post(room: string, text: unknown, headers: Record<string, string> = bearer()): Promise<Answer> {
-    return call(`/rooms/${room}/messages`, { method: 'POST', headers, body: JSON.stringify({ text }) });
-  }
-
-  beforeAll(async () => {
-    sample = await startSample(ENV);
-  });
-  afterEach(() => streams.splice(0).forEach((opened) => opened.close()));
-  afterAll(() => sample.app.close());
 
   describe('GET /ticks', () => {
     it('streams a tick every TICK_MS with hub ids, n counting from 0, without a token', async () => {
@@ -288,7 +262,7 @@ describe('the sample app', () => {
     it("refuses the eventsource client's own reconnect with the used ticket: it stops, and a new ticket reopens", async () => {
       const source = eventSource(`/clock?ticket=${await ticket()}`);
       await source.waitForEvents(1);
-      const hub = sample.app.get(SseHub);
+      const hub = suite.sample.app.get(SseHub);
       expect(await hub.disconnect((client) => client.request.url?.startsWith('/clock?') ?? false)).toBe(1);
       await source.waitFor((s) => s.source.readyState === s.source.CLOSED, 'the client to give up');
       expect(source.errors.at(-1)).toMatchObject({ code: 401 });
