@@ -1,30 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { SSE_METRICS, SSE_METRIC_LABELS, readSamples, sseMetric } from '../../lib/metrics/index.js';
-import type { SseHubStats } from '../../lib/index.js';
+import { zeroHubStats } from '../utils/hub-stats.js';
 
-function stats(overrides: Partial<SseHubStats> = {}): SseHubStats {
-  const closed = { 'client-closed': 0, completed: 0, error: 0, 'frame-error': 0, 'slow-client': 0, disconnected: 0 };
-  return {
-    connections: 0,
-    channels: 0,
-    eventsPublished: 0,
-    delivered: 0,
-    dropped: 0,
-    slowClientDisconnects: 0,
-    replays: 0,
-    replayedEvents: 0,
-    resets: 0,
-    timers: { heartbeat: 0, deadlines: 0 },
-    opened: 0,
-    closed: { ...closed, shutdown: 0, lifetime: 0, 'auth-expired': 0, revoked: 0, 'no-content': 0 },
-    refused: { 401: 0, 403: 0, 429: 0, 503: 0 },
-    bytesWritten: 0,
-    frameErrors: 0,
-    openByRoute: {},
-    brokerStatus: { state: 'up' },
-    ...overrides,
-  };
-}
+const stats = zeroHubStats;
 
 describe('the metric definitions', () => {
   it('name every metric once, in Prometheus style, with the unit as the suffix and _total on counters', () => {

@@ -1,26 +1,7 @@
 import { SseHubTotals } from '../../lib/metrics/sse-hub-totals.js';
 import { sseMetric } from '../../lib/metrics/index.js';
 import type { SseHub, SseHubStats, SseInstrumentation } from '../../lib/index.js';
-
-const ZERO = {
-  connections: 0,
-  channels: 0,
-  eventsPublished: 0,
-  delivered: 0,
-  dropped: 0,
-  slowClientDisconnects: 0,
-  replays: 0,
-  replayedEvents: 0,
-  resets: 0,
-  timers: { heartbeat: 0, deadlines: 0 },
-  opened: 0,
-  closed: { completed: 0 },
-  refused: { 401: 0, 403: 0, 429: 0, 503: 0 },
-  bytesWritten: 0,
-  frameErrors: 0,
-  openByRoute: {},
-  brokerStatus: { state: 'up' },
-};
+import { zeroHubStats } from '../utils/hub-stats.js';
 
 /** A hub as the totals see it: its stats() and instrument(). */
 function fakeHub(stats: Partial<SseHubStats>) {
@@ -28,7 +9,7 @@ function fakeHub(stats: Partial<SseHubStats>) {
   const hub = {
     current: stats,
     observers,
-    stats: () => ({ ...ZERO, ...hub.current }),
+    stats: () => zeroHubStats(hub.current),
     instrument: (observer: SseInstrumentation) => {
       observers.add(observer);
       return () => observers.delete(observer);
