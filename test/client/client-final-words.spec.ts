@@ -1,11 +1,12 @@
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
-import { EventStreamClient, type EventStreamClientOptions } from 'nestjs-event-stream/client';
+import { EventStreamClient } from 'nestjs-event-stream/client';
 import { SseHub, SseModule, sseEvent } from '../../lib/index.js';
 import { publishTicks } from '../utils/publish.js';
-import { createTestApplication, startApp, type TestApp } from '../utils/test-app.js';
+import { createTestApplication, startApp } from '../utils/test-app.js';
 import { waitForHub } from 'nestjs-event-stream/testing';
 import { recordClient } from '../src/client/client-recorder.js';
+import { FAST, useConformanceApp } from '../src/client/conformance-app.js';
 import {
   CONFORMANCE_OPTIONS,
   ConformanceController,
@@ -19,29 +20,9 @@ interface HubEvents {
   tick: string;
 }
 
-const FAST: EventStreamClientOptions = { retry: { initialMs: 20, maxMs: 200 } };
-
 describe('the typed client and the final word: what it closes on, what it resumes after', () => {
-  let app: TestApp;
-  let hub: SseHub;
-  const clients: { close(): void }[] = [];
-
-  beforeAll(async () => {
-    app = await startApp({ controllers: [ConformanceController] }, CONFORMANCE_OPTIONS);
-    hub = app.app.get(SseHub);
-  });
-  afterAll(() => app.close());
-  beforeEach(() => resetConformance());
-  afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
-    await waitForHub(hub, () => hub.count() === 0);
-  });
-
-  function connect<M extends object>(path: string, options: EventStreamClientOptions = {}) {
-    const client = new EventStreamClient<M>(app.url + path, { ...FAST, ...options });
-    clients.push(client);
-    return client;
-  }
+  const conformance = useConformanceApp();
+  const { connect } = conformance;
 
   it("'completed': typed events in order, then closed for good with the final word; no reconnect", async () => {
     const client = connect<ConformanceEvents>('/ticks');
@@ -63,8 +44,8 @@ describe('the typed client and the final word: what it closes on, what it resume
 
   it("'revoked': closed for good; the client does not come back", async () => {
     const client = connect<HubEvents>('/feed', { headers: { 'x-user': 'ann' }, decode: 'text' });
-    await waitForHub(hub, () => hub.count('feed') === 1);
-    await hub.revoke({ userId: 'ann' });
+    await waitForHub(conformance.hub, () => conformance.hub.count('feed') === 1);
+    await conformance.hub.revoke({ userId: 'ann' });
     expect(await client.closed).toEqual({ reason: 'revoked', end: { reason: 'revoked' } });
     expect(seen.filter((r) => r.route === 'feed')).toHaveLength(1);
   });
@@ -72,13 +53,13 @@ describe('the typed client and the final word: what it closes on, what it resume
   it("'disconnected': reconnects with Last-Event-ID and resumes, losing nothing published meanwhile", async () => {
     const client = connect<HubEvents>('/feed', { decode: 'text' });
     const record = recordClient(client, ['tick']);
-    await waitForHub(hub, () => hub.count('feed') === 1);
-    await publishTicks(hub, 'feed', 2);
+    await waitForHub(conformance.hub, () => conformance.hub.count('feed') === 1);
+    await publishTicks(conformance.hub, 'feed', 2);
     await record.waitFor(() => record.events.length === 2, 'two ticks');
     const position = client.lastEventId;
-    expect(await hub.disconnect(() => true)).toBe(1);
+    expect(await conformance.hub.disconnect(() => true)).toBe(1);
     await record.waitFor(() => record.ends.length === 1, 'the final word');
-    await publishTicks(hub, 'feed', 3);
+    await publishTicks(conformance.hub, 'feed', 3);
     await record.waitFor(() => record.events.length === 5, 'five ticks');
     expect(record.events.map((e) => e.data)).toEqual(['0', '1', '0', '1', '2']);
     expect(record.ends).toEqual([{ reason: 'disconnected' }]);
@@ -90,13 +71,13 @@ describe('the typed client and the final word: what it closes on, what it resume
   it("'lifetime': 10 reconnects and more while publishing, resuming each time, every event once and in order", async () => {
     const client = connect<HubEvents>('/short-lived', { decode: 'text' });
     const record = recordClient(client, ['tick']);
-    await waitForHub(hub, () => hub.count('ticks') === 1);
+    await waitForHub(conformance.hub, () => conformance.hub.count('ticks') === 1);
     // Publishes (one event every 5 ms or so) until the client has reconnected 10 times, and a little after.
     const published: string[] = [];
     const reconnects = () => seen.filter((r) => r.route === 'short-lived').length - 1;
     for (let after = 0; after < 10; after += reconnects() >= 10 ? 1 : 0) {
       published.push(String(published.length));
-      await hub.publish('ticks', sseEvent({ event: 'tick', data: published.at(-1)! }));
+      await conformance.hub.publish('ticks', sseEvent({ event: 'tick', data: published.at(-1)! }));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await record.waitFor(() => record.events.length >= published.length, 'every tick');
@@ -121,8 +102,8 @@ describe('the typed client and the final word: what it closes on, what it resume
     });
     const record = recordClient(client, ['tick']);
     await record.waitFor(() => seen.filter((r) => r.route === 'authed').length === 3, 'the third connect');
-    await waitForHub(hub, () => hub.count('authed') === 1);
-    await publishTicks(hub, 'authed', 1);
+    await waitForHub(conformance.hub, () => conformance.hub.count('authed') === 1);
+    await publishTicks(conformance.hub, 'authed', 1);
     await record.waitFor(() => record.events.length === 1, 'a tick on the fresh token');
     expect(seen.map((r) => r.authorization)).toEqual(['Bearer short-0', 'Bearer short-1', 'Bearer long-2']);
     expect(record.ends.map((e) => e.reason)).toEqual(['auth-expired', 'auth-expired']);

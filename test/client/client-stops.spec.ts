@@ -1,50 +1,20 @@
 import { EventStreamClient, EventStreamError } from 'nestjs-event-stream/client';
-import { SseHub } from '../../lib/index.js';
-import { startApp, type TestApp } from '../utils/test-app.js';
-import { waitForHub } from 'nestjs-event-stream/testing';
 import { recordClient } from '../src/client/client-recorder.js';
-import {
-  CONFORMANCE_OPTIONS,
-  ConformanceController,
-  resetConformance,
-  seen,
-  type ConformanceEvents,
-} from '../src/client/conformance.controller.js';
+import { useConformanceApp } from '../src/client/conformance-app.js';
+import { seen, type ConformanceEvents } from '../src/client/conformance.controller.js';
 import { refuseFirst } from '../src/client/flaky.middleware.js';
 import { startRawServer } from '../src/client/raw-server.js';
 
-/** Small delays so that every reconnect of the suite is quick; no jitter where a test measures a delay. */
-const FAST = { retry: { initialMs: 20, maxMs: 200 } };
-
 describe('the typed client: when it stops for good and when it retries', () => {
-  let app: TestApp;
-  let hub: SseHub;
-  const clients: { close(): void }[] = [];
   const busy = refuseFirst('/ticks?busy', 429, '1');
   const unavailable = refuseFirst('/ticks?unavailable', 503);
   const failing = refuseFirst('/ticks?bad-gateway', 502);
-
-  beforeAll(async () => {
-    app = await startApp({ controllers: [ConformanceController] }, CONFORMANCE_OPTIONS, (nest) => {
-      nest.use(busy.middleware);
-      nest.use(unavailable.middleware);
-      nest.use(failing.middleware);
-    });
-    hub = app.app.get(SseHub);
+  const conformance = useConformanceApp((nest) => {
+    nest.use(busy.middleware);
+    nest.use(unavailable.middleware);
+    nest.use(failing.middleware);
   });
-
-  afterAll(() => app.close());
-  beforeEach(() => resetConformance());
-  afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
-    await waitForHub(hub, () => hub.count() === 0);
-  });
-
-  const connect = (path: string, options: ConstructorParameters<typeof EventStreamClient>[1] = {}) => {
-    const client = new EventStreamClient<ConformanceEvents>(app.url + path, { ...FAST, ...options });
-    clients.push(client);
-    return client;
-  };
+  const { connect } = conformance;
 
   it('204 No Content: closed for good, with the status and no error, after one request', async () => {
     const client = connect('/no-content');
@@ -125,7 +95,7 @@ describe('the typed client: when it stops for good and when it retries', () => {
     const client = new EventStreamClient<ConformanceEvents>(`${probe.url}/ticks`, {
       retry: { initialMs: 10, maxMs: 200, jitter: 0 },
     });
-    clients.push(client);
+    conformance.track(client);
     const record = recordClient(client, []);
     await record.waitFor(() => record.errors.length >= 6, 'six failed connects');
     expect(record.errors.every((e) => e.code === 'network')).toBe(true);

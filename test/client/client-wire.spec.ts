@@ -1,15 +1,9 @@
 import { EventStreamClient, type EventStreamMessage } from 'nestjs-event-stream/client';
-import { SseHub, sseEvent } from '../../lib/index.js';
-import { startApp, type TestApp } from '../utils/test-app.js';
+import { sseEvent } from '../../lib/index.js';
 import { waitForHub } from 'nestjs-event-stream/testing';
 import { recordClient } from '../src/client/client-recorder.js';
-import {
-  CONFORMANCE_OPTIONS,
-  ConformanceController,
-  resetConformance,
-  seen,
-  type ConformanceEvents,
-} from '../src/client/conformance.controller.js';
+import { FAST, useConformanceApp } from '../src/client/conformance-app.js';
+import { seen, type ConformanceEvents } from '../src/client/conformance.controller.js';
 import { openStream, startRawServer, type RawServer } from '../src/client/raw-server.js';
 
 interface WireEvents {
@@ -19,34 +13,19 @@ interface WireEvents {
   error: string;
 }
 
-const FAST = { retry: { initialMs: 20, maxMs: 200 } };
-
 describe('the typed client on the wire', () => {
-  let app: TestApp;
-  let hub: SseHub;
   let raw: RawServer | undefined;
-  const clients: { close(): void }[] = [];
-
-  beforeAll(async () => {
-    app = await startApp({ controllers: [ConformanceController] }, CONFORMANCE_OPTIONS);
-    hub = app.app.get(SseHub);
-  });
-  afterAll(() => app.close());
-  beforeEach(() => resetConformance());
+  const conformance = useConformanceApp();
+  const { track } = conformance;
   afterEach(async () => {
-    clients.splice(0).forEach((client) => client.close());
     await raw?.close();
     raw = undefined;
-    await waitForHub(hub, () => hub.count() === 0);
   });
 
-  function track<T extends { close(): void }>(client: T): T {
-    clients.push(client);
-    return client;
-  }
-
   it('framing through the client: multi-line data joined with LF, empty data, falsy id 0, unicode, leading spaces', async () => {
-    const client = track(new EventStreamClient<ConformanceEvents>(`${app.url}/framing`, { decode: 'text' }));
+    const client = track(
+      new EventStreamClient<ConformanceEvents>(`${conformance.app.url}/framing`, { decode: 'text' }),
+    );
     const record = recordClient(client, ['text']);
     expect((await client.closed).reason).toBe('completed');
     expect(record.events.map((e) => e.data)).toEqual([
@@ -147,7 +126,7 @@ describe('the typed client on the wire', () => {
 
   it('POST with a body: the body is sent on every connect', async () => {
     const client = track(
-      new EventStreamClient<ConformanceEvents>(`${app.url}/search`, {
+      new EventStreamClient<ConformanceEvents>(`${conformance.app.url}/search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ topic: 'typed clients' }),
@@ -163,20 +142,20 @@ describe('the typed client on the wire', () => {
 
   it('an AbortSignal closes it for good, and the server sees the stream go', async () => {
     const controller = new AbortController();
-    const client = track(new EventStreamClient<object>(`${app.url}/feed`, { signal: controller.signal }));
+    const client = track(new EventStreamClient<object>(`${conformance.app.url}/feed`, { signal: controller.signal }));
     const record = recordClient(client, []);
     await record.waitFor(() => client.state === 'open', 'the stream to open');
-    await waitForHub(hub, () => hub.count('feed') === 1);
+    await waitForHub(conformance.hub, () => conformance.hub.count('feed') === 1);
     controller.abort();
     expect(await client.closed).toEqual({ reason: 'aborted' });
-    await waitForHub(hub, () => hub.count() === 0);
-    const already = new EventStreamClient<object>(`${app.url}/feed`, { signal: controller.signal });
+    await waitForHub(conformance.hub, () => conformance.hub.count() === 0);
+    const already = new EventStreamClient<object>(`${conformance.app.url}/feed`, { signal: controller.signal });
     expect(await already.closed).toEqual({ reason: 'aborted' });
     expect(seen.filter((r) => r.route === 'feed')).toHaveLength(1);
   });
 
   it('async iteration: typed events in order; the loop ends on completed', async () => {
-    const client = track(new EventStreamClient<ConformanceEvents>(`${app.url}/ticks`));
+    const client = track(new EventStreamClient<ConformanceEvents>(`${conformance.app.url}/ticks`));
     const got: number[] = [];
     for await (const event of client) {
       if (event.type === 'tick') got.push(event.data.n);
@@ -186,17 +165,17 @@ describe('the typed client on the wire', () => {
   });
 
   it('async iteration: leaving the loop closes the client; a refusal throws from the loop', async () => {
-    const client = track(new EventStreamClient<ConformanceEvents>(`${app.url}/feed`, { decode: 'text' }));
-    await waitForHub(hub, () => hub.count('feed') === 1);
-    void hub.publish('feed', sseEvent({ event: 'tick', data: 'x' }));
+    const client = track(new EventStreamClient<ConformanceEvents>(`${conformance.app.url}/feed`, { decode: 'text' }));
+    await waitForHub(conformance.hub, () => conformance.hub.count('feed') === 1);
+    void conformance.hub.publish('feed', sseEvent({ event: 'tick', data: 'x' }));
     for await (const event of client) {
       expect(event.type).toBe('tick');
       break;
     }
     expect(await client.closed).toEqual({ reason: 'closed' });
-    await waitForHub(hub, () => hub.count() === 0);
+    await waitForHub(conformance.hub, () => conformance.hub.count() === 0);
 
-    const refused = track(new EventStreamClient<ConformanceEvents>(`${app.url}/unauthorized`));
+    const refused = track(new EventStreamClient<ConformanceEvents>(`${conformance.app.url}/unauthorized`));
     await expect(
       (async () => {
         for await (const _event of refused) void _event;
@@ -280,23 +259,25 @@ describe('the typed client on the wire', () => {
   });
 
   it('refuses wrong options at once, naming the option and the fix', () => {
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { body: 'x' })).toThrow(/`body` was given with method GET/);
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { jitter: 2 } })).toThrow(
+    expect(() => new EventStreamClient(`${conformance.app.url}/ticks`, { body: 'x' })).toThrow(
+      /`body` was given with method GET/,
+    );
+    expect(() => new EventStreamClient(`${conformance.app.url}/ticks`, { retry: { jitter: 2 } })).toThrow(
       /option `retry.jitter` must be a number from 0 to 1; got 2/,
     );
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { heartbeat: { timeoutMs: -1 } })).toThrow(
+    expect(() => new EventStreamClient(`${conformance.app.url}/ticks`, { heartbeat: { timeoutMs: -1 } })).toThrow(
       /heartbeat.timeoutMs/,
     );
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { lastEventId: 'a\nb' })).toThrow(/lastEventId/);
+    expect(() => new EventStreamClient(`${conformance.app.url}/ticks`, { lastEventId: 'a\nb' })).toThrow(/lastEventId/);
     expect(() => new EventStreamClient(42 as never)).toThrow(/needs a URL/);
     // A backoff capped at 0, under initialMs, or a Retry-After cut to 0 would be no backoff.
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { initialMs: 0, maxMs: 0 } })).toThrow(
+    expect(() => new EventStreamClient(`${conformance.app.url}/ticks`, { retry: { initialMs: 0, maxMs: 0 } })).toThrow(
       /option `retry.maxMs` must be an integer from 1 to/,
     );
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { initialMs: 500, maxMs: 100 } })).toThrow(
-      /option `retry.maxMs` must be an integer from 500 to \d+ \(at least retry.initialMs\); got 100/,
-    );
-    expect(() => new EventStreamClient(`${app.url}/ticks`, { retry: { maxRetryAfterMs: 0 } })).toThrow(
+    expect(
+      () => new EventStreamClient(`${conformance.app.url}/ticks`, { retry: { initialMs: 500, maxMs: 100 } }),
+    ).toThrow(/option `retry.maxMs` must be an integer from 500 to \d+ \(at least retry.initialMs\); got 100/);
+    expect(() => new EventStreamClient(`${conformance.app.url}/ticks`, { retry: { maxRetryAfterMs: 0 } })).toThrow(
       /option `retry.maxRetryAfterMs` must be an integer from 1 to/,
     );
   });
