@@ -4,6 +4,7 @@ import type { SseBrokerMessage, SseBrokerStatus } from 'nestjs-event-stream/brok
 import { RedisSseBroker, type RedisSseBrokerOptions } from 'nestjs-event-stream/redis';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { freePort, randomPrefix, RedisServer } from '../utils/redis.js';
+import { watchHandles } from '../utils/handles.js';
 
 /**
  * `RedisSseBroker.status()` through an outage of a private Redis (killed and
@@ -179,8 +180,7 @@ describe('RedisSseBroker.status()', () => {
   });
 
   it('leaves no timer behind when closed during an outage', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
-    const before = timers();
+    const timers = watchHandles(['Timeout']);
     const port = await freePort();
     const made = new RedisSseBroker({
       url: `redis://127.0.0.1:${port}`,
@@ -190,7 +190,7 @@ describe('RedisSseBroker.status()', () => {
     await made.connect();
     await logs.waitFor('warn', 'did not answer within 200 ms');
     await made.close();
-    expect(timers()).toBeLessThanOrEqual(before);
+    expect(await timers.stop()).toEqual({});
   });
 
   it('never puts the credentials of a URL in an error text into the detail', async () => {

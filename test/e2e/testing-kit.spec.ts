@@ -14,12 +14,13 @@ import type { KitEvents } from '../src/testing-kit/kit-events.js';
 import { TestingKitController } from '../src/testing-kit/testing-kit.controller.js';
 import { TickerController, type TickerEvents } from '../src/testing-kit/ticker.controller.js';
 import { createDevCertificate } from '../utils/dev-certificate.js';
+import { watchHandles, type HandleWatch } from '../utils/handles.js';
 import { createTestApplication, startApp, TEST_PLATFORM, type TestApp } from '../utils/test-app.js';
 
 /** The handles a leaked request would hold: its socket (connecting or open) and its timer. */
 const LEAKABLE = ['TCPSocketWrap', 'TLSWrap', 'ConnectWrap', 'Timeout'] as const;
 
-/** How many of each leakable handle the process holds now. */
+/** How many of each leakable handle the process holds now (the app's own included). */
 function handles(): Record<(typeof LEAKABLE)[number], number> {
   const active = process.getActiveResourcesInfo();
   return Object.fromEntries(LEAKABLE.map((type) => [type, active.filter((name) => name === type).length])) as never;
@@ -30,6 +31,14 @@ function expectNoMoreHandles(before: ReturnType<typeof handles>): void {
   const after = handles();
   for (const type of LEAKABLE)
     expect({ type, count: after[type] }).toEqual({ type, count: Math.min(after[type], before[type]) });
+}
+
+/**
+ * That no socket or timer created since `watch` began is left: for the
+ * requests that fail before a response, where the app creates nothing.
+ */
+async function expectNoHandlesLeft(watch: HandleWatch): Promise<void> {
+  expect(await watch.stop()).toEqual({});
 }
 
 /** A port nothing listens on (it listened a moment ago). */
@@ -258,12 +267,12 @@ describe('the testing kit (nestjs-event-stream/testing)', () => {
         ],
       ];
       for (const [options, message] of refusals) {
-        const before = handles();
+        const before = watchHandles();
         const error = await openEventStream(server.app, '/kit/echo', options).catch((failure: unknown) => failure);
         expect(error).toBeInstanceOf(TypeError);
         expect((error as Error).message).toMatch(message);
         // Nothing was opened, so nothing is left: no socket, no timer.
-        expectNoMoreHandles(before);
+        await expectNoHandlesLeft(before);
       }
       // A connection-specific header: HTTP/2 forbids it (refused up front), HTTP/1.1 sends it.
       const connection = openEventStream(server.app, '/kit/echo', { headers: { connection: 'close' } });
@@ -277,11 +286,11 @@ describe('the testing kit (nestjs-event-stream/testing)', () => {
     it('leaves no socket or timer behind when Node refuses the request while sending it', async () => {
       // An HTTP/2 CONNECT needs an :authority and no :path: Node throws as the request is made, after connecting began.
       const url = `http://127.0.0.1:${await closedPort()}`;
-      const before = handles();
+      const before = watchHandles();
       await expect(openEventStream(url, '/kit', { http2: true, method: 'CONNECT', timeoutMs: 60_000 })).rejects.toThrow(
         /^openEventStream\(\): CONNECT http:\/\/127\.0\.0\.1:\d+\/kit \(HTTP\/2\) failed before a response: ERR_HTTP2_CONNECT_AUTHORITY/,
       );
-      expectNoMoreHandles(before);
+      await expectNoHandlesLeft(before);
     });
 
     it('refuses a bad target or option with a message saying what to pass', async () => {
