@@ -8,6 +8,8 @@ const base = {
     '^nestjs-event-stream$': '<rootDir>/lib/index.ts',
     '^nestjs-event-stream/broker$': '<rootDir>/lib/broker.ts',
     '^nestjs-event-stream/redis$': '<rootDir>/lib/brokers/redis/index.ts',
+    '^nestjs-event-stream/postgres$': '<rootDir>/lib/brokers/postgres/index.ts',
+    '^nestjs-event-stream/nats$': '<rootDir>/lib/brokers/nats/index.ts',
     '^nestjs-event-stream/client$': '<rootDir>/lib/client/index.ts',
     '^nestjs-event-stream/testing$': '<rootDir>/lib/testing/index.ts',
     '^nestjs-event-stream/openapi$': '<rootDir>/lib/openapi/index.ts',

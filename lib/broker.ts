@@ -16,6 +16,11 @@ export type {
   SseHistoryPage,
   SseRevocationTarget,
 } from './brokers/sse-broker.interface.js';
+export {
+  isBrokerUnavailable,
+  SseBrokerUnavailableError,
+  type SseBrokerUnavailableDetails,
+} from './brokers/sse-broker-unavailable.error.js';
 export { mergeHistoryPages } from './brokers/history-page.js';
 export { checkIdempotencyKey, isIdempotencyKey } from './brokers/idempotency-key.js';
 export { InMemorySseBroker, type InMemorySseBrokerOptions } from './brokers/in-memory/in-memory-sse.broker.js';

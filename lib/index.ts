@@ -46,6 +46,7 @@ export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interfac
 export type { SseInstrumentation, SsePublishedInfo, SseStreamClosedInfo } from './stream/sse-instrumentation.js';
 export { SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
 export type { SseBroker, SseBrokerStatus } from './brokers/sse-broker.interface.js';
+export { SseBrokerUnavailableError, type SseBrokerUnavailableDetails } from './brokers/sse-broker-unavailable.error.js';
 
 // Stream authentication.
 export { SseAuthGuard, isSseAuthResult, type SseUnauthorizedReason } from './auth/sse-auth.guard.js';

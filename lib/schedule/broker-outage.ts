@@ -1,12 +1,6 @@
 import type { Logger } from '@nestjs/common';
+import { isBrokerUnavailable } from '../brokers/sse-broker-unavailable.error.js';
 import { errorMessage, SSE_MESSAGES } from '../sse.messages.js';
-
-/**
- * The name of the error a broker or lock rejects with while its store cannot
- * be reached (`RedisSseUnavailableError` of `nestjs-event-stream/redis`).
- * Matched by name, so that scheduling never loads a broker's module.
- */
-const UNAVAILABLE_ERROR = 'RedisSseUnavailableError';
 
 /**
  * Whether one scheduled job's ticks are failing because the hub's broker (or
@@ -32,7 +26,7 @@ export class BrokerOutage {
    * caller logs it).
    */
   failedWith(error: unknown): boolean {
-    if ((error as { name?: unknown } | null)?.name !== UNAVAILABLE_ERROR) return false;
+    if (!isBrokerUnavailable(error)) return false;
     this.failed++;
     if (this.since === undefined) {
       this.since = Date.now();
@@ -53,7 +47,7 @@ export class BrokerOutage {
 
 /**
  * What to log of an unavailable error: its `detail` (where the store is and
- * what failed, which `RedisSseUnavailableError` keeps out of its message, the
+ * what failed, which `SseBrokerUnavailableError` keeps out of its message, the
  * text a client may see), else its message; without a final period, as the
  * log line goes on after it.
  */

@@ -18,6 +18,8 @@ const SUBPATHS = [
   '.',
   './broker',
   './redis',
+  './postgres',
+  './nats',
   './client',
   './testing',
   './openapi',
