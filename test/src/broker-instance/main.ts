@@ -1,20 +1,19 @@
 /**
- * One instance of an app scaled out with Redis, run as its own process by
- * test/e2e/redis-instances.spec.ts (compiled with tsc first: see tsconfig.json
- * beside it). Configured by the environment:
- * SSE_REDIS_URL, SSE_KEY_PREFIX, INSTANCE (a name), SSE_REDIS_RETRY_MS.
+ * One instance of an app scaled out on a broker, run as its own process by
+ * the two-instance suites (test/utils/two-instances.ts; transpiled first by
+ * buildNodeApp). Configured by the environment: SSE_BROKER_URL, SSE_NAMESPACE
+ * and SSE_BROKER_RETRY_MS (see scale-out.ts), INSTANCE (a name).
  * Prints `{"port":N}` on a line of its own once it listens.
  */
 import 'reflect-metadata';
-import { Body, Controller, Delete, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Module, Param, Post, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { AddressInfo } from 'node:net';
 import { EventStream, SseClient, SseHub, SseModule, SseScheduler, sseEvent } from '../../../lib/index.js';
-import { RedisSseBroker, RedisSseScheduleLock } from '../../../lib/brokers/redis/index.js';
+import { scaleOutFrom } from './scale-out.js';
 
 const instance = process.env.INSTANCE ?? 'instance';
-const retryMs = Number(process.env.SSE_REDIS_RETRY_MS ?? 100);
 
 @Controller()
 class InstanceController {
@@ -56,24 +55,20 @@ class InstanceController {
   }
 }
 
-const broker = new RedisSseBroker({
-  url: process.env.SSE_REDIS_URL,
-  keyPrefix: process.env.SSE_KEY_PREFIX,
-  redisOptions: { retryStrategy: () => retryMs },
-  statsIntervalMs: 0,
-});
-
-@Module({
-  imports: [
-    ScheduleModule.forRoot(),
-    SseModule.forRoot({ heartbeatMs: 60_000, broker, scheduleLock: new RedisSseScheduleLock(broker) }),
-  ],
-  controllers: [InstanceController],
-})
-class InstanceModule {}
+@Module({})
+class InstanceModule {
+  static async create(): Promise<DynamicModule> {
+    const { broker, scheduleLock } = await scaleOutFrom(process.env);
+    return {
+      module: InstanceModule,
+      imports: [ScheduleModule.forRoot(), SseModule.forRoot({ heartbeatMs: 60_000, broker, scheduleLock })],
+      controllers: [InstanceController],
+    };
+  }
+}
 
 async function main(): Promise<void> {
-  const app = await NestFactory.create(InstanceModule, { logger: ['log', 'warn', 'error'] });
+  const app = await NestFactory.create(await InstanceModule.create(), { logger: ['log', 'warn', 'error'] });
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
