@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /**
  * How much history the broker keeps in Redis, for the hub to catch streams up
@@ -48,18 +48,60 @@ export interface RedisSseBrokerOptions {
    */
   url?: string;
   /**
-   * An ioredis client of yours to run commands on, instead of `url`. The
-   * broker duplicates it for its subscriber connection (which it closes on
-   * shutdown), attaches its listeners to it, and never quits it: it is yours.
+   * An ioredis client of yours to run commands on, instead of `url`: a
+   * `Redis`, or a `Cluster` (then the broker works on the cluster, whatever
+   * `cluster` says). The broker makes its subscriber connection from it
+   * (a duplicate of a `Redis`; for a `Cluster`, a connection to the master
+   * of the namespace's slot, with the cluster's `redisOptions`), closes that
+   * one on shutdown, attaches its listeners to yours, and never quits it: it is yours.
    */
-  client?: Redis;
-  /** More ioredis options for the connections opened from `url` (TLS, password, retryStrategy, ...). */
+  client?: Redis | Cluster;
+  /**
+   * More ioredis options for the connections opened from `url` (TLS,
+   * password, retryStrategy, ...); on a cluster, for the connection to each
+   * node (its `retryStrategy` is the cluster's `clusterRetryStrategy`).
+   */
   redisOptions?: RedisOptions;
+  /**
+   * Whether `url` is a Redis Cluster: `false` (default) a single server
+   * (or Sentinel, through a `client`); `true` a cluster, with ioredis's
+   * `Cluster` from the node of `url` (and `clusterNodes`); `'auto'` asks the
+   * node of `url` once, at `connect()` (`CLUSTER INFO`: a server without
+   * cluster support answers an error), and picks.
+   *
+   * With `true` or `'auto'` every key and Pub/Sub channel of the namespace
+   * shares one hash tag, so that the broker's scripts run on one slot: a
+   * `keyPrefix` that has one (`app:{sse}:`) is kept, any other is wrapped in
+   * one (`sse:` → `{sse:}`), whatever `'auto'` finds, so that the names do
+   * not depend on it. A namespace so lives on one slot, one master: spread
+   * the load of several apps (or tenants) with several namespaces. See
+   * docs/redis-cluster.md.
+   */
+  cluster?: boolean | 'auto';
+  /** More nodes of the cluster to start from, besides that of `url` (`redis://host:port`, same credentials). */
+  clusterNodes?: string[];
+  /**
+   * More options of ioredis's `Cluster` (`natMap`, `dnsLookup`,
+   * `slotsRefreshInterval`, `clusterRetryStrategy`, `scaleReads`, ...). The
+   * broker sets `lazyConnect` and `enableOfflineQueue` itself.
+   */
+  clusterOptions?: ClusterOptions;
+  /**
+   * Which Pub/Sub the namespace uses: `'classic'` (`PUBLISH`/`SUBSCRIBE`),
+   * `'sharded'` (`SPUBLISH`/`SSUBSCRIBE`, Redis 7.0+: on a cluster, each
+   * message stays on the shard of the namespace instead of going to every
+   * node), or `'auto'` (default): sharded on a cluster whose server knows
+   * `SPUBLISH`, classic on a single server (as before, so that instances of
+   * older versions on the same prefix still hear each other). Every instance
+   * of a namespace must use the same.
+   */
+  pubsub?: 'auto' | 'sharded' | 'classic';
   /**
    * The namespace: the prefix of every key and Pub/Sub channel. Instances
    * with the same prefix on the same Redis share positions, history and
    * delivery. Pub/Sub ignores database numbers, so use a distinct prefix per
-   * app on one Redis server. Default `'sse:'`.
+   * app on one Redis server. Default `'sse:'` (on a cluster, with a hash tag
+   * added if it has none: see `cluster`).
    */
   keyPrefix?: string;
   /** History kept per channel, and its bounds. */

@@ -1,23 +1,53 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { withTimeout } from './redis-sse-failure.js';
-import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
+import type { RedisSseClient, RedisSsePubSub } from './redis-sse-pubsub.js';
+
+/**
+ * What the broker's link needs of its connections to Redis, on a single
+ * server (`RedisSseStandaloneConnections`) as on a cluster
+ * (`RedisSseClusterConnections`): one to run commands on, one subscriber,
+ * the Pub/Sub they speak, and their lifecycle.
+ */
+export interface RedisSseConnections {
+  /** Where commands go: a `Redis`, or a `Cluster` (which routes them to the namespace's master). */
+  readonly command: RedisSseClient;
+  /** The connection that subscribes, to the server (on a cluster: the master) of the namespace. */
+  readonly subscriber: Redis;
+  readonly pubsub: RedisSsePubSub;
+  /** `'ready'` when commands of the namespace can be sent now; otherwise why not (a connection state), for messages. */
+  commandStatus(): string;
+  /** Starts connecting (each reconnects by itself from then on); never throws. */
+  start(): void;
+  /** Quits the connections it opened (never a client of the app), each within its timeout. */
+  end(): Promise<void>;
+  /** Where the namespace's server is (host:port), for messages: never a password. */
+  target(): string;
+  /**
+   * The subscriber's set-up failed with `error`: `'moving'` when that says
+   * the namespace is on another node (the subscriber reconnects there by
+   * itself), `'transient'` when the server is between states (a cluster
+   * coming back: retry quietly), `undefined` otherwise.
+   */
+  subscriberFailed(error: unknown): 'moving' | 'transient' | undefined;
+}
 
 /**
  * How long ioredis waits for a connection it disconnects to close before it
  * destroys it (its default, 2 s, keeps a timer that holds the process after
- * `close()` during an outage): at most 100 ms, and `end()` waits it out.
+ * `close()` during an outage): at most 100 ms, and `endConnection()` waits it out.
  */
-function disconnectTimeoutMs(commandTimeoutMs: number): number {
+export function disconnectTimeoutMs(commandTimeoutMs: number): number {
   return Math.min(commandTimeoutMs, 100);
 }
 
 /** ioredis options every connection of the broker needs, whatever the user passed. */
-const ownOptions = (commandTimeoutMs: number): RedisOptions => ({
+export const ownOptions = (commandTimeoutMs: number): RedisOptions => ({
   lazyConnect: true,
   // The broker resubscribes itself, so that it knows when the subscriptions are back and can report the gap.
   autoResubscribe: false,
   autoResendUnfulfilledCommands: false,
+  // A publish while Redis is away rejects at once instead of waiting in a queue. The broker times out every
+  // call itself, on its connections and on a client of the app alike (commandTimeoutMs).
   enableOfflineQueue: false,
   // Fail what was in flight as soon as the connection drops (it is redone after the reconnection).
   maxRetriesPerRequest: 0,
@@ -25,76 +55,28 @@ const ownOptions = (commandTimeoutMs: number): RedisOptions => ({
 });
 
 /** Reconnect quickly at first, then every 2 s. */
-function retryStrategy(times: number): number {
+export function retryStrategy(times: number): number {
   return Math.min(100 * 2 ** Math.min(times, 5), 2000);
 }
 
 /**
- * The two ioredis connections of a broker: one for commands (the app's own
- * `client` if it gave one), one for Pub/Sub. Making, starting and ending
- * them, and naming the server in messages.
+ * Quits `client` within `commandTimeoutMs`; one that is not connected (an
+ * outage) is disconnected, and the promise resolves once ioredis's timer for
+ * it is over: nothing of it is left to hold the process.
  */
-export class RedisSseConnections {
-  private constructor(
-    readonly command: Redis,
-    readonly subscriber: Redis,
-    /** Whether the command connection is the broker's own (not the app's client) to quit. */
-    private readonly ownsCommand: boolean,
-    private readonly commandTimeoutMs: number,
-  ) {}
-
-  /** Makes the connections (not connected yet): duplicates the app's client, or opens two from the options. */
-  static async open(options: ResolvedRedisSseOptions): Promise<RedisSseConnections> {
-    const timeoutMs = options.commandTimeoutMs;
-    const client = options.client;
-    if (client) return new RedisSseConnections(client, client.duplicate(ownOptions(timeoutMs)), false, timeoutMs);
-    const Redis = await loadOptionalPackage('ioredis', 'RedisSseBroker', async () => (await import('ioredis')).Redis);
-    const open = () => {
-      const all: RedisOptions = { retryStrategy, ...options.redisOptions, ...ownOptions(timeoutMs) };
-      return options.url ? new Redis(options.url, all) : new Redis(all);
-    };
-    // A publish while Redis is away rejects at once instead of waiting in a queue (no offline queue). The broker
-    // times out every call itself, on these connections and on a client of the app alike (commandTimeoutMs).
-    return new RedisSseConnections(open(), open(), true, timeoutMs);
-  }
-
-  /** Starts connecting (each reconnects by itself from then on); never rejects. */
-  start(): void {
-    if (this.command.status === 'wait') this.command.connect().catch(() => undefined);
-    this.subscriber.connect().catch(() => undefined);
-  }
-
-  /**
-   * Quits the connections it opened (never the app's client), each within
-   * `commandTimeoutMs`; one that is not connected (an outage) is disconnected,
-   * and `end()` resolves once ioredis's timer for it is over: nothing of the
-   * broker is left to hold the process.
-   */
-  async end(): Promise<void> {
-    await Promise.all([this.endOne(this.subscriber), this.ownsCommand ? this.endOne(this.command) : undefined]);
-  }
-
-  /** host:port of the Redis server, for messages (never the password). */
-  target(): string {
-    const options = this.command.options;
-    if (options.path) return options.path;
-    return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}${options.db ? `/${options.db}` : ''}`;
-  }
-
-  private async endOne(client: Redis): Promise<void> {
-    if (client.status === 'end') return;
-    if (client.status === 'ready') {
-      try {
-        await withTimeout(client.quit(), this.commandTimeoutMs);
-        return;
-      } catch {
-        // Fall through to a hard disconnect.
-      }
+export async function endConnection(client: RedisSseClient, commandTimeoutMs: number): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status === 'ready') {
+    try {
+      await withTimeout(client.quit(), commandTimeoutMs);
+      return;
+    } catch {
+      // Fall through to a hard disconnect.
     }
-    const hadSocket = client.status !== 'wait';
-    client.disconnect();
-    if (!hadSocket) return;
-    const wait = disconnectTimeoutMs(this.commandTimeoutMs) + 1;
-    await new Promise((resolve) => setTimeout(resolve, wait));
   }
+  const hadSocket = client.status !== 'wait';
+  client.disconnect();
+  if (!hadSocket) return;
+  const wait = disconnectTimeoutMs(commandTimeoutMs) + 1;
+  await new Promise((resolve) => setTimeout(resolve, wait));
 }

@@ -1,6 +1,5 @@
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
-/** The text of an error from ioredis or Redis, for messages. */
 /**
  * Credentials a URL in an error text may carry (`redis://user:password@host`): never in a log line, a refusal or a status.
  * Greedy up to the last `@` before a space: a password may itself hold `@` or `/`.
@@ -12,7 +11,12 @@ export function reasonOf(error: unknown): string {
   const { message, name } = (error ?? {}) as { message?: unknown; name?: unknown };
   const reason =
     typeof message === 'string' && message !== '' ? message : typeof name === 'string' ? name : String(error);
-  return reason.replace(CREDENTIALS, '$1***@');
+  return redactCredentials(reason);
+}
+
+/** `text` with the credentials of every URL in it replaced by `***`. */
+export function redactCredentials(text: string): string {
+  return text.replace(CREDENTIALS, '$1***@');
 }
 
 /** Whether `error` is the rejection of `withTimeout()`: Redis did not answer in time. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisSseClient } from './redis-sse-pubsub.js';
 import type { SseBrokerEvent, SseBrokerPosition, SseHistoryPage } from '../sse-broker.interface.js';
 import { mergeHistoryPages } from '../history-page.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
@@ -39,7 +39,7 @@ export class RedisSseHistoryReader {
 
   /** One page of `channels` (valid, distinct names) after `after`, read on `client`. */
   async read(
-    client: Redis,
+    client: RedisSseClient,
     channels: readonly string[],
     after: SseBrokerPosition,
     limit: number,

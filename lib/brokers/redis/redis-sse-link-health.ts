@@ -25,9 +25,20 @@ export class RedisSseLinkHealth {
   lastError: string | undefined;
 
   constructor(
-    private readonly connections: Pick<RedisSseConnections, 'command' | 'subscriber' | 'target'>,
+    private readonly connections: Pick<RedisSseConnections, 'target'>,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Takes over an outage that `before` (the health of the broker's opening,
+   * which asks the server what it is) logged: the next `restored()` logs the
+   * recovery, and no second loss is logged meanwhile.
+   */
+  continueFrom(before: RedisSseLinkHealth): void {
+    if (!before.down) return;
+    this.down = true;
+    this.lastError = before.lastError;
+  }
 
   /** Whether the link is known to be down (an outage was logged and is not over). */
   get isDown(): boolean {
@@ -86,10 +97,9 @@ export class RedisSseLinkHealth {
     );
   }
 
-  /** A connection is ready: once both are during an outage, the broker is resyncing (until `restored()`). */
-  connectionReady(): void {
-    const { command, subscriber } = this.connections;
-    if (this.down && command.status === 'ready' && subscriber.status === 'ready') this.set('resyncing');
+  /** A connection is ready: once both are (`bothReady`) during an outage, the broker is resyncing (until `restored()`). */
+  connectionReady(bothReady: boolean): void {
+    if (this.down && bothReady) this.set('resyncing');
   }
 
   /** Both connections are ready and subscribed: returns whether that ends an outage (then logged). */

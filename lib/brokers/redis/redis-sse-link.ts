@@ -1,15 +1,14 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { SseBrokerMessage, SseBrokerPosition } from '../sse-broker.interface.js';
-import { advance, decodeMessage } from './redis-sse.codec.js';
 import type { RedisSseConnections } from './redis-sse-connections.js';
 import { isTimeout, reasonOf, withTimeout } from './redis-sse-failure.js';
-import { RedisSseHeldMessages } from './redis-sse-held-messages.js';
+import { RedisSseIntake } from './redis-sse-intake.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
 import { RedisSseRefusals } from './redis-sse-refusals.js';
 import { RedisSseWaiters } from './redis-sse-waiters.js';
-import { RedisSseLinkHealth } from './redis-sse-link-health.js';
+import type { RedisSseLinkHealth } from './redis-sse-link-health.js';
+import type { RedisSseClient } from './redis-sse-pubsub.js';
 import { RedisSseMarkers } from './redis-sse-markers.js';
 import { RedisSseRetry } from './redis-sse-retry.js';
 import { syncSubscriber } from './redis-sse-sync.js';
@@ -42,20 +41,14 @@ export class RedisSseLink {
   private syncRun = 0;
   /** A sync that Redis refused or did not answer is run again, with backoff, while the subscriber stays ready. */
   private readonly syncRetry = new RedisSseRetry();
-  /** Messages received while a (re)subscription is being set up, delivered once it is. */
-  private held: RedisSseHeldMessages | undefined;
-  /** Channel events were let go of since the last `gap`: the next sync reports one, also on the first. */
-  private heldDropped = false;
   /** A reconnection's `gap`, waiting for the command connection (that the hub reads history on) to be ready. */
   private pendingCatchUp: (() => void) | undefined;
-  /** Every event of the subscribed channels up to here has been received. */
-  private position: SseBrokerPosition | undefined;
+  /** What arrives on the subscriber: held during a (re)subscription, then delivered, and the position it reached. */
+  private readonly intake: RedisSseIntake;
   /** Joins waiting for the subscriber to be back. */
   private readonly waiters = new RedisSseWaiters();
   private readonly upWaiters: (() => void)[] = [];
   private readonly detach: (() => void)[] = [];
-  /** The link's state (`status()`), its last error and its outage log lines. */
-  readonly health: RedisSseLinkHealth;
   private closed = false;
   private readonly refusals: RedisSseRefusals;
   private readonly markers: RedisSseMarkers;
@@ -68,22 +61,28 @@ export class RedisSseLink {
     private readonly settings: { readonly commandTimeoutMs: number; readonly maxHeldMessages: number },
     private readonly logger: Logger,
     private readonly events: RedisSseLinkEvents,
+    /** The link's state (`status()`), its last error and its outage log lines. */
+    readonly health: RedisSseLinkHealth,
   ) {
     const retryAfterSeconds = Math.max(1, Math.ceil(settings.commandTimeoutMs / 1000));
     this.refusals = new RedisSseRefusals(() => this.target(), retryAfterSeconds, logger);
-    this.health = new RedisSseLinkHealth(connections, logger);
-    this.markers = new RedisSseMarkers(keys, instanceChannel, settings.commandTimeoutMs, () => this.position);
+    const { pubsub, subscriber } = connections;
+    const received = () => this.intake.position;
+    this.markers = new RedisSseMarkers(keys, instanceChannel, settings.commandTimeoutMs, pubsub, received);
+    const deliver = (message: SseBrokerMessage) => events.deliver(message);
+    const reached = () => this.markers.advanced();
+    this.intake = new RedisSseIntake(keys, instanceChannel, settings.maxHeldMessages, logger, deliver, reached);
     this.listen(connections.command, 'command');
-    this.listen(connections.subscriber, 'subscriber');
-    const onMessage = (pubsubChannel: string, text: string) => this.onMessage(pubsubChannel, text);
-    connections.subscriber.on('message', onMessage);
-    this.detach.push(() => connections.subscriber.off('message', onMessage));
+    this.listen(subscriber, 'subscriber');
+    const onMessage = (pubsubChannel: string, text: string) => !this.closed && this.intake.receive(pubsubChannel, text);
+    subscriber.on(pubsub.messageEvent, onMessage);
+    this.detach.push(() => subscriber.off(pubsub.messageEvent, onMessage));
   }
 
   /** Starts connecting. Resolves to whether both connections are up within `timeoutMs`. */
   start(timeoutMs: number): Promise<boolean> {
     this.connections.start();
-    if (this.subscribed && this.connections.command.status === 'ready') return Promise.resolve(true);
+    if (this.subscribed && this.commandReady()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.upWaiters.push(() => {
@@ -103,9 +102,7 @@ export class RedisSseLink {
     if (this.subscribed) {
       try {
         // Also a late confirmation says that Redis answers again (the health goes back to up after a stall).
-        const subscribed = this.connections.subscriber
-          .subscribe(this.keys.channel(channel))
-          .then(() => this.answered());
+        const subscribed = this.subscribeOne(channel).then(() => this.answered());
         await withTimeout(subscribed, this.settings.commandTimeoutMs);
         this.markers.queue(() => this.readyCommand());
         return;
@@ -119,10 +116,7 @@ export class RedisSseLink {
     } else if (this.pendingCatchUp && this.connections.subscriber.status === 'ready') {
       // The resubscription is done and waits for the command connection: it will not come back to this channel.
       try {
-        await withTimeout(
-          this.connections.subscriber.subscribe(this.keys.channel(channel)),
-          this.settings.commandTimeoutMs,
-        );
+        await withTimeout(this.subscribeOne(channel), this.settings.commandTimeoutMs);
       } catch (error) {
         if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
         this.health.failed(error);
@@ -137,27 +131,31 @@ export class RedisSseLink {
     const subscriber = this.connections.subscriber;
     if (this.closed || subscriber.status !== 'ready') return;
     try {
-      await subscriber.unsubscribe(this.keys.channel(channel));
+      await this.connections.pubsub.unsubscribe(subscriber, [this.keys.channel(channel)]);
     } catch {
       // The connection dropped: the resubscription leaves this channel out.
     }
   }
 
   /** The command connection, if it can take a command now; otherwise throws the error to reject with. */
-  commandFor(operation: string, effect?: RedisSseEffect): Redis {
+  commandFor(operation: string, effect?: RedisSseEffect): RedisSseClient {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
-    const command = this.connections.command;
-    if (command.status !== 'ready') {
-      const reason = this.health.lastError ?? REDIS_SSE_MESSAGES.connectionState(command.status);
+    const status = this.connections.commandStatus();
+    if (status !== 'ready') {
+      const reason = this.health.lastError ?? REDIS_SSE_MESSAGES.connectionState(status);
       throw this.refusals.unavailable(operation, reason, effect);
     }
-    return command;
+    return this.connections.command;
   }
 
   /** The command connection if it is ready, for work that is skipped otherwise. */
-  readyCommand(): Redis | undefined {
-    const command = this.connections.command;
-    return !this.closed && command.status === 'ready' ? command : undefined;
+  readyCommand(): RedisSseClient | undefined {
+    return !this.closed && this.commandReady() ? this.connections.command : undefined;
+  }
+
+  /** The Pub/Sub the namespace uses (what the publish script publishes with). */
+  get pubsub(): RedisSseConnections['pubsub'] {
+    return this.connections.pubsub;
   }
 
   /**
@@ -165,7 +163,7 @@ export class RedisSseLink {
    * connection), once this instance has received every event up to it: see
    * `RedisSseMarkers`.
    */
-  head(client: Redis): Promise<SseBrokerPosition> {
+  head(client: RedisSseClient): Promise<SseBrokerPosition> {
     return this.markers.head(client);
   }
 
@@ -199,7 +197,7 @@ export class RedisSseLink {
     this.detach.splice(0).forEach((detach) => detach());
   }
 
-  private listen(client: Redis, role: 'command' | 'subscriber'): void {
+  private listen(client: RedisSseClient, role: 'command' | 'subscriber'): void {
     const onError = (error: Error) => {
       this.health.failed(error);
     };
@@ -222,14 +220,14 @@ export class RedisSseLink {
       // The next 'ready' syncs again.
       this.syncRetry.cancel();
       // What was held is of a connection that is gone: the gap of the next sync covers it.
-      this.held = undefined;
+      this.intake.drop();
     }
     this.health.lost();
   }
 
   private onReady(role: 'command' | 'subscriber'): void {
     if (this.closed) return;
-    this.health.connectionReady();
+    this.health.connectionReady(this.commandReady() && this.connections.subscriber.status === 'ready');
     if (role === 'subscriber') {
       void this.sync();
       return;
@@ -247,28 +245,32 @@ export class RedisSseLink {
   private async sync(): Promise<void> {
     const subscriber = this.connections.subscriber;
     const run = ++this.syncRun;
-    this.held = new RedisSseHeldMessages(this.settings.maxHeldMessages, (channel) => channel !== this.keys.control);
+    this.intake.hold();
     let synced: { epoch: string; head: number };
     try {
       const timeoutMs = this.settings.commandTimeoutMs;
-      synced = await syncSubscriber(subscriber, this.keys, this.instanceChannel, this.channels, timeoutMs);
+      synced = await syncSubscriber(this.connections, this.keys, this.instanceChannel, this.channels, timeoutMs);
     } catch (error) {
-      if (run === this.syncRun) this.held = undefined;
-      if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') {
-        // The connection dropped again: the next 'ready' starts over.
+      if (run === this.syncRun) this.intake.drop();
+      const failed = this.closed || run !== this.syncRun ? undefined : this.connections.subscriberFailed(error);
+      if (this.closed || run !== this.syncRun || subscriber.status !== 'ready' || failed === 'moving') {
+        // The connection dropped again, or moves to another node: the next 'ready' starts over.
         this.health.failed(error);
         return;
       }
       this.health.syncFailed(error);
       const first = this.syncRetry.attempts === 0;
       const delay = this.syncRetry.schedule(() => void this.sync());
-      if (first) this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), reasonOf(error), delay));
+      // A cluster between states (coming back, moving a slot) is no news: retried quietly.
+      if (first && failed !== 'transient') {
+        this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), reasonOf(error), delay));
+      }
       return;
     }
     if (this.closed || run !== this.syncRun || subscriber.status !== 'ready') return;
     this.syncRetry.succeeded();
     const { epoch, head } = synced;
-    if (this.synced && this.connections.command.status !== 'ready') {
+    if (this.synced && !this.commandReady()) {
       // The hub reads history through the command connection: until it is back
       // too, live messages stay held, so that nothing slips between the gap's
       // catch-up and what follows it.
@@ -282,23 +284,9 @@ export class RedisSseLink {
   private completeSync(run: number, epoch: string, head: number): void {
     this.pendingCatchUp = undefined;
     if (this.closed || run !== this.syncRun || this.connections.subscriber.status !== 'ready') return;
-    const held = this.held?.take() ?? [];
-    this.held = undefined;
     this.subscribed = true;
-    let gap: SseBrokerPosition | undefined;
-    if (!this.synced) {
-      this.synced = true;
-      this.position = { epoch, seq: head };
-      if (this.heldDropped) gap = this.position;
-    } else {
-      // Same epoch: resume from what was received. Redis lost its data (new epoch): everything of the new one.
-      const previous = this.position;
-      gap = previous && previous.epoch === epoch ? previous : { epoch, seq: 0 };
-      this.position = gap;
-    }
-    this.heldDropped = false;
-    if (gap) this.events.deliver({ type: 'gap', after: gap });
-    for (const [channel, text] of held) this.dispatch(channel, text);
+    this.intake.resume(epoch, head, this.synced);
+    this.synced = true;
     this.waiters.resolveAll();
     this.markers.queue(() => this.readyCommand());
     this.checkUp();
@@ -306,12 +294,20 @@ export class RedisSseLink {
 
   /** Both connections are ready: resolves those waiting for it, and says so if the link had been down. */
   private checkUp(): void {
-    if (!this.subscribed || this.connections.command.status !== 'ready') return;
+    if (!this.subscribed || !this.commandReady()) return;
     this.upWaiters.splice(0).forEach((resolve) => resolve());
     if (this.health.restored()) {
       this.refusals.answered();
       this.events.restored();
     }
+  }
+
+  private commandReady(): boolean {
+    return this.connections.commandStatus() === 'ready';
+  }
+
+  private subscribeOne(channel: string): Promise<unknown> {
+    return this.connections.pubsub.subscribe(this.connections.subscriber, [this.keys.channel(channel)]);
   }
 
   /** Resolves at the next completed (re)subscription; rejects after `commandTimeoutMs`. */
@@ -320,28 +316,5 @@ export class RedisSseLink {
     return this.waiters.wait(timeoutMs, () =>
       this.refusals.unavailable(operation, this.health.lastError ?? REDIS_SSE_MESSAGES.noAnswer(timeoutMs)),
     );
-  }
-
-  private onMessage(pubsubChannel: string, text: string): void {
-    if (this.closed) return;
-    const held = this.held;
-    if (!held) return this.dispatch(pubsubChannel, text);
-    if (!held.push(pubsubChannel, text) && held.droppedOthers === 1) {
-      this.logger.warn(REDIS_SSE_MESSAGES.heldOverflow(this.settings.maxHeldMessages));
-    }
-    if (held.droppedRecoverable) this.heldDropped = true;
-  }
-
-  private dispatch(pubsubChannel: string, text: string): void {
-    const decoded = decodeMessage(this.keys, this.instanceChannel, pubsubChannel, text);
-    if (decoded.kind === 'malformed') this.logger.warn(REDIS_SSE_MESSAGES.malformedMessage(pubsubChannel));
-    if (decoded.kind === 'marker') {
-      this.position = advance(this.position, decoded.position);
-      this.markers.advanced();
-    }
-    if (decoded.kind !== 'deliver') return;
-    const message = decoded.message;
-    if (message.type === 'channel') this.position = advance(this.position, { epoch: message.epoch, seq: message.seq });
-    this.events.deliver(message);
   }
 }

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { SseBrokerPosition } from '../sse-broker.interface.js';
 import { newEpoch } from '../../protocol/event-id.js';
 import { timeoutError } from './redis-sse-failure.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
+import type { RedisSseClient, RedisSsePubSub } from './redis-sse-pubsub.js';
 import { MARKER_SCRIPT } from './redis-sse.scripts.js';
 
 interface Waiter {
@@ -32,12 +32,14 @@ export class RedisSseMarkers {
     /** This instance's Pub/Sub channel. */
     private readonly instanceChannel: string,
     private readonly timeoutMs: number,
+    /** What the marker is published with. */
+    private readonly pubsub: RedisSsePubSub,
     /** What the link has received: every event up to this position of its channels. */
     private readonly received: () => SseBrokerPosition | undefined,
   ) {}
 
   /** Publishes a marker at the end of this turn (one for many subscriptions), on the connection `command()` gives then, if any. */
-  queue(command: () => Redis | undefined): void {
+  queue(command: () => RedisSseClient | undefined): void {
     if (this.queued) return;
     this.queued = true;
     setImmediate(() => {
@@ -52,7 +54,7 @@ export class RedisSseMarkers {
    * every event up to it has been received here; rejects with a timeout
    * after `timeoutMs` without the marker (the subscriber connection is away).
    */
-  async head(client: Redis): Promise<SseBrokerPosition> {
+  async head(client: RedisSseClient): Promise<SseBrokerPosition> {
     const head = await this.publish(client);
     if (this.reached(head)) return head;
     // Closed while the script ran: no waiter (and no timer) may outlive the link.
@@ -89,12 +91,13 @@ export class RedisSseMarkers {
     return received !== undefined && received.epoch === position.epoch && received.seq >= position.seq;
   }
 
-  private async publish(client: Redis): Promise<SseBrokerPosition> {
+  private async publish(client: RedisSseClient): Promise<SseBrokerPosition> {
     const keys = [this.keys.epoch, this.keys.seq];
-    const [epoch, seq] = (await MARKER_SCRIPT.run(client, keys, [newEpoch(), this.instanceChannel])) as [
-      string,
-      string,
-    ];
+    const [epoch, seq] = (await MARKER_SCRIPT.run(client, keys, [
+      newEpoch(),
+      this.instanceChannel,
+      this.pubsub.publishCommand,
+    ])) as [string, string];
     return { epoch: String(epoch), seq: Number(seq) };
   }
 }

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { SseBrokerPosition } from '../sse-broker.interface.js';
 import { newEpoch } from '../../protocol/event-id.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
+import type { RedisSseClient, RedisSsePubSub } from './redis-sse-pubsub.js';
 import { NOW, RedisSseScript, SEQ_OF } from './redis-sse.scripts.js';
 import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
 
@@ -26,14 +26,15 @@ import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
  *    more than `maxChannels` or more than `maxBytes`, remembering the newest
  *    seq deleted so (`evicted`).
  * 5. Refreshes the idle TTLs, samples the clock, remembers the idempotency
- *    key (at most `maxIdempotencyKeys`), and PUBLISHes the event.
+ *    key (at most `maxIdempotencyKeys`), and PUBLISHes (or SPUBLISHes) the event.
  *
  * KEYS: seq, epoch, history, trimmed, clock, channels, channel bytes, history
  * bytes, evicted[, idempotency zset, idempotency hash].
  * ARGV: candidate epoch, payload, except ('' for none), Pub/Sub channel,
  * maxEvents, maxAgeMs, idle TTL ms, clock resolution ms, channel, prefix of
  * history keys, prefix of trimmed keys, maxChannels, maxChannelBytes,
- * maxBytes[, idempotency member, idempotency TTL ms, maxIdempotencyKeys].
+ * maxBytes, the command to publish with (`PUBLISH` or `SPUBLISH`)[,
+ * idempotency member, idempotency TTL ms, maxIdempotencyKeys].
  * Returns [epoch, seq].
  */
 export const PUBLISH_SCRIPT = new RedisSseScript(`${NOW}
@@ -44,7 +45,7 @@ if not epoch then
   epoch = ARGV[1]
   redis.call('SET', KEYS[2], epoch)
 end
-local idem = ARGV[15]
+local idem = ARGV[16]
 if idem then
   local expired = redis.call('ZRANGEBYSCORE', KEYS[10], '-inf', int(now), 'LIMIT', 0, 64)
   if #expired > 0 then
@@ -152,10 +153,10 @@ if #last == 0 or now - tonumber(last[2]) >= tonumber(ARGV[8]) then
 end
 redis.call('PEXPIRE', KEYS[5], ttl)
 if idem then
-  local idemTtl = tonumber(ARGV[16])
+  local idemTtl = tonumber(ARGV[17])
   redis.call('ZADD', KEYS[10], int(now + idemTtl), idem)
   redis.call('HSET', KEYS[11], idem, s)
-  local excess = redis.call('ZCARD', KEYS[10]) - tonumber(ARGV[17])
+  local excess = redis.call('ZCARD', KEYS[10]) - tonumber(ARGV[18])
   if excess > 0 then
     local oldest = redis.call('ZRANGE', KEYS[10], 0, excess - 1)
     redis.call('ZREM', KEYS[10], unpack(oldest))
@@ -164,7 +165,7 @@ if idem then
   redis.call('PEXPIRE', KEYS[10], idemTtl)
   redis.call('PEXPIRE', KEYS[11], idemTtl)
 end
-redis.call('PUBLISH', ARGV[4], s .. '\\n' .. epoch .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[2])
+redis.call(ARGV[15], ARGV[4], s .. '\\n' .. epoch .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[2])
 return {epoch, s}
 `);
 
@@ -178,9 +179,10 @@ export interface RedisSsePublish {
 
 /** Runs the publish script on `client` for one event; resolves to its position (the first one's, for a known key). */
 export async function runPublishScript(
-  client: Redis,
+  client: RedisSseClient,
   keys: RedisSseKeys,
   settings: ResolvedRedisSseOptions,
+  pubsub: RedisSsePubSub,
   { channel, payload, except, idempotencyKey }: RedisSsePublish,
 ): Promise<SseBrokerPosition> {
   // The script names other channels' keys itself: with the client's own ioredis keyPrefix, as KEYS get it.
@@ -211,6 +213,7 @@ export async function runPublishScript(
     settings.maxChannels,
     Math.min(settings.maxChannelBytes, settings.maxBytes),
     settings.maxBytes,
+    pubsub.publishCommand,
   ];
   if (idempotencyKey !== undefined) {
     scriptKeys.push(keys.idempotency, keys.idempotencySeq);

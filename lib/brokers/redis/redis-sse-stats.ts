@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisSseClient } from './redis-sse-pubsub.js';
 import type { SseBrokerContext } from '../sse-broker.interface.js';
 import { reasonOf, withTimeout } from './redis-sse-failure.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
@@ -9,7 +9,7 @@ import { CLUSTER_COUNT_SCRIPT, HEARTBEAT_SCRIPT } from './redis-sse.scripts.js';
 /** What the heartbeat needs of the link. */
 export interface RedisSseStatsLink {
   /** The command connection if it can take a command now. */
-  readyCommand(): Redis | undefined;
+  readyCommand(): RedisSseClient | undefined;
   /** Whether an outage is already logged (the heartbeat then stays quiet). */
   readonly health: { readonly isDown: boolean };
 }
@@ -38,7 +38,7 @@ export class RedisSseStats {
    * Open streams across every live instance of the namespace: joined to
    * `channel`, or all of them (`undefined`).
    */
-  static async count(client: Redis, keys: RedisSseKeys, channel: string | undefined): Promise<number> {
+  static async count(client: RedisSseClient, keys: RedisSseKeys, channel: string | undefined): Promise<number> {
     // The script builds the hash names itself: add the client's own ioredis keyPrefix, if any.
     const hashPrefix = `${client.options.keyPrefix ?? ''}${keys.instancePrefix}`;
     const [sum] = (await CLUSTER_COUNT_SCRIPT.run(client, [keys.instances], [hashPrefix, channel ?? '*'])) as [number];

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { newEpoch } from '../../protocol/event-id.js';
+import type { RedisSseConnections } from './redis-sse-connections.js';
 import { withTimeout } from './redis-sse-failure.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
 import { ENSURE_EPOCH_SCRIPT } from './redis-sse.scripts.js';
@@ -12,14 +12,16 @@ export interface RedisSseSyncHead {
 
 /**
  * The Redis side of setting up a (re)connected subscriber: makes sure the
- * namespace has an epoch, then SUBSCRIBEs to the control channel, this
+ * namespace has an epoch (on the subscriber connection itself: on a cluster,
+ * a MOVED answer says it is not on the namespace's master), then SUBSCRIBEs
+ * (or SSUBSCRIBEs) to the control channel, this
  * instance's channel and every channel of `channels` (read again until none
  * is missing: joins may add some meanwhile). Every call is bounded by
  * `timeoutMs`: a Redis that stalls mid-sync rejects it with a timeout
  * (`isTimeout()`), as a Redis that refuses (OOM, ACL) rejects it with its error.
  */
 export async function syncSubscriber(
-  subscriber: Redis,
+  { subscriber, pubsub }: Pick<RedisSseConnections, 'subscriber' | 'pubsub'>,
   keys: RedisSseKeys,
   instanceChannel: string,
   channels: ReadonlySet<string>,
@@ -31,7 +33,7 @@ export async function syncSubscriber(
   let missing = [...channels];
   let names = [keys.control, instanceChannel, ...missing.map((channel) => keys.channel(channel))];
   for (;;) {
-    await withTimeout(subscriber.subscribe(...names), timeoutMs);
+    await withTimeout(pubsub.subscribe(subscriber, names), timeoutMs);
     missing.forEach((channel) => done.add(channel));
     missing = [...channels].filter((channel) => !done.has(channel));
     if (missing.length === 0) break;

@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { checkInteger } from '../../options/check-option.js';
 import { SSE_MESSAGES } from '../../sse.messages.js';
 import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { MAX_TICKET_RECORD_BYTES, type SseTicketStore } from '../../auth/sse-ticket-store.interface.js';
 import type { RedisSseBroker } from './redis-sse.broker.js';
+import { clusterNodeOf } from './redis-sse-cluster-node.js';
+import type { RedisSseClient } from './redis-sse-pubsub.js';
 import { reasonOf, withTimeout } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 import { RedisSseUnavailableError } from './redis-sse-unavailable.error.js';
@@ -23,16 +25,23 @@ export interface RedisSseTicketStoreOptions {
    * handling of outages. `keyPrefix` defaults to the broker's.
    */
   broker?: RedisSseBroker;
-  /** An ioredis client of yours, which the store never quits. */
-  client?: Redis;
+  /** An ioredis client of yours, a `Redis` or a `Cluster`, which the store never quits. */
+  client?: Redis | Cluster;
   /**
    * `redis://...` (or `rediss://`): the store opens one connection of its
    * own, at the first ticket, and quits it on shutdown. Default (no
    * `broker`, `client` or `url`): ioredis's default, 127.0.0.1:6379.
    */
   url?: string;
-  /** More ioredis options for the connection opened from `url`. */
+  /** More ioredis options for the connection opened from `url` (on a cluster, for each node's). */
   redisOptions?: RedisOptions;
+  /**
+   * Whether `url` is a node of a Redis Cluster: the store then opens an
+   * ioredis `Cluster` from it (each ticket is one key, on whichever master
+   * serves its slot). Default false. With `broker`, the broker's connection
+   * is used, cluster or not.
+   */
+  cluster?: boolean;
   /** The prefix of every key: tickets are `<prefix>ticket:<digest>`. Default: the broker's, else `'sse:'`. */
   keyPrefix?: string;
   /**
@@ -72,9 +81,9 @@ export class RedisSseTicketStore implements SseTicketStore {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   /** The connection of `client` or `url`, once made; the first connection attempt. */
-  private connection: Promise<{ client: Redis; connected: Promise<void> }> | undefined;
+  private connection: Promise<{ client: RedisSseClient; connected: Promise<void> }> | undefined;
   /** The connection the store opened itself (to quit on close). */
-  private own: Redis | undefined;
+  private own: RedisSseClient | undefined;
   /** An outage was logged and Redis has not answered since. */
   private failing = false;
   private closed = false;
@@ -85,7 +94,8 @@ export class RedisSseTicketStore implements SseTicketStore {
     }
     const { broker, client, url } = options;
     const given = [broker, client, url].filter((source) => source !== undefined).length;
-    if (given > 1 || (broker !== undefined && (options.redisOptions ?? options.commandTimeoutMs) !== undefined)) {
+    const ownOnly = options.redisOptions ?? options.commandTimeoutMs ?? options.cluster;
+    if (given > 1 || (broker !== undefined && ownOnly !== undefined)) {
       throw new TypeError(SSE_MESSAGES.redisTicketStoreSources());
     }
     if (broker !== undefined && typeof (broker as Partial<RedisSseBroker>)?.withCommandClient !== 'function') {
@@ -97,6 +107,10 @@ export class RedisSseTicketStore implements SseTicketStore {
     if (url !== undefined && typeof url !== 'string') {
       throw new TypeError(SSE_MESSAGES.invalidOption('RedisSseTicketStore url', url, 'a redis:// or rediss:// URL'));
     }
+    if (options.cluster !== undefined && typeof options.cluster !== 'boolean') {
+      throw new TypeError(SSE_MESSAGES.invalidOption('RedisSseTicketStore cluster', options.cluster, 'true or false'));
+    }
+    if (options.cluster && url !== undefined) clusterNodeOf(url);
     const prefix = options.keyPrefix ?? broker?.keyPrefix ?? 'sse:';
     if (typeof prefix !== 'string' || !KEY_PREFIX.test(prefix)) {
       throw new TypeError(
@@ -155,7 +169,7 @@ export class RedisSseTicketStore implements SseTicketStore {
   }
 
   /** Runs one command, within the timeout; a failure becomes a 503 (and one log line per outage). */
-  private async run<T>(operation: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+  private async run<T>(operation: string, command: (redis: RedisSseClient) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error(SSE_MESSAGES.redisTicketClosed(operation));
     const broker = this.options.broker;
     if (broker) return broker.withCommandClient(operation, command);
@@ -177,15 +191,11 @@ export class RedisSseTicketStore implements SseTicketStore {
     }
   }
 
-  private connect(): Promise<{ client: Redis; connected: Promise<void> }> {
+  private connect(): Promise<{ client: RedisSseClient; connected: Promise<void> }> {
     this.connection ??= (async () => {
       const given = this.options.client;
       if (given) return { client: given, connected: Promise.resolve() };
-      const Redis = await loadOptionalPackage(
-        'ioredis',
-        'RedisSseTicketStore',
-        async () => (await import('ioredis')).Redis,
-      );
+      const { Cluster, Redis } = await loadOptionalPackage('ioredis', 'RedisSseTicketStore', () => import('ioredis'));
       const own: RedisOptions = {
         retryStrategy,
         ...this.options.redisOptions,
@@ -196,7 +206,16 @@ export class RedisSseTicketStore implements SseTicketStore {
         // ioredis's 2 s default would keep a timer that holds the process after close() during an outage.
         disconnectTimeout: Math.min(this.timeoutMs, 100),
       };
-      const client = this.options.url ? new Redis(this.options.url, own) : new Redis(own);
+      const url = this.options.url;
+      let client: RedisSseClient;
+      if (this.options.cluster) {
+        const { host, port, options } = clusterNodeOf(url ?? 'redis://127.0.0.1:6379');
+        const { lazyConnect, enableOfflineQueue, retryStrategy: clusterRetryStrategy, ...node } = own;
+        const redisOptions = { ...options, ...node };
+        client = new Cluster([{ host, port }], { lazyConnect, enableOfflineQueue, clusterRetryStrategy, redisOptions });
+      } else {
+        client = url ? new Redis(url, own) : new Redis(own);
+      }
       if (this.closed) {
         // Closed while ioredis was loading: never connect.
         this.own = client;
@@ -211,7 +230,7 @@ export class RedisSseTicketStore implements SseTicketStore {
   }
 
   /** What a failed command rejects with: a plain error when Redis answered one, otherwise a 503. */
-  private failure(operation: string, client: Redis, error: unknown): Error {
+  private failure(operation: string, client: RedisSseClient, error: unknown): Error {
     const reason = reasonOf(error);
     if ((error as Error)?.name === 'ReplyError') {
       return new Error(SSE_MESSAGES.redisTicketRefused(operation, reason), { cause: error });
@@ -228,7 +247,8 @@ export class RedisSseTicketStore implements SseTicketStore {
 }
 
 /** host:port of the Redis server of `client`, for the log (never the password). */
-function targetOf(client: Redis): string {
-  const { path, host, port } = client.options ?? {};
+function targetOf(client: RedisSseClient): string {
+  if (client.isCluster) return 'the Redis Cluster';
+  const { path, host, port } = (client as Redis).options ?? {};
   return path || `${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }

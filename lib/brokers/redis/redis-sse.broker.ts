@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { Subject, type Observable } from 'rxjs';
 import type {
   SseBroker,
@@ -16,13 +15,16 @@ import { checkChannelName } from '../../protocol/channel-name.js';
 import { checkIdempotencyKey } from '../idempotency-key.js';
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
 import { encodeSentMessage, isExcept, isPosition, sentMessageOf } from './redis-sse.codec.js';
-import { RedisSseConnections } from './redis-sse-connections.js';
+import type { RedisSseConnections } from './redis-sse-connections.js';
 import { MAX_READ_LIMIT, RedisSseHistoryReader } from './redis-sse-history-reader.js';
 import { RedisSseKeys } from './redis-sse.keys.js';
 import { RedisSseLink } from './redis-sse-link.js';
-import { withTimeout } from './redis-sse-failure.js';
+import { RedisSseLinkHealth } from './redis-sse-link-health.js';
+import { isTimeout, withTimeout } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
+import { RedisSseOpening } from './redis-sse-opening.js';
 import { runPublishScript } from './redis-sse-publish.script.js';
+import type { RedisSseClient } from './redis-sse-pubsub.js';
 import { RedisSseStats } from './redis-sse-stats.js';
 import { resolveRedisSseOptions, type ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
 
@@ -58,6 +60,15 @@ import { resolveRedisSseOptions, type ResolvedRedisSseOptions } from './resolve-
  *   says `down`, `resyncing` or `up`, for health checks.
  * - `clusterCount()` counts streams across instances (eventually
  *   consistent); `RedisSseScheduleLock` runs each scheduled tick once.
+ * - On a Redis Cluster (`cluster: true`, or `'auto'` to ask the node of
+ *   `url`), the namespace's keys share one hash tag, so its scripts run on
+ *   one slot, and Pub/Sub is sharded where the server has it: see
+ *   docs/redis-cluster.md.
+ *
+ * ```ts
+ * // Any node of the cluster leads to the others.
+ * const broker = new RedisSseBroker({ url: 'redis://10.0.0.5:7000', cluster: 'auto', keyPrefix: 'sse:' });
+ * ```
  */
 export class RedisSseBroker implements SseBroker {
   /** This instance's id in the namespace (for statistics and locks). */
@@ -69,6 +80,8 @@ export class RedisSseBroker implements SseBroker {
   private readonly settings: ResolvedRedisSseOptions;
   private readonly keys: RedisSseKeys;
   private readonly reader: RedisSseHistoryReader;
+  /** Finding out what the server is (a cluster?) and making the connections, until the link takes over. */
+  private opening: RedisSseOpening | undefined;
   private link: RedisSseLink | undefined;
   private stats: RedisSseStats | undefined;
   private connecting = false;
@@ -97,8 +110,36 @@ export class RedisSseBroker implements SseBroker {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed('connect'));
     if (this.connecting) throw new Error(REDIS_SSE_MESSAGES.alreadyConnected());
     this.connecting = true;
-    const connections = await RedisSseConnections.open(this.settings);
+    const { connectTimeoutMs } = this.settings;
+    const startedAt = Date.now();
+    const opening = new RedisSseOpening(this.settings, this.logger);
+    this.opening = opening;
+    const connections = await withTimeout(opening.opened, connectTimeoutMs).catch((error: unknown) => {
+      if (isTimeout(error)) return null;
+      throw error;
+    });
     if (this.closed) return;
+    if (connections === null) {
+      // The server has not said what it is yet: the app starts, and the link once it has.
+      this.logger.warn(REDIS_SSE_MESSAGES.startedWithoutRedis(opening.target(), connectTimeoutMs));
+      opening.opened.then(
+        (later) => later && !this.closed && void this.startLink(later, context, 0),
+        (error: unknown) => this.logger.error(REDIS_SSE_MESSAGES.openFailed(error)),
+      );
+      return;
+    }
+    if (connections)
+      await this.startLink(connections, context, Math.max(0, connectTimeoutMs - (Date.now() - startedAt)));
+  }
+
+  /** Makes the link on `connections` and starts it (waiting `timeoutMs` at most: 0 in the background), then the statistics. */
+  private async startLink(
+    connections: RedisSseConnections,
+    context: SseBrokerContext | undefined,
+    timeoutMs: number,
+  ): Promise<void> {
+    const health = new RedisSseLinkHealth(connections, this.logger);
+    if (this.opening) health.continueFrom(this.opening.health);
     const link = new RedisSseLink(
       connections,
       this.keys,
@@ -106,11 +147,12 @@ export class RedisSseBroker implements SseBroker {
       this.settings,
       this.logger,
       { deliver: (message) => this.subject.next(message), restored: () => void this.stats?.beat() },
+      health,
     );
     this.link = link;
-    const up = await link.start(this.settings.connectTimeoutMs);
+    const up = await link.start(timeoutMs);
     if (this.closed) return;
-    if (!up) this.logger.warn(REDIS_SSE_MESSAGES.startedWithoutRedis(link.target(), this.settings.connectTimeoutMs));
+    if (!up && timeoutMs > 0) this.logger.warn(REDIS_SSE_MESSAGES.startedWithoutRedis(link.target(), timeoutMs));
     if (this.settings.statsIntervalMs > 0 && typeof context?.localCounts === 'function') {
       const { statsIntervalMs, commandTimeoutMs } = this.settings;
       this.stats = new RedisSseStats(
@@ -146,8 +188,8 @@ export class RedisSseBroker implements SseBroker {
     checkIdempotencyKey('RedisSseBroker.publish()', idempotencyKey);
     if (typeof payload !== 'string') throw new TypeError(REDIS_SSE_MESSAGES.invalidPayload(payload));
     const publish = { channel, payload, except, idempotencyKey };
-    return this.command(`publish to channel ${JSON.stringify(channel)}`, 'publish', (client) =>
-      runPublishScript(client, this.keys, this.settings, publish),
+    return this.command(`publish to channel ${JSON.stringify(channel)}`, 'publish', (client, link) =>
+      runPublishScript(client, this.keys, this.settings, link.pubsub, publish),
     );
   }
 
@@ -155,8 +197,8 @@ export class RedisSseBroker implements SseBroker {
   async send(message: SseBrokerSentMessage): Promise<void> {
     const checked = sentMessageOf(message);
     if (!checked) throw new TypeError(REDIS_SSE_MESSAGES.invalidMessage(message));
-    await this.command(`send a ${checked.type} message`, 'send', (client) =>
-      client.publish(this.keys.control, encodeSentMessage(checked)),
+    await this.command(`send a ${checked.type} message`, 'send', (client, link) =>
+      link.pubsub.publish(client, this.keys.control, encodeSentMessage(checked)),
     );
   }
 
@@ -207,7 +249,7 @@ export class RedisSseBroker implements SseBroker {
    */
   async head(): Promise<SseBrokerPosition> {
     const operation = 'read the newest position';
-    return this.command(operation, undefined, (client) => this.linkFor(operation).head(client));
+    return this.command(operation, undefined, (client, link) => link.head(client));
   }
 
   /**
@@ -232,7 +274,7 @@ export class RedisSseBroker implements SseBroker {
    * answers with one. `operation` ends the sentence "could not ...". Keys
    * must start with `keyPrefix`.
    */
-  withCommandClient<T>(operation: string, run: (client: Redis) => Promise<T>): Promise<T> {
+  withCommandClient<T>(operation: string, run: (client: RedisSseClient) => Promise<T>): Promise<T> {
     return this.command(operation, undefined, run);
   }
 
@@ -249,8 +291,9 @@ export class RedisSseBroker implements SseBroker {
    */
   status(): SseBrokerStatus {
     if (this.closed) return { state: 'down', detail: REDIS_SSE_MESSAGES.statusClosed(), since: this.since };
-    if (!this.link) return { state: 'down', detail: REDIS_SSE_MESSAGES.statusNotConnected(), since: this.since };
-    return this.link.health.status();
+    if (this.link) return this.link.health.status();
+    if (this.opening) return this.opening.health.status();
+    return { state: 'down', detail: REDIS_SSE_MESSAGES.statusNotConnected(), since: this.since };
   }
 
   /** Ends the connections it opened (never a `client` it was given) and its timers, and completes `messages$`. */
@@ -259,6 +302,7 @@ export class RedisSseBroker implements SseBroker {
     this.closed = true;
     this.since = Date.now();
     await this.stats?.stop();
+    await this.opening?.close();
     await this.link?.close();
     this.subject.complete();
   }
@@ -268,11 +312,15 @@ export class RedisSseBroker implements SseBroker {
    * `effect`: what the operation does that a client must be told may have
    * happened when Redis does not answer it (a publish, a send).
    */
-  private async command<T>(operation: string, effect: RedisSseEffect, run: (client: Redis) => Promise<T>): Promise<T> {
-    const link = this.linkFor(operation);
+  private async command<T>(
+    operation: string,
+    effect: RedisSseEffect,
+    run: (client: RedisSseClient, link: RedisSseLink) => Promise<T>,
+  ): Promise<T> {
+    const link = this.linkFor(operation, effect);
     const client = link.commandFor(operation, effect);
     try {
-      const result = await withTimeout(run(client), this.settings.commandTimeoutMs);
+      const result = await withTimeout(run(client, link), this.settings.commandTimeoutMs);
       link.answered();
       return result;
     } catch (error) {
@@ -280,9 +328,11 @@ export class RedisSseBroker implements SseBroker {
     }
   }
 
-  private linkFor(operation: string): RedisSseLink {
+  private linkFor(operation: string, effect?: RedisSseEffect): RedisSseLink {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
-    if (!this.link) throw new Error(REDIS_SSE_MESSAGES.notConnected(operation));
-    return this.link;
+    if (this.link) return this.link;
+    // Connecting, the server not known yet: a 503, as during an outage.
+    if (this.opening) throw this.opening.refuse(operation, effect);
+    throw new Error(REDIS_SSE_MESSAGES.notConnected(operation));
   }
 }

@@ -9,6 +9,20 @@ export const REDIS_SSE_MESSAGES = {
     SSE_MESSAGES.invalidOption(`RedisSseBroker ${option}`, value, expected),
   urlAndClient: () =>
     'nestjs-event-stream: RedisSseBroker takes either `url` (it opens its own connections) or `client` (it duplicates yours), not both.',
+  clusterNeedsClusterClient: () =>
+    'nestjs-event-stream: RedisSseBroker: `cluster: true` with a `client` needs an ioredis `Cluster` (new Cluster([...])), got a `Redis`. Give the broker your Cluster, or leave `cluster` out for a single server.',
+  clusterOptionsWithoutCluster: () =>
+    "nestjs-event-stream: RedisSseBroker: `clusterNodes` and `clusterOptions` are for the broker's own Cluster: give them with `url` and `cluster: true` or `'auto'` (with a `client`, configure your Cluster itself).",
+  /** `url` with its credentials redacted (`redactCredentials()`). */
+  invalidClusterUrl: (url: string) =>
+    `nestjs-event-stream: RedisSseBroker: ${JSON.stringify(url)} is not a redis:// or rediss:// URL of a cluster node (redis://[[user]:password@]host[:port]).`,
+  /** `url` with its credentials redacted (`redactCredentials()`). */
+  clusterDatabase: (url: string) =>
+    `nestjs-event-stream: RedisSseBroker: ${JSON.stringify(url)} names a database, but a Redis Cluster has only database 0: leave the /db out and tell apps apart by keyPrefix.`,
+  clusterTarget: (address: string) => (address ? `cluster node ${address}` : 'the cluster'),
+  probing: () => 'asking the server whether it is a cluster node',
+  openFailed: (error: unknown) =>
+    `RedisSseBroker could not open its connections once the server answered: ${error instanceof Error ? error.message : String(error)} The broker stays down (publishes and joins get 503); fix the options and restart the app.`,
   notConnected: (operation: string) =>
     `nestjs-event-stream: RedisSseBroker cannot ${operation} before connect(). SseModule connects it when the app starts; pass it as \`broker\` in SseModule.forRoot().`,
   closed: (operation: string) =>

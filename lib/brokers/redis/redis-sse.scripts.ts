@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisSseClient } from './redis-sse-pubsub.js';
 
 /** A Lua script run with EVALSHA, falling back to EVAL when Redis does not have it cached (after a restart). */
 export class RedisSseScript {
@@ -9,7 +9,7 @@ export class RedisSseScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(client: RedisSseClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -110,12 +110,13 @@ return {epoch, redis.call('GET', KEYS[2]) or '0'}
  * When the marker arrives, the instance has received every event up to it of
  * the channels it had subscribed to (same connection, PUBLISH order).
  *
- * KEYS: epoch, seq. ARGV: candidate epoch, the instance's Pub/Sub channel. Returns [epoch, head].
+ * KEYS: epoch, seq. ARGV: candidate epoch, the instance's Pub/Sub channel,
+ * the command to publish with (`PUBLISH` or `SPUBLISH`). Returns [epoch, head].
  */
 export const MARKER_SCRIPT = new RedisSseScript(`redis.call('SET', KEYS[1], ARGV[1], 'NX')
 local epoch = redis.call('GET', KEYS[1])
 local head = redis.call('GET', KEYS[2]) or '0'
-redis.call('PUBLISH', ARGV[2], epoch .. '.' .. head)
+redis.call(ARGV[3], ARGV[2], epoch .. '.' .. head)
 return {epoch, head}
 `);
 

@@ -1,7 +1,9 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { checkInteger } from '../../options/check-option.js';
 import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../../sse.constants.js';
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
+import { clusterNodeOf } from './redis-sse-cluster-node.js';
+import { clusterKeyPrefix } from './redis-sse-hash-slot.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
 const KEY_PREFIX = /^[A-Za-z0-9\-_.:/@{}]{1,100}$/;
@@ -10,8 +12,14 @@ const HOUR_MS = 3_600_000;
 /** The options of a `RedisSseBroker`, checked, with every default filled in. */
 export interface ResolvedRedisSseOptions {
   readonly url?: string;
-  readonly client?: Redis;
+  readonly client?: Redis | Cluster;
   readonly redisOptions: RedisOptions;
+  /** `true` too for a `client` that is a `Cluster`. */
+  readonly cluster: boolean | 'auto';
+  readonly clusterNodes: readonly string[];
+  readonly clusterOptions: ClusterOptions;
+  readonly pubsub: 'auto' | 'sharded' | 'classic';
+  /** With a hash tag added if the namespace may be on a cluster (`cluster` not false) and has none. */
   readonly keyPrefix: string;
   readonly maxEvents: number;
   readonly maxAgeMs: number;
@@ -47,6 +55,7 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
       REDIS_SSE_MESSAGES.invalidOption('keyPrefix', keyPrefix, '1 to 100 characters of [A-Za-z0-9-_.:/@{}]'),
     );
   }
+  const cluster = resolveCluster(options);
   const history = options.history ?? {};
   const maxEvents = checkInteger('RedisSseBroker history.maxEvents', history.maxEvents, 0, 1000);
   const maxAgeMs = checkInteger('RedisSseBroker history.maxAgeMs', history.maxAgeMs, 0, 0);
@@ -60,7 +69,11 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     url: options.url,
     client: options.client,
     redisOptions: options.redisOptions ?? {},
-    keyPrefix,
+    cluster,
+    clusterNodes: options.clusterNodes ?? [],
+    clusterOptions: options.clusterOptions ?? {},
+    pubsub: options.pubsub ?? 'auto',
+    keyPrefix: cluster === false ? keyPrefix : clusterKeyPrefix(keyPrefix),
     maxEvents,
     maxAgeMs,
     idleTtlMs,
@@ -80,4 +93,41 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     statsIntervalMs: checkInteger('RedisSseBroker statsIntervalMs', options.statsIntervalMs, 0, 5000),
     maxHeldMessages: checkInteger('RedisSseBroker maxHeldMessages', options.maxHeldMessages, 1, 1000),
   };
+}
+
+/** Checks `cluster`, `clusterNodes`, `clusterOptions` and `pubsub`; returns the mode (`true` for a `Cluster` client). */
+function resolveCluster(options: RedisSseBrokerOptions): boolean | 'auto' {
+  const { cluster, clusterNodes, clusterOptions, pubsub } = options;
+  if (cluster !== undefined && cluster !== true && cluster !== false && cluster !== 'auto') {
+    throw new TypeError(REDIS_SSE_MESSAGES.invalidOption('cluster', cluster, "true, false or 'auto'"));
+  }
+  if (
+    clusterNodes !== undefined &&
+    (!Array.isArray(clusterNodes) || clusterNodes.some((node) => typeof node !== 'string'))
+  ) {
+    throw new TypeError(
+      REDIS_SSE_MESSAGES.invalidOption('clusterNodes', clusterNodes, 'an array of redis:// or rediss:// URLs'),
+    );
+  }
+  // Each node's URL, and that of `url` on a cluster, names a host and no database: refused now, not at connect().
+  clusterNodes?.forEach(clusterNodeOf);
+  if (cluster === true && typeof options.url === 'string') clusterNodeOf(options.url);
+  if (clusterOptions !== undefined && (typeof clusterOptions !== 'object' || clusterOptions === null)) {
+    throw new TypeError(
+      REDIS_SSE_MESSAGES.invalidOption('clusterOptions', clusterOptions, "an object of ioredis's ClusterOptions"),
+    );
+  }
+  if (pubsub !== undefined && pubsub !== 'auto' && pubsub !== 'sharded' && pubsub !== 'classic') {
+    throw new TypeError(REDIS_SSE_MESSAGES.invalidOption('pubsub', pubsub, "'auto', 'sharded' or 'classic'"));
+  }
+  const isCluster = (options.client as { isCluster?: unknown } | undefined)?.isCluster === true;
+  if (options.client !== undefined && cluster === true && !isCluster) {
+    throw new TypeError(REDIS_SSE_MESSAGES.clusterNeedsClusterClient());
+  }
+  if ((clusterNodes?.length || clusterOptions) && (options.client !== undefined || !cluster)) {
+    throw new TypeError(REDIS_SSE_MESSAGES.clusterOptionsWithoutCluster());
+  }
+  if (isCluster) return true;
+  if (options.client !== undefined) return false;
+  return cluster ?? false;
 }
