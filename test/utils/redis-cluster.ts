@@ -125,6 +125,60 @@ export class RedisClusterServer {
     }
   }
 
+  /**
+   * Moves the slot of `key` to the node of port `to`, keys and all, as
+   * `redis-cli --cluster reshard` does one slot: IMPORTING/MIGRATING, MIGRATE
+   * in batches, then SETSLOT NODE on every node (the old owner ends the shard
+   * subscriptions of the slot's channels). Resolves once every node agrees.
+   */
+  async moveSlot(key: string, to: number): Promise<void> {
+    const from = await this.ownerOf(key);
+    if (from === to) return;
+    const clients = new Map(this.ports.map((port) => [port, new Redis(port, { lazyConnect: true })]));
+    const [source, target] = [clients.get(from)!, clients.get(to)!];
+    try {
+      await Promise.all([...clients.values()].map((client) => client.connect()));
+      const slot = (await source.cluster('KEYSLOT', key)) as number;
+      const [sourceId, targetId] = [(await source.cluster('MYID')) as string, (await target.cluster('MYID')) as string];
+      await target.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
+      await source.cluster('SETSLOT', slot, 'MIGRATING', targetId);
+      for (;;) {
+        const keys = (await source.cluster('GETKEYSINSLOT', slot, 100)) as string[];
+        if (keys.length === 0) break;
+        await source.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
+      }
+      for (const client of [target, source, ...[...clients.values()].filter((c) => c !== source && c !== target)]) {
+        await client.cluster('SETSLOT', slot, 'NODE', targetId);
+      }
+    } finally {
+      clients.forEach((client) => client.disconnect());
+    }
+    await this.ready();
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while ((await this.ownersOf(key)).some((port) => port !== to)) {
+      if (Date.now() > deadline) throw new Error(`the nodes do not agree that ${to} serves the slot of ${key}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** What each running node says of who serves the slot of `key`. */
+  private async ownersOf(key: string): Promise<number[]> {
+    const running = this.nodes.filter((node) => node.process);
+    return Promise.all(
+      running.map(async (node) => {
+        const redis = new Redis(node.port, { lazyConnect: true });
+        try {
+          await redis.connect();
+          const slot = (await redis.cluster('KEYSLOT', key)) as number;
+          const range = (await redis.cluster('SLOTS')).find(([lo, hi]) => slot >= lo && slot <= hi);
+          return Number(range?.[2]?.[1]);
+        } finally {
+          redis.disconnect();
+        }
+      }),
+    );
+  }
+
   private configFile(node: Node): string {
     return join(this.dir!, `nodes-${node.port}.conf`);
   }

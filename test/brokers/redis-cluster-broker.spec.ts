@@ -1,0 +1,338 @@
+import { Logger } from '@nestjs/common';
+import { Cluster, Redis } from 'ioredis';
+import { describeBrokerContract, type SseBrokerContext } from 'nestjs-event-stream/broker';
+import {
+  RedisSseBroker,
+  RedisSseScheduleLock,
+  RedisSseTicketStore,
+  RedisSseUnavailableError,
+  type RedisSseBrokerOptions,
+} from 'nestjs-event-stream/redis';
+import { CaptureLogger } from '../utils/capture-logger.js';
+import { RedisClusterServer } from '../utils/redis-cluster.js';
+import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
+import { eventually, Inbox, readAll } from './broker-inbox.js';
+
+/** The Redis broker on a private Redis Cluster of 3 masters (no replicas), started for this file. */
+describe('RedisSseBroker on a Redis Cluster', () => {
+  const prefix = randomPrefix('redis-cluster');
+  let namespaces = 0;
+  /** A fresh namespace under this file's prefix (no hash tag: the broker adds one). */
+  const namespace = () => `${prefix}${++namespaces}:`;
+  let cluster: RedisClusterServer;
+
+  beforeAll(async () => {
+    cluster = await RedisClusterServer.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await deleteKeys(REDIS_URL, `{${prefix}`);
+  });
+
+  describeBrokerContract(
+    'RedisSseBroker on a Redis Cluster',
+    (options) =>
+      new RedisSseBroker({ url: cluster.url, cluster: true, keyPrefix: namespace(), history: { ...options } }),
+  );
+
+  describe('on the cluster', () => {
+    const open: { close(): Promise<void> }[] = [];
+    const clients: (Redis | Cluster)[] = [];
+    const logs = new CaptureLogger();
+
+    beforeAll(() => Logger.overrideLogger(logs));
+
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((broker) => broker.close()));
+      await Promise.all(clients.splice(0).map((client) => client.quit().catch(() => client.disconnect())));
+    });
+
+    /** A broker of the cluster (or of `options.url`), connected, and what it delivers. */
+    async function connected(
+      options: RedisSseBrokerOptions = {},
+      context?: SseBrokerContext,
+    ): Promise<{ broker: RedisSseBroker; inbox: Inbox }> {
+      const fast = { redisOptions: { retryStrategy: () => 50 } };
+      const broker = new RedisSseBroker(
+        options.client ? options : { url: cluster.url, cluster: true, keyPrefix: namespace(), ...fast, ...options },
+      );
+      open.push(broker);
+      const inbox = new Inbox(broker);
+      await broker.connect(context);
+      return { broker, inbox };
+    }
+
+    /** A plain connection to one node (commands there are not redirected). */
+    function node(port: number): Redis {
+      const redis = new Redis(port, { retryStrategy: () => 50 });
+      clients.push(redis);
+      return redis;
+    }
+
+    /** Every key of the cluster under `keyPrefix`, with the port of the node that holds it. */
+    async function keysOf(keyPrefix: string): Promise<{ key: string; port: number }[]> {
+      const found: { key: string; port: number }[] = [];
+      for (const port of cluster.ports) {
+        const keys = await node(port).keys(`${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
+        found.push(...keys.map((key) => ({ key, port })));
+      }
+      return found;
+    }
+
+    describe('options', () => {
+      it('refuses a bad cluster, clusterNodes or pubsub, a database on a cluster and a Redis client with cluster: true, naming the option', () => {
+        expect(() => new RedisSseBroker({ cluster: 'yes' as never })).toThrow(
+          `option "RedisSseBroker cluster" must be true, false or 'auto'`,
+        );
+        expect(() => new RedisSseBroker({ cluster: true, clusterNodes: 'redis://a:1' as never })).toThrow(
+          'option "RedisSseBroker clusterNodes"',
+        );
+        expect(() => new RedisSseBroker({ cluster: true, clusterNodes: ['http://a:1'] })).toThrow(
+          'is not a redis:// or rediss:// URL of a cluster node',
+        );
+        expect(() => new RedisSseBroker({ pubsub: 'fast' as never })).toThrow('option "RedisSseBroker pubsub"');
+        const withDb = () => new RedisSseBroker({ url: 'redis://:s3cret@127.0.0.1:7000/2', cluster: true });
+        expect(withDb).toThrow('a Redis Cluster has only database 0');
+        expect(withDb).not.toThrow(/s3cret/);
+        const single = new Redis({ lazyConnect: true });
+        expect(() => new RedisSseBroker({ client: single, cluster: true })).toThrow('needs an ioredis `Cluster`');
+        expect(() => new RedisSseBroker({ url: cluster.url, clusterNodes: [cluster.urls[1]] })).toThrow(
+          '`clusterNodes` and `clusterOptions` are for the broker',
+        );
+      });
+
+      it('adds a hash tag to a prefix that has none, keeps one that has it, and leaves a single server as it was', () => {
+        expect(new RedisSseBroker({ cluster: true, keyPrefix: 'sse:' }).keyPrefix).toBe('{sse:}');
+        expect(new RedisSseBroker({ cluster: 'auto', keyPrefix: 'app:{sse}:' }).keyPrefix).toBe('app:{sse}:');
+        expect(new RedisSseBroker({ cluster: true, keyPrefix: 'a{}b:' }).keyPrefix).toBe('{a{}b:}');
+        expect(new RedisSseBroker({ keyPrefix: 'sse:' }).keyPrefix).toBe('sse:');
+      });
+    });
+
+    it("with 'auto', finds the cluster from any node, and a single server on the shared Redis", async () => {
+      const onCluster = await connected({ url: cluster.urls[2], cluster: 'auto' });
+      await onCluster.broker.subscribe('room');
+      const published = await onCluster.broker.publish('room', 'hello');
+      await onCluster.inbox.until(() => onCluster.inbox.seqs('room').includes(published.seq), 'the event');
+      const owner = await cluster.ownerOf(`${onCluster.broker.keyPrefix}seq`);
+      expect(await node(owner).get(`${onCluster.broker.keyPrefix}seq`)).toBe(String(published.seq));
+
+      const keyPrefix = namespace();
+      const single = await connected({ url: REDIS_URL, cluster: 'auto', keyPrefix });
+      await single.broker.subscribe('room');
+      const there = await single.broker.publish('room', 'hello');
+      await single.inbox.until(() => single.inbox.seqs('room').includes(there.seq), 'the event on the single server');
+      // A single server: classic Pub/Sub, as before; the names carry the tag that 'auto' always adds.
+      const shared = node(6379);
+      expect(await shared.call('PUBSUB', 'CHANNELS', `{${keyPrefix}}channel:*`)).toEqual([
+        `{${keyPrefix}}channel:room`,
+      ]);
+      expect(await shared.get(`{${keyPrefix}}seq`)).toBe(String(there.seq));
+      expect(single.broker.status().state).toBe('up');
+    });
+
+    it('keeps every key of a namespace on one slot: history, idempotency, locks, statistics and tickets', async () => {
+      const context: SseBrokerContext = { localCounts: () => ({ connections: 2, channels: new Map([['a', 2]]) }) };
+      const { broker } = await connected({ statsIntervalMs: 50 }, context);
+      for (const channel of ['a', 'b', 'c:1', 'd/e', 'f@g']) await broker.publish(channel, channel);
+      await broker.publish('a', 'again', { idempotencyKey: 'k1' });
+      expect(await new RedisSseScheduleLock(broker).acquire('job', '1', 10_000)).toBe(true);
+      await new RedisSseTicketStore({ broker }).put('ticket1', 'record', 10_000);
+      await eventually(
+        () => broker.clusterCount('a'),
+        (count) => count === 2,
+        'the statistics',
+      );
+      const keys = await keysOf(broker.keyPrefix);
+      const names = keys.map((entry) => entry.key.slice(broker.keyPrefix.length)).sort();
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'epoch',
+          'seq',
+          'history:f@g',
+          'history:d/e',
+          'idempotency',
+          'lock:job:1',
+          'instances',
+        ]),
+      );
+      expect(names).toContain('ticket:ticket1');
+      expect(new Set(keys.map((entry) => entry.port)).size).toBe(1);
+      const slots = await Promise.all(keys.map((entry) => node(entry.port).cluster('KEYSLOT', entry.key)));
+      expect(new Set(slots).size).toBe(1);
+    });
+
+    it('subscribes with sharded Pub/Sub on the master of the namespace, and classic Pub/Sub when asked', async () => {
+      const sharded = await connected();
+      await sharded.broker.subscribe('room');
+      const owner = node(await cluster.ownerOf(`${sharded.broker.keyPrefix}seq`));
+      const shardChannels = (await owner.call('PUBSUB', 'SHARDCHANNELS', `${sharded.broker.keyPrefix}*`)) as string[];
+      expect(shardChannels.sort()).toEqual(
+        [
+          `${sharded.broker.keyPrefix}channel:room`,
+          `${sharded.broker.keyPrefix}control`,
+          `${sharded.broker.keyPrefix}instance:${sharded.broker.instanceId}`,
+        ].sort(),
+      );
+      expect(await owner.call('PUBSUB', 'CHANNELS', `${sharded.broker.keyPrefix}*`)).toEqual([]);
+
+      const keyPrefix = namespace();
+      const a = await connected({ keyPrefix, pubsub: 'classic' });
+      const b = await connected({ keyPrefix, pubsub: 'classic' });
+      await Promise.all([a.broker.subscribe('room'), b.broker.subscribe('room')]);
+      const classicOwner = node(await cluster.ownerOf(`${a.broker.keyPrefix}seq`));
+      expect(await classicOwner.call('PUBSUB', 'CHANNELS', `${a.broker.keyPrefix}channel:*`)).toEqual([
+        `${a.broker.keyPrefix}channel:room`,
+      ]);
+      expect(await classicOwner.call('PUBSUB', 'SHARDCHANNELS', `${a.broker.keyPrefix}*`)).toEqual([]);
+      const event = await a.broker.publish('room', 'classic');
+      await b.broker.send({ type: 'broadcast', payload: 'to all' });
+      for (const { inbox } of [a, b]) {
+        await inbox.until(() => inbox.seqs('room').includes(event.seq), 'the classic event');
+        await inbox.until(() => inbox.messages.some((m) => m.type === 'broadcast'), 'the broadcast');
+      }
+    });
+
+    it('delivers what two brokers of one namespace publish to both, exactly once each and in seq order', async () => {
+      const keyPrefix = namespace();
+      const a = await connected({ keyPrefix });
+      const b = await connected({ keyPrefix });
+      await Promise.all([a.broker.subscribe('room'), b.broker.subscribe('room')]);
+      const published = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? b : a).broker.publish('room', String(i))),
+      );
+      const seqs = published.map((position) => position.seq).sort((x, y) => x - y);
+      expect(new Set(seqs).size).toBe(40);
+      await a.inbox.settle(a.broker, 'room');
+      await b.inbox.settle(b.broker, 'room');
+      for (const { inbox } of [a, b]) {
+        const received = inbox.channel('room').filter((m) => m.payload !== 'marker');
+        expect(received.map((m) => m.seq)).toEqual(seqs);
+      }
+      const { seqs: stored } = await readAll(b.broker, ['room'], { epoch: published[0].epoch, seq: 0 }, 7);
+      expect(stored.slice(0, 40)).toEqual(seqs);
+    });
+
+    it('gives a schedule tick to one broker of the namespace, and redeems a ticket once across brokers', async () => {
+      const keyPrefix = namespace();
+      const a = await connected({ keyPrefix });
+      const b = await connected({ keyPrefix });
+      const locks = [new RedisSseScheduleLock(a.broker), new RedisSseScheduleLock(b.broker)];
+      const taken = await Promise.all(Array.from({ length: 10 }, (_, i) => locks[i % 2].acquire('tick', '42', 10_000)));
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      const [onA, onB] = [new RedisSseTicketStore({ broker: a.broker }), new RedisSseTicketStore({ broker: b.broker })];
+      await onA.put('t1', 'who', 10_000);
+      const redeemed = await Promise.all([onB.take('t1'), onA.take('t1'), onB.take('t1')]);
+      expect(redeemed.filter((record) => record === 'who')).toHaveLength(1);
+    });
+
+    it("works on the app's own Cluster client, which it never quits", async () => {
+      const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[1] }]);
+      clients.push(given);
+      const { broker, inbox } = await connected({ client: given, keyPrefix: `{${namespace()}}` });
+      await broker.subscribe('room');
+      const event = await broker.publish('room', 'mine');
+      await inbox.until(() => inbox.seqs('room').includes(event.seq), 'the event');
+      await broker.close();
+      expect(given.status).toBe('ready');
+      expect(await given.get(`${broker.keyPrefix}seq`)).toBe(String(event.seq));
+    });
+
+    it('reports a gap when the master of the namespace restarts, and nothing published after recovery is lost', async () => {
+      const keyPrefix = namespace();
+      const a = await connected({ keyPrefix });
+      const b = await connected({ keyPrefix });
+      await Promise.all([a.broker.subscribe('room'), b.broker.subscribe('room')]);
+      const before = await a.broker.publish('room', 'before');
+      await b.inbox.until(() => b.inbox.seqs('room').includes(before.seq), 'the event before');
+      const master = cluster.ports.indexOf(await cluster.ownerOf(`${a.broker.keyPrefix}seq`));
+
+      logs.clear();
+      await cluster.stopNode(master);
+      const refused = await eventually<unknown>(
+        () => a.broker.publish('room', 'lost'),
+        (result) => result instanceof RedisSseUnavailableError,
+        'publish to be refused',
+      );
+      expect((refused as RedisSseUnavailableError).getStatus()).toBe(503);
+      expect(JSON.stringify((refused as RedisSseUnavailableError).getResponse())).not.toMatch(/127\.0\.0\.1/);
+      expect(a.broker.status().state).toBe('down');
+
+      await cluster.startNode(master);
+      for (const { inbox } of [a, b]) await inbox.until(() => inbox.gaps().length === 1, 'the gap');
+      const after = await eventually(
+        () => b.broker.publish('room', 'after'),
+        (result) => !(result instanceof Error),
+        'publish to succeed again',
+      );
+      for (const { broker, inbox } of [a, b]) {
+        await inbox.until(() => inbox.seqs('room').includes(after.seq), 'the event after recovery');
+        // The master kept nothing (no persistence): the gap is of a new epoch, whose history has what followed.
+        const [gap] = inbox.gaps();
+        expect(gap.after).toEqual({ epoch: after.epoch, seq: 0 });
+        expect((await readAll(broker, ['room'], gap.after, 10)).payloads).toEqual(['after']);
+        expect(broker.status().state).toBe('up');
+      }
+      expect(logs.messages('error', 'No connection to Redis')).toHaveLength(2);
+      expect(logs.messages('log', 'Reconnected to Redis')).toHaveLength(2);
+    }, 30_000);
+
+    it('follows the namespace when its slot moves to another master: a gap, then every event again', async () => {
+      const { broker, inbox } = await connected();
+      const other = await connected({ keyPrefix: broker.keyPrefix.slice(1, -1) });
+      await Promise.all([broker.subscribe('room'), other.broker.subscribe('room')]);
+      const before = await broker.publish('room', 'before');
+      await other.inbox.until(() => other.inbox.seqs('room').includes(before.seq), 'the event before');
+      const from = await cluster.ownerOf(`${broker.keyPrefix}seq`);
+      const to = cluster.ports.find((port) => port !== from)!;
+
+      await cluster.moveSlot(`${broker.keyPrefix}seq`, to);
+      for (const each of [inbox, other.inbox]) await each.until(() => each.gaps().length === 1, 'the gap');
+      const after = await eventually(
+        () => other.broker.publish('room', 'after'),
+        (result) => !(result instanceof Error),
+        'publish on the new master',
+      );
+      for (const { broker: each, inbox: delivered } of [{ broker, inbox }, other]) {
+        await delivered.until(() => delivered.seqs('room').includes(after.seq), 'the event after the move');
+        // The keys moved with the slot: same epoch, the gap starts where delivery stopped.
+        expect(delivered.gaps()[0].after).toEqual(before);
+        expect((await readAll(each, ['room'], before, 10)).payloads).toEqual(['after']);
+      }
+      const shardChannels = await node(to).call('PUBSUB', 'SHARDCHANNELS', `${broker.keyPrefix}channel:*`);
+      expect(shardChannels).toEqual([`${broker.keyPrefix}channel:room`]);
+    }, 30_000);
+
+    it("with 'auto', starts down while the server does not answer, refuses with 503, and connects once it does", async () => {
+      const server = await RedisServer.start();
+      await server.stop();
+      open.push({ close: () => server.stop() });
+      logs.clear();
+      const broker = new RedisSseBroker({
+        url: server.url,
+        cluster: 'auto',
+        keyPrefix: namespace(),
+        connectTimeoutMs: 200,
+        redisOptions: { retryStrategy: () => 50 },
+      });
+      open.push(broker);
+      const inbox = new Inbox(broker);
+      await broker.connect();
+      expect(broker.status().state).toBe('down');
+      const refused = await broker.publish('room', 'early').catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(RedisSseUnavailableError);
+      expect((refused as RedisSseUnavailableError).maybePublished).toBe(false);
+      await expect(broker.subscribe('room')).rejects.toBeInstanceOf(RedisSseUnavailableError);
+
+      await server.start();
+      await logs.waitFor('log', 'Reconnected to Redis');
+      await broker.subscribe('room');
+      const event = await broker.publish('room', 'now');
+      await inbox.until(() => inbox.seqs('room').includes(event.seq), 'the event');
+      expect(broker.status().state).toBe('up');
+      expect(logs.messages('error', 'No connection to Redis')).toHaveLength(1);
+      expect(logs.messages('log', 'Reconnected to Redis')).toHaveLength(1);
+    });
+  });
+});
