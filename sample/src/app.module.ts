@@ -18,8 +18,9 @@ import { TickerModule } from './ticker/ticker.module.js';
 import { TicketsModule } from './tickets/tickets.module.js';
 
 /**
- * What runs on Redis when `SSE_REDIS_URL` is set: the hub's broker, its
- * schedule lock, the stream tickets, the users who signed out everywhere.
+ * What runs on the broker of `SSE_BROKER_URL` when it is set: the hub's
+ * broker, its schedule lock and, on Redis, the stream tickets and the users
+ * who signed out everywhere (see `scale-out/scale-out.ts`).
  */
 export interface SampleScaleOut extends Pick<SseModuleOptions, 'broker' | 'scheduleLock'> {
   ticketStore?: SseTicketStore;
@@ -31,7 +32,7 @@ export interface SampleScaleOut extends Pick<SseModuleOptions, 'broker' | 'sched
 export class AppModule {
   /**
    * `scaleOut`: the hub's broker, schedule lock, ticket store and signed-out
-   * users (Redis when `SSE_REDIS_URL` is set); the in-memory defaults otherwise.
+   * users (the broker of `SSE_BROKER_URL` when it is set); the in-memory defaults otherwise.
    */
   static forRoot(
     config: SampleConfig,

@@ -7,9 +7,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { documentEventStreams } from 'nestjs-event-stream/openapi';
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { AppModule, type SampleScaleOut } from './app.module.js';
+import { AppModule } from './app.module.js';
 import { parseSampleConfig, SampleConfigError, type SampleConfig, type SampleEnv } from './config/sample-config.js';
-import { RedisSignedOutUsers } from './sessions/redis-signed-out-users.js';
+import { createScaleOut } from './scale-out/scale-out.js';
 
 export interface SampleAppOptions {
   /** Nest's logger option: `false` to silence it (tests), a level list, or a `LoggerService`. */
@@ -25,7 +25,7 @@ export interface SampleApp {
 /**
  * Builds the sample app from environment variables (see `parseSampleConfig`):
  * on Express or Fastify (`PLATFORM`, `HTTP2`), CORS for `CORS_ORIGINS`, the
- * hub on Redis when `SSE_REDIS_URL` is set, and its OpenAPI document at
+ * hub on the broker of `SSE_BROKER_URL` when it is set (`scale-out/`), and its OpenAPI document at
  * `/api-json` (see `serveOpenApi`). `main.ts` listens on `PORT`/`HOST`; the tests listen
  * on an ephemeral port. Throws `SampleConfigError` for a bad variable.
  */
@@ -34,7 +34,7 @@ export async function createSampleApp(
   options: SampleAppOptions = {},
 ): Promise<SampleApp> {
   const config = parseSampleConfig(env);
-  const scaleOut = config.redisUrl ? await createRedisScaleOut(config.redisUrl, config.redisPrefix) : {};
+  const scaleOut = await createScaleOut(config);
   const app = await createPlatformApp(AppModule.forRoot(config, scaleOut), config, {
     logger: options.logger,
     // Throw instead of exiting the process, so main.ts reports the error and tests see it.
@@ -121,23 +121,4 @@ function readCertificate(files: SampleConfig['tls']): { key: Buffer; cert: Buffe
         'Run `npm run sample:cert` for a self-signed one (sample/certs/), or set TLS_KEY_FILE and TLS_CERT_FILE.',
     ]);
   }
-}
-
-/**
- * The Redis broker, schedule lock, ticket store and signed-out users (these
- * three on the broker's connection), imported only when `SSE_REDIS_URL` is set, so an in-memory
- * run never loads `ioredis`. `./redis-broker.js` re-exports
- * `nestjs-event-stream/redis` with a static `export ... from`, which Nest's
- * CLI rewrites to the built library like any other import of
- * `nestjs-event-stream`.
- */
-async function createRedisScaleOut(url: string, keyPrefix: string): Promise<SampleScaleOut> {
-  const { RedisSseBroker, RedisSseScheduleLock, RedisSseTicketStore } = await import('./redis-broker.js');
-  const broker = new RedisSseBroker({ url, keyPrefix });
-  return {
-    broker,
-    scheduleLock: new RedisSseScheduleLock(broker),
-    ticketStore: new RedisSseTicketStore({ broker }),
-    signedOutUsers: new RedisSignedOutUsers(broker),
-  };
 }

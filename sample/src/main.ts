@@ -3,6 +3,7 @@ import { createSampleApp } from './bootstrap.js';
 import { SampleConfigError } from './config/sample-config.js';
 
 const logger = new Logger('Sample');
+const HUB_NAMES = { memory: 'in memory', redis: 'Redis', postgres: 'PostgreSQL', nats: 'NATS JetStream' } as const;
 
 async function main(): Promise<void> {
   const { app, config } = await createSampleApp(process.env);
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const scheme = config.http2 ? 'https' : 'http';
   const transport = config.http2 ? 'Fastify, HTTP/2 over TLS' : config.platform === 'fastify' ? 'Fastify' : 'Express';
   logger.log(
-    `Open ${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/ (${transport}; hub: ${config.redisUrl ? 'Redis' : 'in memory'})`,
+    `Open ${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/ (${transport}; hub: ${HUB_NAMES[config.broker]})`,
   );
 }
 

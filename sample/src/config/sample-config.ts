@@ -30,10 +30,19 @@ export interface SampleConfig {
   signOutMs: number;
   /** `SSE_TOKENS` (`demo:demo-token`): token to user id. */
   tokens: Map<string, string>;
-  /** `SSE_REDIS_URL`: when set, the hub runs on Redis. */
-  redisUrl: string | undefined;
+  /**
+   * `SSE_BROKER_URL` (or `SSE_REDIS_URL`, the older name, for a Redis URL):
+   * when set, the hub runs on that broker, picked by its scheme: `redis://`
+   * or `rediss://` (a Redis Cluster is detected), `postgres://` or
+   * `postgresql://`, `nats://`. In memory when neither is set.
+   */
+  brokerUrl: string | undefined;
+  /** The broker `brokerUrl` names. */
+  broker: SampleBrokerKind;
   /** `SSE_REDIS_PREFIX` (`sse:`): the namespace of keys and Pub/Sub channels; one per app on a shared Redis. */
   redisPrefix: string;
+  /** `SSE_NAMESPACE` (`sse`): the namespace of the PostgreSQL and NATS brokers; one per app on a shared server. */
+  namespace: string;
   /** `CORS_ORIGINS`: origins allowed to call the API with credentials. */
   corsOrigins: string[];
   /** `PLATFORM` (`express`): `express` or `fastify`; `fastify` when `HTTP2=1`. */
@@ -43,6 +52,18 @@ export interface SampleConfig {
   /** `TLS_KEY_FILE` and `TLS_CERT_FILE` (`sample/certs/dev-key.pem`, `sample/certs/dev-cert.pem`): the certificate for `HTTP2=1`. */
   tls: { keyFile: string; certFile: string };
 }
+
+/** Where the hub's events travel: this process only, or a broker. */
+export type SampleBrokerKind = 'memory' | 'redis' | 'postgres' | 'nats';
+
+/** The broker of each URL scheme `SSE_BROKER_URL` may have. */
+const BROKER_SCHEMES: Record<string, Exclude<SampleBrokerKind, 'memory'>> = {
+  redis: 'redis',
+  rediss: 'redis',
+  postgres: 'postgres',
+  postgresql: 'postgres',
+  nats: 'nats',
+};
 
 /** The environment variables the sample reads. */
 export type SampleEnv = Record<string, string | undefined>;
@@ -113,6 +134,19 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     problems.push(`SSE_REDIS_URL: expected a redis:// or rediss:// URL.`);
   }
+  const brokerUrl = read('SSE_BROKER_URL') ?? redisUrl;
+  const scheme = brokerUrl === undefined ? undefined : /^([a-z]+):\/\/[^\s]+$/.exec(brokerUrl)?.[1];
+  const broker: SampleBrokerKind = brokerUrl === undefined ? 'memory' : (BROKER_SCHEMES[scheme ?? ''] ?? 'memory');
+  if (brokerUrl !== undefined && broker === 'memory') {
+    problems.push('SSE_BROKER_URL: expected a redis://, rediss://, postgres://, postgresql:// or nats:// URL.');
+  }
+  if (redisUrl !== undefined && read('SSE_BROKER_URL') !== undefined && read('SSE_BROKER_URL') !== redisUrl) {
+    problems.push('SSE_REDIS_URL and SSE_BROKER_URL are both set, to different URLs: set SSE_BROKER_URL only.');
+  }
+  const namespace = read('SSE_NAMESPACE') ?? 'sse';
+  if (!/^[a-z0-9_]{1,32}$/.test(namespace)) {
+    problems.push(`SSE_NAMESPACE=${JSON.stringify(namespace)}: expected 1 to 32 of a-z 0-9 _.`);
+  }
   const redisPrefix = read('SSE_REDIS_PREFIX') ?? 'sse:';
   if (!/^[A-Za-z0-9\-_.:/@{}]{1,100}$/.test(redisPrefix)) {
     problems.push(`SSE_REDIS_PREFIX=${JSON.stringify(redisPrefix)}: expected 1 to 100 of A-Z a-z 0-9 - _ . : / @ { }.`);
@@ -158,8 +192,10 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
     postWindowMs,
     signOutMs,
     tokens,
-    redisUrl,
+    brokerUrl,
+    broker,
     redisPrefix,
+    namespace,
     corsOrigins,
     platform,
     http2,

@@ -51,8 +51,8 @@ export class HealthController {
   private numbers() {
     const { brokerStatus: _state, openByRoute: _routes, ...stats } = this.hub.stats();
     return this.indicators.check('hub').up({
-      // Where the hub's events travel: this process only, or Redis.
-      broker: this.config.redisUrl ? 'redis' : 'memory',
+      // Where the hub's events travel: this process only, or a broker (redis, postgres, nats).
+      broker: this.config.broker,
       ...stats,
       jobs: this.jobs.running,
     });

@@ -5,7 +5,7 @@ import { SsePrometheusModule } from 'nestjs-event-stream/prometheus';
  * `GET /metrics`: the event streams' metrics in the Prometheus text format
  * (docs/metrics.md): streams open by route, opened and closed by reason,
  * refusals by status, fan-out, bytes, slow clients, replays, the broker's link
- * (Redis when `SSE_REDIS_URL` is set) and the histograms of stream lifetimes
+ * (the broker of `SSE_BROKER_URL` when it is set) and the histograms of stream lifetimes
  * and publish latency. Into prom-client's global registry: add
  * `collectDefaultMetrics()` in main.ts for Node's own.
  *

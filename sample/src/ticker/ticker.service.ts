@@ -12,8 +12,8 @@ export const TICKS_CHANNEL = 'ticks';
  * `ticks`). The period comes from the environment, so the job is scheduled in
  * code rather than with `@Interval()`, whose period is fixed when the class is
  * defined. While nobody listens the producer is not called (`skipWhenIdle`),
- * so `n` counts the ticks that were sent. With several instances on one Redis
- * (`SSE_REDIS_URL`), each tick runs on one of them, the one that ran the
+ * so `n` counts the ticks that were sent. With several instances on one broker
+ * (`SSE_BROKER_URL`), each tick runs on one of them, the one that ran the
  * previous tick while it is up: `n` is that instance's count.
  */
 @Injectable()
