@@ -181,6 +181,12 @@ describe('the published package', () => {
           prometheus: expect.arrayContaining(['SsePrometheusModule']),
           opentelemetry: expect.arrayContaining(['SseOpenTelemetryModule']),
           terminus: expect.arrayContaining(['SseHealthIndicator', 'SseTerminusModule']),
+          postgres: expect.arrayContaining([
+            'PostgresSseBroker',
+            'PostgresSseScheduleLock',
+            'PostgresSseUnavailableError',
+          ]),
+          nats: expect.arrayContaining(['NatsSseBroker', 'NatsSseScheduleLock', 'NatsSseUnavailableError']),
         },
       });
 

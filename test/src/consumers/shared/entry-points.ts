@@ -3,15 +3,17 @@
  * packed tarball: reads the app's own `/hello` stream with the testing kit
  * (`nestjs-event-stream/testing`) and with the typed client
  * (`nestjs-event-stream/client`), and loads the openapi, prometheus,
- * opentelemetry and terminus entry points (their optional peers come from
+ * opentelemetry, terminus, postgres and nats entry points (their optional peers come from
  * the repository's node_modules).
  * Copied beside each consumer's app.ts (see ../build.ts), so it compiles to
  * CommonJS or to ES modules with it.
  */
 import type { INestApplication } from '@nestjs/common';
 import { EventStreamClient } from 'nestjs-event-stream/client';
+import * as nats from 'nestjs-event-stream/nats';
 import * as openapi from 'nestjs-event-stream/openapi';
 import * as opentelemetry from 'nestjs-event-stream/opentelemetry';
+import * as postgres from 'nestjs-event-stream/postgres';
 import * as prometheus from 'nestjs-event-stream/prometheus';
 import * as terminus from 'nestjs-event-stream/terminus';
 import { openEventStream } from 'nestjs-event-stream/testing';
@@ -26,7 +28,7 @@ export interface EntryPointsReport {
   client: HelloEvents['hello'] | undefined;
   clientClosed: string;
   /** The value exports of each optional-peer entry point. */
-  exports: Record<'openapi' | 'prometheus' | 'opentelemetry' | 'terminus', string[]>;
+  exports: Record<'openapi' | 'prometheus' | 'opentelemetry' | 'terminus' | 'postgres' | 'nats', string[]>;
 }
 
 function namesOf(module: object): string[] {
@@ -54,6 +56,8 @@ export async function useEntryPoints(app: INestApplication, url: string): Promis
       prometheus: namesOf(prometheus),
       opentelemetry: namesOf(opentelemetry),
       terminus: namesOf(terminus),
+      postgres: namesOf(postgres),
+      nats: namesOf(nats),
     },
   };
 }
