@@ -1,0 +1,111 @@
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import {
+  isCancelled,
+  isConnectionError,
+  isTimeout,
+  reasonOf,
+  timeoutError,
+  withTimeout,
+} from './postgres-sse-failure.js';
+import type { PostgresSseLinkHealth } from './postgres-sse-link-health.js';
+import { POSTGRES_SSE_MESSAGES, type PostgresSseEffect } from './postgres-sse.messages.js';
+import type { PostgresSseRefusals } from './postgres-sse-refusals.js';
+import type { PostgresSseStatement } from './postgres-sse.statements.js';
+
+/**
+ * The broker's commands, on its pool (its own, or the app's): each bounded
+ * by `commandTimeoutMs`, refused at once while the link is known to be down,
+ * and failing with `PostgresSseUnavailableError` when PostgreSQL cannot be
+ * reached or does not answer, saying whether a publish may have been done
+ * (only if the statement was sent); with a plain error when PostgreSQL
+ * answers with one (retrying does not help).
+ */
+export class PostgresSseCommands {
+  constructor(
+    private readonly pool: Pool,
+    /** Whether the pool is the broker's own, to end on close (never the app's). */
+    private readonly ownsPool: boolean,
+    private readonly health: PostgresSseLinkHealth,
+    private readonly refusals: PostgresSseRefusals,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Runs `statement` with `values`; `operation` ends the sentence "could not
+   * ...", `effect` says what may have happened. `evenIfDown`: tried on the
+   * pool while the link is down too (the payload of a notification received
+   * before it dropped), instead of refused at once.
+   */
+  async run<R extends QueryResultRow>(
+    operation: string,
+    effect: PostgresSseEffect,
+    statement: PostgresSseStatement,
+    values: readonly unknown[],
+    evenIfDown = false,
+  ): Promise<QueryResult<R>> {
+    if (this.health.isDown && !evenIfDown) {
+      throw this.refusals.unavailable(
+        operation,
+        this.health.lastError ?? POSTGRES_SSE_MESSAGES.connectionClosed(),
+        effect,
+      );
+    }
+    const state = { sent: false, late: false };
+    const work = this.query<R>(statement, values, state);
+    try {
+      const result = await withTimeout(work, this.timeoutMs);
+      this.health.answered();
+      this.refusals.answered();
+      return result;
+    } catch (error) {
+      if (isTimeout(error)) {
+        // Whatever comes of it later is not this call's any more; a connection it gets is given back unused.
+        state.late = true;
+        work.catch(() => undefined);
+        this.health.stalled(this.timeoutMs);
+        throw this.refusals.unanswered(operation, reasonOf(error), effect, state.sent, error);
+      }
+      if (isCancelled(error)) {
+        // statement_timeout: PostgreSQL rolled the statement back.
+        this.health.stalled(this.timeoutMs);
+        throw this.refusals.unanswered(operation, reasonOf(error), effect, false, error);
+      }
+      if (!isConnectionError(error)) {
+        throw new Error(POSTGRES_SSE_MESSAGES.refused(operation, reasonOf(error)), { cause: error });
+      }
+      this.health.failed(error);
+      const refusal = state.sent
+        ? this.refusals.unanswered(operation, reasonOf(error), effect, true, error)
+        : this.refusals.unavailable(operation, reasonOf(error), effect, error);
+      throw refusal;
+    }
+  }
+
+  /** Ends the pool if it is the broker's own, within the command timeout. */
+  async end(): Promise<void> {
+    if (!this.ownsPool) return;
+    await withTimeout(this.pool.end(), this.timeoutMs).catch(() => undefined);
+  }
+
+  private async query<R extends QueryResultRow>(
+    statement: PostgresSseStatement,
+    values: readonly unknown[],
+    state: { sent: boolean; late: boolean },
+  ): Promise<QueryResult<R>> {
+    const client: PoolClient = await this.pool.connect();
+    if (state.late) {
+      client.release();
+      throw timeoutError(this.timeoutMs);
+    }
+    state.sent = true;
+    try {
+      const result = await client.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+      client.release();
+      return result;
+    } catch (error) {
+      // A connection that failed is not given back to the pool.
+      client.release(isConnectionError(error) || isTimeout(error) ? (error as Error) : undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import type { Logger } from '@nestjs/common';
+import type { Client, Notification } from 'pg';
+import { newEpoch } from '../../protocol/event-id.js';
+import { PostgresSseBackoff } from './postgres-sse-backoff.js';
+import { isConnectionError, isTimeout, reasonOf, withTimeout } from './postgres-sse-failure.js';
+import type { PostgresSseInbound } from './postgres-sse-inbound.js';
+import type { PostgresSseLinkHealth } from './postgres-sse-link-health.js';
+import { POSTGRES_SSE_MESSAGES } from './postgres-sse.messages.js';
+import { ensurePostgresSseSchema } from './postgres-sse.schema.js';
+import type { PostgresSseStatements } from './postgres-sse.statements.js';
+
+/** Creating the schema may wait for another instance doing it: at least this long. */
+const SCHEMA_TIMEOUT_MS = 30_000;
+/** How long a connection being let go of may take to say goodbye before its socket is destroyed. */
+const END_TIMEOUT_MS = 1000;
+
+/** What the listener needs to know. */
+export interface PostgresSseListenerSettings {
+  readonly schema: string;
+  readonly namespace: string;
+  readonly commandTimeoutMs: number;
+  readonly reconnectDelayMs: number;
+}
+
+/**
+ * The broker's own connection to PostgreSQL that LISTENs (a pooled one
+ * cannot). On every (re)connection: creates the schema if it is missing,
+ * LISTENs to the namespace's channel and this instance's, then reads the
+ * namespace's head, which completes the sync the inbound holds what arrives
+ * behind (and, on a reconnection, delivers the `gap` before it). When the
+ * connection drops, the link is down (logged once) and it connects again
+ * with backoff (`reconnectDelayMs`, doubling).
+ */
+export class PostgresSseListener {
+  private client: Client | undefined;
+  /** The current connection listens and its sync was handed to the inbound. */
+  private listening = false;
+  private closed = false;
+  private readonly retry: PostgresSseBackoff;
+  private readonly upWaiters: (() => void)[] = [];
+  /** A setup that PostgreSQL refused (not an outage) was logged: once until one succeeds. */
+  private refusalLogged = false;
+
+  constructor(
+    private readonly newClient: () => Client,
+    private readonly statements: PostgresSseStatements,
+    private readonly inbound: PostgresSseInbound,
+    private readonly health: PostgresSseLinkHealth,
+    private readonly settings: PostgresSseListenerSettings,
+    private readonly logger: Logger,
+  ) {
+    this.retry = new PostgresSseBackoff(settings.reconnectDelayMs);
+  }
+
+  /** Starts connecting. Resolves to whether the link is up within `timeoutMs` (it keeps trying after). */
+  start(timeoutMs: number): Promise<boolean> {
+    void this.attempt();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.upWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(!this.closed);
+      });
+    });
+  }
+
+  /** The inbound delivered the sync (and its `gap`): the link is up, unless the connection dropped meanwhile. */
+  synced(): void {
+    if (!this.listening || this.closed) return;
+    this.health.restored();
+    this.upWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  /** Ends the connection and the retries; resolves once the socket is gone. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.retry.cancel();
+    this.upWaiters.splice(0).forEach((resolve) => resolve());
+    const client = this.client;
+    this.client = undefined;
+    this.listening = false;
+    if (client) await this.discard(client);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.closed || this.client) return;
+    const client = this.newClient();
+    this.client = client;
+    this.listening = false;
+    client.on('error', (error: Error) => this.down(client, error));
+    client.on('end', () => this.down(client, new Error(POSTGRES_SSE_MESSAGES.connectionClosed())));
+    client.on('notification', (notification: Notification) => {
+      if (this.client !== client) return;
+      const { channel, payload } = notification;
+      this.inbound.push(payload ?? '', channel === this.statements.markerChannel, channel);
+    });
+    const { commandTimeoutMs, schema, namespace } = this.settings;
+    try {
+      await withTimeout(client.connect(), commandTimeoutMs);
+      if (this.client !== client) return;
+      this.health.connected();
+      // From here on, what arrives waits for the head (and, on a reconnection, the gap before it).
+      this.inbound.beginSync();
+      await withTimeout(ensurePostgresSseSchema(client, schema), Math.max(commandTimeoutMs, SCHEMA_TIMEOUT_MS));
+      await withTimeout(client.query(this.statements.listen), commandTimeoutMs);
+      const head = this.statements.head;
+      const { rows } = await withTimeout(
+        client.query<{ r_epoch: string; r_seq: string }>(head.text, [namespace, newEpoch(), null]),
+        commandTimeoutMs,
+      );
+      if (this.client !== client) return;
+      this.retry.succeeded();
+      this.refusalLogged = false;
+      this.listening = true;
+      this.inbound.completeSync({ epoch: rows[0].r_epoch, seq: Number(rows[0].r_seq) });
+    } catch (error) {
+      const delay = this.down(client, error);
+      if (delay === undefined || isConnectionError(error) || isTimeout(error) || this.refusalLogged) return;
+      // Not an outage: PostgreSQL refused the setup (permissions, an old server). Said once, retried with backoff.
+      this.refusalLogged = true;
+      this.logger.error(POSTGRES_SSE_MESSAGES.setupFailed(this.target(client), reasonOf(error), delay));
+    }
+  }
+
+  /** The connection `client` failed or ended: the link is down until a new one is set up. Returns the delay of the retry. */
+  private down(client: Client, error: unknown): number | undefined {
+    if (this.client !== client) return undefined;
+    this.client = undefined;
+    this.listening = false;
+    this.health.failed(error);
+    this.health.lost();
+    void this.discard(client);
+    return this.closed ? undefined : this.retry.schedule(() => void this.attempt());
+  }
+
+  /** Lets go of a connection: its events are ignored from now on, and its socket is closed (destroyed if it hangs). */
+  private async discard(client: Client): Promise<void> {
+    client.removeAllListeners('notification');
+    client.removeAllListeners('end');
+    client.removeAllListeners('error');
+    client.on('error', () => undefined);
+    try {
+      await withTimeout(client.end(), END_TIMEOUT_MS);
+    } catch {
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    }
+  }
+
+  private target(client: Client): string {
+    return `${client.host}:${client.port}/${client.database ?? ''}`;
+  }
+}

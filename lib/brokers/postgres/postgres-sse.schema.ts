@@ -1,0 +1,49 @@
+import { functionsSql, LAST_FUNCTION } from './postgres-sse-functions.sql.js';
+import { tablesSql } from './postgres-sse-tables.sql.js';
+
+/** What runs SQL text: a `pg` client (the broker's own listening connection). */
+interface SqlRunner {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** Valid PostgreSQL schema names the broker takes: lower case, so that they need no quoting rules beyond `"..."`. */
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The DDL of the PostgreSQL broker for `schema` (default `public`): its
+ * schema (unless `public`), tables and functions, every statement
+ * idempotent (`IF NOT EXISTS`, `CREATE OR REPLACE`). The broker runs it
+ * itself when it connects; apply it yourself (e.g. in a migration) when the
+ * app's database user may not create tables: the broker then only checks
+ * that it is there.
+ *
+ * ```ts
+ * import { postgresSseSchemaSql } from 'nestjs-event-stream/postgres';
+ *
+ * await pool.query(postgresSseSchemaSql('public'));
+ * ```
+ */
+export function postgresSseSchemaSql(schema = 'public'): string {
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+    throw new TypeError(`postgresSseSchemaSql(): the schema must match ${SCHEMA_NAME}, got ${JSON.stringify(schema)}.`);
+  }
+  const create = schema === 'public' ? '' : `CREATE SCHEMA IF NOT EXISTS "${schema}";\n`;
+  return `${create}${tablesSql(schema)}${functionsSql(schema)}\n`;
+}
+
+/**
+ * Creates the schema on `client` unless its last function exists already:
+ * in one transaction (one simple query), under a transaction-level advisory
+ * lock, so that instances connecting at once do not race on `CREATE TABLE`.
+ * Resolves to whether it ran the DDL.
+ */
+export async function ensurePostgresSseSchema(client: SqlRunner, schema: string): Promise<boolean> {
+  const exists = await client.query(
+    `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = $2`,
+    [schema, LAST_FUNCTION],
+  );
+  if (exists.rows.length > 0) return false;
+  const lock = `SELECT pg_advisory_xact_lock(hashtext('nestjs-event-stream schema'), hashtext('${schema}'));\n`;
+  await client.query(`${lock}${postgresSseSchemaSql(schema)}`);
+  return true;
+}

@@ -1,0 +1,224 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './redis.js';
+
+/** The shared PostgreSQL of the test machine (trust auth, user postgres, database test). */
+export const POSTGRES_URL = process.env.SSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A namespace of its own for one test (`[a-z0-9_]`, at most 40 characters): `t_<name>_<random>`. */
+export function randomNamespace(name: string): string {
+  const safe = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 24);
+  return `t_${safe}_${randomBytes(5).toString('hex')}`;
+}
+
+const BIN = process.env.SSE_TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+/** An initdb'd data directory, made once and copied for each server (initdb takes seconds). */
+const TEMPLATE = resolve('test/artifacts/postgres-template');
+
+/**
+ * The user PostgreSQL runs as: initdb and postgres refuse root, so as root
+ * they run as `postgres` (spawned with its uid and gid, so that this process
+ * is the postmaster's parent and reaps it: a zombie postmaster would keep
+ * its data directory's lock for the next start).
+ */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** Hands `path` (recursively) to the `postgres` user when running as root. */
+function giveToPostgres(path: string): void {
+  const user = runAs();
+  if (!user) return;
+  const result = spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, path]);
+  if (result.status !== 0) throw new Error(`chown ${path} failed: ${result.stderr.toString()}`);
+}
+
+/** Makes the template data directory once (atomically: a rename, so parallel suites never see half of one). */
+function template(): string {
+  if (existsSync(join(TEMPLATE, 'PG_VERSION'))) return TEMPLATE;
+  mkdirSync(resolve('test/artifacts'), { recursive: true });
+  const staging = mkdtempSync(join(tmpdir(), 'sse-pg-template-'));
+  chmodSync(staging, 0o700);
+  giveToPostgres(staging);
+  const args = ['-D', staging, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'];
+  const result = spawnSync(join(BIN, 'initdb'), args, { encoding: 'utf8', ...runAs() });
+  if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.stdout}`);
+  try {
+    cpSync(staging, `${TEMPLATE}.tmp-${process.pid}`, { recursive: true });
+    renameSync(`${TEMPLATE}.tmp-${process.pid}`, TEMPLATE);
+  } catch (error) {
+    // Another suite made it meanwhile: use theirs.
+    rmSync(`${TEMPLATE}.tmp-${process.pid}`, { recursive: true, force: true });
+    if (!existsSync(join(TEMPLATE, 'PG_VERSION'))) throw error;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return TEMPLATE;
+}
+
+/**
+ * SIGKILLs the process group `pgid` (a server's: it was spawned detached, so
+ * it leads a group of its own) with kill(2), never the kill binary (whose
+ * parsing of a negative id is not to be trusted), and never a group that is
+ * not a server's: 0, 1 or this process's own would reach far more.
+ */
+function killGroup(pgid: number): void {
+  if (!Number.isSafeInteger(pgid) || pgid <= 1 || pgid === process.pid) {
+    throw new Error(`refusing to kill process group ${pgid}`);
+  }
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Whether a process of group `pgid` is alive (not a zombie), from /proc. */
+function liveInGroup(pgid: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
+}
+
+/** The servers of this process and their directories: killed and deleted when it exits, whatever the tests did. */
+const started = new Map<string, () => void>();
+process.once('exit', () => {
+  for (const cleanUp of started.values()) cleanUp();
+});
+
+/**
+ * A private PostgreSQL server (a data directory of its own under the OS's
+ * temporary directory, a port of its own, fsync off: what it committed survives a kill of
+ * the server, not of the machine) that a test can kill
+ * and start again on the same data and port: the shape of `RedisServer`.
+ * Its database is `postgres`; the data directory is deleted by `destroy()`.
+ */
+export class PostgresServer {
+  private process?: ChildProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly dataDir: string,
+    private readonly socketDir: string,
+  ) {}
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  static async start(): Promise<PostgresServer> {
+    const root = mkdtempSync(join(tmpdir(), 'sse-pg-'));
+    const dataDir = join(root, 'data');
+    const socketDir = join(root, 'socket');
+    cpSync(template(), dataDir, { recursive: true });
+    mkdirSync(socketDir);
+    chmodSync(dataDir, 0o700);
+    giveToPostgres(root);
+    const server = new PostgresServer(await freePort(), dataDir, socketDir);
+    started.set(root, () => {
+      if (server.process?.pid) killGroup(server.process.pid);
+      rmSync(root, { recursive: true, force: true });
+    });
+    await server.start();
+    return server;
+  }
+
+  /** Starts it (again) on its port and data; resolves when it accepts connections. */
+  start(): Promise<void> {
+    const args = [
+      '-D',
+      this.dataDir,
+      '-p',
+      String(this.port),
+      '-k',
+      this.socketDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=50',
+    ];
+    return new Promise((resolve, reject) => {
+      // Its own process group: stop() kills the postmaster and every backend it forked at once.
+      const child = spawn(join(BIN, 'postgres'), args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        ...runAs(),
+      });
+      this.process = child;
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('database system is ready to accept connections')) {
+          child.stderr!.off('data', onData);
+          child.stderr!.resume();
+          resolve();
+        }
+      };
+      child.stderr!.on('data', onData);
+      child.stdout!.resume();
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        reject(new Error(`postgres exited (${code}) before it was ready: ${output.slice(-800)}`)),
+      );
+    });
+  }
+
+  /** Kills it and every backend (SIGKILL to the process group: no goodbye to clients); resolves once it is gone. */
+  stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve(this.awaitGroupGone(child.pid!)));
+      killGroup(child.pid!);
+    });
+  }
+
+  /** Stops it and deletes its data (done anyway when the process exits). */
+  async destroy(): Promise<void> {
+    await this.stop();
+    const root = join(this.dataDir, '..');
+    started.delete(root);
+    rmSync(root, { recursive: true, force: true });
+  }
+
+  /** Resolves once no live process of the group is left (backends exit a moment after the postmaster; zombies count as gone). */
+  private async awaitGroupGone(pgid: number): Promise<void> {
+    for (let i = 0; i < 500 && liveInGroup(pgid); i++) {
+      killGroup(pgid);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
