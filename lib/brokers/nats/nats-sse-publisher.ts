@@ -1,0 +1,177 @@
+import type { Logger } from '@nestjs/common';
+import { reasonOf } from '../redis/redis-sse-failure.js';
+import { apiErrorCode, encodePayload, JS_ERRORS, readStoredEvent, writeEventHeaders } from './nats-sse.codec.js';
+import type { NatsSseChannelIndex } from './nats-sse-channel-index.js';
+import type { NatsSseJetStream } from './nats-sse-jetstream.js';
+import { NATS_SSE_MESSAGES } from './nats-sse.messages.js';
+import type { NatsSseNames } from './nats-sse.names.js';
+
+/** Most attempts of one publish that other instances' publishes to the same channel beat. */
+const MAX_ATTEMPTS = 64;
+/** Most events one publish walks over to enforce `maxChannelBytes` (the next publishes walk on). */
+const MAX_TRIM_STEPS = 64;
+
+/** One publish, as the broker checked it. */
+export interface NatsSsePublish {
+  readonly channel: string;
+  readonly payload: string;
+  readonly except?: string;
+  readonly idempotencyKey?: string;
+}
+
+/** What this instance knows of a channel's newest event (the end of its chain), and of its oldest. */
+interface ChannelTail {
+  /** The newest event's seq (0: the channel has no event: the next one starts a history). */
+  readonly seq: number;
+  /** Its `Sse-Bytes`. */
+  readonly bytes: number;
+  /** For a channel without events: the newest seq its next history may have lost. */
+  readonly lost: number;
+  /** The oldest event kept, as last seen: its seq and the channel's bytes before it. */
+  first?: { seq: number; before: number };
+}
+
+/**
+ * Publishes events. The publishes of a channel run one at a time in this
+ * instance, each with `Nats-Expected-Last-Subject-Sequence` set to the
+ * channel's newest seq as last seen, so that every event's `Sse-Prev` is
+ * exactly its predecessor's seq, across instances (a publish that another
+ * instance beat reads the channel's newest event again and retries). With an
+ * idempotency key, the `Nats-Msg-Id` `<channel>#<key>`: JetStream answers a
+ * duplicate with the first one's seq, within the stream's window. After each
+ * event it enforces `maxChannelBytes` (purging the channel's oldest events,
+ * never its newest) and records the publish in the channel index (which
+ * enforces `maxChannels`).
+ */
+export class NatsSsePublisher {
+  /** The channels' tails as last seen (at most `maxTails`, oldest forgotten first). */
+  private readonly tails = new Map<string, ChannelTail>();
+  /** The publish under way per channel, that the next one waits for. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly names: NatsSseNames,
+    private readonly index: NatsSseChannelIndex,
+    private readonly settings: { readonly maxChannelBytes: number; readonly maxTails: number },
+    private readonly logger: Logger,
+  ) {}
+
+  /** Publishes one event on `api`; resolves to its seq (the first one's, for an idempotency key seen). */
+  async publish(api: NatsSseJetStream, publish: NatsSsePublish): Promise<number> {
+    const { channel } = publish;
+    const previous = this.queues.get(channel) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.publishNow(api, publish),
+      () => this.publishNow(api, publish),
+    );
+    this.queues.set(channel, run);
+    try {
+      const { seq, started } = await run;
+      if (started !== undefined) await this.afterwards(api, channel, started);
+      return seq;
+    } finally {
+      if (this.queues.get(channel) === run) this.queues.delete(channel);
+    }
+  }
+
+  /** A history was purged (by the channel cap): what was known of it no longer holds. */
+  forget(channel: string): void {
+    this.tails.delete(channel);
+  }
+
+  private async publishNow(
+    api: NatsSseJetStream,
+    publish: NatsSsePublish,
+  ): Promise<{ seq: number; started?: boolean }> {
+    const { channel, except, idempotencyKey } = publish;
+    const data = encodePayload(publish.payload);
+    const subject = this.names.event(channel);
+    const msgID = idempotencyKey === undefined ? undefined : this.names.messageId(channel, idempotencyKey);
+    for (let attempt = 1; ; attempt++) {
+      const tail = this.tails.get(channel) ?? (await this.readTail(api, channel));
+      const started = tail.seq === 0;
+      const bytes = (started ? 0 : tail.bytes) + data.length;
+      const headers = writeEventHeaders(api.nats.headers(), { prev: started ? tail.lost : tail.seq, bytes, except });
+      let ack;
+      try {
+        ack = await api.publish(subject, data, { headers, msgID, expect: { lastSubjectSequence: tail.seq } });
+      } catch (error) {
+        this.tails.delete(channel);
+        if (apiErrorCode(error) !== JS_ERRORS.wrongLastSequence) throw error;
+        if (attempt === MAX_ATTEMPTS) throw new Error(NATS_SSE_MESSAGES.contended(channel, attempt));
+        continue;
+      }
+      // A duplicate stored nothing: the chain is as it was.
+      if (ack.duplicate) return { seq: ack.seq };
+      const next: ChannelTail = {
+        seq: ack.seq,
+        bytes,
+        lost: 0,
+        first: started ? { seq: ack.seq, before: 0 } : tail.first,
+      };
+      this.remember(channel, next);
+      if (bytes - (next.first?.before ?? 0) > this.settings.maxChannelBytes) await this.trim(api, channel, next);
+      return { seq: ack.seq, started };
+    }
+  }
+
+  /** The channel's newest event, read from JetStream; for a channel without events, what its history may have lost. */
+  private async readTail(api: NatsSseJetStream, channel: string): Promise<ChannelTail> {
+    const last = await api.last(this.names.eventsStream, this.names.event(channel));
+    if (last) {
+      const event = readStoredEvent(channel, '', last.seq, last.header, last.data);
+      return { seq: last.seq, bytes: event?.bytes ?? 0, lost: 0 };
+    }
+    return { seq: 0, bytes: 0, lost: await this.index.lostBy(api, channel) };
+  }
+
+  /**
+   * Purges the channel's oldest events while the bytes from its oldest kept
+   * to its newest exceed `maxChannelBytes` (never the newest), walking from
+   * the oldest as last seen (JetStream may have trimmed more since, by count:
+   * the walk starts at what is there). Fails quietly: the next publish goes on.
+   */
+  private async trim(api: NatsSseJetStream, channel: string, tail: ChannelTail): Promise<void> {
+    const subject = this.names.event(channel);
+    try {
+      let first = tail.first ?? (await this.oldestFrom(api, channel, 0));
+      const start = first?.seq ?? 0;
+      for (let step = 0; first && first.seq < tail.seq && tail.bytes - first.before > this.settings.maxChannelBytes;) {
+        if (++step > MAX_TRIM_STEPS) break;
+        first = await this.oldestFrom(api, channel, first.seq + 1);
+      }
+      if (!first) return;
+      if (first.seq > start) await api.purgeBefore(this.names.eventsStream, subject, first.seq);
+      tail.first = first;
+    } catch (error) {
+      tail.first = undefined;
+      this.logger.warn(NATS_SSE_MESSAGES.maintenanceFailed(channel, reasonOf(error)));
+    }
+  }
+
+  /** The channel's first event at or after `seq`: its seq and the channel's bytes before it. */
+  private async oldestFrom(
+    api: NatsSseJetStream,
+    channel: string,
+    seq: number,
+  ): Promise<{ seq: number; before: number } | undefined> {
+    const message = await api.next(this.names.eventsStream, this.names.event(channel), seq);
+    const event = message && readStoredEvent(channel, '', message.seq, message.header, message.data);
+    return event ? { seq: event.seq, before: event.bytes - event.size } : undefined;
+  }
+
+  /** Records the publish in the channel index (and enforces the cap); fails quietly, the event being stored. */
+  private async afterwards(api: NatsSseJetStream, channel: string, started: boolean): Promise<void> {
+    try {
+      await this.index.published(api, channel, started);
+    } catch (error) {
+      this.logger.warn(NATS_SSE_MESSAGES.maintenanceFailed(channel, reasonOf(error)));
+    }
+  }
+
+  private remember(channel: string, tail: ChannelTail): void {
+    this.tails.delete(channel);
+    this.tails.set(channel, tail);
+    if (this.tails.size > this.settings.maxTails) this.tails.delete(this.tails.keys().next().value as string);
+  }
+}

@@ -1,0 +1,85 @@
+import type { Logger } from '@nestjs/common';
+import { reasonOf } from '../redis/redis-sse-failure.js';
+import { NATS_SSE_MESSAGES, type NatsSseEffect } from './nats-sse.messages.js';
+import { NatsSseUnavailableError } from './nats-sse-unavailable.error.js';
+
+/** How many distinct reasons one outage logs at most. */
+const MAX_LOGGED_REASONS = 16;
+
+/** The nats client's error codes that say the request never reached a server (or JetStream): nothing happened. */
+const NOT_SENT = new Set(['503', 'DISCONNECT', 'CONNECTION_CLOSED', 'CONNECTION_REFUSED', 'CONNECTION_DRAINING']);
+
+/** What a failed request's error says: the broker's own errors (with no code) are `other`. */
+export type NatsSseFailureKind = 'timeout' | 'not sent' | 'refused' | 'other';
+
+/** Classifies an error of the nats client or of JetStream. Pure. */
+export function failureKind(error: unknown): NatsSseFailureKind {
+  const e = error as { code?: unknown; api_error?: { code?: unknown } } | null;
+  if (e?.code === 'TIMEOUT') return 'timeout';
+  // JetStream answering 503 (it is starting up, or lost its quorum) did nothing either.
+  if (NOT_SENT.has(String(e?.code)) || e?.api_error?.code === 503) return 'not sent';
+  return e?.api_error !== undefined || e?.code !== undefined ? 'refused' : 'other';
+}
+
+/**
+ * The errors of the broker's operations that could not reach NATS: what the
+ * client is told (only that the service is unavailable, whether the publish
+ * may have been done, and when to retry), and the details (the address of
+ * the server, the error of the client or of JetStream), which go to the log
+ * once per outage and reason, not once per request.
+ */
+export class NatsSseRefusals {
+  private readonly logged = new Set<string>();
+
+  constructor(
+    /** host:port of NATS, for the details. */
+    private readonly target: () => string,
+    private readonly retryAfterSeconds: number,
+    private readonly commandTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** For an operation that was not sent to NATS (it is away): nothing happened. */
+  unavailable(operation: string, reason: string, effect?: NatsSseEffect, cause?: unknown): NatsSseUnavailableError {
+    return this.error(NATS_SSE_MESSAGES.unavailable(operation, this.target(), reason), reason, effect, false, cause);
+  }
+
+  /**
+   * What an operation whose request failed rejects with: a plain error when
+   * JetStream (or the server) refused it (retrying does not help), the error
+   * itself when it is the broker's own; otherwise `NatsSseUnavailableError`,
+   * saying that a publish or send may have been done when it was sent and
+   * not answered.
+   */
+  failure(operation: string, error: unknown, effect?: NatsSseEffect): Error {
+    const kind = failureKind(error);
+    if (kind === 'other') return error instanceof Error ? error : new Error(String(error));
+    if (kind === 'refused') return new Error(NATS_SSE_MESSAGES.refused(operation, reasonOf(error)), { cause: error });
+    if (kind === 'not sent') return this.unavailable(operation, reasonOf(error), effect, error);
+    const reason = NATS_SSE_MESSAGES.noAnswer(this.commandTimeoutMs);
+    const detail = NATS_SSE_MESSAGES.unanswered(operation, this.target(), reason, effect);
+    return this.error(detail, reason, effect, effect !== undefined, error);
+  }
+
+  /** NATS answered: the next refusal is logged again. */
+  answered(): void {
+    if (this.logged.size > 0) this.logged.clear();
+  }
+
+  private error(
+    detail: string,
+    reason: string,
+    effect: NatsSseEffect,
+    maybePublished: boolean,
+    cause: unknown,
+  ): NatsSseUnavailableError {
+    const key = `${maybePublished}:${reason}`;
+    if (!this.logged.has(key) && this.logged.size < MAX_LOGGED_REASONS) {
+      this.logged.add(key);
+      this.logger.warn(NATS_SSE_MESSAGES.refusing(detail));
+    }
+    const { retryAfterSeconds } = this;
+    const message = NATS_SSE_MESSAGES.publicUnavailable(retryAfterSeconds, effect, maybePublished);
+    return new NatsSseUnavailableError(message, { detail, maybePublished, retryAfterSeconds, cause });
+  }
+}

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import { freePort } from './redis.js';
+
+/** The shared NATS server (with JetStream) of the test machine. */
+export const NATS_URL = process.env.SSE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Where the test machine keeps nats-server. */
+const NATS_SERVER = process.env.SSE_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
+
+/** A namespace of its own for one broker of a test: `t_<name>_<random>` (at most 32 characters). */
+export function randomNamespace(name: string): string {
+  return `t_${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Deletes every JetStream stream of the namespace `namespace` (its events, its
+ * channel index, its schedule locks' KV bucket: the streams whose name ends
+ * with `_<namespace>` and starts with `SSE_` or `KV_SSE_`), then closes.
+ * Resolves to the names deleted.
+ */
+export async function deleteNamespace(url: string, namespace: string): Promise<string[]> {
+  const nc = await connect({ servers: url, maxReconnectAttempts: 0 });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) {
+      if (/^(KV_)?SSE_[A-Z]+_/.test(name) && name.endsWith(`_${namespace}`)) names.push(name);
+    }
+    for (const name of names) await jsm.streams.delete(name);
+    return names;
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * A private `nats-server` with JetStream on a port of its own, that a test can
+ * kill and start again: on the same port, with the same store directory, so
+ * that what JetStream stored survives a restart (as it does in production).
+ * The store directory is removed when the test process exits.
+ */
+export class NatsServer {
+  private process?: ChildProcess;
+  private readonly storeDir = mkdtempSync(join(tmpdir(), 'sse-nats-'));
+
+  private constructor(readonly port: number) {
+    process.once('exit', () => rmSync(this.storeDir, { recursive: true, force: true }));
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<NatsServer> {
+    const server = new NatsServer(await freePort());
+    await server.start();
+    return server;
+  }
+
+  /** Starts it (again) on its port and store directory; resolves when it says it is ready (JetStream included). */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      this.process = child;
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Server is ready')) {
+          child.stderr!.off('data', onData);
+          child.stderr!.resume();
+          resolve();
+        }
+      };
+      child.stderr!.on('data', onData);
+      child.stdout!.resume();
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        reject(new Error(`nats-server exited (${code}) before it was ready: ${output.slice(-500)}`)),
+      );
+    });
+  }
+
+  /** Kills it (SIGKILL: no goodbye to clients); resolves once it is gone. */
+  stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+}
