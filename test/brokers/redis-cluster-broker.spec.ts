@@ -8,7 +8,9 @@ import {
   RedisSseUnavailableError,
   type RedisSseBrokerOptions,
 } from 'nestjs-event-stream/redis';
+import { hashSlotOf } from '../../lib/brokers/redis/redis-sse-hash-slot.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
+import { watchHandles } from '../utils/handles.js';
 import { RedisClusterServer } from '../utils/redis-cluster.js';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
 import { eventually, Inbox, readAll } from './broker-inbox.js';
@@ -100,6 +102,22 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         expect(() => new RedisSseBroker({ url: cluster.url, clusterNodes: [cluster.urls[1]] })).toThrow(
           '`clusterNodes` and `clusterOptions` are for the broker',
         );
+      });
+
+      it('computes the hash slot of a key as the cluster does, by its hash tag if it has one', async () => {
+        const keys = [
+          'sse:',
+          '{sse:}seq',
+          'foo',
+          '{user1000}.following',
+          'a{}b{c}',
+          'x{y}z{w}',
+          '{}',
+          '{é}ü',
+          'k'.repeat(300),
+        ];
+        const server = node(cluster.ports[0]);
+        for (const key of keys) expect([key, hashSlotOf(key)]).toEqual([key, await server.cluster('KEYSLOT', key)]);
       });
 
       it('adds a hash tag to a prefix that has none, keeps one that has it, and leaves a single server as it was', () => {
@@ -227,6 +245,49 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect(redeemed.filter((record) => record === 'who')).toHaveLength(1);
     });
 
+    it('keeps tickets in a cluster from a store of its own (url and cluster: true) or on a Cluster client', async () => {
+      const own = new RedisSseTicketStore({ url: cluster.urls[1], cluster: true, keyPrefix: namespace() });
+      open.push(own);
+      const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[2] }]);
+      clients.push(given);
+      const onClient = new RedisSseTicketStore({ client: given, keyPrefix: namespace() });
+      for (const store of [own, onClient]) {
+        // Keys of many slots, so of every master.
+        const keys = Array.from({ length: 30 }, (_, i) => `ticket-${i}`);
+        await Promise.all(keys.map((key) => store.put(key, `record ${key}`, 10_000)));
+        expect(await Promise.all(keys.map((key) => store.take(key)))).toEqual(keys.map((key) => `record ${key}`));
+        expect(await store.take(keys[0])).toBeUndefined();
+      }
+      await own.close();
+      expect(given.status).toBe('ready');
+      expect(() => new RedisSseTicketStore({ url: 'redis://127.0.0.1:7000/3', cluster: true })).toThrow(
+        'a Redis Cluster has only database 0',
+      );
+    });
+
+    it('leaves no timer or socket behind when closed while the master of its namespace is down, and names no password', async () => {
+      const keyPrefix = namespace();
+      const url = cluster.url.replace('redis://', 'redis://default:s3cret-pa55@');
+      const { broker } = await connected({ url, keyPrefix });
+      await broker.subscribe('room');
+      const master = cluster.ports.indexOf(await cluster.ownerOf(`${broker.keyPrefix}seq`));
+      logs.clear();
+      await cluster.stopNode(master);
+      try {
+        await logs.waitFor('error', 'No connection to Redis');
+        const status = broker.status();
+        expect(status).toMatchObject({ state: 'down', detail: expect.stringContaining(`${cluster.ports[master]}`) });
+        expect(JSON.stringify(status) + logs.entries.map((entry) => entry.message).join()).not.toMatch(/s3cret/);
+        const handles = watchHandles();
+        const closing = Date.now();
+        await broker.close();
+        expect(Date.now() - closing).toBeLessThan(1000);
+        expect(await handles.stop()).toEqual({});
+      } finally {
+        await cluster.startNode(master);
+      }
+    }, 30_000);
+
     it("works on the app's own Cluster client, which it never quits", async () => {
       const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[1] }]);
       clients.push(given);
@@ -287,6 +348,7 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       const from = await cluster.ownerOf(`${broker.keyPrefix}seq`);
       const to = cluster.ports.find((port) => port !== from)!;
 
+      logs.clear();
       await cluster.moveSlot(`${broker.keyPrefix}seq`, to);
       for (const each of [inbox, other.inbox]) await each.until(() => each.gaps().length === 1, 'the gap');
       const after = await eventually(
@@ -302,6 +364,11 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       }
       const shardChannels = await node(to).call('PUBSUB', 'SHARDCHANNELS', `${broker.keyPrefix}channel:*`);
       expect(shardChannels).toEqual([`${broker.keyPrefix}channel:room`]);
+      // One interruption each, which says why, and one recovery, on the new master.
+      const lost = logs.messages('error', 'No connection to Redis');
+      expect(lost).toHaveLength(2);
+      for (const line of lost) expect(line).toContain("the namespace's slot moved to another master");
+      expect(logs.messages('log', `Reconnected to Redis at cluster node 127.0.0.1:${to}`)).toHaveLength(2);
     }, 30_000);
 
     it("with 'auto', starts down while the server does not answer, refuses with 503, and connects once it does", async () => {

@@ -203,13 +203,17 @@ export class RedisSseLink {
     };
     const onClose = () => this.onClose(role);
     const onReady = () => this.onReady(role);
+    // On a cluster: the server ended the shard subscriptions (the slot moved); the connections follow it.
+    const onMoved = () => this.health.failed(new Error(REDIS_SSE_MESSAGES.slotMoved()));
     client.on('error', onError);
     client.on('close', onClose);
     client.on('ready', onReady);
+    client.on('moved', onMoved);
     this.detach.push(() => {
       client.off('error', onError);
       client.off('close', onClose);
       client.off('ready', onReady);
+      client.off('moved', onMoved);
     });
   }
 

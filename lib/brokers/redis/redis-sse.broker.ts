@@ -152,7 +152,9 @@ export class RedisSseBroker implements SseBroker {
     this.link = link;
     const up = await link.start(timeoutMs);
     if (this.closed) return;
-    if (!up && timeoutMs > 0) this.logger.warn(REDIS_SSE_MESSAGES.startedWithoutRedis(link.target(), timeoutMs));
+    if (!up && timeoutMs > 0) {
+      this.logger.warn(REDIS_SSE_MESSAGES.startedWithoutRedis(link.target(), this.settings.connectTimeoutMs));
+    }
     if (this.settings.statsIntervalMs > 0 && typeof context?.localCounts === 'function') {
       const { statsIntervalMs, commandTimeoutMs } = this.settings;
       this.stats = new RedisSseStats(

@@ -1,9 +1,18 @@
 /**
  * Where the broker keeps things in Redis. Every key and Pub/Sub channel
- * starts with the namespace prefix, so several apps (or test runs) can share
- * one Redis without seeing each other. Channel names (already checked with
- * `checkChannelName`) only ever end a key or an exact Pub/Sub channel name:
- * they never become a pattern.
+ * starts with the namespace prefix `<p>`, so several apps (or test runs) can
+ * share one Redis without seeing each other. Channel names (already checked
+ * with `checkChannelName`) only ever end a key or an exact Pub/Sub channel
+ * name: they never become a pattern.
+ *
+ * On a cluster (`cluster: true` or `'auto'`), `<p>` carries a hash tag
+ * (`{sse:}`, or the prefix's own: see `clusterKeyPrefix()`), so that every
+ * key and shard channel below hashes to one slot: the scripts, which touch
+ * several keys (and build some names themselves: `<p>history:<channel>` of
+ * evicted channels, `<p>instance:<id>`), run on that slot's master, and
+ * sharded Pub/Sub stays on its shard. A namespace so lives on one master.
+ * On a single server (`cluster: false`), `<p>` is the prefix as given: the
+ * layout is the one of earlier versions.
  *
  * | key                      | type   | what                                                        |
  * | ------------------------ | ------ | ----------------------------------------------------------- |
@@ -21,8 +30,11 @@
  * | `<p>lock:<name>`         | string | schedule locks (`SET NX PX`)                                 |
  * | `<p>instances`           | zset   | live instances, scored by when their heartbeat expires      |
  * | `<p>instance:<id>`       | hash   | one instance's open streams per channel (`*`: all), TTL     |
+ * | `<p>ticket:<digest>`     | string | a stream ticket (`RedisSseTicketStore`, prefix the broker's by default), PX |
  *
- * Pub/Sub (not scoped to a database number: the prefix must be unique per server):
+ * Pub/Sub (not scoped to a database number: the prefix must be unique per server;
+ * classic `PUBLISH`/`SUBSCRIBE`, or sharded `SPUBLISH`/`SSUBSCRIBE` on a cluster
+ * of Redis 7.0+):
  * `<p>channel:<channel>` carries the events of one channel, `<p>control` the
  * messages to every instance (broadcasts, targeted sends, disconnects),
  * `<p>instance:<id>` the sync markers of one instance
