@@ -62,8 +62,10 @@ export class NatsServer {
     return server;
   }
 
-  /** Starts it (again) on its port and store directory; resolves when it says it is ready (JetStream included). */
+  /** Starts it (again) on its port and store directory; resolves when it says it is ready (JetStream included). No-op if it runs. */
   start(): Promise<void> {
+    const running = this.process;
+    if (running && running.exitCode === null && running.signalCode === null) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
         stdio: ['ignore', 'pipe', 'pipe'],

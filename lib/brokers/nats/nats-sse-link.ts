@@ -9,7 +9,7 @@ import { NatsSseJetStream, type NatsModule } from './nats-sse-jetstream.js';
 import { NatsSseLinkHealth } from './nats-sse-link-health.js';
 import { NATS_SSE_MESSAGES, type NatsSseEffect } from './nats-sse.messages.js';
 import type { NatsSseNames } from './nats-sse.names.js';
-import { NatsSseRefusals } from './nats-sse-refusals.js';
+import { CONNECTION_LOST, NatsSseRefusals } from './nats-sse-refusals.js';
 import { ensureStreams } from './nats-sse-streams.js';
 import type { ResolvedNatsSseOptions } from './resolve-nats-sse-options.js';
 
@@ -25,6 +25,16 @@ export interface NatsSseLinkEvents {
   sent(message: SseBrokerSentMessage): void;
   /** The link is back (or the feed restarted): everything after `after` must be read from history. */
   gap(after: SseBrokerPosition): void;
+}
+
+/** A promise that rejects when the connection is lost (never resolves), with its rejection handled. */
+function lostSignal(): { promise: Promise<never>; lose(): void } {
+  let lose!: () => void;
+  const promise = new Promise<never>((_, reject) => {
+    lose = () => reject(Object.assign(new Error(NATS_SSE_MESSAGES.connectionLost()), { code: CONNECTION_LOST }));
+  });
+  promise.catch(() => undefined);
+  return { promise, lose };
 }
 
 /** host:port of a server URL, without its scheme and credentials. Pure. */
@@ -58,6 +68,8 @@ export class NatsSseLink {
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private readonly upWaiters: ((up: boolean) => void)[] = [];
+  /** Rejects the requests in flight when the connection is lost: they are not left to their timeouts. */
+  private lost = lostSignal();
   private closed = false;
 
   constructor(
@@ -103,6 +115,15 @@ export class NatsSseLink {
       throw this.refusals.unavailable(operation, this.health.lastError ?? NATS_SSE_MESSAGES.connectionLost(), effect);
     }
     return this.api;
+  }
+
+  /**
+   * Rejects (with an error `failureKind()` calls `lost`) when the connection
+   * is lost, for requests under way to race: the nats client would hold them
+   * until the reconnection, or their timeout.
+   */
+  whenLost(): Promise<never> {
+    return this.lost.promise;
   }
 
   /** Resolves once every event up to `seq` has been delivered (see `NatsSseFeed.reached`). */
@@ -189,6 +210,8 @@ export class NatsSseLink {
   private onStatus(status: Status): void {
     if (this.closed) return;
     if (status.type === 'disconnect') {
+      this.lost.lose();
+      this.lost = lostSignal();
       this.setupRun++;
       clearTimeout(this.timer);
       this.feed?.pause();

@@ -9,13 +9,17 @@ const MAX_LOGGED_REASONS = 16;
 /** The nats client's error codes that say the request never reached a server (or JetStream): nothing happened. */
 const NOT_SENT = new Set(['503', 'DISCONNECT', 'CONNECTION_CLOSED', 'CONNECTION_REFUSED', 'CONNECTION_DRAINING']);
 
+/** The code of the error a request in flight rejects with when the connection is lost (see `NatsSseLink.whenLost()`). */
+export const CONNECTION_LOST = 'SSE_CONNECTION_LOST';
+
 /** What a failed request's error says: the broker's own errors (with no code) are `other`. */
-export type NatsSseFailureKind = 'timeout' | 'not sent' | 'refused' | 'other';
+export type NatsSseFailureKind = 'timeout' | 'lost' | 'not sent' | 'refused' | 'other';
 
 /** Classifies an error of the nats client or of JetStream. Pure. */
 export function failureKind(error: unknown): NatsSseFailureKind {
   const e = error as { code?: unknown; api_error?: { code?: unknown } } | null;
   if (e?.code === 'TIMEOUT') return 'timeout';
+  if (e?.code === CONNECTION_LOST) return 'lost';
   // JetStream answering 503 (it is starting up, or lost its quorum) did nothing either.
   if (NOT_SENT.has(String(e?.code)) || e?.api_error?.code === 503) return 'not sent';
   return e?.api_error !== undefined || e?.code !== undefined ? 'refused' : 'other';
@@ -56,7 +60,9 @@ export class NatsSseRefusals {
     if (kind === 'other') return error instanceof Error ? error : new Error(String(error));
     if (kind === 'refused') return new Error(NATS_SSE_MESSAGES.refused(operation, reasonOf(error)), { cause: error });
     if (kind === 'not sent') return this.unavailable(operation, reasonOf(error), effect, error);
-    const reason = NATS_SSE_MESSAGES.noAnswer(this.commandTimeoutMs);
+    // Sent (or queued to be sent once the connection is back) and not answered: it may still happen.
+    const reason =
+      kind === 'lost' ? NATS_SSE_MESSAGES.connectionLost() : NATS_SSE_MESSAGES.noAnswer(this.commandTimeoutMs);
     const detail = NATS_SSE_MESSAGES.unanswered(operation, this.target(), reason, effect);
     return this.error(detail, reason, effect, effect !== undefined, error);
   }

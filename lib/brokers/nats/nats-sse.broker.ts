@@ -278,7 +278,7 @@ export class NatsSseBroker implements SseBroker {
     const link = this.linkFor(operation);
     const api = link.usable(operation, effect);
     try {
-      const result = await run(api, link);
+      const result = await Promise.race([run(api, link), link.whenLost()]);
       link.refusals.answered();
       return result;
     } catch (error) {
