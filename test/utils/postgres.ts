@@ -10,6 +10,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,11 +109,40 @@ function liveInGroup(pgid: number): boolean {
   return false;
 }
 
-/** The servers of this process and their directories: killed and deleted when it exits, whatever the tests did. */
-const started = new Map<string, () => void>();
-process.once('exit', () => {
-  for (const cleanUp of started.values()) cleanUp();
-});
+/** What is older than this in the OS's temporary directory was left by an earlier run (no test lasts that long). */
+const STALE_MS = 30 * 60_000;
+
+/** The PID of the postmaster of the data directory under `root`, if its command line still names it. */
+function runningPostmaster(root: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(root, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(root) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Deletes what earlier runs left: servers whose suite was killed before it
+ * stopped them (their postmaster leads a process group of its own) and the
+ * data of stopped ones. Jest gives no exit hook to do it at the end.
+ */
+function sweepStale(): void {
+  const cutoff = Date.now() - STALE_MS;
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('sse-pg-')) continue;
+    const root = join(tmpdir(), name);
+    try {
+      if (statSync(root).mtimeMs > cutoff) continue;
+    } catch {
+      continue;
+    }
+    const pid = runningPostmaster(root);
+    if (pid !== undefined) killGroup(pid);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 /**
  * A private PostgreSQL server (a data directory of its own under the OS's
@@ -135,6 +165,7 @@ export class PostgresServer {
   }
 
   static async start(): Promise<PostgresServer> {
+    sweepStale();
     const root = mkdtempSync(join(tmpdir(), 'sse-pg-'));
     const dataDir = join(root, 'data');
     const socketDir = join(root, 'socket');
@@ -143,10 +174,6 @@ export class PostgresServer {
     chmodSync(dataDir, 0o700);
     giveToPostgres(root);
     const server = new PostgresServer(await freePort(), dataDir, socketDir);
-    started.set(root, () => {
-      if (server.process?.pid) killGroup(server.process.pid);
-      rmSync(root, { recursive: true, force: true });
-    });
     await server.start();
     return server;
   }
@@ -206,12 +233,10 @@ export class PostgresServer {
     });
   }
 
-  /** Stops it and deletes its data (done anyway when the process exits). */
+  /** Stops it and deletes its data (else the next run's first `start()` does, half an hour later). */
   async destroy(): Promise<void> {
     await this.stop();
-    const root = join(this.dataDir, '..');
-    started.delete(root);
-    rmSync(root, { recursive: true, force: true });
+    rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
   }
 
   /** Resolves once no live process of the group is left (backends exit a moment after the postmaster; zombies count as gone). */

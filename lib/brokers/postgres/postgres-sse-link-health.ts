@@ -27,9 +27,13 @@ export class PostgresSseLinkHealth {
     private readonly logger: Logger,
   ) {}
 
-  /** Whether an outage was logged and is not over: commands are refused at once meanwhile. */
+  /**
+   * Whether an outage was logged and the connection is not back yet:
+   * commands are refused at once meanwhile. Not while resyncing: the hub
+   * reads history from the `gap` then.
+   */
   get isDown(): boolean {
-    return this.down;
+    return this.down && this.state === 'down';
   }
 
   /** The link's state now, for `SseBroker.status()`: the detail names the server and the last error, never a password. */
