@@ -29,7 +29,7 @@ describe('RedisSseBroker on a Redis Cluster', () => {
 
   afterAll(async () => {
     await cluster?.stop();
-    await deleteKeys(REDIS_URL, `{${prefix}`);
+    await deleteKeys(REDIS_URL, prefix);
   });
 
   describeBrokerContract(
@@ -120,33 +120,39 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         for (const key of keys) expect([key, hashSlotOf(key)]).toEqual([key, await server.cluster('KEYSLOT', key)]);
       });
 
-      it('adds a hash tag to a prefix that has none, keeps one that has it, and leaves a single server as it was', () => {
+      it('adds a hash tag to a prefix that has none on a cluster, keeps one that has it, and leaves a single server as it was', () => {
         expect(new RedisSseBroker({ cluster: true, keyPrefix: 'sse:' }).keyPrefix).toBe('{sse:}');
-        expect(new RedisSseBroker({ cluster: 'auto', keyPrefix: 'app:{sse}:' }).keyPrefix).toBe('app:{sse}:');
+        expect(new RedisSseBroker({ cluster: true, keyPrefix: 'app:{sse}:' }).keyPrefix).toBe('app:{sse}:');
         expect(new RedisSseBroker({ cluster: true, keyPrefix: 'a{}b:' }).keyPrefix).toBe('{a{}b:}');
+        // 'auto' adds it once connect() has found a cluster (see below).
+        expect(new RedisSseBroker({ cluster: 'auto', keyPrefix: 'sse:' }).keyPrefix).toBe('sse:');
         expect(new RedisSseBroker({ keyPrefix: 'sse:' }).keyPrefix).toBe('sse:');
       });
     });
 
-    it("with 'auto', finds the cluster from any node, and a single server on the shared Redis", async () => {
-      const onCluster = await connected({ url: cluster.urls[2], cluster: 'auto' });
+    it("with 'auto', finds the cluster from any node (and tags the prefix), and a single server on the shared Redis (as it was)", async () => {
+      const tagged = namespace();
+      const onCluster = await connected({ url: cluster.urls[2], cluster: 'auto', keyPrefix: tagged });
+      expect(onCluster.broker.keyPrefix).toBe(`{${tagged}}`);
+      const lock = new RedisSseScheduleLock(onCluster.broker);
+      expect(await lock.acquire('job', 'auto', 10_000)).toBe(true);
       await onCluster.broker.subscribe('room');
       const published = await onCluster.broker.publish('room', 'hello');
       await onCluster.inbox.until(() => onCluster.inbox.seqs('room').includes(published.seq), 'the event');
       const owner = await cluster.ownerOf(`${onCluster.broker.keyPrefix}seq`);
       expect(await node(owner).get(`${onCluster.broker.keyPrefix}seq`)).toBe(String(published.seq));
+      expect(await node(owner).exists(`{${tagged}}lock:job:auto`)).toBe(1);
 
       const keyPrefix = namespace();
       const single = await connected({ url: REDIS_URL, cluster: 'auto', keyPrefix });
       await single.broker.subscribe('room');
       const there = await single.broker.publish('room', 'hello');
       await single.inbox.until(() => single.inbox.seqs('room').includes(there.seq), 'the event on the single server');
-      // A single server: classic Pub/Sub, as before; the names carry the tag that 'auto' always adds.
+      // A single server: the key layout and classic Pub/Sub of earlier versions.
+      expect(single.broker.keyPrefix).toBe(keyPrefix);
       const shared = node(6379);
-      expect(await shared.call('PUBSUB', 'CHANNELS', `{${keyPrefix}}channel:*`)).toEqual([
-        `{${keyPrefix}}channel:room`,
-      ]);
-      expect(await shared.get(`{${keyPrefix}}seq`)).toBe(String(there.seq));
+      expect(await shared.call('PUBSUB', 'CHANNELS', `${keyPrefix}channel:*`)).toEqual([`${keyPrefix}channel:room`]);
+      expect(await shared.get(`${keyPrefix}seq`)).toBe(String(there.seq));
       expect(single.broker.status().state).toBe('up');
     });
 

@@ -69,13 +69,13 @@ export interface RedisSseBrokerOptions {
    * node of `url` once, at `connect()` (`CLUSTER INFO`: a server without
    * cluster support answers an error), and picks.
    *
-   * With `true` or `'auto'` every key and Pub/Sub channel of the namespace
-   * shares one hash tag, so that the broker's scripts run on one slot: a
-   * `keyPrefix` that has one (`app:{sse}:`) is kept, any other is wrapped in
-   * one (`sse:` → `{sse:}`), whatever `'auto'` finds, so that the names do
-   * not depend on it. A namespace so lives on one slot, one master: spread
-   * the load of several apps (or tenants) with several namespaces. See
-   * docs/redis-cluster.md.
+   * On a cluster every key and Pub/Sub channel of the namespace shares one
+   * hash tag, so that the broker's scripts run on one slot: a `keyPrefix`
+   * that has one (`app:{sse}:`) is kept, any other is wrapped in one (`sse:`
+   * → `{sse:}`; `broker.keyPrefix` says which, with `'auto'` once connected).
+   * A single server keeps the prefix as given. A namespace so lives on one
+   * slot, one master: spread the load of several apps (or tenants) with
+   * several namespaces. See docs/redis-cluster.md.
    */
   cluster?: boolean | 'auto';
   /** More nodes of the cluster to start from, besides that of `url` (`redis://host:port`, same credentials). */

@@ -3,7 +3,7 @@ import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { endConnection, ownOptions, retryStrategy, type RedisSseConnections } from './redis-sse-connections.js';
 import { clusterNodeOf } from './redis-sse-cluster-node.js';
 import { reasonOf } from './redis-sse-failure.js';
-import { hashSlotOf } from './redis-sse-hash-slot.js';
+import { clusterKeyPrefix, hashSlotOf } from './redis-sse-hash-slot.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 import type { RedisSsePubSub } from './redis-sse-pubsub.js';
 import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
@@ -33,6 +33,7 @@ function clusterReply(error: unknown): 'MOVED' | 'transient' | undefined {
  * master is unreachable.
  */
 export class RedisSseClusterConnections implements RedisSseConnections {
+  readonly cluster = true;
   private readonly detach: (() => void)[] = [];
   private ending = false;
 
@@ -61,7 +62,7 @@ export class RedisSseClusterConnections implements RedisSseConnections {
   /** Makes the connections (not connected yet), from the app's `Cluster` or from `url` and `clusterNodes`. */
   static async open(options: ResolvedRedisSseOptions, pubsub: RedisSsePubSub): Promise<RedisSseClusterConnections> {
     const timeoutMs = options.commandTimeoutMs;
-    const slot = hashSlotOf(options.keyPrefix);
+    const slot = hashSlotOf(clusterKeyPrefix(options.keyPrefix));
     const { Cluster, Redis } = await loadOptionalPackage('ioredis', 'RedisSseBroker', () => import('ioredis'));
     /** Set once made: the subscriber's retry strategy asks it where to reconnect. */
     const made: { connections?: RedisSseClusterConnections } = {};

@@ -14,6 +14,8 @@ export interface RedisSseConnections {
   /** The connection that subscribes, to the server (on a cluster: the master) of the namespace. */
   readonly subscriber: Redis;
   readonly pubsub: RedisSsePubSub;
+  /** Whether they are to a Redis Cluster (the namespace's keys then need one hash tag). */
+  readonly cluster: boolean;
   /** `'ready'` when commands of the namespace can be sent now; otherwise why not (a connection state), for messages. */
   commandStatus(): string;
   /** Starts connecting (each reconnects by itself from then on); never throws. */

@@ -20,14 +20,11 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  * ```
  */
 export class RedisSseScheduleLock implements SseScheduleLock {
-  private readonly keys: RedisSseKeys;
-
   constructor(private readonly broker: RedisSseBroker) {
     const given = broker as Partial<RedisSseBroker> | null;
     if (typeof given?.withCommandClient !== 'function' || typeof given.keyPrefix !== 'string') {
       throw new TypeError(REDIS_SSE_MESSAGES.lockNeedsBroker(broker));
     }
-    this.keys = new RedisSseKeys(broker.keyPrefix);
   }
 
   /** Resolves to whether this instance took tick `tickKey` of `jobName` (for `ttlMs`). */
@@ -37,7 +34,8 @@ export class RedisSseScheduleLock implements SseScheduleLock {
       throw new TypeError(REDIS_SSE_MESSAGES.invalidLockName(name ?? jobName));
     }
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw new TypeError(REDIS_SSE_MESSAGES.invalidLockTtl(ttlMs));
-    const key = this.keys.lock(name);
+    // The broker's prefix now (on a cluster found by `cluster: 'auto'`, with its hash tag).
+    const key = new RedisSseKeys(this.broker.keyPrefix).lock(name);
     return this.broker.withCommandClient(`take the lock ${JSON.stringify(name)}`, async (client) => {
       return (await client.set(key, this.broker.instanceId, 'PX', ttlMs, 'NX')) === 'OK';
     });

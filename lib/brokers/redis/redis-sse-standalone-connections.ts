@@ -10,6 +10,8 @@ import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
  * starting and ending them, and naming the server in messages.
  */
 export class RedisSseStandaloneConnections implements RedisSseConnections {
+  readonly cluster = false;
+
   private constructor(
     readonly command: Redis,
     readonly subscriber: Redis,

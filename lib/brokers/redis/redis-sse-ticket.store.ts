@@ -42,7 +42,11 @@ export interface RedisSseTicketStoreOptions {
    * is used, cluster or not.
    */
   cluster?: boolean;
-  /** The prefix of every key: tickets are `<prefix>ticket:<digest>`. Default: the broker's, else `'sse:'`. */
+  /**
+   * The prefix of every key: tickets are `<prefix>ticket:<digest>`. Default:
+   * the broker's (read at each use: on a cluster found by `cluster: 'auto'`,
+   * with its hash tag), else `'sse:'`.
+   */
   keyPrefix?: string;
   /**
    * How long a command waits for Redis before the request is answered 503
@@ -78,7 +82,8 @@ function retryStrategy(times: number): number {
  */
 export class RedisSseTicketStore implements SseTicketStore {
   private readonly logger = new Logger('RedisSseTicketStore');
-  private readonly prefix: string;
+  /** `<prefix>ticket:`, unless it is the broker's (`undefined`: asked of the broker at each use). */
+  private readonly prefix: string | undefined;
   private readonly timeoutMs: number;
   /** The connection of `client` or `url`, once made; the first connection attempt. */
   private connection: Promise<{ client: RedisSseClient; connected: Promise<void> }> | undefined;
@@ -121,7 +126,8 @@ export class RedisSseTicketStore implements SseTicketStore {
         ),
       );
     }
-    this.prefix = `${prefix}ticket:`;
+    // The broker's prefix is read at each use: with `cluster: 'auto'` it gains its hash tag at connect().
+    this.prefix = options.keyPrefix === undefined && broker ? undefined : `${prefix}ticket:`;
     this.timeoutMs = checkInteger('RedisSseTicketStore commandTimeoutMs', options.commandTimeoutMs, 1, 5000, 60_000);
   }
 
@@ -165,7 +171,7 @@ export class RedisSseTicketStore implements SseTicketStore {
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new TypeError(SSE_MESSAGES.redisTicketArgument('a key is 1 to 128 of [A-Za-z0-9_-]', key));
     }
-    return `${this.prefix}${key}`;
+    return `${this.prefix ?? `${this.options.broker!.keyPrefix}ticket:`}${key}`;
   }
 
   /** Runs one command, within the timeout; a failure becomes a 503 (and one log line per outage). */

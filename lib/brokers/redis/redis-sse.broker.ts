@@ -18,6 +18,7 @@ import { encodeSentMessage, isExcept, isPosition, sentMessageOf } from './redis-
 import type { RedisSseConnections } from './redis-sse-connections.js';
 import { MAX_READ_LIMIT, RedisSseHistoryReader } from './redis-sse-history-reader.js';
 import { RedisSseKeys } from './redis-sse.keys.js';
+import { clusterKeyPrefix } from './redis-sse-hash-slot.js';
 import { RedisSseLink } from './redis-sse-link.js';
 import { RedisSseLinkHealth } from './redis-sse-link-health.js';
 import { isTimeout, withTimeout } from './redis-sse-failure.js';
@@ -78,8 +79,9 @@ export class RedisSseBroker implements SseBroker {
 
   private readonly logger = new Logger('RedisSseBroker');
   private readonly settings: ResolvedRedisSseOptions;
-  private readonly keys: RedisSseKeys;
-  private readonly reader: RedisSseHistoryReader;
+  /** Where the namespace's things are: with the cluster's hash tag once connections to a cluster are made. */
+  private keys: RedisSseKeys;
+  private reader: RedisSseHistoryReader;
   /** Finding out what the server is (a cluster?) and making the connections, until the link takes over. */
   private opening: RedisSseOpening | undefined;
   private link: RedisSseLink | undefined;
@@ -95,7 +97,13 @@ export class RedisSseBroker implements SseBroker {
     this.reader = new RedisSseHistoryReader(this.keys, this.settings);
   }
 
-  /** The namespace: the prefix of every key and Pub/Sub channel of this broker. */
+  /**
+   * The namespace: the prefix of every key and Pub/Sub channel of this
+   * broker. On a cluster, with its hash tag: from the start with `cluster:
+   * true`; with `'auto'`, once `connect()` has found a cluster (before, and
+   * on a single server, the prefix as given). Read it at each use, not once
+   * before `connect()`.
+   */
   get keyPrefix(): string {
     return this.keys.prefix;
   }
@@ -138,6 +146,10 @@ export class RedisSseBroker implements SseBroker {
     context: SseBrokerContext | undefined,
     timeoutMs: number,
   ): Promise<void> {
+    if (connections.cluster && this.keys.prefix !== clusterKeyPrefix(this.keys.prefix)) {
+      this.keys = new RedisSseKeys(clusterKeyPrefix(this.keys.prefix));
+      this.reader = new RedisSseHistoryReader(this.keys, this.settings);
+    }
     const health = new RedisSseLinkHealth(connections, this.logger);
     if (this.opening) health.continueFrom(this.opening.health);
     const link = new RedisSseLink(

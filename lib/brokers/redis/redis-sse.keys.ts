@@ -5,14 +5,14 @@
  * with `checkChannelName`) only ever end a key or an exact Pub/Sub channel
  * name: they never become a pattern.
  *
- * On a cluster (`cluster: true` or `'auto'`), `<p>` carries a hash tag
+ * On a cluster (`cluster: true`, or `'auto'` that found one), `<p>` carries a hash tag
  * (`{sse:}`, or the prefix's own: see `clusterKeyPrefix()`), so that every
  * key and shard channel below hashes to one slot: the scripts, which touch
  * several keys (and build some names themselves: `<p>history:<channel>` of
  * evicted channels, `<p>instance:<id>`), run on that slot's master, and
  * sharded Pub/Sub stays on its shard. A namespace so lives on one master.
- * On a single server (`cluster: false`), `<p>` is the prefix as given: the
- * layout is the one of earlier versions.
+ * On a single server (`cluster: false`, or `'auto'` that found one), `<p>` is
+ * the prefix as given: the layout is the one of earlier versions.
  *
  * | key                      | type   | what                                                        |
  * | ------------------------ | ------ | ----------------------------------------------------------- |

@@ -19,7 +19,10 @@ export interface ResolvedRedisSseOptions {
   readonly clusterNodes: readonly string[];
   readonly clusterOptions: ClusterOptions;
   readonly pubsub: 'auto' | 'sharded' | 'classic';
-  /** With a hash tag added if the namespace may be on a cluster (`cluster` not false) and has none. */
+  /**
+   * With a hash tag added (if it has none) for `cluster: true`; with
+   * `'auto'`, as given: the broker adds the tag once it found a cluster.
+   */
   readonly keyPrefix: string;
   readonly maxEvents: number;
   readonly maxAgeMs: number;
@@ -73,7 +76,7 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     clusterNodes: options.clusterNodes ?? [],
     clusterOptions: options.clusterOptions ?? {},
     pubsub: options.pubsub ?? 'auto',
-    keyPrefix: cluster === false ? keyPrefix : clusterKeyPrefix(keyPrefix),
+    keyPrefix: cluster === true ? clusterKeyPrefix(keyPrefix) : keyPrefix,
     maxEvents,
     maxAgeMs,
     idleTtlMs,
