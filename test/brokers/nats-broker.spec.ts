@@ -231,6 +231,19 @@ describe('NatsSseBroker', () => {
       expect(await broker.head()).toEqual(position);
     });
 
+    it('refuses an event that the events stream could not keep even alone (over maxBytes), with a RangeError naming the option', async () => {
+      const { broker, inbox } = await connected({ history: { maxBytes: 300 } });
+      await broker.subscribe('small');
+      const kept = await broker.publish('small', 'x'.repeat(100));
+      const error = await broker.publish('small', 'x'.repeat(200)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toMatch(
+        /keeps at most history\.maxBytes \(300\) bytes.+Raise history\.maxBytes/,
+      );
+      expect(await broker.head()).toEqual(kept);
+      expect(inbox.seqs('small')).toEqual([kept.seq]);
+    });
+
     it("says 'expired' for a resume past events that maxAgeMs let go of, and keeps the newer ones", async () => {
       const { broker } = await connected({ history: { maxAgeMs: 300 } });
       const old = await broker.publish('aging', 'old');
@@ -247,6 +260,30 @@ describe('NatsSseBroker', () => {
       expect((await broker.read(['aging'], old, 10)).reset).toBeUndefined();
       // A channel whose events all aged out: expired before them, not after.
       expect((await broker.read(['never'], { ...old, seq: 0 }, 10)).reset).toBeUndefined();
+    });
+  });
+
+  describe('streams deleted under it', () => {
+    it('makes them again with a new epoch, reports a gap from its start, and refuses the old positions as unknown', async () => {
+      const { broker, inbox } = await connected();
+      await broker.subscribe('a');
+      const before = await broker.publish('a', '1');
+      await inbox.until(() => inbox.seqs('a').includes(before.seq), 'the first event');
+      const jsm = await (await admin()).jetstreamManager();
+      await jsm.streams.delete(`SSE_EVENTS_${broker.namespace}`);
+      await jsm.streams.delete(`SSE_CHANNELS_${broker.namespace}`);
+      // The first publish finds no stream (a 503): the broker sets its streams up again at once.
+      const refused = await broker.publish('a', 'lost').catch((e: unknown) => e);
+      expect((refused as { getStatus?: () => number }).getStatus?.()).toBe(503);
+      await inbox.until(() => inbox.gaps().length === 1, 'the gap');
+      const { after } = inbox.gaps()[0];
+      expect(after.epoch).not.toBe(before.epoch);
+      expect(after.seq).toBe(0);
+      const again = await broker.publish('a', '2');
+      expect(again.epoch).toBe(after.epoch);
+      await inbox.until(() => inbox.seqs('a').includes(again.seq), 'the event of the new epoch');
+      expect((await broker.read(['a'], before, 10)).reset).toBe('unknown');
+      expect((await readAll(broker, ['a'], after, 10)).payloads).toEqual(['2']);
     });
   });
 

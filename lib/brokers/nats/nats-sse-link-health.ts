@@ -27,6 +27,11 @@ export class NatsSseLinkHealth {
     private readonly logger: Logger,
   ) {}
 
+  /** The state `status()` reports. */
+  get current(): SseBrokerStatus['state'] {
+    return this.state;
+  }
+
   /** Whether requests may be sent: set up once, and not in an outage. */
   get usable(): boolean {
     return this.state !== 'down';

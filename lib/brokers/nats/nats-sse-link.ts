@@ -126,6 +126,16 @@ export class NatsSseLink {
     return this.lost.promise;
   }
 
+  /**
+   * No stream answered a request where the namespace's should be (deleted
+   * under the broker?): while the link is up, sets the streams up again now
+   * (making them anew, with a new epoch, if they are gone), rather than when
+   * the feed's heartbeats stop.
+   */
+  suspect(): void {
+    if (!this.closed && this.api && this.health.current === 'up') void this.setup();
+  }
+
   /** Resolves once every event up to `seq` has been delivered (see `NatsSseFeed.reached`). */
   reached(seq: number): { promise: Promise<void>; cancel(): void } {
     const feed = this.feed;

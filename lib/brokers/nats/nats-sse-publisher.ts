@@ -1,6 +1,14 @@
 import type { Logger } from '@nestjs/common';
 import { reasonOf } from '../redis/redis-sse-failure.js';
-import { apiErrorCode, encodePayload, JS_ERRORS, readStoredEvent, writeEventHeaders } from './nats-sse.codec.js';
+import {
+  apiErrorCode,
+  encodePayload,
+  EVENT_HEADERS,
+  JS_ERRORS,
+  readStoredEvent,
+  storedSize,
+  writeEventHeaders,
+} from './nats-sse.codec.js';
 import type { NatsSseChannelIndex } from './nats-sse-channel-index.js';
 import type { NatsSseJetStream } from './nats-sse-jetstream.js';
 import { NATS_SSE_MESSAGES } from './nats-sse.messages.js';
@@ -52,7 +60,11 @@ export class NatsSsePublisher {
   constructor(
     private readonly names: NatsSseNames,
     private readonly index: NatsSseChannelIndex,
-    private readonly settings: { readonly maxChannelBytes: number; readonly maxTails: number },
+    private readonly settings: {
+      readonly maxChannelBytes: number;
+      readonly maxBytes: number;
+      readonly maxTails: number;
+    },
     private readonly logger: Logger,
   ) {}
 
@@ -91,7 +103,9 @@ export class NatsSsePublisher {
       const tail = this.tails.get(channel) ?? (await this.readTail(api, channel));
       const started = tail.seq === 0;
       const bytes = (started ? 0 : tail.bytes) + data.length;
-      const headers = writeEventHeaders(api.nats.headers(), { prev: started ? tail.lost : tail.seq, bytes, except });
+      const prev = started ? tail.lost : tail.seq;
+      this.checkSize(subject, data.length, [prev, bytes, tail.seq], except, msgID);
+      const headers = writeEventHeaders(api.nats.headers(), { prev, bytes, except });
       let ack;
       try {
         ack = await api.publish(subject, data, { headers, msgID, expect: { lastSubjectSequence: tail.seq } });
@@ -113,6 +127,30 @@ export class NatsSsePublisher {
       if (bytes - (next.first?.before ?? 0) > this.settings.maxChannelBytes) await this.trim(api, channel, next);
       return { seq: ack.seq, started };
     }
+  }
+
+  /**
+   * Refuses an event that the events stream could not keep even alone
+   * (`maxBytes` is its `max_bytes`): JetStream would discard it as it stores
+   * it, before any instance received it.
+   */
+  private checkSize(
+    subject: string,
+    bytes: number,
+    [prev, total, last]: readonly number[],
+    except: string | undefined,
+    msgID: string | undefined,
+  ): void {
+    const headers: [string, string][] = [
+      [EVENT_HEADERS.prev, String(prev)],
+      [EVENT_HEADERS.bytes, String(total)],
+      ['Nats-Expected-Last-Subject-Sequence', String(last)],
+    ];
+    if (except !== undefined) headers.push([EVENT_HEADERS.except, except]);
+    if (msgID !== undefined) headers.push(['Nats-Msg-Id', msgID]);
+    const size = storedSize(subject, headers, bytes);
+    if (size > this.settings.maxBytes)
+      throw new RangeError(NATS_SSE_MESSAGES.eventOverMaxBytes(size, this.settings.maxBytes));
   }
 
   /** The channel's newest event, read from JetStream; for a channel without events, what its history may have lost. */

@@ -5,17 +5,44 @@ import type { NatsSseNames } from './nats-sse.names.js';
 import { timeoutError } from './nats-sse-timeout.js';
 
 const NANOS_PER_MS = 1_000_000;
+/** Events read one by one with direct gets before a read makes a consumer for the rest (most catch-ups need a few). */
+const DIRECT_READS = 4;
 /** An ephemeral consumer of a read that was not deleted (its instance died) goes after this long without use. */
 const INACTIVE_MS = 30_000;
 
 /**
- * At most `max` events of `channel` from seq `from` on, oldest first: read
- * with an ephemeral pull consumer filtered on the channel's subject (made,
- * asked once for what it has, without waiting, then deleted), in a bounded
- * time (`timeoutMs`, else rejects with a timeout) and bounded memory (`max`
- * events, of a history that `maxChannelBytes` bounds).
+ * At most `max` events of `channel` from seq `from` on, oldest first: the
+ * first few with direct gets (`next_by_subj`: no consumer for the server to
+ * make, which most catch-ups need no more than), the rest with an ephemeral
+ * pull consumer filtered on the channel's subject (made, asked once for what
+ * it has, without waiting, then deleted), in a bounded time (`timeoutMs`,
+ * else rejects with a timeout) and bounded memory (`max` events, of a
+ * history that `maxChannelBytes` bounds).
  */
 export async function readRange(
+  api: NatsSseJetStream,
+  names: NatsSseNames,
+  epoch: string,
+  channel: string,
+  from: number,
+  max: number,
+  timeoutMs: number,
+): Promise<NatsSseStoredEvent[]> {
+  const events: NatsSseStoredEvent[] = [];
+  for (let seq = from; events.length < Math.min(max, DIRECT_READS);) {
+    const message = await api.next(names.eventsStream, names.event(channel), seq);
+    if (!message) return events;
+    const event = readStoredEvent(channel, epoch, message.seq, message.header, message.data);
+    if (event) events.push(event);
+    seq = message.seq + 1;
+  }
+  if (events.length === max) return events;
+  const next = events.length > 0 ? events[events.length - 1].seq + 1 : from;
+  return [...events, ...(await consumerRange(api, names, epoch, channel, next, max - events.length, timeoutMs))];
+}
+
+/** `readRange()` through an ephemeral pull consumer. */
+async function consumerRange(
   api: NatsSseJetStream,
   names: NatsSseNames,
   epoch: string,

@@ -92,7 +92,7 @@ export class NatsSseBroker implements SseBroker {
     this.publisher = new NatsSsePublisher(
       this.names,
       index,
-      { maxChannelBytes: this.settings.maxChannelBytes, maxTails },
+      { maxChannelBytes: this.settings.maxChannelBytes, maxBytes: this.settings.maxBytes, maxTails },
       this.logger,
     );
     this.reader = new NatsSseHistoryReader(this.names, index, this.settings);
@@ -283,6 +283,7 @@ export class NatsSseBroker implements SseBroker {
       return result;
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) throw error;
+      if ((error as { code?: unknown } | null)?.code === '503') link.suspect();
       throw link.refusals.failure(operation, error, effect);
     }
   }

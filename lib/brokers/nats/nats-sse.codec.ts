@@ -52,6 +52,21 @@ export function writeEventHeaders(headers: MsgHdrs, event: { prev: number; bytes
   return headers;
 }
 
+/**
+ * About what JetStream's file store counts for a message (what `max_bytes`
+ * bounds; measured on nats-server 2.9): some 34 bytes of its own, the
+ * subject, the header block (`NATS/1.0`, each `Name: value`, the blank
+ * line) and the data. Pure.
+ */
+export function storedSize(
+  subject: string,
+  headers: readonly (readonly [string, string])[],
+  dataBytes: number,
+): number {
+  const headerBytes = headers.reduce((sum, [name, value]) => sum + name.length + value.length + 4, 12);
+  return 34 + subject.length + headerBytes + dataBytes;
+}
+
 /** The event a stored message stands for, or `undefined` if it is not one the broker wrote. */
 export function readStoredEvent(
   channel: string,

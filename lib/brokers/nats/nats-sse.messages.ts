@@ -45,6 +45,8 @@ export const NATS_SSE_MESSAGES = {
     `nestjs-event-stream: NatsSseBroker could not ${operation}: JetStream answered ${reason}. Check that the server runs JetStream (nats-server -js, 2.9 or newer) and that the user may use the subjects sse.<namespace>.> and $JS.API.>.`,
   payloadTooLarge: (bytes: number, max: number) =>
     `nestjs-event-stream: NatsSseBroker cannot publish an event of ${bytes} bytes: with its headers it is larger than the NATS server's max_payload (${max} bytes; the default is 1 MiB). Publish a smaller event (e.g. an id to fetch the data by), or raise max_payload in the server's configuration.`,
+  eventOverMaxBytes: (size: number, max: number) =>
+    `nestjs-event-stream: NatsSseBroker cannot publish an event that takes up to ${size} bytes in JetStream (its payload, subject and headers): the events stream keeps at most history.maxBytes (${max}) bytes, and would discard it as it stores it, before any instance received it. Raise history.maxBytes.`,
   noAnswer: (ms: number) => `no answer within ${ms} ms`,
   connectionClosed: () => 'the connection closed',
   connectionLost: () => 'the connection was lost',
