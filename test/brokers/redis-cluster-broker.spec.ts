@@ -377,6 +377,17 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect(logs.messages('log', `Reconnected to Redis at cluster node 127.0.0.1:${to}`)).toHaveLength(2);
     }, 30_000);
 
+    it('says so when told it is a cluster but the node is a single server, and stays down (503)', async () => {
+      logs.clear();
+      const { broker } = await connected({ url: REDIS_URL, cluster: true, connectTimeoutMs: 300 });
+      expect(logs.messages('error', 'says it is not a cluster node')).toHaveLength(1);
+      expect(broker.status().state).toBe('down');
+      await expect(broker.publish('room', 'x')).rejects.toBeInstanceOf(RedisSseUnavailableError);
+      const handles = watchHandles();
+      await broker.close();
+      expect(await handles.stop()).toEqual({});
+    });
+
     it("with 'auto', starts down while the server does not answer, refuses with 503, and connects once it does", async () => {
       const server = await RedisServer.start();
       await server.stop();

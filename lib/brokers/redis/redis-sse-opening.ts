@@ -43,7 +43,7 @@ export class RedisSseOpening {
 
   constructor(
     private readonly settings: ResolvedRedisSseOptions,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     const retryAfterSeconds = Math.max(1, Math.ceil(settings.commandTimeoutMs / 1000));
     this.refusals = new RedisSseRefusals(() => this.target(), retryAfterSeconds, logger);
@@ -85,7 +85,6 @@ export class RedisSseOpening {
     const { cluster, pubsub, client } = this.settings;
     if (cluster === false) return { cluster: false, sharded: false };
     if (cluster === true && pubsub !== 'auto') return { cluster: true, sharded: pubsub === 'sharded' };
-    const known = cluster === true ? true : undefined;
     const asked = client ?? (await this.openProbe());
     try {
       for (;;) {
@@ -93,7 +92,11 @@ export class RedisSseOpening {
         try {
           if (!client) await this.ready(asked as Redis);
           if (this.cancelled) return undefined;
-          return await withTimeout(probeServer(asked, known), this.settings.commandTimeoutMs);
+          const kind = await withTimeout(probeServer(asked), this.settings.commandTimeoutMs);
+          if (cluster !== true || kind.cluster) return kind;
+          // Told it is a cluster, but the node says it is not: say so, and stay a cluster (it is down until it is one).
+          this.logger.error(REDIS_SSE_MESSAGES.notACluster(this.target()));
+          return { cluster: true, sharded: false };
         } catch (error) {
           if (this.cancelled) return undefined;
           this.health.failed(error);

@@ -12,21 +12,19 @@ const isReplyError = (error: unknown) => (error as Error | null)?.name === 'Repl
 
 /**
  * Asks the server of `client` what it is, in at most two commands:
- * `CLUSTER INFO` (unless `cluster` is known: a server without cluster
- * support answers an error, a node of a cluster its state) and, on a
- * cluster, `COMMAND INFO SPUBLISH` (a server that does not know it answers
- * nil; one whose user may not run `COMMAND` answers an error: then classic
- * Pub/Sub). Rejects when the connection fails, for the caller to ask again.
+ * `CLUSTER INFO` (a server without cluster support answers an error, a node
+ * of a cluster its state) and, on a cluster, `COMMAND INFO SPUBLISH` (a
+ * server that does not know it answers nil; one whose user may not run
+ * `COMMAND` answers an error: then classic Pub/Sub). Rejects when the
+ * connection fails, for the caller to ask again.
  */
-export async function probeServer(client: RedisSseClient, cluster?: boolean): Promise<RedisSseServerKind> {
-  let isCluster = cluster;
-  if (isCluster === undefined) {
-    try {
-      isCluster = /cluster_state:/.test(String(await client.cluster('INFO')));
-    } catch (error) {
-      if (!isReplyError(error)) throw error;
-      isCluster = false;
-    }
+export async function probeServer(client: RedisSseClient): Promise<RedisSseServerKind> {
+  let isCluster: boolean;
+  try {
+    isCluster = /cluster_state:/.test(String(await client.cluster('INFO')));
+  } catch (error) {
+    if (!isReplyError(error)) throw error;
+    isCluster = false;
   }
   if (!isCluster) return { cluster: false, sharded: false };
   try {

@@ -21,6 +21,8 @@ export const REDIS_SSE_MESSAGES = {
     `nestjs-event-stream: RedisSseBroker: ${JSON.stringify(url)} names a database, but a Redis Cluster has only database 0: leave the /db out and tell apps apart by keyPrefix.`,
   clusterTarget: (address: string) => (address ? `cluster node ${address}` : 'the cluster'),
   probing: () => 'asking the server whether it is a cluster node',
+  notACluster: (target: string) =>
+    `RedisSseBroker: \`cluster: true\`, but Redis at ${target} says it is not a cluster node (CLUSTER INFO answered an error): the broker stays down until it is one. Give the URL of a node of the cluster, or \`cluster: 'auto'\` (or leave \`cluster\` out) for a single server.`,
   slotMoved: () => "the namespace's slot moved to another master; following it",
   openFailed: (error: unknown) =>
     `RedisSseBroker could not open its connections once the server answered: ${error instanceof Error ? error.message : String(error)} The broker stays down (publishes and joins get 503); fix the options and restart the app.`,
