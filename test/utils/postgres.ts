@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { freePort } from './redis.js';
 
 /** The shared PostgreSQL of the test machine (trust auth, user postgres, database test). */
@@ -26,6 +27,22 @@ export function randomNamespace(name: string): string {
     .replace(/[^a-z0-9_]/g, '_')
     .slice(0, 24);
   return `t_${safe}_${randomBytes(5).toString('hex')}`;
+}
+
+/** The broker's tables, whose rows name their namespace. */
+const TABLES = ['sse_namespaces', 'sse_channels', 'sse_events', 'sse_idempotency', 'sse_spill', 'sse_claims'];
+
+/** Deletes the rows of every namespace starting with `prefix` from the broker's tables in `schema`. */
+export async function deleteNamespaces(url: string, prefix: string, schema = 'public'): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const table of TABLES) {
+      await client.query(`DELETE FROM "${schema}".${table} WHERE starts_with(namespace, $1)`, [prefix]);
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 const BIN = process.env.SSE_TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -76,21 +93,23 @@ function template(): string {
 }
 
 /**
- * SIGKILLs the process group `pgid` (a server's: it was spawned detached, so
+ * Signals the process group `pgid` (a server's: it was spawned detached, so
  * it leads a group of its own) with kill(2), never the kill binary (whose
  * parsing of a negative id is not to be trusted), and never a group that is
  * not a server's: 0, 1 or this process's own would reach far more.
  */
-function killGroup(pgid: number): void {
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   if (!Number.isSafeInteger(pgid) || pgid <= 1 || pgid === process.pid) {
-    throw new Error(`refusing to kill process group ${pgid}`);
+    throw new Error(`refusing to signal process group ${pgid}`);
   }
   try {
-    process.kill(-pgid, 'SIGKILL');
+    process.kill(-pgid, signal);
   } catch {
     // Gone already.
   }
 }
+
+const killGroup = (pgid: number) => signalGroup(pgid, 'SIGKILL');
 
 /** Whether a process of group `pgid` is alive (not a zombie), from /proc. */
 function liveInGroup(pgid: number): boolean {
@@ -220,6 +239,16 @@ export class PostgresServer {
         reject(new Error(`postgres exited (${code}) before it was ready: ${output.slice(-800)}`)),
       );
     });
+  }
+
+  /** Stalls it and every backend (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
+  pause(): void {
+    if (this.process?.pid) signalGroup(this.process.pid, 'SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT): it answers what was sent meanwhile. */
+  resume(): void {
+    if (this.process?.pid) signalGroup(this.process.pid, 'SIGCONT');
   }
 
   /** Kills it and every backend (SIGKILL to the process group: no goodbye to clients); resolves once it is gone. */

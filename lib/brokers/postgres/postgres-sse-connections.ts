@@ -2,7 +2,7 @@ import type { Client, ClientConfig, Pool } from 'pg';
 import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import type { ResolvedPostgresSseOptions } from './resolve-postgres-sse-options.js';
 
-/** The `application_name` of the broker's connections, as `pg_stat_activity` shows them. */
+/** The `application_name` of the broker's connections, as `pg_stat_activity` shows them (with the instance's id). */
 const APPLICATION_NAME = 'nestjs-event-stream';
 
 /**
@@ -10,7 +10,8 @@ const APPLICATION_NAME = 'nestjs-event-stream';
  * when the broker connects), the pool its commands run on (its own, from
  * `url`, with `statement_timeout` and a connection timeout of
  * `commandTimeoutMs`; or the app's), how to make its LISTEN connection, and
- * the server's address for messages (never the password).
+ * the server's address for messages (never the password). Its connections
+ * are named `nestjs-event-stream [listener] <instance id>` in `pg_stat_activity`.
  */
 export class PostgresSseConnections {
   private constructor(
@@ -23,7 +24,7 @@ export class PostgresSseConnections {
     readonly target: string,
   ) {}
 
-  static async open(settings: ResolvedPostgresSseOptions): Promise<PostgresSseConnections> {
+  static async open(settings: ResolvedPostgresSseOptions, instanceId: string): Promise<PostgresSseConnections> {
     const pg = await loadOptionalPackage('pg', 'PostgresSseBroker', async () => (await import('pg')).default);
     const { url, commandTimeoutMs } = settings;
     const base: ClientConfig = settings.pool ? { ...settings.pool.options } : url ? { connectionString: url } : {};
@@ -31,7 +32,7 @@ export class PostgresSseConnections {
       ...base,
       keepAlive: true,
       connectionTimeoutMillis: commandTimeoutMs,
-      application_name: `${APPLICATION_NAME} listener`,
+      application_name: `${APPLICATION_NAME} listener ${instanceId}`,
     };
     const pool =
       settings.pool ??
@@ -40,7 +41,7 @@ export class PostgresSseConnections {
         keepAlive: true,
         connectionTimeoutMillis: commandTimeoutMs,
         statement_timeout: commandTimeoutMs,
-        application_name: APPLICATION_NAME,
+        application_name: `${APPLICATION_NAME} ${instanceId}`,
       });
     // Not connected: only to read the host, port and database pg resolved (from the URL, the PG* variables, defaults).
     const probe = new pg.Client(listenConfig);

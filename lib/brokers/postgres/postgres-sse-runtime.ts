@@ -25,11 +25,12 @@ export class PostgresSseRuntime {
 
   static async open(
     settings: ResolvedPostgresSseOptions,
+    instanceId: string,
     statements: PostgresSseStatements,
     inbound: PostgresSseInbound,
     logger: Logger,
   ): Promise<PostgresSseRuntime> {
-    const connections = await PostgresSseConnections.open(settings);
+    const connections = await PostgresSseConnections.open(settings, instanceId);
     const { target, pool, ownsPool } = connections;
     const { commandTimeoutMs } = settings;
     const health = new PostgresSseLinkHealth(target, logger);

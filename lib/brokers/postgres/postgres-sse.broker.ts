@@ -117,7 +117,13 @@ export class PostgresSseBroker implements SseBroker {
     if (this.closed) throw new Error(POSTGRES_SSE_MESSAGES.closed('connect'));
     if (this.connecting) throw new Error(POSTGRES_SSE_MESSAGES.alreadyConnected());
     this.connecting = true;
-    const runtime = await PostgresSseRuntime.open(this.settings, this.statements, this.inbound, this.logger);
+    const runtime = await PostgresSseRuntime.open(
+      this.settings,
+      this.instanceId,
+      this.statements,
+      this.inbound,
+      this.logger,
+    );
     if (this.closed) return runtime.close();
     this.runtime = runtime;
     const { connectTimeoutMs } = this.settings;
