@@ -42,6 +42,8 @@ export const SSE_MESSAGES = {
     `Option "${option}" is deprecated: every stream the server ends now sends one final word named by "endEventName" (default 'sse-end'), whose data says why ({"reason":...}). It still names this one final word; remove it to use the common name (see docs/lifecycle.md).`,
   streamRevoked: (target: string, count: number) =>
     `A ${target} was revoked: ended ${count} stream${count === 1 ? '' : 's'} of this instance with the final word "revoked".`,
+  invalidJoinAfter: (value: unknown) =>
+    `nestjs-event-stream: SseHub.join() option "after" and SseHub.whenDelivered() take an event id of the hub (<epoch>.<seq>), got ${formatValue(value)}.`,
   joinWithoutClient: (value: unknown) =>
     `nestjs-event-stream: SseHub.join() needs the client from @SseClient(), got ${formatValue(value)}.`,
   channelForbidden: (channel: string) => `Not allowed to join channel ${JSON.stringify(channel)}.`,

@@ -72,6 +72,7 @@ export class DeliveryEngine {
     if (!member) return;
     this.members.delete(connection.id);
     member.takeHeld();
+    member.release();
   }
 
   /** The member of the stream with this id, if it has joined. */
@@ -90,12 +91,13 @@ export class DeliveryEngine {
 
   /**
    * A join of `member` has started: its catch-up from the stream's
-   * `Last-Event-ID`, if any, waits for it. Without one, the first join of a
-   * stream holds live messages until the stream has its first position.
+   * `Last-Event-ID` (else from `after`, if given) waits for it. Without
+   * either, the first join of a stream holds live messages until the stream
+   * has its first position.
    */
-  beginJoin(member: HubMember): void {
+  beginJoin(member: HubMember, after?: SseBrokerPosition): void {
     member.pendingJoins++;
-    const from = parseEventId(member.connection.lastEventId);
+    const from = parseEventId(member.connection.lastEventId) ?? after;
     if (!from) {
       if (member.position || member.anchoring || member.catchingUp) return;
       member.anchoring = 'joining';
@@ -300,7 +302,11 @@ export class DeliveryEngine {
       member.firstPage?.resolve();
       // A broker that says more follow but returned nothing would make this spin: take it as the end.
       const more = (page.more && page.events.length > 0) || cut;
-      if (!more && !member.readAgain) break;
+      if (!more && !member.readAgain) {
+        // Read up to the head: whatever of its channels history held up to there is written.
+        if (page.head && page.reset !== 'unknown') member.passed(page.head);
+        break;
+      }
       if (written > 0) limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(pageBytes / Math.max(1, bytes / written))));
       await connection.whenWritable();
     }

@@ -33,8 +33,11 @@ export interface HeldMessage {
  * messages held until what comes before them is written.
  */
 export class HubMember {
-  /** The newest channel event written to the stream (its `Last-Event-ID` if it reconnects now). */
-  position: SseBrokerPosition | undefined;
+  private at: SseBrokerPosition | undefined;
+  /** The furthest position a catch-up read the stream's channels to (see `passed()`). */
+  private readTo: SseBrokerPosition | undefined;
+  /** Who waits for the stream to get past a position (`SseHub.whenDelivered()`). */
+  private waiters: { target: SseBrokerPosition; settle: (reached: boolean) => void }[] | undefined;
   /** Live messages held while catching up; `undefined` when it is not. */
   held: HeldMessage[] | undefined;
   heldBytes = 0;
@@ -60,6 +63,51 @@ export class HubMember {
   firstPage: Deferred | undefined;
 
   constructor(readonly connection: SseConnection) {}
+
+  /** The newest channel event written to the stream (its `Last-Event-ID` if it reconnects now). */
+  get position(): SseBrokerPosition | undefined {
+    return this.at;
+  }
+
+  set position(position: SseBrokerPosition | undefined) {
+    this.at = position;
+    if (position && this.waiters) this.passed(position);
+  }
+
+  /**
+   * Resolves to true once the stream is past `target` (written it or a later
+   * event of its epoch), to false once it never will be: its position moved
+   * to another epoch, or the stream is over (`release()`).
+   */
+  whenPast(target: SseBrokerPosition): Promise<boolean> {
+    const readTo = this.readTo;
+    if (this.has(target) || (readTo?.epoch === target.epoch && target.seq <= readTo.seq)) return Promise.resolve(true);
+    return new Promise((settle) => (this.waiters ??= []).push({ target, settle }));
+  }
+
+  /**
+   * The stream is past `position`: it was written every event of its
+   * channels up to it that history still held (a catch-up read to there).
+   * Settles the waits it answers, without moving the stream's position.
+   */
+  passed(position: SseBrokerPosition): void {
+    if (this.readTo?.epoch !== position.epoch || this.readTo.seq < position.seq) this.readTo = position;
+    const waiters = this.waiters;
+    if (!waiters) return;
+    this.waiters = waiters.filter(({ target, settle }) => {
+      if (target.epoch === position.epoch && target.seq > position.seq) return true;
+      settle(target.epoch === position.epoch);
+      return false;
+    });
+    if (this.waiters.length === 0) this.waiters = undefined;
+  }
+
+  /** The stream is over: every wait for a position settles with false. */
+  release(): void {
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const { settle } of waiters ?? []) settle(false);
+  }
 
   /** Starts holding live messages (a catch-up is coming). */
   hold(): void {

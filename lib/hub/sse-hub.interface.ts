@@ -4,6 +4,16 @@ import type { SseBrokerStatus } from '../brokers/sse-broker.interface.js';
 
 export type { SseRefusalStatus } from '../stream/sse-counters.js';
 
+/** How `SseHub.join()` joins a stream. */
+export interface SseJoinOptions {
+  /**
+   * An event id of the hub: a stream without a `Last-Event-ID` of the hub
+   * (its own wins) is replayed the events of its channels after it, instead
+   * of starting at the newest. A bad id is a `TypeError`.
+   */
+  after?: string;
+}
+
 /** Who should not receive an event: a connection id, or the client itself (usually the sender's). */
 export type SseExcept = string | SseClient;
 

@@ -9,14 +9,13 @@ import type { SseLifecycleEvent } from '../stream/sse-lifecycle.interface.js';
 import type { SseBroker, SseBrokerSentMessage } from '../brokers/sse-broker.interface.js';
 import { checkIdempotencyKey } from '../brokers/idempotency-key.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
-import { encodeEvent } from '../protocol/encode-event.js';
-import { toSseEventInit } from '../protocol/sse-event.js';
+import { parseEventId } from '../protocol/event-id.js';
 import { assertChannelName } from './sse-channel-name.error.js';
 import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
 import type {
   SseConnectionFilter,
-  SseExcept,
   SseHubStats,
+  SseJoinOptions,
   SsePublishOptions,
   SseRevocation,
 } from './sse-hub.interface.js';
@@ -27,14 +26,12 @@ import { revocationOf } from './revocation.js';
 import { authorizeChannels } from './authorize-channels.js';
 import { countJoinRefusal } from './join-refusal.js';
 import { publishToBroker } from './publish-to-broker.js';
+import { subscribeMember } from './subscribe-member.js';
+import { encodeHubEvent, exceptId } from './hub-payload.js';
 import type { HubMember } from './hub-member.js';
 import { isThenable } from '../utils/is-thenable.js';
 import { hubStats } from './hub-stats.js';
 import type { SseInstrumentation } from '../stream/sse-instrumentation.js';
-
-function exceptId(except: SseExcept | undefined): string | undefined {
-  return typeof except === 'string' ? except : except?.id;
-}
 
 /**
  * The hub: streams joined to named channels, events published to a channel,
@@ -101,18 +98,22 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * together replay together; a later join starts at the stream's position.
    *
    * Channel names are checked (`SseChannelNameError`, a 400) and, with an
-   * `SseChannelAuthorizer`, authorized (403) before the stream opens.
+   * `SseChannelAuthorizer`, authorized (403) before the stream opens. With
+   * `after` (an event id), a stream without a `Last-Event-ID` of the hub is
+   * replayed what its channels have after it, as if it had sent that id.
    */
-  join(client: SseClient, channels: string | readonly string[]): Observable<never> {
+  join(client: SseClient, channels: string | readonly string[], options: SseJoinOptions = {}): Observable<never> {
     if (!(client instanceof SseConnection)) throw new TypeError(SSE_MESSAGES.joinWithoutClient(client));
     const connection = client;
     const names = [...new Set(typeof channels === 'string' ? [channels] : channels)];
     names.forEach(assertChannelName);
+    const after = options.after === undefined ? undefined : parseEventId(options.after);
+    if (options.after !== undefined && !after) throw new TypeError(SSE_MESSAGES.invalidJoinAfter(options.after));
     return new Observable<never>((subscriber) => {
       let left = false;
       let joined = false;
       const member = this.engine.memberOf(connection);
-      this.engine.beginJoin(member);
+      this.engine.beginJoin(member, after);
       let gate: Promise<void> | undefined;
       try {
         const joining = this.joinChannels(
@@ -166,7 +167,13 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
       const idempotencyKey = options?.idempotencyKey;
       checkIdempotencyKey('SseHub.publish()', idempotencyKey);
       const given = { except: exceptId(options?.except), idempotencyKey };
-      return publishToBroker(this.broker, this.registry, channel, this.encode(value), given);
+      return publishToBroker(
+        this.broker,
+        this.registry,
+        channel,
+        encodeHubEvent(value, this.options.serializer),
+        given,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -246,6 +253,18 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * Resolves to true once `client`'s stream is past the event `id` (written
+   * it or a later one, or replayed to the newest with it gone from history),
+   * to false once it never will be (closed, joined nothing, another history).
+   */
+  whenDelivered(client: SseClient, id: string): Promise<boolean> {
+    const position = parseEventId(id);
+    if (!position) return Promise.reject(new TypeError(SSE_MESSAGES.invalidJoinAfter(id)));
+    const member = this.engine.find(client.id);
+    return member && member.connection === client ? member.whenPast(position) : Promise.resolve(false);
+  }
+
   /** The open streams of this instance, optionally filtered. */
   connections(filter?: SseConnectionFilter): SseClient[] {
     const open = [...this.registry.open()];
@@ -283,15 +302,9 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     return this.registry.instruments.add(observer);
   }
 
-  private encode(value: unknown): string {
-    const event = toSseEventInit(value);
-    if (event.id !== undefined) throw new TypeError(SSE_MESSAGES.hubAssignsIds());
-    return encodeEvent(event, this.options.serializer);
-  }
-
   private send(value: unknown, message: (payload: string) => SseBrokerSentMessage): Promise<void> {
     try {
-      return Promise.resolve(this.broker.send(message(this.encode(value))));
+      return Promise.resolve(this.broker.send(message(encodeHubEvent(value, this.options.serializer))));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -311,21 +324,11 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     const subscribeAll = (): Promise<void> | void => {
       if (hasLeft() || member.connection.closed) return;
       joined();
-      let subscriptions: PromiseLike<void>[] | undefined;
-      for (const channel of channels) {
-        // A channel another stream is still subscribing to: wait for that subscription too.
-        const added = this.index.add(member, channel);
-        const subscribed = added ? this.broker.subscribe(channel) : this.subscribing.of(channel);
-        if (isThenable(subscribed))
-          (subscriptions ??= []).push(added ? this.subscribing.track(channel, subscribed) : subscribed);
-      }
-      const done = () => {
-        // Stamped once this instance receives the channels' events: a read issued before cannot stand for it.
+      // Stamped once this instance receives the channels' events: a read issued before cannot stand for it.
+      return subscribeMember(this.broker, this.index, this.subscribing, member, channels, () => {
         this.engine.joined(member);
         this.registry.joined(member.connection, channels);
-      };
-      if (!subscriptions) return done();
-      return Promise.all(subscriptions).then(done);
+      });
     };
     const authorized = this.authorizer && authorizeChannels(this.authorizer, member.connection, channels);
     return authorized ? authorized.then(subscribeAll) : subscribeAll();
