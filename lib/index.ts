@@ -41,6 +41,7 @@ export type {
   SseRefusalStatus,
   SseRevocation,
   SsePublishOptions,
+  SseJoinOptions,
 } from './hub/sse-hub.interface.js';
 export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interface.js';
 export type { SseInstrumentation, SsePublishedInfo, SseStreamClosedInfo } from './stream/sse-instrumentation.js';
@@ -82,3 +83,15 @@ export type {
   SseScheduleOptions,
   SseScheduleTrigger,
 } from './schedule/sse-schedule.interface.js';
+
+// Resumable runs: work that outlives its connection, recorded through the broker.
+export { SseRunsModule } from './runs/sse-runs.module.js';
+export { SseRuns, type SseRunHandle, type SseRunLookup, type SseRunStartOptions } from './runs/sse-runs.js';
+export { RunStream, type RunStreamOptions } from './runs/run-stream.decorator.js';
+export type { SseRunsModuleOptions, SseRunsOptionsFactory } from './runs/sse-runs-options.interface.js';
+export type { SseRunContext, SseRunProducer } from './runs/run-source.js';
+export type { SseRunError, SseRunOutcome } from './runs/run-records.js';
+export type { SseRunEncoder, SseRunInfo, SseRunPreset } from './presets/sse-run-preset.interface.js';
+export { sseRunEvents } from './presets/sse-run-events.preset.js';
+export { openAiChatCompletions, type OpenAiChatCompletionsOptions } from './presets/openai-chat-completions.preset.js';
+export { aiSdkUiMessageStream } from './presets/ai-sdk-ui-message-stream.preset.js';

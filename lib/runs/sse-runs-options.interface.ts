@@ -1,0 +1,33 @@
+/** Options of `SseRunsModule.forRoot()` / `forRootAsync()`. Every one is optional. */
+export interface SseRunsModuleOptions {
+  /** Runs this instance produces at once; past it, a new one is refused with 503 and `Retry-After`. Default 1000. */
+  maxRuns?: number;
+  /**
+   * A run that has had no listener, on any instance, for this long is
+   * stopped (outcome `idle`). Default 60000; 0 never stops a run for that.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * How long a run that has ended is served (its recording, then its final
+   * word) to those who connect late; afterwards they get 204. Default
+   * 600000 (10 minutes). Keep it within the broker's history bounds: the
+   * recording is the broker's history of the run's channel.
+   */
+  expireAfterMs?: number;
+  /** A run is stopped after this long (outcome `timeout`). Default 3600000 (1 hour); 0 for no limit. */
+  maxDurationMs?: number;
+  /**
+   * Values an Observable producer may emit ahead of what the broker has
+   * stored; past it the run fails. An AsyncIterable producer is pulled as
+   * the broker stores, and never queues. Default 10000.
+   */
+  maxQueuedValues?: number;
+}
+
+/** The options with their defaults, checked. */
+export type ResolvedSseRunsOptions = Required<SseRunsModuleOptions>;
+
+/** A class that `SseRunsModule.forRootAsync({ useClass })` instantiates to get the options. */
+export interface SseRunsOptionsFactory {
+  createSseRunsOptions(): SseRunsModuleOptions | Promise<SseRunsModuleOptions>;
+}

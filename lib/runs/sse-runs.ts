@@ -1,0 +1,267 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Observable } from 'rxjs';
+import { SSE_BROKER } from '../sse.constants.js';
+import type { SseBroker } from '../brokers/sse-broker.interface.js';
+import { SseHub } from '../hub/sse-hub.js';
+import { parseEventId } from '../protocol/event-id.js';
+import { SSE_MESSAGES } from '../sse.messages.js';
+import type { SseClient } from '../stream/sse-client.interface.js';
+import { SseConnection } from '../stream/sse-connection.js';
+import { isSseRunPreset, type SseRunPreset } from '../presets/sse-run-preset.interface.js';
+import { sseRunEvents } from '../presets/sse-run-events.preset.js';
+import { LocalRuns } from './local-runs.js';
+import { isRunId, runRefOf, type RunRef } from './run-names.js';
+import { RunProducer, type RunProducerHost } from './run-producer.js';
+import { encodeRecord, type RunEnd } from './run-records.js';
+import { runListener } from './run-listener.js';
+import type { SseRunProducer } from './run-source.js';
+import { RunWatches } from './run-watches.js';
+import { SSE_RUNS_RESOLVED_OPTIONS } from './sse-runs.module-definition.js';
+import type { ResolvedSseRunsOptions } from './sse-runs-options.interface.js';
+import { SSE_RUNS_MESSAGES } from './sse-runs.messages.js';
+
+/** Which run a call is about: the id, and the user it belongs to. */
+export interface SseRunLookup {
+  /**
+   * The user the run belongs to (e.g. `request.user.id`): a run started with
+   * an owner is found only with the same owner, so that another user asking
+   * for the same id finds none (204, `false`). Default: none.
+   */
+  owner?: string | number;
+}
+
+/** How `SseRuns.start()` and `stream()` start a run. */
+export interface SseRunStartOptions extends SseRunLookup {
+  /**
+   * The run's id: the client's idempotency key (e.g. an `Idempotency-Key`
+   * header, a chat id), 1 to 128 letters, digits, `-` or `_`, else a 400. A
+   * start with the id of a run that is running or not expired yet joins it
+   * instead of starting a second one, on any instance; with the id of one
+   * that expired, it is a 409. Default: a random UUID.
+   */
+  id?: string;
+  /** The wire format of the run's events. Default `sseRunEvents`. */
+  preset?: SseRunPreset;
+}
+
+/** What `SseRuns.start()` resolves to. */
+export interface SseRunHandle {
+  /** The run's id, to listen to it (`GET .../runs/:id`) and cancel it. */
+  readonly id: string;
+  /** Whether this call started it (false: it joined a run with this id). */
+  readonly created: boolean;
+}
+
+/**
+ * Resumable runs: work (a model's tokens, a long job) started as a run with
+ * an id, whose events are recorded through the hub's broker as they are
+ * streamed. A run is detached from the connection that started it: a
+ * disconnect does not stop it; `cancel()` (on any instance) does, and so
+ * does having no listener for `idleTimeoutMs`. A client resumes on any
+ * instance with `Last-Event-ID` (what it missed, then the rest live, then
+ * the final word), two tabs both get every event, and a client that comes
+ * after the end gets the whole recording until it expires, then 204.
+ *
+ * @example
+ * \@Controller('runs')
+ * export class RunsController {
+ *   constructor(private readonly runs: SseRuns, private readonly model: Model) {}
+ *
+ *   \@RunStream({ method: 'POST' }) // a fetch client reads the run as it is made
+ *   start(\@Body() body: Prompt, \@SseClient() client: SseClient, \@Headers('idempotency-key') key?: string) {
+ *     return this.runs.stream(client, ({ signal }) => this.model.tokens(body.prompt, signal), { id: key });
+ *   }
+ *
+ *   \@RunStream(':id') // resume, on any instance, with Last-Event-ID
+ *   resume(\@Param('id') id: string, \@SseClient() client: SseClient) {
+ *     return this.runs.listen(client, id);
+ *   }
+ *
+ *   \@Delete(':id')
+ *   \@HttpCode(204)
+ *   async cancel(\@Param('id') id: string) {
+ *     if (!(await this.runs.cancel(id))) throw new NotFoundException();
+ *   }
+ * }
+ */
+@Injectable()
+export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProducerHost {
+  readonly logger = new Logger('SseRuns');
+  private readonly watches: RunWatches;
+  private readonly local: LocalRuns;
+  /** Starts deciding whether they win (counted against `maxRuns`). */
+  private starting = 0;
+  private shuttingDown = false;
+
+  constructor(
+    readonly hub: SseHub,
+    @Inject(SSE_BROKER) readonly broker: SseBroker,
+    @Inject(SSE_RUNS_RESOLVED_OPTIONS) readonly options: ResolvedSseRunsOptions,
+  ) {
+    this.watches = new RunWatches(broker, this.logger, {
+      lease: (channels) => this.local.leased(channels),
+      gap: () => this.local.gap(),
+    });
+    this.local = new LocalRuns(broker, this.watches, options, this.logger);
+  }
+
+  onModuleInit(): void {
+    this.watches.open();
+  }
+
+  /** Stops this instance's runs (outcome `shutdown`: their listeners are told) before the broker closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await this.local.close();
+    this.watches.close();
+  }
+
+  /** @internal Whether the app is shutting down. */
+  get closing(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Runs this instance produces now. */
+  get running(): number {
+    return this.local.size;
+  }
+
+  /**
+   * Starts a run, or joins the run that has `options.id` (a retried request):
+   * `producer` is called only when this call starts it. Resolves once the
+   * run is recorded as started. Refused with 503 past `maxRuns` and while the
+   * app shuts down, 400 for a bad id, 409 for the id of a run that expired.
+   */
+  async start(producer: SseRunProducer, options: SseRunStartOptions = {}): Promise<SseRunHandle> {
+    if (typeof producer !== 'function') throw new TypeError(SSE_RUNS_MESSAGES.invalidProducer(producer));
+    const preset = options.preset ?? sseRunEvents;
+    if (!isSseRunPreset(preset)) throw new TypeError(SSE_RUNS_MESSAGES.invalidPreset(preset));
+    const ref = this.refOf(options.id ?? randomUUID(), options.owner);
+    if (this.shuttingDown) throw new ServiceUnavailableException(SSE_RUNS_MESSAGES.shuttingDown());
+    if (this.local.get(ref.channel)) return { id: ref.id, created: false };
+    if (this.local.size + this.starting >= this.options.maxRuns) {
+      throw new ServiceUnavailableException(SSE_RUNS_MESSAGES.tooManyRuns(this.options.maxRuns));
+    }
+    this.starting++;
+    let watched;
+    let kept = false;
+    try {
+      watched = await this.watches.watch(ref);
+      const nonce = randomBytes(9).toString('base64url');
+      const startedAt = Date.now();
+      const record = encodeRecord({ t: 'start', n: nonce, at: startedAt });
+      await this.broker.publish(ref.stateChannel, record, { idempotencyKey: 'start' });
+      // The first start record wins: this call's, or that of a run with this id started before (anywhere).
+      const state = await this.watches.read(ref);
+      if (!state || (state.end && state.end.expiresAt <= Date.now())) {
+        throw new ConflictException(SSE_RUNS_MESSAGES.runExpired(ref.id));
+      }
+      if (state.nonce !== nonce || this.shuttingDown) return { id: ref.id, created: false };
+      const run = watched;
+      const encoder = preset.encoder({ id: ref.id, startedAt });
+      const over = (end: RunEnd) => {
+        run.ended(end);
+        this.local.remove(produced);
+        this.watches.release(run);
+      };
+      const produced = new RunProducer(this, ref, state.startId, encoder, producer, over);
+      run.onCancel = () => produced.stop('cancelled');
+      this.local.add(produced);
+      kept = true;
+      if (state.cancelled) produced.stop('cancelled');
+      return { id: ref.id, created: true };
+    } finally {
+      this.starting--;
+      if (watched && !kept) this.watches.release(watched);
+    }
+  }
+
+  /**
+   * The stream of a listener of run `id`, for the handler to return: what
+   * the run recorded after the client's `Last-Event-ID` (all of it without
+   * one), then the rest live, then the final word (`completed`, with
+   * `outcome` when it did not complete; `error` if it failed). Resolves to
+   * `null` (204 No Content: `EventSource` stops) when there is no such run,
+   * its recording expired, or the client has every event already.
+   */
+  async listen(client: SseClient, id: string, options: SseRunLookup = {}): Promise<Observable<never> | null> {
+    const ref = this.refOf(id, options.owner);
+    if (!(client instanceof SseConnection)) throw new TypeError(SSE_MESSAGES.joinWithoutClient(client));
+    const watched = await this.watches.watch(ref);
+    let handed = false;
+    try {
+      const state = await this.watches.read(ref);
+      if (!state) return null;
+      if (state.end) watched.ended(state.end);
+      const end = watched.end;
+      if (end && (end.expiresAt <= Date.now() || hasAll(client, end))) return null;
+      const listened = this.local.listened(ref.channel);
+      handed = true;
+      return runListener(this.hub, client, watched, state, () => {
+        listened();
+        this.watches.release(watched);
+      });
+    } finally {
+      if (!handed) this.watches.release(watched);
+    }
+  }
+
+  /**
+   * `start()` then `listen()`: for a `POST` that starts a run and answers
+   * the stream itself (fetch clients). Its client resumes with
+   * `listen()` on another route (`GET .../runs/:id` with `Last-Event-ID`); a
+   * retried `POST` with the same id joins the run instead of starting another.
+   */
+  async stream(
+    client: SseClient,
+    producer: SseRunProducer,
+    options: SseRunStartOptions = {},
+  ): Promise<Observable<never> | null> {
+    const { id } = await this.start(producer, options);
+    return this.listen(client, id, { owner: options.owner });
+  }
+
+  /**
+   * Cancels run `id`, on whichever instance runs it: its producer stops (its
+   * signal aborts, its teardown runs), its preset's closing events and its
+   * end are recorded, and its listeners get the final word. Resolves to
+   * `true` once the cancel is taken, `false` if there is no such run or it
+   * is over.
+   */
+  async cancel(id: string, options: SseRunLookup = {}): Promise<boolean> {
+    const ref = this.refOf(id, options.owner);
+    const local = this.local.get(ref.channel);
+    if (local) return local.stop('cancelled');
+    const state = await this.watches.read(ref);
+    if (!state || state.end) return false;
+    const record = encodeRecord({ t: 'cancel', at: Date.now() });
+    await this.broker.publish(ref.stateChannel, record, { idempotencyKey: 'cancel' });
+    return true;
+  }
+
+  private refOf(id: unknown, owner: unknown): RunRef {
+    if (!isRunId(id)) throw new BadRequestException(SSE_RUNS_MESSAGES.invalidRunId(id));
+    if (owner === undefined) return runRefOf(id, undefined);
+    if ((typeof owner !== 'string' || owner.length === 0) && typeof owner !== 'number') {
+      throw new TypeError(SSE_RUNS_MESSAGES.invalidOwner(owner));
+    }
+    return runRefOf(id, String(owner));
+  }
+}
+
+/** Whether the client's `Last-Event-ID` is at or after the run's last event: it has them all. */
+function hasAll(client: SseClient, end: RunEnd): boolean {
+  const seen = parseEventId(client.lastEventId);
+  const last = parseEventId(end.last);
+  return seen !== undefined && last !== undefined && seen.epoch === last.epoch && seen.seq >= last.seq;
+}

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { openEventStream, type TestEventStream } from 'nestjs-event-stream/testing';
+import { startRunsApp, type RunsInstance } from '../src/runs/runs-app.js';
+
+/** The data of the message events of a stream (the run's tokens), in order. */
+const tokens = (stream: TestEventStream) => stream.events.filter((e) => e.type === 'message').map((e) => e.data);
+/** The final word of a stream, parsed. */
+const finalWord = (stream: TestEventStream) => {
+  const word = stream.events.filter((e) => e.type === 'sse-end').at(-1);
+  return word && (JSON.parse(word.data) as Record<string, unknown>);
+};
+
+describe('SseRuns on one instance: runs that outlive their connection', () => {
+  let instance: RunsInstance;
+  const streams: TestEventStream[] = [];
+
+  const open = async (path: string, options: Parameters<typeof openEventStream>[2] = {}) => {
+    const stream = await openEventStream(instance.app, path, { decode: 'text', ...options });
+    streams.push(stream);
+    return stream;
+  };
+  const post = (id: string) => open('/runs', { method: 'POST', headers: { 'idempotency-key': id } });
+
+  async function restart(runs: Parameters<typeof startRunsApp>[0] = {}) {
+    await instance?.close();
+    instance = await startRunsApp(runs);
+  }
+
+  beforeAll(() => restart());
+
+  afterEach(() => {
+    streams.splice(0).forEach((stream) => stream.close());
+  });
+
+  afterAll(() => instance.close());
+
+  it('a POST starts a run and streams its events, then the final word completed, and the server ends it', async () => {
+    const id = randomUUID();
+    const stream = await post(id);
+    expect(stream.status).toBe(200);
+    const feed = await instance.source.started(id);
+    feed.emit('a', 'b', 'c');
+    await stream.waitForEvents(3);
+    feed.complete();
+    await stream.waitForEnd();
+    expect(tokens(stream)).toEqual(['a', 'b', 'c']);
+    expect(finalWord(stream)).toEqual({ reason: 'completed' });
+    expect(stream.endedBy).toBe('server');
+  });
+
+  it('a disconnect does not stop the run; a GET with Last-Event-ID gets what it missed, then the rest live, then completed', async () => {
+    const id = randomUUID();
+    const first = await post(id);
+    const feed = await instance.source.started(id);
+    feed.emit('t0', 't1', 't2');
+    await first.waitForEvents(3);
+    const seen = first.lastEventId;
+    first.close();
+    await first.ended;
+    feed.emit('t3', 't4');
+    const resumed = await open(`/runs/${id}`, { lastEventId: seen });
+    await resumed.waitForEvents(2);
+    feed.emit('t5');
+    await resumed.waitForEvents(3);
+    feed.complete();
+    await resumed.waitForEnd();
+    expect([...tokens(first), ...tokens(resumed)]).toEqual(['t0', 't1', 't2', 't3', 't4', 't5']);
+    expect(finalWord(resumed)).toEqual({ reason: 'completed' });
+    expect(instance.source.calls).toBeGreaterThan(0);
+  });
+
+  it('two listeners (two tabs) both get every event; one without Last-Event-ID gets the run from its start', async () => {
+    const id = randomUUID();
+    const tab1 = await post(id);
+    const feed = await instance.source.started(id);
+    feed.emit('x', 'y');
+    await tab1.waitForEvents(2);
+    const tab2 = await open(`/runs/${id}`);
+    await tab2.waitForEvents(2);
+    feed.emit('z');
+    feed.complete();
+    await Promise.all([tab1.waitForEnd(), tab2.waitForEnd()]);
+    expect(tokens(tab1)).toEqual(['x', 'y', 'z']);
+    expect(tokens(tab2)).toEqual(['x', 'y', 'z']);
+    expect(tab2.events.map((e) => e.id)).toEqual([...tab1.events.map((e) => e.id)]);
+  });
+
+  it('after the end, a late client gets the whole recording then completed; one that has every event gets 204', async () => {
+    const id = randomUUID();
+    const first = await post(id);
+    const feed = await instance.source.started(id);
+    feed.emit('one', 'two');
+    feed.complete();
+    await first.waitForEnd();
+    const late = await open(`/runs/${id}`);
+    await late.waitForEnd();
+    expect(tokens(late)).toEqual(['one', 'two']);
+    expect(finalWord(late)).toEqual({ reason: 'completed' });
+    const caughtUp = await open(`/runs/${id}`, { lastEventId: first.lastEventId });
+    expect(caughtUp.status).toBe(204);
+  });
+
+  it('a retried POST with the same idempotency key joins the run: one producer call, the same events from the start', async () => {
+    const id = randomUUID();
+    const calls = instance.source.calls;
+    const first = await post(id);
+    const feed = await instance.source.started(id);
+    feed.emit('p', 'q');
+    await first.waitForEvents(2);
+    first.close();
+    const retry = await post(id);
+    await retry.waitForEvents(2);
+    feed.emit('r');
+    feed.complete();
+    await retry.waitForEnd();
+    expect(tokens(retry)).toEqual(['p', 'q', 'r']);
+    expect(instance.source.calls).toBe(calls + 1);
+  });
+
+  it('DELETE cancels a run: its producer is torn down, its signal aborts, and its listener gets completed with outcome cancelled', async () => {
+    const id = randomUUID();
+    const listener = await post(id);
+    const feed = await instance.source.started(id);
+    feed.emit('before');
+    await listener.waitForEvents(1);
+    const response = await fetch(`${instance.url}/runs/${id}`, { method: 'DELETE' });
+    expect(response.status).toBe(204);
+    await feed.tornDown.promise;
+    expect(feed.signal?.aborted).toBe(true);
+    await listener.waitForEnd();
+    expect(tokens(listener)).toEqual(['before']);
+    expect(finalWord(listener)).toEqual({ reason: 'completed', outcome: 'cancelled' });
+    const again = await fetch(`${instance.url}/runs/${id}`, { method: 'DELETE' });
+    expect(again.status).toBe(404);
+  });
+
+  it('answers 400 naming the rule for a bad run id, and 204 for a run that does not exist', async () => {
+    const bad = await fetch(`${instance.url}/runs/${encodeURIComponent('no spaces')}`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/letters, digits, '-' or '_'/);
+    const badKey = await fetch(`${instance.url}/runs/start`, { method: 'POST', headers: { 'idempotency-key': 'a/b' } });
+    expect(badKey.status).toBe(400);
+    const unknown = await open(`/runs/${randomUUID()}`);
+    expect(unknown.status).toBe(204);
+  });
+
+  it('a run of another owner is not found: its id alone leads nowhere', async () => {
+    const id = randomUUID();
+    const started = await fetch(`${instance.url}/runs/start`, {
+      method: 'POST',
+      headers: { 'idempotency-key': id, 'x-owner': 'alice' },
+    });
+    expect(await started.json()).toEqual({ id, created: true });
+    const feed = await instance.source.started(id);
+    const mallory = await open(`/runs/${id}`, { headers: { 'x-owner': 'mallory' } });
+    expect(mallory.status).toBe(204);
+    const anonymous = await fetch(`${instance.url}/runs/${id}`, { method: 'DELETE' });
+    expect(anonymous.status).toBe(404);
+    const alice = await open(`/runs/${id}`, { headers: { 'x-owner': 'alice' } });
+    feed.emit('mine');
+    feed.complete();
+    await alice.waitForEnd();
+    expect(tokens(alice)).toEqual(['mine']);
+  });
+
+  it('a producer that fails ends the run with the final word error, its HttpException message and status, and outcome failed', async () => {
+    const id = randomUUID();
+    const listener = await post(id);
+    const feed = await instance.source.started(id);
+    feed.emit('partial');
+    feed.fail(new HttpException('The model refused', HttpStatus.BAD_GATEWAY));
+    await listener.waitForEnd();
+    expect(tokens(listener)).toEqual(['partial']);
+    expect(finalWord(listener)).toEqual({
+      reason: 'error',
+      status: 502,
+      message: 'The model refused',
+      outcome: 'failed',
+    });
+    // It has every event: a reconnect (what EventSource does after an error) is told 204, and stops.
+    const reconnect = await open(`/runs/${id}`, { lastEventId: listener.lastEventId });
+    expect(reconnect.status).toBe(204);
+  });
+
+  it('a failure that is not an HttpException tells the client only a 500', async () => {
+    const id = randomUUID();
+    const listener = await post(id);
+    (await instance.source.started(id)).fail(new Error('secret internals at 10.0.0.1'));
+    await listener.waitForEnd();
+    expect(finalWord(listener)).toEqual({
+      reason: 'error',
+      status: 500,
+      message: 'Internal server error',
+      outcome: 'failed',
+    });
+    expect(listener.text).not.toContain('10.0.0.1');
+  });
+
+  describe('with short timeouts', () => {
+    beforeAll(() => restart({ idleTimeoutMs: 300, expireAfterMs: 400, maxRuns: 2 }));
+    afterAll(() => restart());
+
+    it('a run with no listener for idleTimeoutMs stops (teardown runs), and a late client gets outcome idle', async () => {
+      const id = randomUUID();
+      const started = await fetch(`${instance.url}/runs/start`, { method: 'POST', headers: { 'idempotency-key': id } });
+      expect(started.status).toBe(201);
+      const feed = await instance.source.started(id);
+      feed.emit('alone');
+      await feed.tornDown.promise;
+      const late = await open(`/runs/${id}`);
+      await late.waitForEnd();
+      expect(tokens(late)).toEqual(['alone']);
+      expect(finalWord(late)).toEqual({ reason: 'completed', outcome: 'idle' });
+    });
+
+    it('a listener keeps a run alive past idleTimeoutMs', async () => {
+      const id = randomUUID();
+      const listener = await post(id);
+      const feed = await instance.source.started(id);
+      feed.emit('1');
+      await listener.waitForEvents(1);
+      // Three idle periods, measured by the run's own heartbeat of events, not a sleep.
+      for (let i = 2; i <= 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        feed.emit(String(i));
+      }
+      await listener.waitForEvents(10);
+      feed.complete();
+      await listener.waitForEnd();
+      expect(finalWord(listener)).toEqual({ reason: 'completed' });
+    });
+
+    it('after expireAfterMs a GET is 204 and a POST with the same key is 409', async () => {
+      const id = randomUUID();
+      const listener = await post(id);
+      (await instance.source.started(id)).complete();
+      await listener.waitForEnd();
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      const late = await open(`/runs/${id}`);
+      expect(late.status).toBe(204);
+      const again = await fetch(`${instance.url}/runs/start`, { method: 'POST', headers: { 'idempotency-key': id } });
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { message: string }).message).toMatch(/expired; start a new run/);
+    });
+
+    it('past maxRuns a start is refused with 503', async () => {
+      const ids = [randomUUID(), randomUUID()];
+      const listeners = await Promise.all(ids.map((id) => post(id)));
+      const third = await fetch(`${instance.url}/runs/start`, { method: 'POST' });
+      expect(third.status).toBe(503);
+      expect(((await third.json()) as { message: string }).message).toMatch(/maximum of 2 runs \(maxRuns\)/);
+      for (const id of ids) (await instance.source.started(id)).complete();
+      await Promise.all(listeners.map((listener) => listener.waitForEnd()));
+    });
+  });
+});
