@@ -92,40 +92,48 @@ function template(): string {
   return TEMPLATE;
 }
 
-/**
- * Signals the process group `pgid` (a server's: it was spawned detached, so
- * it leads a group of its own) with kill(2), never the kill binary (whose
- * parsing of a negative id is not to be trusted), and never a group that is
- * not a server's: 0, 1 or this process's own would reach far more.
- */
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  if (!Number.isSafeInteger(pgid) || pgid <= 1 || pgid === process.pid) {
-    throw new Error(`refusing to signal process group ${pgid}`);
+/** The processes of /proc as `[pid, state, ppid]`. */
+function processes(): [number, string, number][] {
+  const all: [number, string, number][] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      all.push([Number(entry), state, Number(ppid)]);
+    } catch {
+      // Gone meanwhile.
+    }
   }
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // Gone already.
+  return all;
+}
+
+/** A postmaster and its children (the backends, which each lead a process group of their own: signalled one by one). */
+function serverProcesses(postmaster: number): number[] {
+  return [postmaster, ...processes().flatMap(([pid, , ppid]) => (ppid === postmaster ? [pid] : []))];
+}
+
+/**
+ * Sends `signal` to each of `pids` with kill(2), never the kill binary
+ * (whose parsing of ids is not to be trusted), and never to a process group:
+ * only to positive ids above 1 that are not this process.
+ */
+function signalEach(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) throw new Error(`refusing to signal ${pid}`);
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already.
+    }
   }
 }
 
-const killGroup = (pgid: number) => signalGroup(pgid, 'SIGKILL');
-
-/** Whether a process of group `pgid` is alive (not a zombie), from /proc. */
-function liveInGroup(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') return true;
-  }
-  return false;
+/** Whether any of `pids` is alive (a zombie counts as gone: it holds no port, file or memory). */
+function anyAlive(pids: readonly number[]): boolean {
+  const wanted = new Set(pids);
+  return processes().some(([pid, state]) => wanted.has(pid) && state !== 'Z');
 }
 
 /** What is older than this in the OS's temporary directory was left by an earlier run (no test lasts that long). */
@@ -158,7 +166,7 @@ function sweepStale(): void {
       continue;
     }
     const pid = runningPostmaster(root);
-    if (pid !== undefined) killGroup(pid);
+    if (pid !== undefined) signalEach(serverProcesses(pid), 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -197,8 +205,9 @@ export class PostgresServer {
     return server;
   }
 
-  /** Starts it (again) on its port and data; resolves when it accepts connections. */
+  /** Starts it (again) on its port and data; resolves when it accepts connections (at once if it runs). */
   start(): Promise<void> {
+    if (this.process) return Promise.resolve();
     const args = [
       '-D',
       this.dataDir,
@@ -216,7 +225,7 @@ export class PostgresServer {
       'max_connections=50',
     ];
     return new Promise((resolve, reject) => {
-      // Its own process group: stop() kills the postmaster and every backend it forked at once.
+      // Detached: the server is not in Jest's process group (a Ctrl-C there does not reach it half-way).
       const child = spawn(join(BIN, 'postgres'), args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
@@ -235,30 +244,33 @@ export class PostgresServer {
       child.stderr!.on('data', onData);
       child.stdout!.resume();
       child.once('error', reject);
-      child.once('exit', (code) =>
-        reject(new Error(`postgres exited (${code}) before it was ready: ${output.slice(-800)}`)),
-      );
+      child.once('exit', (code) => {
+        // It is not this server's process any more (a start that failed leaves it stopped).
+        if (this.process === child) this.process = undefined;
+        reject(new Error(`postgres exited (${code}) before it was ready: ${output.slice(-800)}`));
+      });
     });
   }
 
   /** Stalls it and every backend (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
   pause(): void {
-    if (this.process?.pid) signalGroup(this.process.pid, 'SIGSTOP');
+    if (this.process?.pid) signalEach(serverProcesses(this.process.pid), 'SIGSTOP');
   }
 
   /** Lets a paused server run again (SIGCONT): it answers what was sent meanwhile. */
   resume(): void {
-    if (this.process?.pid) signalGroup(this.process.pid, 'SIGCONT');
+    if (this.process?.pid) signalEach(serverProcesses(this.process.pid), 'SIGCONT');
   }
 
-  /** Kills it and every backend (SIGKILL to the process group: no goodbye to clients); resolves once it is gone. */
+  /** Kills it and every backend (SIGKILL: no goodbye to clients); resolves once they are all gone. */
   stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const pids = serverProcesses(child.pid!);
     return new Promise((resolve) => {
-      child.once('exit', () => resolve(this.awaitGroupGone(child.pid!)));
-      killGroup(child.pid!);
+      child.once('exit', () => resolve(this.awaitGone(pids)));
+      signalEach(pids, 'SIGKILL');
     });
   }
 
@@ -268,11 +280,8 @@ export class PostgresServer {
     rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
   }
 
-  /** Resolves once no live process of the group is left (backends exit a moment after the postmaster; zombies count as gone). */
-  private async awaitGroupGone(pgid: number): Promise<void> {
-    for (let i = 0; i < 500 && liveInGroup(pgid); i++) {
-      killGroup(pgid);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  /** Resolves once none of `pids` is alive (the postmaster is reaped by this process, its backends by init). */
+  private async awaitGone(pids: readonly number[]): Promise<void> {
+    for (let i = 0; i < 400 && anyAlive(pids); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

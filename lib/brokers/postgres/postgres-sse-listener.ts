@@ -14,6 +14,11 @@ const SCHEMA_TIMEOUT_MS = 30_000;
 /** How long a connection being let go of may take to say goodbye before its socket is destroyed. */
 const END_TIMEOUT_MS = 1000;
 
+/** Destroys the socket of `client` (pg has no public call for it: `end()` waits for the server's goodbye). */
+function destroy(client: Client): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
 /** What the listener needs to know. */
 export interface PostgresSseListenerSettings {
   readonly schema: string;
@@ -40,6 +45,8 @@ export class PostgresSseListener {
   private readonly upWaiters: (() => void)[] = [];
   /** A setup that PostgreSQL refused (not an outage) was logged: once until one succeeds. */
   private refusalLogged = false;
+  /** Connections let go of that are still saying goodbye, and how to cut that short. */
+  private readonly discarding = new Map<Client, Promise<void>>();
 
   constructor(
     private readonly newClient: () => Client,
@@ -80,7 +87,10 @@ export class PostgresSseListener {
     const client = this.client;
     this.client = undefined;
     this.listening = false;
-    if (client) await this.discard(client);
+    if (client) void this.discard(client);
+    // Nothing of a connection outlives the broker: those still ending are cut now.
+    for (const pending of this.discarding.keys()) destroy(pending);
+    await Promise.all(this.discarding.values());
   }
 
   private async attempt(): Promise<void> {
@@ -135,16 +145,16 @@ export class PostgresSseListener {
   }
 
   /** Lets go of a connection: its events are ignored from now on, and its socket is closed (destroyed if it hangs). */
-  private async discard(client: Client): Promise<void> {
+  private discard(client: Client): Promise<void> {
     client.removeAllListeners('notification');
     client.removeAllListeners('end');
     client.removeAllListeners('error');
     client.on('error', () => undefined);
-    try {
-      await withTimeout(client.end(), END_TIMEOUT_MS);
-    } catch {
-      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-    }
+    const ended = withTimeout(client.end(), END_TIMEOUT_MS)
+      .catch(() => destroy(client))
+      .finally(() => this.discarding.delete(client));
+    this.discarding.set(client, ended);
+    return ended;
   }
 
   private target(client: Client): string {
