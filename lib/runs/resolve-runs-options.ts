@@ -3,11 +3,18 @@ import { MAX_TIMER_DELAY_MS } from '../sse.constants.js';
 import type { ResolvedSseRunsOptions, SseRunsModuleOptions } from './sse-runs-options.interface.js';
 
 /**
- * The runs' options with their defaults; a bad value throws, naming the
- * option, the value and what it must be. Pure.
+ * The runs' options with their defaults; a bad value is a `TypeError`
+ * naming the option, the value and what it must be. Pure.
  */
 export function resolveRunsOptions(options: SseRunsModuleOptions = {}): ResolvedSseRunsOptions {
-  const given = options ?? {};
+  try {
+    return checked(options ?? {});
+  } catch (error) {
+    throw new TypeError((error as Error).message);
+  }
+}
+
+function checked(given: SseRunsModuleOptions): ResolvedSseRunsOptions {
   return {
     maxRuns: checkInteger('SseRunsModule maxRuns', given.maxRuns, 1, 1000),
     idleTimeoutMs: checkInteger('SseRunsModule idleTimeoutMs', given.idleTimeoutMs, 0, 60_000, MAX_TIMER_DELAY_MS),
