@@ -73,21 +73,21 @@ export interface SseRunHandle {
  * after the end gets the whole recording until it expires, then 204.
  *
  * @example
- * \@Controller('runs')
+ * \@Controller()
  * export class RunsController {
  *   constructor(private readonly runs: SseRuns, private readonly model: Model) {}
  *
- *   \@RunStream({ method: 'POST' }) // a fetch client reads the run as it is made
+ *   \@RunStream('runs', { method: 'POST' }) // a fetch client reads the run as it is made
  *   start(\@Body() body: Prompt, \@SseClient() client: SseClient, \@Headers('idempotency-key') key?: string) {
  *     return this.runs.stream(client, ({ signal }) => this.model.tokens(body.prompt, signal), { id: key });
  *   }
  *
- *   \@RunStream(':id') // resume, on any instance, with Last-Event-ID
+ *   \@RunStream('runs/:id') // resume, on any instance, with Last-Event-ID
  *   resume(\@Param('id') id: string, \@SseClient() client: SseClient) {
  *     return this.runs.listen(client, id);
  *   }
  *
- *   \@Delete(':id')
+ *   \@Delete('runs/:id')
  *   \@HttpCode(204)
  *   async cancel(\@Param('id') id: string) {
  *     if (!(await this.runs.cancel(id))) throw new NotFoundException();
