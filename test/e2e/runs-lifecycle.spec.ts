@@ -135,6 +135,18 @@ describe('SseRuns on one instance: runs that outlive their connection', () => {
     expect(again.status).toBe(404);
   });
 
+  it('cancelling an AsyncIterable producer aborts the signal it waits on: the generator leaves by its finally block', async () => {
+    const id = randomUUID();
+    const listener = await open('/runs/words', { method: 'POST', headers: { 'idempotency-key': id } });
+    await listener.waitForEvents(3);
+    expect(await instance.runs.cancel(id)).toBe(true);
+    expect(await instance.source.whenFinished(id)).toBe('AbortError');
+    await listener.waitForEnd();
+    expect(tokens(listener).slice(0, 3)).toEqual(['w0', 'w1', 'w2']);
+    expect(finalWord(listener)).toEqual({ reason: 'completed', outcome: 'cancelled' });
+    expect(instance.runs.running).toBe(0);
+  });
+
   it('answers 400 naming the rule for a bad run id, and 204 for a run that does not exist', async () => {
     const bad = await fetch(`${instance.url}/runs/${encodeURIComponent('no spaces')}`);
     expect(bad.status).toBe(400);

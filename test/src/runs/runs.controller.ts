@@ -39,6 +39,11 @@ export class RunsController {
     return this.runs.stream(client, ({ id, signal }) => this.source.feed(id, signal), { id: key });
   }
 
+  @RunStream('runs/words', { method: 'POST' })
+  words(@SseClient() client: Client, @Headers('idempotency-key') key?: string) {
+    return this.runs.stream(client, ({ id, signal }) => this.source.words(id, signal), { id: key });
+  }
+
   @Post('runs/start')
   start(@Headers('idempotency-key') key?: string, @Headers('x-owner') owner?: string) {
     return this.runs.start(({ id, signal }) => this.source.feed(id, signal), { id: key, owner });

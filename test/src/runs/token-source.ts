@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable, Subject } from 'rxjs';
 
 /** A promise and its resolve function. */
@@ -62,6 +63,36 @@ export class TokenSource {
     let waiting = this.waiting.get(id);
     if (!waiting) this.waiting.set(id, (waiting = deferred<TokenFeed>()));
     return waiting.promise;
+  }
+
+  /** Runs whose async generator ran its `finally` block, and why it stopped waiting. */
+  readonly finished = new Map<string, string>();
+
+  /** The producer of run `id` as an async generator: a word each 50 ms, waiting on the run's signal. */
+  async *words(id: string, signal: AbortSignal): AsyncIterable<string> {
+    this.calls++;
+    try {
+      for (let i = 0; ; i++) {
+        await sleep(50, undefined, { signal });
+        yield `w${i}`;
+      }
+    } catch (error) {
+      this.finished.set(id, (error as Error).name);
+      throw error;
+    } finally {
+      if (!this.finished.has(id)) this.finished.set(id, 'returned');
+      this.waiting.get(`${id}:finally`)?.resolve(this.feeds.get(id) ?? new TokenFeed());
+    }
+  }
+
+  /** Resolves once run `id`'s generator ran its `finally` block. */
+  async whenFinished(id: string): Promise<string> {
+    if (!this.finished.has(id)) {
+      const waiting = deferred<TokenFeed>();
+      this.waiting.set(`${id}:finally`, waiting);
+      await waiting.promise;
+    }
+    return this.finished.get(id)!;
   }
 
   /** Whether run `id`'s producer was called on this instance. */
