@@ -6,8 +6,7 @@ import {
   type NatsSseBrokerOptions,
 } from 'nestjs-event-stream/nats';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { watchHandles } from '../utils/handles.js';
-import { NatsServer, randomNamespace } from '../utils/nats.js';
+import { NatsServer, randomNamespace, watchNatsHandles } from '../utils/nats.js';
 import { eventually, Inbox, readAll } from './broker-inbox.js';
 
 /** Outages, on a private nats-server (with JetStream, its store kept across restarts) that the tests stop and start again. */
@@ -170,7 +169,7 @@ describe('NatsSseBroker when the link to NATS drops', () => {
   });
 
   it('closes at once during an outage, leaving no socket or timer behind', async () => {
-    const watch = watchHandles();
+    const watch = watchNatsHandles();
     const { broker: down } = await connected({
       namespace: randomNamespace('close'),
       // The nats client's wait between two attempts to reconnect: it cannot be cancelled, and ends by itself.

@@ -3,8 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import { describeBrokerContract } from 'nestjs-event-stream/broker';
 import { NatsSseBroker, NatsSseScheduleLock, type NatsSseBrokerOptions } from 'nestjs-event-stream/nats';
 import { CaptureLogger } from '../utils/capture-logger.js';
-import { watchHandles } from '../utils/handles.js';
-import { deleteNamespace, NATS_URL, randomNamespace } from '../utils/nats.js';
+import { deleteNamespace, NATS_URL, randomNamespace, watchNatsHandles } from '../utils/nats.js';
 import { eventually, Inbox, readAll } from './broker-inbox.js';
 
 /** Every namespace this file makes: their streams and buckets are deleted after it (the broker never deletes them). */
@@ -306,7 +305,7 @@ describe('NatsSseBroker', () => {
     });
 
     it('closes the connection it opened and leaves no socket or timer behind', async () => {
-      const watch = watchHandles();
+      const watch = watchNatsHandles();
       const broker = new NatsSseBroker({ servers: NATS_URL, namespace: namespace() });
       await broker.connect();
       await broker.subscribe('a');
@@ -314,8 +313,6 @@ describe('NatsSseBroker', () => {
       await broker.head();
       await broker.close();
       expect(broker.status().state).toBe('down');
-      // The socket's handle is released in the loop's close phase, after the turn that destroyed it.
-      await new Promise((resolve) => setImmediate(resolve));
       expect(await watch.stop()).toEqual({});
     });
   });

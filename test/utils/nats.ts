@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,6 +37,40 @@ export async function deleteNamespace(url: string, namespace: string): Promise<s
   } finally {
     await nc.close();
   }
+}
+
+/**
+ * Watches the sockets and timers that the NATS broker or its nats client
+ * create from now on (by where they are made: `lib/brokers/nats/` or the
+ * `nats` package), so that what Jest's own reporter or other suites start
+ * meanwhile does not count. `stop()` waits one turn of the event loop (a
+ * handle's destroy is reported in the turn after it closes) and returns
+ * those still alive, by type.
+ */
+export function watchNatsHandles(): { stop(): Promise<Record<string, number>> } {
+  const live = new Map<number, string>();
+  const types = ['TCPWRAP', 'TLSWRAP', 'TCPCONNECTWRAP', 'Timeout'];
+  const hook = createHook({
+    init: (id, type) => {
+      if (!types.includes(type)) return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 60;
+      const stack = new Error().stack ?? '';
+      Error.stackTraceLimit = limit;
+      if (/lib\/brokers\/nats\/|node_modules\/nats\//.test(stack)) live.set(id, type);
+    },
+    destroy: (id) => void live.delete(id),
+  }).enable();
+  return {
+    stop: async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      hook.disable();
+      const counts: Record<string, number> = {};
+      for (const type of live.values()) counts[type] = (counts[type] ?? 0) + 1;
+      return counts;
+    },
+  };
 }
 
 /**

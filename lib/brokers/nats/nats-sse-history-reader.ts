@@ -12,10 +12,10 @@ export const MAX_READ_LIMIT = 10_000;
 /** Channels of one read whose histories are read at the same time. */
 const PARALLEL_CHANNELS = 8;
 
-/** The events of one channel after the position, and whether some after it are gone. */
+/** The events of one channel after the position, and whether some after it are gone (`undefined`: it has none). */
 interface ChannelPage {
   readonly events: readonly NatsSseStoredEvent[];
-  readonly expired: boolean;
+  readonly expired: boolean | undefined;
 }
 
 /** What the events found say: some between the position and the first, or between two, are gone. Pure. */
@@ -40,12 +40,31 @@ export class NatsSseHistoryReader {
     private readonly settings: { readonly maxEvents: number; readonly commandTimeoutMs: number },
   ) {}
 
-  /** One page of `channels` (valid, distinct names) after `after`, read on `api`. */
+  /**
+   * One page of `channels` (valid, distinct names) after `after`, read on
+   * `api`. A position of the epoch the broker knows (`epoch`) has its
+   * channels read while the stream's state is (the page is dropped if the
+   * state says otherwise); any other waits for the state first.
+   */
   async read(
+    api: NatsSseJetStream,
+    epoch: string,
+    channels: readonly string[],
+    after: SseBrokerPosition,
+    limit: number,
+  ): Promise<SseHistoryPage> {
+    const early =
+      after.epoch === epoch && this.settings.maxEvents > 0 ? this.readChannels(api, after, channels, limit) : undefined;
+    early?.catch(() => undefined);
+    return this.readPage(api, channels, after, limit, () => early ?? this.readChannels(api, after, channels, limit));
+  }
+
+  private async readPage(
     api: NatsSseJetStream,
     channels: readonly string[],
     after: SseBrokerPosition,
     limit: number,
+    reading: () => Promise<ChannelPage[]>,
   ): Promise<SseHistoryPage> {
     const info = await api.info(this.names.eventsStream);
     const epoch = epochOf(info);
@@ -58,31 +77,46 @@ export class NatsSseHistoryReader {
         ? { events: [], more: false, reset: 'expired', head }
         : { events: [], more: false, head };
     }
-    const pages: ChannelPage[] = [];
-    for (let i = 0; i < channels.length; i += PARALLEL_CHANNELS) {
-      const batch = channels.slice(i, i + PARALLEL_CHANNELS);
-      pages.push(...(await Promise.all(batch.map((c) => this.readChannel(api, epoch, c, after.seq, limit, firstSeq)))));
-    }
+    const pages = await reading();
+    const expired = await Promise.all(
+      pages.map(async (p, i) => p.expired ?? (await this.index.lostBy(api, channels[i], firstSeq)) > after.seq),
+    );
     const page = mergeHistoryPages(
       pages.map((p) => p.events.map(({ channel, epoch: e, seq, payload }) => ({ channel, epoch: e, seq, payload }))),
       limit,
     );
-    return pages.some((p) => p.expired) ? { ...page, reset: 'expired', head } : { ...page, head };
+    return expired.some(Boolean) ? { ...page, reset: 'expired', head } : { ...page, head };
   }
 
+  /** The pages of `channels`, `PARALLEL_CHANNELS` at a time. */
+  private async readChannels(
+    api: NatsSseJetStream,
+    after: SseBrokerPosition,
+    channels: readonly string[],
+    limit: number,
+  ): Promise<ChannelPage[]> {
+    const pages: ChannelPage[] = [];
+    for (let i = 0; i < channels.length; i += PARALLEL_CHANNELS) {
+      const batch = channels.slice(i, i + PARALLEL_CHANNELS);
+      pages.push(...(await Promise.all(batch.map((c) => this.readChannel(api, after, c, limit)))));
+    }
+    return pages;
+  }
+
+  /** One channel's events after the position, and whether some are gone (`undefined`: ask the index). */
   private async readChannel(
     api: NatsSseJetStream,
-    epoch: string,
+    after: SseBrokerPosition,
     channel: string,
-    after: number,
     limit: number,
-    firstSeq: number,
   ): Promise<ChannelPage> {
     const { commandTimeoutMs } = this.settings;
-    const events = await readRange(api, this.names, epoch, channel, after + 1, limit + 1, commandTimeoutMs);
-    if (events.length > 0) return { events, expired: chainBroken(events, after) };
+    const { epoch, seq } = after;
+    const events = await readRange(api, this.names, epoch, channel, seq + 1, limit + 1, commandTimeoutMs);
+    if (events.length > 0) return { events, expired: chainBroken(events, seq) };
     // None after the position: if the channel has any, its newest is not after it, and it is always kept.
     if (await api.last(this.names.eventsStream, this.names.event(channel))) return { events, expired: false };
-    return { events, expired: (await this.index.lostBy(api, channel, firstSeq)) > after };
+    // None at all: whether it lost any after the position is for the channel index to say.
+    return { events, expired: undefined };
   }
 }

@@ -32,11 +32,6 @@ export class NatsSseLinkHealth {
     return this.state;
   }
 
-  /** Whether requests may be sent: set up once, and not in an outage. */
-  get usable(): boolean {
-    return this.state !== 'down';
-  }
-
   /** The link's state now, for `SseBroker.status()`. */
   status(): SseBrokerStatus {
     const { state, since } = this;

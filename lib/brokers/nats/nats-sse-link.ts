@@ -13,8 +13,8 @@ import { CONNECTION_LOST, NatsSseRefusals } from './nats-sse-refusals.js';
 import { ensureStreams } from './nats-sse-streams.js';
 import type { ResolvedNatsSseOptions } from './resolve-nats-sse-options.js';
 
-/** Most a failed setup waits before it is tried again. */
-const MAX_SETUP_RETRY_MS = 2000;
+/** Most a failed setup waits before it is tried again (JetStream takes a moment to recover its streams after a restart). */
+const MAX_SETUP_RETRY_MS = 1000;
 const decoder = new TextDecoder();
 
 /** What the link reports to its broker, in order. */
@@ -63,6 +63,8 @@ export class NatsSseLink {
   private currentEpoch = '';
   /** The streams were set up once: the next setup is a resync, which reports a gap. */
   private synced = false;
+  /** The connection is up (from its first success until a disconnect, and again from a reconnect). */
+  private connected = false;
   private setupRun = 0;
   private setupFailures = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -108,11 +110,18 @@ export class NatsSseLink {
     return up;
   }
 
-  /** The JetStream requests, if NATS can take one now; otherwise throws the error to reject with. */
+  /**
+   * The JetStream requests, if NATS can take one now (connected, and the
+   * streams were set up once: their epoch is known); otherwise throws the
+   * error to reject with. While a setup after a reconnection is retried,
+   * requests go through: JetStream answers them once it is ready.
+   */
   usable(operation: string, effect?: NatsSseEffect): NatsSseJetStream {
     if (this.closed) throw new Error(NATS_SSE_MESSAGES.closed(operation));
-    if (!this.api || !this.health.usable) {
-      throw this.refusals.unavailable(operation, this.health.lastError ?? NATS_SSE_MESSAGES.connectionLost(), effect);
+    if (!this.api || !this.connected || !this.synced) {
+      const reason =
+        this.health.lastError ?? (this.connected ? NATS_SSE_MESSAGES.notSetUp() : NATS_SSE_MESSAGES.connectionLost());
+      throw this.refusals.unavailable(operation, reason, effect);
     }
     return this.api;
   }
@@ -164,7 +173,7 @@ export class NatsSseLink {
     this.upWaiters.splice(0).forEach((resolve) => resolve(false));
     const owned = !this.settings.connection;
     // A connection of ours takes its consumer along (the server drops it); on the caller's, it is deleted.
-    await this.feed?.stop(!owned && this.health.usable);
+    await this.feed?.stop(!owned && this.connected);
     if (owned && this.api && !this.api.nc.isClosed()) await this.api.nc.close().catch(() => undefined);
   }
 
@@ -194,6 +203,7 @@ export class NatsSseLink {
     const api = await NatsSseJetStream.open(nc, nats, this.settings.commandTimeoutMs);
     if (this.closed) return;
     this.api = api;
+    this.connected = !nc.isClosed();
     this.feed = new NatsSseFeed(api, this.names, () => this.currentEpoch, {
       event: (event) => this.events.event(event),
       malformed: (subject) => this.logger.warn(NATS_SSE_MESSAGES.malformedMessage(subject)),
@@ -209,6 +219,7 @@ export class NatsSseLink {
       for await (const status of statuses) this.onStatus(status);
     })();
     void nc.closed().then((error) => {
+      this.connected = false;
       if (this.closed) return;
       this.health.end(error ? reasonOf(error) : NATS_SSE_MESSAGES.connectionClosed());
       this.logger.error(NATS_SSE_MESSAGES.connectionEnded(this.target(), this.health.lastError ?? ''));
@@ -220,6 +231,7 @@ export class NatsSseLink {
   private onStatus(status: Status): void {
     if (this.closed) return;
     if (status.type === 'disconnect') {
+      this.connected = false;
       this.lost.lose();
       this.lost = lostSignal();
       this.setupRun++;
@@ -227,6 +239,7 @@ export class NatsSseLink {
       this.feed?.pause();
       this.health.lost();
     } else if (status.type === 'reconnect') {
+      this.connected = true;
       this.setupFailures = 0;
       void this.setup();
     } else if (status.type === 'error') {

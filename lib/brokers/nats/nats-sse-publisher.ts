@@ -8,16 +8,30 @@ import {
   readStoredEvent,
   storedSize,
   writeEventHeaders,
+  type NatsSseStoredEvent,
 } from './nats-sse.codec.js';
 import type { NatsSseChannelIndex } from './nats-sse-channel-index.js';
+import { CONTENDED } from './nats-sse-refusals.js';
 import type { NatsSseJetStream } from './nats-sse-jetstream.js';
 import { NATS_SSE_MESSAGES } from './nats-sse.messages.js';
 import type { NatsSseNames } from './nats-sse.names.js';
 
-/** Most attempts of one publish that other instances' publishes to the same channel beat. */
-const MAX_ATTEMPTS = 64;
+/** How long a publish that another instance's beat waits for the feed to bring that one's tail (else it reads it). */
+const CONFLICT_WAIT_MS = 50;
 /** Most events one publish walks over to enforce `maxChannelBytes` (the next publishes walk on). */
 const MAX_TRIM_STEPS = 64;
+
+/** The last seq a publish refused with "wrong last sequence: <seq>" gives, or `undefined`. Pure. */
+export function wrongLastSequenceOf(error: unknown): number | undefined {
+  const description = (error as { api_error?: { description?: unknown } } | null)?.api_error?.description;
+  const match = /wrong last sequence: (\d+)/.exec(String(description ?? ''));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The error of a publish that other instances beat until its time ran out: nothing was stored (a 503, retry). */
+function contended(channel: string, attempts: number): Error {
+  return Object.assign(new Error(NATS_SSE_MESSAGES.contended(channel, attempts)), { code: CONTENDED });
+}
 
 /** One publish, as the broker checked it. */
 export interface NatsSsePublish {
@@ -64,9 +78,23 @@ export class NatsSsePublisher {
       readonly maxChannelBytes: number;
       readonly maxBytes: number;
       readonly maxTails: number;
+      readonly commandTimeoutMs: number;
     },
+    /** Resolves once the feed has delivered `seq` (or after `ms`): what `observe()` learns tails from. */
+    private readonly feedReached: (seq: number, ms: number) => Promise<void>,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * An event of the namespace, from the feed (every instance's publishes):
+   * the channel's tail as it is now, so that a publish after it, here,
+   * expects the right last seq without reading it.
+   */
+  observe(event: NatsSseStoredEvent): void {
+    const tail = this.tails.get(event.channel);
+    if (tail && tail.seq >= event.seq) return;
+    this.remember(event.channel, { seq: event.seq, bytes: event.bytes, lost: 0, first: tail?.first });
+  }
 
   /** Publishes one event on `api`; resolves to its seq (the first one's, for an idempotency key seen). */
   async publish(api: NatsSseJetStream, publish: NatsSsePublish): Promise<number> {
@@ -99,8 +127,12 @@ export class NatsSsePublisher {
     const data = encodePayload(publish.payload);
     const subject = this.names.event(channel);
     const msgID = idempotencyKey === undefined ? undefined : this.names.messageId(channel, idempotencyKey);
+    const deadline = Date.now() + this.settings.commandTimeoutMs;
+    /** The channel's last seq, as a refused attempt said it is. */
+    let actual: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      const tail = this.tails.get(channel) ?? (await this.readTail(api, channel));
+      const known = this.tails.get(channel);
+      const tail = known && (actual === undefined || known.seq === actual) ? known : await this.readTail(api, channel);
       const started = tail.seq === 0;
       const bytes = (started ? 0 : tail.bytes) + data.length;
       const prev = started ? tail.lost : tail.seq;
@@ -110,9 +142,14 @@ export class NatsSsePublisher {
       try {
         ack = await api.publish(subject, data, { headers, msgID, expect: { lastSubjectSequence: tail.seq } });
       } catch (error) {
-        this.tails.delete(channel);
-        if (apiErrorCode(error) !== JS_ERRORS.wrongLastSequence) throw error;
-        if (attempt === MAX_ATTEMPTS) throw new Error(NATS_SSE_MESSAGES.contended(channel, attempt));
+        actual = apiErrorCode(error) === JS_ERRORS.wrongLastSequence ? wrongLastSequenceOf(error) : undefined;
+        if (actual === undefined) {
+          this.tails.delete(channel);
+          throw error;
+        }
+        // Another instance published to the channel first: its event is on its way to this one's feed.
+        if (Date.now() > deadline) throw contended(channel, attempt);
+        if (actual > 0) await this.feedReached(actual, CONFLICT_WAIT_MS);
         continue;
       }
       // A duplicate stored nothing: the chain is as it was.

@@ -5,15 +5,15 @@ import type { NatsSseNames } from './nats-sse.names.js';
 import { timeoutError } from './nats-sse-timeout.js';
 
 const NANOS_PER_MS = 1_000_000;
-/** Events read one by one with direct gets before a read makes a consumer for the rest (most catch-ups need a few). */
-const DIRECT_READS = 4;
+/** Events read with direct gets before a read makes a consumer for the rest (a read that finds none makes none). */
+const DIRECT_READS = 1;
 /** An ephemeral consumer of a read that was not deleted (its instance died) goes after this long without use. */
 const INACTIVE_MS = 30_000;
 
 /**
  * At most `max` events of `channel` from seq `from` on, oldest first: the
- * first few with direct gets (`next_by_subj`: no consumer for the server to
- * make, which most catch-ups need no more than), the rest with an ephemeral
+ * first with a direct get (`next_by_subj`: a read that finds nothing makes
+ * no consumer), the rest, if any, with an ephemeral
  * pull consumer filtered on the channel's subject (made, asked once for what
  * it has, without waiting, then deleted), in a bounded time (`timeoutMs`,
  * else rejects with a timeout) and bounded memory (`max` events, of a

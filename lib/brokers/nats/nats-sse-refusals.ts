@@ -6,8 +6,18 @@ import { NatsSseUnavailableError } from './nats-sse-unavailable.error.js';
 /** How many distinct reasons one outage logs at most. */
 const MAX_LOGGED_REASONS = 16;
 
-/** The nats client's error codes that say the request never reached a server (or JetStream): nothing happened. */
-const NOT_SENT = new Set(['503', 'DISCONNECT', 'CONNECTION_CLOSED', 'CONNECTION_REFUSED', 'CONNECTION_DRAINING']);
+/** The code of the error of a publish that other instances' publishes to its channel beat until its time ran out. */
+export const CONTENDED = 'SSE_CONTENDED';
+
+/** The error codes that say the request never reached a server (or JetStream), or was refused: nothing happened. */
+const NOT_SENT = new Set([
+  '503',
+  'DISCONNECT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_REFUSED',
+  'CONNECTION_DRAINING',
+  CONTENDED,
+]);
 
 /** The code of the error a request in flight rejects with when the connection is lost (see `NatsSseLink.whenLost()`). */
 export const CONNECTION_LOST = 'SSE_CONNECTION_LOST';

@@ -89,10 +89,12 @@ export class NatsSseBroker implements SseBroker {
     const index = new NatsSseChannelIndex(this.names, this.settings.maxChannels, maxTails, (channel) =>
       this.publisher.forget(channel),
     );
+    const { maxChannelBytes, maxBytes, commandTimeoutMs } = this.settings;
     this.publisher = new NatsSsePublisher(
       this.names,
       index,
-      { maxChannelBytes: this.settings.maxChannelBytes, maxBytes: this.settings.maxBytes, maxTails },
+      { maxChannelBytes, maxBytes, maxTails, commandTimeoutMs },
+      (seq, ms) => this.feedReached(seq, ms),
       this.logger,
     );
     this.reader = new NatsSseHistoryReader(this.names, index, this.settings);
@@ -206,7 +208,9 @@ export class NatsSseBroker implements SseBroker {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
       throw new TypeError(NATS_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
     }
-    return this.command('read history', undefined, (api) => this.reader.read(api, names, after, limit));
+    return this.command('read history', undefined, (api, link) =>
+      this.reader.read(api, link.epoch, names, after, limit),
+    );
   }
 
   /**
@@ -257,7 +261,18 @@ export class NatsSseBroker implements SseBroker {
     this.subject.complete();
   }
 
+  /** Resolves once the feed has delivered `seq`, or after `ms`. */
+  private async feedReached(seq: number, ms: number): Promise<void> {
+    const reached = this.link?.reached(seq);
+    if (!reached) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([reached.promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+    reached.cancel();
+  }
+
   private deliver(event: NatsSseStoredEvent): void {
+    this.publisher.observe(event);
     if (!this.channels.has(event.channel)) return;
     const { channel, epoch, seq, payload, except } = event;
     const message = { type: 'channel' as const, channel, epoch, seq, payload };

@@ -50,6 +50,7 @@ export const NATS_SSE_MESSAGES = {
   noAnswer: (ms: number) => `no answer within ${ms} ms`,
   connectionClosed: () => 'the connection closed',
   connectionLost: () => 'the connection was lost',
+  notSetUp: () => 'the JetStream streams of the broker are not set up yet',
   linkLost: (target: string, reason: string) =>
     `No connection to NATS at ${target} (${reason}). Until it is back, publishing fails and events from other instances pause; local streams stay open. Reconnecting.`,
   linkRestored: (target: string) =>
@@ -75,7 +76,7 @@ export const NATS_SSE_MESSAGES = {
   feedRestarted: (reason: string, position: number) =>
     `The broker's JetStream consumer lost its place (${reason}); starting it again after seq ${position}: streams catch up on what they missed.`,
   contended: (channel: string, attempts: number) =>
-    `nestjs-event-stream: NatsSseBroker could not publish to channel ${JSON.stringify(channel)}: other instances published to it first ${attempts} times in a row. Retry the publish (with its idempotencyKey, if it has one).`,
+    `other instances published to channel ${JSON.stringify(channel)} first, ${attempts} times in a row, until the command timeout`,
   boundsUpdated: (stream: string) =>
     `JetStream stream ${stream} had other bounds than this instance's history options: updated to them. Give every instance of a namespace the same history options.`,
   malformedMessage: (subject: string) =>
