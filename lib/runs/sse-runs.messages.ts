@@ -31,11 +31,10 @@ export const SSE_RUNS_MESSAGES = {
     `The run's Observable emitted more than ${limit} values ahead of what the broker had stored (maxQueuedValues); return an AsyncIterable to be paced, or raise the option.`,
   runFailed: (id: string, error: unknown) => `Run ${id} failed: ${errorText(error)}`,
   recordFailed: (id: string, error: unknown) =>
-    `Run ${id}: could not record its end (${errorText(error)}); its listeners wait until maxDurationMs.`,
+    `Run ${id}: could not record its end (${errorText(error)}); its listeners on this instance were told, those on other instances are not.`,
   watchFailed: (id: string, error: unknown) => `Run ${id}: could not read its state after a gap: ${errorText(error)}`,
   unwatchFailed: (channel: string, error: unknown) =>
     `Could not unsubscribe from channel ${channel}: ${errorText(error)}`,
   leaseFailed: (error: unknown) =>
     `Could not tell the other instances which runs have listeners here: ${errorText(error)}`,
-  lost: () => 'The instance running this run went away.',
 };

@@ -166,7 +166,7 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
       if (!state || (state.end && state.end.expiresAt <= Date.now())) {
         throw new ConflictException(SSE_RUNS_MESSAGES.runExpired(ref.id));
       }
-      if (state.nonce !== nonce || this.shuttingDown) return { id: ref.id, created: false };
+      if (state.nonce !== nonce) return { id: ref.id, created: false };
       const run = watched;
       const encoder = preset.encoder({ id: ref.id, startedAt });
       const over = (end: RunEnd) => {
@@ -178,7 +178,9 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
       run.onCancel = () => produced.stop('cancelled');
       this.local.add(produced);
       kept = true;
+      // Cancelled already, or the app began to shut down meanwhile: the run ends at once, and says so.
       if (state.cancelled) produced.stop('cancelled');
+      else if (this.shuttingDown) produced.stop('shutdown');
       return { id: ref.id, created: true };
     } finally {
       this.starting--;
