@@ -72,6 +72,10 @@ const FASTIFY = e2e([
   'metrics-opentelemetry',
   'health-terminus',
   'metrics-refusals',
+  'runs-lifecycle',
+  'runs-redis',
+  'runs-presets',
+  'runs-redis-outage',
 ]);
 
 /**

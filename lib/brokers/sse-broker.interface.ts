@@ -110,7 +110,11 @@ export interface SseBrokerStatus {
  * Every broker must pass the broker contract suite (`nestjs-event-stream/broker`).
  */
 export interface SseBroker {
-  /** What the broker receives for this instance, in order. Subscribed once, by the hub. */
+  /**
+   * What the broker receives for this instance, in order. Subscribed by the
+   * hub and by `SseRuns` (resumable runs): a hot stream (a `Subject`) that
+   * every subscriber sees alike, from when it subscribed.
+   */
   readonly messages$: Observable<SseBrokerMessage>;
   /** Starts the broker. */
   connect(context?: SseBrokerContext): Promise<void> | void;
