@@ -4,6 +4,7 @@ import { describeBrokerContract } from 'nestjs-event-stream/broker';
 import { NatsSseBroker, NatsSseScheduleLock, type NatsSseBrokerOptions } from 'nestjs-event-stream/nats';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { deleteNamespace, NATS_URL, randomNamespace, watchNatsHandles } from '../utils/nats.js';
+import { freePort } from '../utils/redis.js';
 import { eventually, Inbox, readAll } from './broker-inbox.js';
 
 /** Every namespace this file makes: their streams and buckets are deleted after it (the broker never deletes them). */
@@ -243,6 +244,17 @@ describe('NatsSseBroker', () => {
       expect(inbox.seqs('small')).toEqual([kept.seq]);
     });
 
+    it("keeps no history with maxEvents 0: events are delivered, and a resume from before the newest says 'expired'", async () => {
+      const { broker, inbox } = await connected({ history: { maxEvents: 0 } });
+      await broker.subscribe('live');
+      const first = await broker.publish('live', '1');
+      const second = await broker.publish('live', '2');
+      await inbox.until(() => inbox.seqs('live').length === 2, 'both events');
+      expect(await broker.head()).toEqual(second);
+      expect(await broker.read(['live'], first, 10)).toEqual({ events: [], more: false, reset: 'expired', head: second });
+      expect(await broker.read(['live'], second, 10)).toEqual({ events: [], more: false, head: second });
+    });
+
     it("says 'expired' for a resume past events that maxAgeMs let go of, and keeps the newer ones", async () => {
       const { broker } = await connected({ history: { maxAgeMs: 300 } });
       const old = await broker.publish('aging', 'old');
@@ -259,6 +271,31 @@ describe('NatsSseBroker', () => {
       expect((await broker.read(['aging'], old, 10)).reset).toBeUndefined();
       // A channel whose events all aged out: expired before them, not after.
       expect((await broker.read(['never'], { ...old, seq: 0 }, 10)).reset).toBeUndefined();
+    });
+  });
+
+  describe('status', () => {
+    it('names the server but never its credentials, in status() and in refusals, while it cannot connect', async () => {
+      const broker = new NatsSseBroker({
+        servers: `nats://sse-user:s3cret@127.0.0.1:${await freePort()}`,
+        namespace: namespace(),
+        connectTimeoutMs: 100,
+        reconnectDelayMs: 50,
+      });
+      open.push(broker);
+      expect(broker.status()).toMatchObject({ state: 'down', detail: expect.stringMatching(/^Not connected yet/) });
+      await broker.connect();
+      const { detail } = await eventually(
+        async () => broker.status(),
+        (status) => /ECONNREFUSED|CONNECTION_REFUSED/.test(status.detail ?? ''),
+        'the connection error in the status',
+      );
+      expect(detail).toMatch(/^Connecting to NATS at 127\.0\.0\.1:\d+ \(/);
+      const error = (await broker.publish('a', 'x').catch((e: unknown) => e)) as { detail: string; message: string };
+      for (const text of [detail, error.detail, error.message, ...logs.entries.map((e) => e.message)]) {
+        expect(text).not.toContain('s3cret');
+      }
+      expect(error.message).not.toContain('127.0.0.1');
     });
   });
 

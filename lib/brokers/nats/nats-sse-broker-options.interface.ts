@@ -57,8 +57,9 @@ export interface NatsSseBrokerOptions {
   /**
    * More options of the connection opened from `servers` (`user`/`pass`,
    * `token`, `tls`, `name`, ...). The broker sets `reconnect: true`,
-   * `maxReconnectAttempts: -1` and `reconnectTimeWait` (from
-   * `reconnectDelayMs`) unless given here.
+   * `maxReconnectAttempts: -1`, `reconnectTimeWait` (from
+   * `reconnectDelayMs`) and `reconnectJitter` (a tenth of it, at most 100 ms)
+   * unless given here.
    */
   natsOptions?: ConnectionOptions;
   /**

@@ -184,6 +184,8 @@ export class NatsSseLink {
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: this.settings.reconnectDelayMs,
+      // A tenth of the wait (at most the client's default, 100 ms): instances spread out, and none lags long.
+      reconnectJitter: Math.min(100, Math.ceil(this.settings.reconnectDelayMs / 10)),
       timeout: Math.max(this.settings.commandTimeoutMs, 1000),
       ...this.settings.natsOptions,
     };

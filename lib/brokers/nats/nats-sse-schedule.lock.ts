@@ -1,4 +1,3 @@
-import type { KV } from 'nats';
 import type { SseScheduleLock } from '../../schedule/sse-schedule-lock.interface.js';
 import { apiErrorCode, JS_ERRORS } from './nats-sse.codec.js';
 import type { NatsSseJetStream } from './nats-sse-jetstream.js';
@@ -15,10 +14,10 @@ const encoder = new TextEncoder();
 
 /**
  * The schedule lock for instances that share a `NatsSseBroker`: each tick of
- * each job is claimed with `kv.create()` of a key (a hash of the job name and
- * the tick key) in the KV bucket `SSE_LOCKS_<namespace>`, which succeeds for
- * one instance only (JetStream's compare-and-set on the key's last
- * sequence), so exactly one instance of the namespace runs it. The bucket's
+ * each job is claimed by creating a key (a hash of the job name and the tick
+ * key) in the KV bucket `SSE_LOCKS_<namespace>`, as `kv.create()` does: a put
+ * that JetStream refuses if the key has a value (its compare-and-set on the
+ * key's last sequence), so exactly one instance of the namespace runs it. The bucket's
  * TTL removes old claims: it is at least the longest `ttlMs` asked for (the
  * lock raises it when a longer one comes), so a claim is never forgotten
  * before its time. While NATS is unreachable the claim rejects with
@@ -32,8 +31,8 @@ const encoder = new TextEncoder();
  */
 export class NatsSseScheduleLock implements SseScheduleLock {
   private readonly names: NatsSseNames;
-  /** The bucket, as bound on the broker's JetStream, and the TTL it has. */
-  private bucket: { api: NatsSseJetStream; kv: KV; ttlMs: number } | undefined;
+  /** The bucket's TTL, as last seen on the broker's JetStream. */
+  private bucket: { api: NatsSseJetStream; ttlMs: number } | undefined;
 
   constructor(private readonly broker: NatsSseBroker) {
     const given = broker as Partial<NatsSseBroker> | null;
@@ -50,12 +49,13 @@ export class NatsSseScheduleLock implements SseScheduleLock {
       throw new TypeError(NATS_SSE_MESSAGES.invalidLockName(name ?? jobName));
     }
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw new TypeError(NATS_SSE_MESSAGES.invalidLockTtl(ttlMs));
-    const key = this.names.lockKey(jobName, tickKey);
+    const subject = `$KV.${this.names.locksBucket}.${this.names.lockKey(jobName, tickKey)}`;
     const claim = encoder.encode(JSON.stringify({ instance: this.broker.instanceId, until: Date.now() + ttlMs }));
     return this.broker.withJetStream(`take the lock ${JSON.stringify(name)}`, async (api) => {
-      const kv = await this.kvFor(api, ttlMs);
+      await this.bucketFor(api, ttlMs);
       try {
-        await kv.create(key, claim);
+        // What kv.create() does, in one request: a put that JetStream refuses if the key has a value.
+        await api.publish(subject, claim, { expect: { lastSubjectSequence: 0 } });
         return true;
       } catch (error) {
         if (apiErrorCode(error) === JS_ERRORS.wrongLastSequence) return false;
@@ -64,16 +64,18 @@ export class NatsSseScheduleLock implements SseScheduleLock {
     });
   }
 
-  /** The bucket (made if missing), with a TTL of at least `ttlMs`. */
-  private async kvFor(api: NatsSseJetStream, ttlMs: number): Promise<KV> {
-    const bucket = this.bucket;
-    if (bucket?.api === api && bucket.ttlMs >= ttlMs) return bucket.kv;
-    const kv =
-      bucket?.api === api
-        ? bucket.kv
-        : await api.js.views.kv(this.names.locksBucket, { history: 1, ttl: Math.max(ttlMs, MIN_BUCKET_TTL_MS) });
+  /** Makes the bucket if it is missing, and raises its TTL to at least `ttlMs`. */
+  private async bucketFor(api: NatsSseJetStream, ttlMs: number): Promise<void> {
+    if (this.bucket?.api === api && this.bucket.ttlMs >= ttlMs) return;
     const stream = `KV_${this.names.locksBucket}`;
-    const info = await api.info(stream);
+    let info = await api.info(stream).catch((error: unknown) => {
+      if (apiErrorCode(error) === JS_ERRORS.streamNotFound) return undefined;
+      throw error;
+    });
+    if (!info) {
+      await api.js.views.kv(this.names.locksBucket, { history: 1, ttl: Math.max(ttlMs, MIN_BUCKET_TTL_MS) });
+      info = await api.info(stream);
+    }
     let current = info.config.max_age / NANOS_PER_MS;
     if (current > 0 && current < ttlMs) {
       // Raised to the longer of the ttl and twice what it was: a few updates, whatever the ttls asked for.
@@ -81,7 +83,6 @@ export class NatsSseScheduleLock implements SseScheduleLock {
       await api.jsm.streams.update(stream, { ...info.config, max_age: raised * NANOS_PER_MS });
       current = raised;
     }
-    this.bucket = { api, kv, ttlMs: current > 0 ? current : Infinity };
-    return kv;
+    this.bucket = { api, ttlMs: current > 0 ? current : Infinity };
   }
 }
