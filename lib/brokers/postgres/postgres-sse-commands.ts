@@ -8,14 +8,14 @@ import {
   withTimeout,
 } from './postgres-sse-failure.js';
 import type { PostgresSseLinkHealth } from './postgres-sse-link-health.js';
+import type { PostgresSseListener } from './postgres-sse-listener.js';
 import { POSTGRES_SSE_MESSAGES, type PostgresSseEffect } from './postgres-sse.messages.js';
 import type { PostgresSseRefusals } from './postgres-sse-refusals.js';
 import type { PostgresSseStatement } from './postgres-sse.statements.js';
 
 /**
- * The broker's commands, on its pool (its own, or the app's): each bounded
- * by `commandTimeoutMs`, refused at once while the link is known to be down,
- * and failing with `PostgresSseUnavailableError` when PostgreSQL cannot be
+ * The broker's commands, on its pool (its own, or the app's) or its LISTEN
+ * connection: each bounded by `commandTimeoutMs`, and failing with `PostgresSseUnavailableError` when PostgreSQL cannot be
  * reached or does not answer, saying whether a publish may have been done
  * (only if the statement was sent); with a plain error when PostgreSQL
  * answers with one (retrying does not help).
@@ -23,6 +23,8 @@ import type { PostgresSseStatement } from './postgres-sse.statements.js';
 export class PostgresSseCommands {
   constructor(
     private readonly pool: Pool,
+    /** The LISTEN connection, for statements that must not wait for a pool connection (`lane: 'listener'`). */
+    private readonly listener: Pick<PostgresSseListener, 'ready' | 'query' | 'reconnectNow'>,
     /** Whether the pool is the broker's own, to end on close (never the app's). */
     private readonly ownsPool: boolean,
     private readonly health: PostgresSseLinkHealth,
@@ -32,30 +34,36 @@ export class PostgresSseCommands {
 
   /**
    * Runs `statement` with `values`; `operation` ends the sentence "could not
-   * ...", `effect` says what may have happened. `evenIfDown`: tried on the
-   * pool while the link is down too (the payload of a notification received
-   * before it dropped), instead of refused at once.
+   * ...", `effect` says what may have happened. On the pool by default,
+   * whatever the LISTEN connection's state (PostgreSQL that is away refuses
+   * the connection at once; one that answered again is used at once, and
+   * the LISTEN connection is told to reconnect now). `lane: 'listener'`: on
+   * the LISTEN connection; `needsListener`: it is of no use without it
+   * (`head()` waits for its marker). Both are refused at once while it is
+   * not up.
    */
   async run<R extends QueryResultRow>(
     operation: string,
     effect: PostgresSseEffect,
     statement: PostgresSseStatement,
     values: readonly unknown[],
-    evenIfDown = false,
+    { lane = 'pool', needsListener = false }: { lane?: 'pool' | 'listener'; needsListener?: boolean } = {},
   ): Promise<QueryResult<R>> {
-    if (this.health.isDown && !evenIfDown) {
+    if ((lane === 'listener' || needsListener) && !this.listener.ready) {
       throw this.refusals.unavailable(
         operation,
         this.health.lastError ?? POSTGRES_SSE_MESSAGES.connectionClosed(),
         effect,
       );
     }
-    const state = { sent: false, late: false };
-    const work = this.query<R>(statement, values, state);
+    const state = { sent: lane === 'listener', late: false };
+    const work =
+      lane === 'listener' ? this.listener.query<R>(statement, values) : this.query<R>(statement, values, state);
     try {
       const result = await withTimeout(work, this.timeoutMs);
       this.health.answered();
       this.refusals.answered();
+      if (!this.listener.ready) this.listener.reconnectNow();
       return result;
     } catch (error) {
       if (isTimeout(error)) {

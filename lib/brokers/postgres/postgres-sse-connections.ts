@@ -31,6 +31,8 @@ export class PostgresSseConnections {
     const listenConfig: ClientConfig = {
       ...base,
       keepAlive: true,
+      // Claims of the schedule lock run on it, several at a tick: sent back to back (pg 8.21+; ignored before).
+      pipeline: true,
       connectionTimeoutMillis: commandTimeoutMs,
       application_name: `${APPLICATION_NAME} listener ${instanceId}`,
     };

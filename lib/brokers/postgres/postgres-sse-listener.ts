@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Client, Notification } from 'pg';
+import type { Client, Notification, QueryResult, QueryResultRow } from 'pg';
 import { newEpoch } from '../../protocol/event-id.js';
 import { PostgresSseBackoff } from './postgres-sse-backoff.js';
 import { isConnectionError, isTimeout, reasonOf, withTimeout } from './postgres-sse-failure.js';
@@ -7,7 +7,7 @@ import type { PostgresSseInbound } from './postgres-sse-inbound.js';
 import type { PostgresSseLinkHealth } from './postgres-sse-link-health.js';
 import { POSTGRES_SSE_MESSAGES } from './postgres-sse.messages.js';
 import { ensurePostgresSseSchema } from './postgres-sse.schema.js';
-import type { PostgresSseStatements } from './postgres-sse.statements.js';
+import type { PostgresSseStatement, PostgresSseStatements } from './postgres-sse.statements.js';
 
 /** Creating the schema may wait for another instance doing it: at least this long. */
 const SCHEMA_TIMEOUT_MS = 30_000;
@@ -45,6 +45,8 @@ export class PostgresSseListener {
   private readonly upWaiters: (() => void)[] = [];
   /** A setup that PostgreSQL refused (not an outage) was logged: once until one succeeds. */
   private refusalLogged = false;
+  /** The end of the last statement `query()` queued: the next one starts after it. */
+  private serial: Promise<void> = Promise.resolve();
   /** Connections let go of that are still saying goodbye, and how to cut that short. */
   private readonly discarding = new Map<Client, Promise<void>>();
 
@@ -69,6 +71,44 @@ export class PostgresSseListener {
         resolve(!this.closed);
       });
     });
+  }
+
+  /** Whether the connection listens (its sync done): `query()` can run on it. */
+  get ready(): boolean {
+    return this.listening && !this.closed && this.client !== undefined;
+  }
+
+  /**
+   * Runs a short statement on the LISTEN connection (always open, the
+   * broker's functions compiled on it): pipelined with those before it
+   * where pg pipelines, after them otherwise. For the schedule lock's claims, which
+   * must not wait for a pool connection to be made at the start of a tick.
+   * Only while `ready`; a statement that holds the connection delays the
+   * notifications behind it, so keep it short.
+   */
+  query<R extends QueryResultRow>(
+    statement: PostgresSseStatement,
+    values: readonly unknown[],
+  ): Promise<QueryResult<R>> {
+    const client = this.client;
+    if (!this.ready || !client) return Promise.reject(new Error(POSTGRES_SSE_MESSAGES.connectionClosed()));
+    const { name, text } = statement;
+    const send = () => client.query<R>({ name, text, values: [...values] });
+    // A pg that pipelines (8.21 and later) sends them back to back; an older one gets them one at a time.
+    if (client.pipeline === true) return send();
+    const run = this.serial.then(send);
+    this.serial = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** PostgreSQL answered a command while this connection waits to be made again: tries now, not after the backoff. */
+  reconnectNow(): void {
+    if (this.closed || this.client) return;
+    this.retry.cancel();
+    void this.attempt();
   }
 
   /** The inbound delivered the sync (and its `gap`): the link is up, unless the connection dropped meanwhile. */
@@ -123,6 +163,7 @@ export class PostgresSseListener {
       this.retry.succeeded();
       this.refusalLogged = false;
       this.listening = true;
+      this.serial = Promise.resolve();
       this.inbound.completeSync({ epoch: rows[0].r_epoch, seq: Number(rows[0].r_seq) });
     } catch (error) {
       const delay = this.down(client, error);

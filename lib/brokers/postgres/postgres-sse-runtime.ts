@@ -35,11 +35,11 @@ export class PostgresSseRuntime {
     const { commandTimeoutMs } = settings;
     const health = new PostgresSseLinkHealth(target, logger);
     const refusals = new PostgresSseRefusals(target, Math.max(1, Math.ceil(commandTimeoutMs / 1000)), logger);
-    const commands = new PostgresSseCommands(pool, ownsPool, health, refusals, commandTimeoutMs);
     // An idle connection of the broker's own pool that fails must not crash the app: the pool replaces it.
     if (ownsPool) pool.on('error', (error) => health.failed(error));
     const newClient = () => connections.listenClient();
     const listener = new PostgresSseListener(newClient, statements, inbound, health, settings, logger);
+    const commands = new PostgresSseCommands(pool, listener, ownsPool, health, refusals, commandTimeoutMs);
     return new PostgresSseRuntime(connections, health, refusals, commands, listener);
   }
 

@@ -247,9 +247,10 @@ export class PostgresSseBroker implements SseBroker {
   async head(): Promise<SseBrokerPosition> {
     const operation = 'read the newest position';
     const values = [this.namespace, newEpoch(), this.statements.markerChannel];
-    const { rows } = await this.command<PublishRow>(operation, undefined, this.statements.head, values);
+    const { commands, refusals } = this.runtimeFor(operation);
+    const options = { needsListener: true };
+    const { rows } = await commands.run<PublishRow>(operation, undefined, this.statements.head, values, options);
     const head = positionOf(rows);
-    const { refusals } = this.runtimeFor(operation);
     const timeoutMs = this.settings.commandTimeoutMs;
     await this.inbound.waitFor(head, timeoutMs, () =>
       refusals.unanswered(operation, POSTGRES_SSE_MESSAGES.noAnswer(timeoutMs), undefined, false),
@@ -258,14 +259,18 @@ export class PostgresSseBroker implements SseBroker {
   }
 
   /**
-   * Claims `name` in the namespace for `ttlMs` (`sse_claim_v1`): resolves to
-   * whether this call took it. For `PostgresSseScheduleLock`; rejects like
-   * `read()`.
+   * Claims `name` in the namespace for `ttlMs` (`sse_claim_v1`), on the
+   * LISTEN connection (a tick never waits for a pool connection to be made):
+   * resolves to whether this call took it. For `PostgresSseScheduleLock`;
+   * rejects with `PostgresSseUnavailableError` while that connection is not
+   * up, and after `commandTimeoutMs` without an answer.
    */
   async claim(name: string, ttlMs: number): Promise<boolean> {
     const values = [this.namespace, name, this.instanceId, ttlMs];
     const operation = `take the lock ${JSON.stringify(name)}`;
-    const { rows } = await this.command<{ taken: boolean }>(operation, undefined, this.statements.claim, values);
+    const { commands } = this.runtimeFor(operation);
+    const claim = this.statements.claim;
+    const { rows } = await commands.run<{ taken: boolean }>(operation, undefined, claim, values, { lane: 'listener' });
     return rows[0]?.taken === true;
   }
 
@@ -303,15 +308,12 @@ export class PostgresSseBroker implements SseBroker {
   }
 
   private async readSpill(ids: readonly string[]): Promise<Map<string, string>> {
-    const { commands } = this.runtimeFor('read a payload back');
-    const statement = this.statements.spill;
     const values = [this.namespace, ids];
-    const { rows } = await commands.run<{ id: string; body: string }>(
+    const { rows } = await this.command<{ id: string; body: string }>(
       'read a payload back',
       undefined,
-      statement,
+      this.statements.spill,
       values,
-      true,
     );
     return new Map(rows.map((row) => [row.id, row.body]));
   }

@@ -1,4 +1,4 @@
-import { functionsSql, LAST_FUNCTION } from './postgres-sse-functions.sql.js';
+import { functionsSql, SCHEMA_VERSION_SOURCE } from './postgres-sse-functions.sql.js';
 import { tablesSql } from './postgres-sse-tables.sql.js';
 
 /** What runs SQL text: a `pg` client (the broker's own listening connection). */
@@ -32,17 +32,18 @@ export function postgresSseSchemaSql(schema = 'public'): string {
 }
 
 /**
- * Creates the schema on `client` unless its last function exists already:
- * in one transaction (one simple query), under a transaction-level advisory
- * lock, so that instances connecting at once do not race on `CREATE TABLE`.
- * Resolves to whether it ran the DDL.
+ * Creates the schema on `client` unless it is there already, of this
+ * version (`sse_schema_version()`): in one transaction (one simple query),
+ * under a transaction-level advisory lock, so that instances connecting at
+ * once do not race on `CREATE TABLE`. Resolves to whether it ran the DDL.
  */
 export async function ensurePostgresSseSchema(client: SqlRunner, schema: string): Promise<boolean> {
-  const exists = await client.query(
-    `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = $2`,
-    [schema, LAST_FUNCTION],
+  const found = await client.query(
+    `SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = $1 AND p.proname = 'sse_schema_version'`,
+    [schema],
   );
-  if (exists.rows.length > 0) return false;
+  if (found.rows.some((row) => row.prosrc === SCHEMA_VERSION_SOURCE)) return false;
   const lock = `SELECT pg_advisory_xact_lock(hashtext('nestjs-event-stream schema'), hashtext('${schema}'));\n`;
   await client.query(`${lock}${postgresSseSchemaSql(schema)}`);
   return true;
