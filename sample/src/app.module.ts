@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { SseModule, type SseModuleOptions, type SseTicketStore } from 'nestjs-event-stream';
+import { SseModule, SseRunsModule, type SseModuleOptions, type SseTicketStore } from 'nestjs-event-stream';
+import { AssistantModule } from './assistant/assistant.module.js';
 import { SampleTokenVerifier } from './auth/sample-token.verifier.js';
 import { ClockModule } from './clock/clock.module.js';
 import { SampleConfigModule } from './config/sample-config.module.js';
@@ -58,6 +59,9 @@ export class AppModule {
             tickets: { store: ticketStore },
           },
         }),
+        // The assistant's answers, as resumable runs recorded through the hub's broker: a run no one listens to
+        // (anywhere) for 30 s stops, one lasts 5 minutes at most, and its recording is served for 5 minutes after it ends.
+        SseRunsModule.forRoot({ maxRuns: 100, idleTimeoutMs: 30_000, maxDurationMs: 300_000, expireAfterMs: 300_000 }),
         TickerModule,
         ClockModule,
         RoomsModule,
@@ -67,6 +71,7 @@ export class AppModule {
         StatsModule,
         MetricsModule,
         PageModule,
+        AssistantModule,
       ],
     };
   }

@@ -28,6 +28,11 @@ export interface SampleConfig {
    * token works again.
    */
   signOutMs: number;
+  /**
+   * `ASSISTANT_TOKEN_MS` (60): the pause before each word of the assistant
+   * panel's answer, from the deterministic demo text generator (no model).
+   */
+  assistantTokenMs: number;
   /** `SSE_TOKENS` (`demo:demo-token`): token to user id. */
   tokens: Map<string, string>;
   /**
@@ -78,6 +83,8 @@ export class SampleConfigError extends Error {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Jobs running at once, for the whole process: a demo must not be turned into a timer bomb. */
 export const MAX_RUNNING_JOBS = 100;
+/** The slowest word of the assistant's demo answer: slower would look broken, and make runs go idle. */
+export const MAX_ASSISTANT_TOKEN_MS = 10_000;
 const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 /** Tokens travel in headers, cookies, query strings and paths: URL-unreserved characters only. */
 const TOKEN = /^[A-Za-z0-9._~-]{1,512}$/;
@@ -109,6 +116,7 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
   const postLimit = integer('POST_LIMIT', 20, 1, 1_000_000, 'requests');
   const postWindowMs = integer('POST_WINDOW_MS', 10_000, 1000, 86_400_000, 'milliseconds');
   const signOutMs = integer('SIGN_OUT_MS', 60_000, 1, 86_400_000, 'milliseconds');
+  const assistantTokenMs = integer('ASSISTANT_TOKEN_MS', 60, 1, MAX_ASSISTANT_TOKEN_MS, 'milliseconds');
 
   const tokens = new Map<string, string>();
   for (const pair of list(read('SSE_TOKENS') ?? 'demo:demo-token')) {
@@ -191,6 +199,7 @@ export function parseSampleConfig(env: SampleEnv): SampleConfig {
     postLimit,
     postWindowMs,
     signOutMs,
+    assistantTokenMs,
     tokens,
     brokerUrl,
     broker,
