@@ -103,26 +103,32 @@ export class NatsSseFeed {
     this.halt(false);
   }
 
-  /** Resolves once every event up to `seq` has been delivered. */
-  reached(seq: number): Promise<void> {
-    if (this.position >= seq) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
-  }
-
-  /** Forgets the waiter resolved by `resolve` (its caller gave up). */
-  cancel(resolve: () => void): void {
-    const index = this.waiters.findIndex((waiter) => waiter.resolve === resolve);
-    if (index >= 0) this.waiters.splice(index, 1);
+  /**
+   * Resolves once every event up to `seq` has been delivered (or the feed is
+   * stopped for good); `cancel()` forgets the wait, for a caller that gives up.
+   */
+  reached(seq: number): { promise: Promise<void>; cancel(): void } {
+    if (this.position >= seq) return { promise: Promise.resolve(), cancel: () => undefined };
+    let waiter!: Waiter;
+    const promise = new Promise<void>((resolve) => {
+      waiter = { seq, resolve };
+      this.waiters.push(waiter);
+    });
+    const cancel = () => {
+      const index = this.waiters.indexOf(waiter);
+      if (index >= 0) this.waiters.splice(index, 1);
+    };
+    return { promise, cancel };
   }
 
   /**
    * Stops for good: the consumer is deleted if `deleteConsumer` (best
    * effort; on a connection that closes next, the server drops it anyway),
-   * waiting heads are left to their timeouts.
+   * and waits end (their callers are refused by the broker's close).
    */
   async stop(deleteConsumer: boolean): Promise<void> {
     this.halt(deleteConsumer);
-    this.waiters.length = 0;
+    this.waiters.splice(0).forEach((waiter) => waiter.resolve());
     await Promise.all([...this.deleting]);
   }
 

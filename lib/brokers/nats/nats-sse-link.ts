@@ -15,6 +15,8 @@ import type { ResolvedNatsSseOptions } from './resolve-nats-sse-options.js';
 
 /** Most a failed setup waits before it is tried again (JetStream takes a moment to recover its streams after a restart). */
 const MAX_SETUP_RETRY_MS = 1000;
+/** The failed setup in a row that is logged. */
+const LOGGED_SETUP_FAILURE = 3;
 const decoder = new TextDecoder();
 
 /** What the link reports to its broker, in order. */
@@ -147,12 +149,7 @@ export class NatsSseLink {
 
   /** Resolves once every event up to `seq` has been delivered (see `NatsSseFeed.reached`). */
   reached(seq: number): { promise: Promise<void>; cancel(): void } {
-    const feed = this.feed;
-    if (!feed) return { promise: Promise.resolve(), cancel: () => undefined };
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    void feed.reached(seq).then(() => resolve());
-    return { promise, cancel: () => feed.cancel(resolve) };
+    return this.feed?.reached(seq) ?? { promise: Promise.resolve(), cancel: () => undefined };
   }
 
   /** host:port of the server, for messages: the one connected to, else the first configured. Never a password. */
@@ -166,6 +163,8 @@ export class NatsSseLink {
     if (this.closed) return;
     this.closed = true;
     this.setupRun++;
+    // The calls under way are refused now, not when their timeouts end.
+    this.lost.lose();
     clearTimeout(this.timer);
     this.wake?.();
     this.statuses?.stop();
@@ -279,7 +278,8 @@ export class NatsSseLink {
       if (this.closed || run !== this.setupRun) return;
       this.health.setupFailed(error);
       const delay = Math.min(MAX_SETUP_RETRY_MS, this.settings.reconnectDelayMs * 2 ** this.setupFailures);
-      if (this.setupFailures++ === 0) {
+      // JetStream takes a moment after a restart: only a setup that still fails on its third try is logged (once).
+      if (++this.setupFailures === LOGGED_SETUP_FAILURE) {
         this.logger.error(NATS_SSE_MESSAGES.setupFailed(this.target(), reasonOf(error), delay));
       }
       clearTimeout(this.timer);

@@ -171,8 +171,11 @@ export class NatsSseBroker implements SseBroker {
   async send(message: SseBrokerSentMessage): Promise<void> {
     const checked = sentMessageOf(message);
     if (!checked) throw new TypeError(NATS_SSE_MESSAGES.invalidMessage(message));
+    const data = encoder.encode(encodeSentMessage(checked));
     await this.command(`send a ${checked.type} message`, 'send', async (api) => {
-      api.nc.publish(this.names.control, encoder.encode(encodeSentMessage(checked)));
+      const max = api.nc.info?.max_payload ?? Infinity;
+      if (data.length > max) throw new RangeError(NATS_SSE_MESSAGES.payloadTooLarge(data.length, max));
+      api.nc.publish(this.names.control, data);
       // Flushed: the server has it (and delivers it to every instance, this one included).
       await withTimeout(api.nc.flush(), this.settings.commandTimeoutMs);
     });
@@ -298,6 +301,7 @@ export class NatsSseBroker implements SseBroker {
       return result;
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) throw error;
+      if (this.closed) throw new Error(NATS_SSE_MESSAGES.closed(operation), { cause: error });
       if ((error as { code?: unknown } | null)?.code === '503') link.suspect();
       throw link.refusals.failure(operation, error, effect);
     }

@@ -42,9 +42,9 @@ export const NATS_SSE_MESSAGES = {
   refusing: (detail: string) =>
     `${detail} Requests that need NATS are answered 503, without these details, until it answers again (logged once per reason).`,
   refused: (operation: string, reason: string) =>
-    `nestjs-event-stream: NatsSseBroker could not ${operation}: JetStream answered ${reason}. Check that the server runs JetStream (nats-server -js, 2.9 or newer) and that the user may use the subjects sse.<namespace>.> and $JS.API.>.`,
+    `nestjs-event-stream: NatsSseBroker could not ${operation}: NATS answered ${reason}. Check that the server runs JetStream (nats-server -js, 2.9 or newer) and that the user may use the subjects sse.<namespace>.> and $JS.API.>.`,
   payloadTooLarge: (bytes: number, max: number) =>
-    `nestjs-event-stream: NatsSseBroker cannot publish an event of ${bytes} bytes: with its headers it is larger than the NATS server's max_payload (${max} bytes; the default is 1 MiB). Publish a smaller event (e.g. an id to fetch the data by), or raise max_payload in the server's configuration.`,
+    `nestjs-event-stream: NatsSseBroker cannot carry a payload of ${bytes} bytes: with its headers it is larger than the NATS server's max_payload (${max} bytes; the default is 1 MiB). Publish a smaller event (e.g. an id to fetch the data by), or raise max_payload in the server's configuration.`,
   eventOverMaxBytes: (size: number, max: number) =>
     `nestjs-event-stream: NatsSseBroker cannot publish an event that takes up to ${size} bytes in JetStream (its payload, subject and headers): the events stream keeps at most history.maxBytes (${max}) bytes, and would discard it as it stores it, before any instance received it. Raise history.maxBytes.`,
   noAnswer: (ms: number) => `no answer within ${ms} ms`,
@@ -66,7 +66,7 @@ export const NATS_SSE_MESSAGES = {
   startedWithoutNats: (target: string, ms: number) =>
     `NATS at ${target} did not answer within ${ms} ms; the app starts without it and connects when NATS is reachable. Publishing fails until then. Raise connectTimeoutMs to wait longer.`,
   setupFailed: (target: string, reason: string, retryMs: number) =>
-    `Could not set up the broker's JetStream streams and consumer on NATS at ${target}: ${reason}. The broker is down (joins get 503) and retries every ${retryMs} ms (logged once until it succeeds).`,
+    `Could not set up the broker's JetStream streams and consumer on NATS at ${target} (three tries): ${reason}. The broker is down and retries every ${retryMs} ms (logged once until it succeeds).`,
   connectionEnded: (target: string, reason: string) =>
     `The connection to NATS at ${target} was closed for good (${reason}): the broker stays down. Restart the app once the cause is fixed.`,
   droppedContended: (attempts: number) =>
