@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { SseBrokerUnavailableError } from 'nestjs-event-stream/broker';
 import {
   NatsSseBroker,
   NatsSseScheduleLock,
@@ -80,6 +81,8 @@ describe('NatsSseBroker when the link to NATS drops', () => {
     expect((error as Error).message).toBe('Service temporarily unavailable: nothing was sent. Retry in 5 seconds.');
     expect((error as NatsSseUnavailableError).getStatus()).toBe(503);
     expect((error as NatsSseUnavailableError).maybePublished).toBe(false);
+    expect(error).toBeInstanceOf(SseBrokerUnavailableError);
+    expect((error as Error).name).toBe('NatsSseUnavailableError');
     // Every other call is refused at once too, and the state says why.
     const calls: (() => Promise<unknown>)[] = [
       () => publisher.broker.send({ type: 'broadcast', payload: 'x' }),

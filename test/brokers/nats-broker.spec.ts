@@ -251,7 +251,12 @@ describe('NatsSseBroker', () => {
       const second = await broker.publish('live', '2');
       await inbox.until(() => inbox.seqs('live').length === 2, 'both events');
       expect(await broker.head()).toEqual(second);
-      expect(await broker.read(['live'], first, 10)).toEqual({ events: [], more: false, reset: 'expired', head: second });
+      expect(await broker.read(['live'], first, 10)).toEqual({
+        events: [],
+        more: false,
+        reset: 'expired',
+        head: second,
+      });
       expect(await broker.read(['live'], second, 10)).toEqual({ events: [], more: false, head: second });
     });
 
@@ -339,6 +344,21 @@ describe('NatsSseBroker', () => {
       expect((await jsm.streams.info(stream)).state.consumer_count).toBe(0);
       // The history stays: another instance, or this app restarted, resumes from it.
       expect((await jsm.streams.info(stream)).state.messages).toBe(1);
+    });
+
+    it('stays down, saying why, once the connection it was given is closed by its owner', async () => {
+      const nc = await connect({ servers: NATS_URL });
+      const { broker } = await connected({ connection: nc });
+      await nc.close();
+      const status = await eventually(
+        async () => broker.status(),
+        (s) => s.state === 'down',
+        'the broker to see the connection closed',
+      );
+      expect(status.detail).toMatch(/is unreachable/);
+      expect(logs.messages('error', 'was closed for good').length).toBeGreaterThan(0);
+      const error = await broker.publish('a', 'x').catch((e: unknown) => e);
+      expect((error as { getStatus?: () => number }).getStatus?.()).toBe(503);
     });
 
     it('closes the connection it opened and leaves no socket or timer behind', async () => {
