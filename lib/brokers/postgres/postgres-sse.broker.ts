@@ -37,7 +37,7 @@ import { resolvePostgresSseOptions, type ResolvedPostgresSseOptions } from './re
  * // An event that is delivered if and only if the app's own transaction commits:
  * await client.query('BEGIN');
  * await client.query('INSERT INTO orders ...');
- * await broker.publishIn(client, 'orders', JSON.stringify(order));
+ * await broker.publishIn(client, 'orders', encodeEvent({ event: 'order', data: order }));
  * await client.query('COMMIT');
  * ```
  *
@@ -162,7 +162,9 @@ export class PostgresSseBroker implements SseBroker {
    * that a rollback gives back (the counter's increment is rolled back too:
    * no hole). Resolves to the position it will have. Until the transaction
    * ends, it holds the namespace's row lock: every other publish of the
-   * namespace waits behind it, so keep such transactions short. Needs
+   * namespace waits behind it, so keep such transactions short. `payload`
+   * is what `SseHub.publish()` hands its broker: an event encoded by
+   * `encodeEvent()` (from `nestjs-event-stream`), without an id. Needs
    * `connect()` (which creates the functions); errors of the client are
    * passed on as `pg` gave them. In REPEATABLE READ or SERIALIZABLE
    * transactions, a concurrent publish makes it fail with a serialization
