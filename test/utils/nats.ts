@@ -1,7 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
@@ -73,17 +73,38 @@ export function watchNatsHandles(): { stop(): Promise<Record<string, number>> } 
   };
 }
 
+const STORE_PREFIX = 'sse-nats-';
+
+/**
+ * Removes the store directories of test processes that are gone: a Jest
+ * worker may end without its `exit` handlers (which remove its own).
+ */
+function removeStaleStores(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^sse-nats-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * A private `nats-server` with JetStream on a port of its own, that a test can
  * kill and start again: on the same port, with the same store directory, so
  * that what JetStream stored survives a restart (as it does in production).
- * The store directory is removed when the test process exits.
+ * The store directory is removed when the test process exits (or, if it
+ * ended without its exit handlers, by the next test process that starts one).
  */
 export class NatsServer {
   private process?: ChildProcess;
-  private readonly storeDir = mkdtempSync(join(tmpdir(), 'sse-nats-'));
+  private readonly storeDir: string;
 
   private constructor(readonly port: number) {
+    removeStaleStores();
+    this.storeDir = mkdtempSync(join(tmpdir(), `${STORE_PREFIX}${process.pid}-`));
     process.once('exit', () => rmSync(this.storeDir, { recursive: true, force: true }));
   }
 
