@@ -213,7 +213,12 @@ describe('the sample assistant (POST /assistant/runs, GET /assistant/runs/:id, P
     const id = randomUUID();
     const body = JSON.stringify({ prompt: PROMPT });
     const key = { 'idempotency-key': id };
-    for (const credential of [{}, { authorization: 'Bearer nope' }, { cookie: 'sse_token=demo-token' }]) {
+    const credentials: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer nope' },
+      { cookie: 'sse_token=demo-token' },
+    ];
+    for (const credential of credentials) {
       const headers = { 'content-type': 'application/json', ...key, ...credential };
       expect((await suite.call('/assistant/runs', { method: 'POST', headers, body })).status).toBe(401);
       expect((await suite.call(`/assistant/runs/${id}/cancel`, { method: 'POST', headers: credential })).status).toBe(
