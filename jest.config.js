@@ -76,6 +76,7 @@ const FASTIFY = e2e([
   'runs-redis',
   'runs-presets',
   'runs-redis-outage',
+  'sample-assistant',
 ]);
 
 /**

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AssistantScriptController } from './assistant-script.controller.js';
 import { AssistantController } from './assistant.controller.js';
 import { DemoTextGenerator } from './demo-text.generator.js';
 
@@ -9,7 +8,7 @@ import { DemoTextGenerator } from './demo-text.generator.js';
  * demo text generator that stands in for a model, and the panel's script.
  */
 @Module({
-  controllers: [AssistantController, AssistantScriptController],
+  controllers: [AssistantController],
   providers: [DemoTextGenerator],
   exports: [DemoTextGenerator],
 })

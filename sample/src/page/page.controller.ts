@@ -42,6 +42,12 @@ export class PageController {
     return this.file('server-panel.js', 'text/javascript; charset=utf-8');
   }
 
+  /** The page's "Assistant" panel, a module the page loads beside app.js. */
+  @Get('assistant.js')
+  assistant(): StreamableFile {
+    return this.file('assistant.js', 'text/javascript; charset=utf-8');
+  }
+
   @Get('style.css')
   style(): StreamableFile {
     return this.file('style.css', 'text/css; charset=utf-8');
