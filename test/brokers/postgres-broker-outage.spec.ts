@@ -75,6 +75,13 @@ describe('PostgresSseBroker when the link to PostgreSQL drops', () => {
       await eventually(isDown(broker), (state) => state === 'down', 'the broker to be down');
       expect(broker.status().detail).toMatch(/^No connection to PostgreSQL at 127\.0\.0\.1:\d+\/postgres \(.+\)/);
     }
+    // A pooled connection that died with the server may still be handed out once: a publish sent on it
+    // cannot tell whether the server ran it, and says so. Those after it are refused before anything is sent.
+    await eventually(
+      () => publisher.broker.publish('live', 'lost'),
+      (result) => (result as PostgresSseUnavailableError).maybePublished === false,
+      'a publish refused before it was sent',
+    );
     const refused = await outcome(() => publisher.broker.publish('live', 'lost'));
     expect(refused.ms).toBeLessThan(100);
     const error = refused.error as PostgresSseUnavailableError;
@@ -159,6 +166,35 @@ describe('PostgresSseBroker when the link to PostgreSQL drops', () => {
     expect(listener.broker.status().state).toBe('up');
     expect(logs.messages('warn', 'No connection to PostgreSQL')).toHaveLength(1);
     expect(logs.messages('log', 'Reconnected to PostgreSQL')).toHaveLength(1);
+  });
+
+  it('takes a LISTEN connection that stops answering its heartbeat for lost: it connects again and reports a gap', async () => {
+    const namespace = randomNamespace('deaf');
+    const listener = await connected({ namespace, commandTimeoutMs: 300 });
+    const publisher = await connected({ namespace });
+    await listener.broker.subscribe('room');
+    const first = await publisher.broker.publish('room', 'before');
+    await listener.inbox.until(() => listener.inbox.seqs('room').includes(first.seq), 'the first event');
+    const { rows } = await admin((client) =>
+      client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+        `nestjs-event-stream listener ${listener.broker.instanceId}`,
+      ]),
+    );
+    logs.clear();
+    // Its socket stays open and says nothing: only the heartbeat can tell.
+    server.pauseBackend(rows[0].pid);
+    try {
+      const missed = await publisher.broker.publish('room', 'published to a deaf listener');
+      await listener.inbox.until(() => listener.inbox.gaps().length === 1, 'the gap');
+      expect(listener.inbox.gaps()).toEqual([{ type: 'gap', after: first }]);
+      expect((await readAll(listener.broker, ['room'], first, 10)).seqs).toEqual([missed.seq]);
+      expect(logs.messages('warn', 'No connection to PostgreSQL')).toEqual([
+        expect.stringContaining('(no answer within 300 ms)'),
+      ]);
+      await eventually(isDown(listener.broker), (state) => state === 'up', 'the listener to be up');
+    } finally {
+      server.resumeBackend(rows[0].pid);
+    }
   });
 
   it('times out calls while PostgreSQL stalls: a publish may have been done (and was, once it answers), and the broker is down until it answers', async () => {

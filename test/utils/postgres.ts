@@ -262,6 +262,25 @@ export class PostgresServer {
     if (this.process?.pid) signalEach(serverProcesses(this.process.pid), 'SIGCONT');
   }
 
+  /** Stalls one backend of this server (SIGSTOP), e.g. one connection's (its `pid` in `pg_stat_activity`), until `resumeBackend()`. */
+  pauseBackend(pid: number): void {
+    signalEach([this.backend(pid)], 'SIGSTOP');
+  }
+
+  /** Lets a paused backend run again (SIGCONT). */
+  resumeBackend(pid: number): void {
+    signalEach([this.backend(pid)], 'SIGCONT');
+  }
+
+  /** `pid`, checked to be a backend of this server: nothing else is signalled. */
+  private backend(pid: number): number {
+    const postmaster = this.process?.pid;
+    if (postmaster === undefined || !serverProcesses(postmaster).slice(1).includes(pid)) {
+      throw new Error(`${pid} is not a backend of the PostgreSQL server on port ${this.port}`);
+    }
+    return pid;
+  }
+
   /** Kills it and every backend (SIGKILL: no goodbye to clients); resolves once they are all gone. */
   stop(): Promise<void> {
     const child = this.process;

@@ -101,18 +101,26 @@ export class PostgresSseCommands {
     state: { sent: boolean; late: boolean },
   ): Promise<QueryResult<R>> {
     const client: PoolClient = await this.pool.connect();
+    // pg-pool listens to a client's errors only while it is idle: one that fails while it is ours must not crash the app.
+    let failed: Error | undefined;
+    const onError = (error: Error) => void (failed ??= error);
+    client.on('error', onError);
+    const release = (error?: Error) => {
+      client.off('error', onError);
+      // A connection that failed is not given back to the pool.
+      client.release(error ?? failed);
+    };
     if (state.late) {
-      client.release();
+      release();
       throw timeoutError(this.timeoutMs);
     }
     state.sent = true;
     try {
       const result = await client.query<R>({ name: statement.name, text: statement.text, values: [...values] });
-      client.release();
+      release();
       return result;
     } catch (error) {
-      // A connection that failed is not given back to the pool.
-      client.release(isConnectionError(error) || isTimeout(error) ? (error as Error) : undefined);
+      release(isConnectionError(error) || isTimeout(error) ? (error as Error) : undefined);
       throw error;
     }
   }

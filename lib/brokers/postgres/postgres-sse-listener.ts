@@ -19,6 +19,9 @@ function destroy(client: Client): void {
   (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
+/** What the heartbeat runs on the LISTEN connection. */
+const PING = { name: 'sse_ping', text: 'SELECT 1' };
+
 /** What the listener needs to know. */
 export interface PostgresSseListenerSettings {
   readonly schema: string;
@@ -33,8 +36,9 @@ export interface PostgresSseListenerSettings {
  * LISTENs to the namespace's channel and this instance's, then reads the
  * namespace's head, which completes the sync the inbound holds what arrives
  * behind (and, on a reconnection, delivers the `gap` before it). When the
- * connection drops, the link is down (logged once) and it connects again
- * with backoff (`reconnectDelayMs`, doubling).
+ * connection drops, or stops answering its heartbeat, the link is down
+ * (logged once) and it connects again with backoff (`reconnectDelayMs`,
+ * doubling).
  */
 export class PostgresSseListener {
   private client: Client | undefined;
@@ -47,6 +51,8 @@ export class PostgresSseListener {
   private refusalLogged = false;
   /** The end of the last statement `query()` queued: the next one starts after it. */
   private serial: Promise<void> = Promise.resolve();
+  /** Asks the connection for an answer now and then: one that died without a word (a NAT, a half-open socket) is made again. */
+  private heartbeat: NodeJS.Timeout | undefined;
   /** Connections let go of that are still saying goodbye, and how to cut that short. */
   private readonly discarding = new Map<Client, Promise<void>>();
 
@@ -123,6 +129,7 @@ export class PostgresSseListener {
     if (this.closed) return;
     this.closed = true;
     this.retry.cancel();
+    this.stopHeartbeat();
     this.upWaiters.splice(0).forEach((resolve) => resolve());
     const client = this.client;
     this.client = undefined;
@@ -164,6 +171,7 @@ export class PostgresSseListener {
       this.refusalLogged = false;
       this.listening = true;
       this.serial = Promise.resolve();
+      this.startHeartbeat(client);
       this.inbound.completeSync({ epoch: rows[0].r_epoch, seq: Number(rows[0].r_seq) });
     } catch (error) {
       const delay = this.down(client, error);
@@ -179,10 +187,41 @@ export class PostgresSseListener {
     if (this.client !== client) return undefined;
     this.client = undefined;
     this.listening = false;
+    this.stopHeartbeat();
     this.health.failed(error);
     this.health.lost();
     void this.discard(client);
     return this.closed ? undefined : this.retry.schedule(() => void this.attempt());
+  }
+
+  /**
+   * Pings `client` every `max(1 s, commandTimeoutMs)`: one that does not
+   * answer within `commandTimeoutMs` is taken for lost (destroyed, made
+   * again, and a `gap` delivered), as one that closed.
+   */
+  private startHeartbeat(client: Client): void {
+    this.stopHeartbeat();
+    const { commandTimeoutMs } = this.settings;
+    let pinging = false;
+    this.heartbeat = setInterval(
+      () => {
+        if (pinging || this.client !== client) return;
+        pinging = true;
+        withTimeout(this.query(PING, []), commandTimeoutMs)
+          .catch((error: unknown) => {
+            if (this.client !== client) return;
+            destroy(client);
+            this.down(client, error);
+          })
+          .finally(() => (pinging = false));
+      },
+      Math.max(1000, commandTimeoutMs),
+    );
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   /** Lets go of a connection: its events are ignored from now on, and its socket is closed (destroyed if it hangs). */
