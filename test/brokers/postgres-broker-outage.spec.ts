@@ -77,9 +77,9 @@ describe('PostgresSseBroker when the link to PostgreSQL drops', () => {
     }
     // A pooled connection that died with the server may still be handed out once: a publish sent on it
     // cannot tell whether the server ran it, and says so. Those after it are refused before anything is sent.
-    await eventually(
+    await eventually<unknown>(
       () => publisher.broker.publish('live', 'lost'),
-      (result) => (result as PostgresSseUnavailableError).maybePublished === false,
+      (result) => result instanceof PostgresSseUnavailableError && !result.maybePublished,
       'a publish refused before it was sent',
     );
     const refused = await outcome(() => publisher.broker.publish('live', 'lost'));
