@@ -11,6 +11,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -136,7 +137,7 @@ function anyAlive(pids: readonly number[]): boolean {
   return processes().some(([pid, state]) => wanted.has(pid) && state !== 'Z');
 }
 
-/** What is older than this in the OS's temporary directory was left by an earlier run (no test lasts that long). */
+/** A data directory without its owner's mark that is older than this was left by an earlier run. */
 const STALE_MS = 30 * 60_000;
 
 /** The PID of the postmaster of the data directory under `root`, if its command line still names it. */
@@ -150,21 +151,30 @@ function runningPostmaster(root: string): number | undefined {
   }
 }
 
+/** Whether the test process that made `root` (its PID in `root/owner`) is gone; without the mark, whether `root` is old. */
+function abandoned(root: string): boolean {
+  try {
+    const owner = Number(readFileSync(join(root, 'owner'), 'utf8'));
+    return !anyAlive([owner]);
+  } catch {
+    try {
+      return statSync(root).mtimeMs < Date.now() - STALE_MS;
+    } catch {
+      return false;
+    }
+  }
+}
+
 /**
- * Deletes what earlier runs left: servers whose suite was killed before it
- * stopped them (their postmaster leads a process group of its own) and the
- * data of stopped ones. Jest gives no exit hook to do it at the end.
+ * Deletes what test processes that are gone left: the data of the servers
+ * they stopped (a suite stops its server at the end, and Jest gives no exit
+ * hook to delete it) and servers they never stopped (a killed run).
  */
-function sweepStale(): void {
-  const cutoff = Date.now() - STALE_MS;
+function sweepAbandoned(): void {
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith('sse-pg-')) continue;
     const root = join(tmpdir(), name);
-    try {
-      if (statSync(root).mtimeMs > cutoff) continue;
-    } catch {
-      continue;
-    }
+    if (!abandoned(root)) continue;
     const pid = runningPostmaster(root);
     if (pid !== undefined) signalEach(serverProcesses(pid), 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
@@ -192,8 +202,9 @@ export class PostgresServer {
   }
 
   static async start(): Promise<PostgresServer> {
-    sweepStale();
+    sweepAbandoned();
     const root = mkdtempSync(join(tmpdir(), 'sse-pg-'));
+    writeFileSync(join(root, 'owner'), String(process.pid));
     const dataDir = join(root, 'data');
     const socketDir = join(root, 'socket');
     cpSync(template(), dataDir, { recursive: true });
@@ -293,7 +304,7 @@ export class PostgresServer {
     });
   }
 
-  /** Stops it and deletes its data (else the next run's first `start()` does, half an hour later). */
+  /** Stops it and deletes its data (else the first `start()` after this process is gone does). */
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(join(this.dataDir, '..'), { recursive: true, force: true });
