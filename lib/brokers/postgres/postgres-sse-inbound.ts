@@ -5,23 +5,49 @@ import { reasonOf } from './postgres-sse-failure.js';
 import { POSTGRES_SSE_MESSAGES } from './postgres-sse.messages.js';
 import { PostgresSseWaiters } from './postgres-sse-waiters.js';
 
-/** Notifications waiting for their turn at most: past it, channel events are let go of (a `gap` covers them). */
-export const MAX_QUEUED = 10_000;
 /** Spilled payloads read back in one query at most. */
 const SPILL_BATCH = 100;
+
+/** How much may wait for its turn (behind a payload read back, or a sync): see `PostgresSseInbound`. */
+export interface PostgresSseInboundLimits {
+  /** Notifications waiting at most (default 10000). */
+  readonly maxItems?: number;
+  /** Their text at most, in UTF-16 code units (default 16 Mi; bodies read back count once read). */
+  readonly maxBytes?: number;
+  /** Revokes and disconnects taken past the bounds (default 1000): only past these are they dropped, logged. */
+  readonly controlAllowance?: number;
+}
+
+const DEFAULT_LIMITS: Required<PostgresSseInboundLimits> = {
+  maxItems: 10_000,
+  maxBytes: 16 * 1024 * 1024,
+  controlAllowance: 1000,
+};
 
 type ChannelMessage = Extract<SseBrokerMessage, { type: 'channel' }>;
 
 /** One notification (or a point of the link's history) in the order it arrived. */
-type Item =
+type Item = (
   | { readonly type: 'deliver'; readonly message: ChannelMessage | SseBrokerSentMessage }
-  /** A marker, or an event of a channel not subscribed: only moves the position. */
-  | { readonly type: 'advance'; readonly position: SseBrokerPosition }
+  /** A marker, or an event of a channel not subscribed: only moves the position (consecutive ones merge). */
+  | { readonly type: 'advance'; position: SseBrokerPosition }
   | { readonly type: 'spilled'; readonly spill: string; readonly event?: SpilledEvent; body?: string; lost?: string }
   /** Where the link (re)started listening: waits for the namespace's head, read right after LISTEN. */
   | { readonly type: 'sync'; head?: SseBrokerPosition }
-  /** Channel events were let go of here: the hub reads them from history. */
-  | { readonly type: 'gap' };
+  /** Channel events (and markers) were let go of here, up to `upTo`: the hub reads them from history. */
+  | { readonly type: 'gap'; upTo?: SseBrokerPosition }
+) & {
+  /** Its share of `maxBytes`. */
+  size: number;
+};
+
+/** The position an item moves to, if it is of an event or a marker. */
+function positionOf(item: Item): SseBrokerPosition | undefined {
+  if (item.type === 'advance') return item.position;
+  if (item.type === 'deliver' && item.message.type === 'channel') return item.message;
+  if (item.type === 'spilled') return item.event;
+  return undefined;
+}
 
 /** What the inbound needs from the broker. */
 export interface PostgresSseInboundEvents {
@@ -41,20 +67,34 @@ export interface PostgresSseInboundEvents {
  * reconnection before it. Owns the channels this instance subscribed to (the
  * events of others only move the position) and the position every event up
  * to which has been delivered, which `head()` waits for.
+ *
+ * What waits is bounded (`PostgresSseInboundLimits`): past the bounds, channel
+ * events become one `gap` (the hub reads them from history), markers and the
+ * events of other channels merge into the position that gap (or the last
+ * such item) moves to, revokes and disconnects are still taken within an
+ * allowance of their own, and broadcasts and targeted sends are dropped,
+ * with one warning per overflow.
  */
 export class PostgresSseInbound {
   private readonly queue: Item[] = [];
+  /** The `size` of what `queue` holds. */
+  private queuedBytes = 0;
+  private readonly limits: Required<PostgresSseInboundLimits>;
   private readonly channels = new Set<string>();
   private position: SseBrokerPosition | undefined;
   private reading = false;
-  private overflowed = false;
+  /** What an overflow dropped that was said already (once per overflow: until an item is taken again). */
+  private readonly warned = new Set<'sent' | 'control'>();
   private closed = false;
   private readonly waiters = new PostgresSseWaiters();
 
   constructor(
     private readonly events: PostgresSseInboundEvents,
     private readonly logger: Logger,
-  ) {}
+    limits: PostgresSseInboundLimits = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
 
   /** Every event of the subscribed channels up to here has been delivered (or is covered by a `gap` delivered). */
   get received(): SseBrokerPosition | undefined {
@@ -73,26 +113,27 @@ export class PostgresSseInbound {
   push(payload: string, marker: boolean, pgChannel: string): void {
     if (this.closed) return;
     const decoded = decodeNotification(payload, marker);
+    const size = payload.length;
     switch (decoded.kind) {
       case 'malformed':
         this.logger.warn(POSTGRES_SSE_MESSAGES.malformedNotification(pgChannel));
         return;
       case 'marker':
-        return this.enqueue({ type: 'advance', position: decoded.position });
+        return this.enqueue({ type: 'advance', position: decoded.position, size: 0 });
       case 'event': {
         const { message } = decoded;
-        if (this.channels.has(message.channel)) return this.enqueue({ type: 'deliver', message });
-        return this.enqueue({ type: 'advance', position: { epoch: message.epoch, seq: message.seq } });
+        if (this.channels.has(message.channel)) return this.enqueue({ type: 'deliver', message, size });
+        return this.enqueue({ type: 'advance', position: { epoch: message.epoch, seq: message.seq }, size: 0 });
       }
       case 'spilled-event': {
         const { event } = decoded;
-        if (this.channels.has(event.channel)) return this.enqueue({ type: 'spilled', spill: event.spill, event });
-        return this.enqueue({ type: 'advance', position: { epoch: event.epoch, seq: event.seq } });
+        if (this.channels.has(event.channel)) return this.enqueue({ type: 'spilled', spill: event.spill, event, size });
+        return this.enqueue({ type: 'advance', position: { epoch: event.epoch, seq: event.seq }, size: 0 });
       }
       case 'sent':
-        return this.enqueue({ type: 'deliver', message: decoded.message });
+        return this.enqueue({ type: 'deliver', message: decoded.message, size });
       case 'spilled-sent':
-        return this.enqueue({ type: 'spilled', spill: decoded.spill });
+        return this.enqueue({ type: 'spilled', spill: decoded.spill, size });
     }
   }
 
@@ -103,7 +144,7 @@ export class PostgresSseInbound {
    */
   beginSync(): void {
     const pending = this.queue.some((item) => item.type === 'sync' && item.head === undefined);
-    if (!pending) this.queue.push({ type: 'sync' });
+    if (!pending) this.queue.push({ type: 'sync', size: 0 });
   }
 
   /** The namespace's head, read after LISTEN: the pending sync can be delivered. */
@@ -122,6 +163,7 @@ export class PostgresSseInbound {
   close(error: unknown): void {
     this.closed = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.waiters.rejectAll(error);
   }
 
@@ -131,25 +173,51 @@ export class PostgresSseInbound {
   }
 
   private enqueue(item: Item): void {
-    if (this.queue.length >= MAX_QUEUED) {
+    const { maxItems, maxBytes } = this.limits;
+    // Nothing waits unless something holds the front: an item alone is delivered whatever its size.
+    const full = this.queue.length >= maxItems || this.queuedBytes + item.size > maxBytes;
+    if (this.queue.length > 0 && full) {
       this.overflow(item);
       return;
     }
-    this.overflowed = false;
-    this.queue.push(item);
+    this.warned.clear();
+    this.add(item);
     this.pump();
   }
 
-  /** The queue is full: channel events become one `gap`, other messages are dropped (said once per overflow). */
+  private add(item: Item): void {
+    this.queue.push(item);
+    this.queuedBytes += item.size;
+  }
+
+  /**
+   * Past the bounds: a channel event, a marker or the event of another
+   * channel moves the position of the `gap` at the tail (made for a channel
+   * event), or of the `advance` there; a revoke or a disconnect is taken
+   * within the allowance; anything else is dropped (said once per overflow).
+   */
   private overflow(item: Item): void {
-    const event = item.type === 'deliver' ? item.message.type === 'channel' : item.type === 'spilled' && !!item.event;
-    if (event) {
-      if (this.queue[this.queue.length - 1]?.type !== 'gap') this.queue.push({ type: 'gap' });
+    const tail = this.queue[this.queue.length - 1];
+    const position = positionOf(item);
+    if (position && item.type !== 'advance') {
+      if (tail?.type === 'gap') tail.upTo = advance(tail.upTo, position);
+      else this.queue.push({ type: 'gap', upTo: position, size: 0 });
       return;
     }
-    if (item.type === 'advance') return;
-    if (!this.overflowed) this.logger.warn(POSTGRES_SSE_MESSAGES.queueOverflow(MAX_QUEUED));
-    this.overflowed = true;
+    if (position) {
+      if (tail?.type === 'gap') tail.upTo = advance(tail.upTo, position);
+      else if (tail?.type === 'advance') tail.position = advance(tail.position, position);
+      else this.queue.push({ ...item, size: 0 });
+      return;
+    }
+    const control = item.type === 'deliver' && (item.message.type === 'revoke' || item.message.type === 'disconnect');
+    if (control && this.queue.length < this.limits.maxItems + this.limits.controlAllowance) {
+      this.add(item);
+      return;
+    }
+    const kind = control ? 'control' : 'sent';
+    if (!this.warned.has(kind)) this.logger.warn(POSTGRES_SSE_MESSAGES.queueOverflow(this.limits.maxItems, control));
+    this.warned.add(kind);
   }
 
   /** Delivers from the front while it can; starts reading spilled payloads back when one is in the way. */
@@ -162,6 +230,7 @@ export class PostgresSseInbound {
         return;
       }
       this.queue.shift();
+      this.queuedBytes -= item.size;
       this.handle(item);
     }
   }
@@ -180,6 +249,8 @@ export class PostgresSseInbound {
         break;
       case 'gap':
         if (this.position) this.events.deliver({ type: 'gap', after: this.position });
+        // What was let go of up to there is covered by the gap: head() waits for no marker of it.
+        if (item.upTo) this.moveTo(item.upTo);
         break;
       case 'sync':
         this.handleSync(item.head as SseBrokerPosition);
@@ -208,15 +279,20 @@ export class PostgresSseInbound {
     else this.logger.warn(POSTGRES_SSE_MESSAGES.malformedNotification('sse_spill'));
   }
 
-  /** First sync: the position starts at the head. Later ones: the `gap` from what was delivered (all of a new epoch). */
+  /**
+   * First sync: the position starts at the head. Later ones: the `gap` from
+   * what was delivered (all of a new epoch), which covers everything up to
+   * the head: the position moves there (a `head()` whose marker went with
+   * the old connection resolves).
+   */
   private handleSync(head: SseBrokerPosition): void {
     const previous = this.position;
     if (!previous) {
       this.position = head;
     } else {
       const after = previous.epoch === head.epoch ? previous : { epoch: head.epoch, seq: 0 };
-      this.position = after;
       this.events.deliver({ type: 'gap', after });
+      this.position = advance(after, head);
     }
     this.advanced();
     this.events.synced();
@@ -247,7 +323,11 @@ export class PostgresSseInbound {
       for (const item of batch) {
         const body = bodies.get(item.spill);
         if (body === undefined) item.lost = 'it was deleted already';
-        else item.body = body;
+        else {
+          item.body = body;
+          item.size += body.length;
+          this.queuedBytes += body.length;
+        }
       }
     } catch (error) {
       for (const item of batch) item.lost = reasonOf(error);

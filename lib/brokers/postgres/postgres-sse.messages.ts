@@ -41,6 +41,7 @@ export const POSTGRES_SSE_MESSAGES = {
     `nestjs-event-stream: PostgresSseBroker could not ${operation}: PostgreSQL answered "${reason}". Check that the database user may use the broker's tables and functions (see postgresSseSchemaSql()) and that the server is PostgreSQL 13 or newer.`,
   noAnswer: (ms: number) => `no answer within ${ms} ms`,
   connectionClosed: () => 'the connection closed',
+  notListeningYet: () => 'its LISTEN connection is not set up yet',
   linkLost: (target: string, reason: string) =>
     `No connection to PostgreSQL at ${target} (${reason}). Until it is back, publishing fails and events from other instances pause; local streams stay open. Reconnecting.`,
   linkRestored: (target: string) =>
@@ -59,8 +60,10 @@ export const POSTGRES_SSE_MESSAGES = {
     `PostgreSQL at ${target} did not answer within ${ms} ms; the app starts without it and connects when PostgreSQL is reachable. Publishing fails until then. Raise connectTimeoutMs to wait longer.`,
   setupFailed: (target: string, reason: string, retryMs: number) =>
     `Could not set up the PostgreSQL broker at ${target}: ${reason}. It retries in ${retryMs} ms, then with backoff (logged once until it succeeds). If the database user may not create tables, apply postgresSseSchemaSql() yourself.`,
-  queueOverflow: (max: number) =>
-    `More than ${max} notifications waited for a payload read back from PostgreSQL: broadcasts and targeted sends past that many were dropped (channel events are caught up from history).`,
+  queueOverflow: (max: number, control: boolean) =>
+    `More than ${max} notifications (or their bytes' worth) waited for their turn on the LISTEN connection: ${
+      control ? 'revokes and disconnects past its allowance too' : 'broadcasts and targeted sends past that'
+    } were dropped (channel events are caught up from history).`,
   spillLost: (reason: string) =>
     `A payload too large for a NOTIFY could not be read back from PostgreSQL (${reason}): a broadcast or targeted send was dropped, or a channel event is caught up from history.`,
   malformedNotification: (channel: string) =>
