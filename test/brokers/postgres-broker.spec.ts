@@ -4,6 +4,7 @@ import { describeBrokerContract, type SseBrokerMessage } from 'nestjs-event-stre
 import {
   PostgresSseBroker,
   PostgresSseScheduleLock,
+  PostgresSseUnavailableError,
   postgresSseSchemaSql,
   type PostgresSseBrokerOptions,
 } from 'nestjs-event-stream/postgres';
@@ -355,6 +356,36 @@ describe('PostgresSseBroker', () => {
         const { rows } = await admin.query('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [schema]);
         expect(rows[0].n).toBe(6);
       } finally {
+        await Promise.all(open.splice(0).map((broker) => broker.close()));
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      }
+    });
+
+    it('refuses a join until it has listened once (a first setup that outlasts connectTimeoutMs), then joins and delivers', async () => {
+      const schema = `${prefix}_slow`;
+      // Another session holds the lock the DDL is created under: the first LISTEN waits behind it.
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query("SELECT pg_advisory_xact_lock(hashtext('nestjs-event-stream schema'), hashtext($1))", [
+          schema,
+        ]);
+        const { broker, inbox } = await connected({ schema, connectTimeoutMs: 200, commandTimeoutMs: 500 });
+        expect(broker.status().state).toBe('down');
+        const started = Date.now();
+        await expect(broker.subscribe('a')).rejects.toBeInstanceOf(PostgresSseUnavailableError);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+
+        const joining = broker.subscribe('a');
+        await holder.query('COMMIT');
+        await joining;
+        expect(broker.status().state).toBe('up');
+        const position = await broker.publish('a', 'after the first LISTEN');
+        await inbox.until(() => inbox.seqs('a').includes(position.seq), 'the event');
+        expect(inbox.gaps()).toEqual([]);
+      } finally {
+        await holder.end();
         await Promise.all(open.splice(0).map((broker) => broker.close()));
         await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       }

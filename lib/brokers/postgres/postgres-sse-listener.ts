@@ -70,6 +70,13 @@ export class PostgresSseListener {
   /** Starts connecting. Resolves to whether the link is up within `timeoutMs` (it keeps trying after). */
   start(timeoutMs: number): Promise<boolean> {
     void this.attempt();
+    return this.whenUp(timeoutMs);
+  }
+
+  /** Resolves to whether the link is up (its sync delivered) within `timeoutMs`: at once if it is. */
+  whenUp(timeoutMs: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.ready && this.health.status().state === 'up') return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.upWaiters.push(() => {

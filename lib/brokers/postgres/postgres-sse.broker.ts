@@ -204,15 +204,22 @@ export class PostgresSseBroker implements SseBroker {
    * Delivers the channel's events here from now on. The LISTEN connection
    * receives every event of the namespace; those of channels not subscribed
    * are not delivered (nor their spilled payloads read). Rejects with
-   * `PostgresSseUnavailableError` at once while PostgreSQL is away.
+   * `PostgresSseUnavailableError` at once while PostgreSQL is away; before
+   * the LISTEN connection has been set up for the first time, waits for it
+   * up to `commandTimeoutMs`, then rejects likewise (an event published
+   * before it listens would be missed, with no `gap` to say so).
    */
   async subscribe(channel: string): Promise<void> {
     checkChannelName(channel);
     const operation = `join channel ${JSON.stringify(channel)}`;
-    const { health, refusals } = this.runtimeFor(operation);
+    const { health, refusals, listener } = this.runtimeFor(operation);
     this.inbound.subscribe(channel);
     if (health.isDown) {
       throw refusals.unavailable(operation, health.lastError ?? POSTGRES_SSE_MESSAGES.connectionClosed());
+    }
+    // Never listened yet (a first connection still being set up): no event would come, and no gap after.
+    if (this.inbound.received === undefined && !(await listener.whenUp(this.settings.commandTimeoutMs))) {
+      throw refusals.unavailable(operation, health.lastError ?? POSTGRES_SSE_MESSAGES.notListeningYet());
     }
   }
 
