@@ -324,6 +324,28 @@ describe('PostgresSseBroker', () => {
       expect(rows[0].n).toBe(3);
     });
 
+    it('keeps publishing when its channel counts drifted (rows deleted by hand): it counts again, and keeps the channel published to', async () => {
+      const { broker } = await connected({ history: { maxChannels: 2 } });
+      const a = await broker.publish('a', 'a');
+      await broker.publish('b', 'b');
+      await admin.query('UPDATE sse_namespaces SET channels = 50 WHERE namespace = $1', [broker.namespace]);
+      const c = await broker.publish('c', 'c');
+      expect((await broker.read(['c'], a, 10)).events.map((e) => e.payload)).toEqual(['c']);
+      const counts = async () =>
+        (
+          await admin.query<{ kept: number; real: number }>(
+            `SELECT n.channels AS kept, (SELECT count(*)::int FROM sse_channels c WHERE c.namespace = n.namespace) AS real
+             FROM sse_namespaces n WHERE n.namespace = $1`,
+            [broker.namespace],
+          )
+        ).rows[0];
+      const after = await counts();
+      expect(after.kept).toBe(after.real);
+      const d = await broker.publish('d', 'd');
+      expect(d.seq).toBe(c.seq + 1);
+      expect(await counts()).toEqual({ kept: 2, real: 2 });
+    });
+
     it('keeps nothing with maxEvents 0, and still delivers live, large payloads included', async () => {
       const { broker, inbox } = await connected({ history: { maxEvents: 0 } });
       await broker.subscribe('live');
@@ -386,6 +408,32 @@ describe('PostgresSseBroker', () => {
         expect(inbox.gaps()).toEqual([]);
       } finally {
         await holder.end();
+        await Promise.all(open.splice(0).map((broker) => broker.close()));
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      }
+    });
+
+    it('leaves a schema of a newer version alone (a rolling deploy), and brings an older one up to its own', async () => {
+      const schema = `${prefix}_versions`;
+      const version = async () =>
+        (await admin.query<{ v: number }>(`SELECT "${schema}".sse_schema_version() AS v`)).rows[0].v;
+      const setVersion = (v: number) =>
+        admin.query(
+          `CREATE OR REPLACE FUNCTION "${schema}".sse_schema_version() RETURNS integer LANGUAGE sql IMMUTABLE AS $fn$SELECT ${v}$fn$`,
+        );
+      try {
+        await (await connected({ schema })).broker.close();
+        const current = await version();
+        await setVersion(current + 1);
+        const { broker, inbox } = await connected({ schema });
+        expect(await version()).toBe(current + 1);
+        await broker.subscribe('a');
+        const position = await broker.publish('a', 'on a newer schema');
+        await inbox.until(() => inbox.seqs('a').includes(position.seq), 'the event');
+        await setVersion(current - 1);
+        await (await connected({ schema })).broker.close();
+        expect(await version()).toBe(current);
+      } finally {
         await Promise.all(open.splice(0).map((broker) => broker.close()));
         await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       }

@@ -109,12 +109,18 @@ BEGIN
     END LOOP;
     UPDATE ${s}.sse_channels c SET last_seq = v_seq, trimmed = ch.trimmed, events = ch.events, bytes = ch.bytes
     WHERE c.namespace = p_namespace AND c.channel = p_channel;
-    -- The channel just published to has the highest last_seq: never the least recent of two or more.
+    -- Never the channel just published to (it has the highest last_seq: never the least recent of two or more).
     WHILE ns.channels > 1 AND (ns.channels > p_max_channels OR ns.bytes > p_max_bytes) LOOP
       DELETE FROM ${s}.sse_channels c WHERE (c.namespace, c.channel) IN (
         SELECT o.namespace, o.channel FROM ${s}.sse_channels o
-        WHERE o.namespace = p_namespace ORDER BY o.last_seq LIMIT 1)
+        WHERE o.namespace = p_namespace AND o.channel <> p_channel ORDER BY o.last_seq LIMIT 1)
       RETURNING c.channel, c.last_seq, c.bytes INTO v_old;
+      IF NOT FOUND THEN
+        -- The counts drifted (rows deleted by hand): counted again, instead of looping on nothing.
+        SELECT count(*)::integer, coalesce(sum(c.bytes), 0) INTO ns.channels, ns.bytes
+        FROM ${s}.sse_channels c WHERE c.namespace = p_namespace;
+        EXIT;
+      END IF;
       DELETE FROM ${s}.sse_events e WHERE e.namespace = p_namespace AND e.channel = v_old.channel;
       ns.channels := ns.channels - 1;
       ns.bytes := ns.bytes - v_old.bytes;
@@ -227,12 +233,14 @@ $fn$;`;
  * The version of the schema this code creates: raised with every change of
  * a table or function, so that a database set up by an older version gets
  * it again (`CREATE OR REPLACE`, `IF NOT EXISTS`) when an instance of this
- * one connects. A function whose arguments or results change gets a new
+ * one connects, and never one set up by a newer version (in a rolling
+ * deploy, the older instances leave the newer schema alone). 2: eviction
+ * never takes the channel published to, and counts again if its counts drifted. A function whose arguments or results change gets a new
  * name (`_v2`), so that instances of both versions can run side by side.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-/** What `sse_schema_version()` is defined as: the broker compares it, and creates the schema again if it differs. */
+/** What `sse_schema_version()` is defined as: the broker reads the number, and creates the schema again if it is lower. */
 export const SCHEMA_VERSION_SOURCE = `SELECT ${SCHEMA_VERSION}`;
 
 /** The functions of the broker, replaced (`CREATE OR REPLACE`), the version last (it is created in the same transaction). */

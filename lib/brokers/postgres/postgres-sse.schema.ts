@@ -1,4 +1,4 @@
-import { functionsSql, SCHEMA_VERSION_SOURCE } from './postgres-sse-functions.sql.js';
+import { functionsSql, SCHEMA_VERSION } from './postgres-sse-functions.sql.js';
 import { tablesSql } from './postgres-sse-tables.sql.js';
 
 /** What runs SQL text: a `pg` client (the broker's own listening connection). */
@@ -31,20 +31,36 @@ export function postgresSseSchemaSql(schema = 'public'): string {
   return `${create}${tablesSql(schema)}${functionsSql(schema)}\n`;
 }
 
-/**
- * Creates the schema on `client` unless it is there already, of this
- * version (`sse_schema_version()`): in one transaction (one simple query),
- * under a transaction-level advisory lock, so that instances connecting at
- * once do not race on `CREATE TABLE`. Resolves to whether it ran the DDL.
- */
-export async function ensurePostgresSseSchema(client: SqlRunner, schema: string): Promise<boolean> {
+/** The version of the schema in `schema` (what `sse_schema_version()` returns), 0 without one. */
+async function installedVersion(client: SqlRunner, schema: string): Promise<number> {
   const found = await client.query(
     `SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname = $1 AND p.proname = 'sse_schema_version'`,
     [schema],
   );
-  if (found.rows.some((row) => row.prosrc === SCHEMA_VERSION_SOURCE)) return false;
-  const lock = `SELECT pg_advisory_xact_lock(hashtext('nestjs-event-stream schema'), hashtext('${schema}'));\n`;
-  await client.query(`${lock}${postgresSseSchemaSql(schema)}`);
-  return true;
+  const versions = found.rows.map((row) => /^\s*SELECT\s+([0-9]{1,9})\s*$/i.exec(String(row.prosrc))?.[1]);
+  return Math.max(0, ...versions.map((version) => Number(version ?? 0)));
+}
+
+/**
+ * Creates the schema on `client` unless it is there already, of this
+ * version or a newer one (`sse_schema_version()`): in one transaction, under
+ * a transaction-level advisory lock, the version read again once it holds
+ * it, so that instances connecting at once do not race on `CREATE TABLE`,
+ * and an older one never replaces what a newer one created. Resolves to
+ * whether it ran the DDL.
+ */
+export async function ensurePostgresSseSchema(client: SqlRunner, schema: string): Promise<boolean> {
+  if ((await installedVersion(client, schema)) >= SCHEMA_VERSION) return false;
+  await client.query('BEGIN');
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('nestjs-event-stream schema'), hashtext($1))", [schema]);
+    const ddl = (await installedVersion(client, schema)) < SCHEMA_VERSION;
+    if (ddl) await client.query(postgresSseSchemaSql(schema));
+    await client.query('COMMIT');
+    return ddl;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
