@@ -194,6 +194,24 @@ describe('NatsSseBroker', () => {
       await expect(locks[0].acquire('job', '', 0)).rejects.toThrow('ttlMs must be an integer >= 1');
       await expect(locks[0].acquire('job\n', 'x', 10)).rejects.toThrow('without control characters');
     });
+
+    it('takes the next tick after its KV bucket was deleted (making it again), without resyncing the broker', async () => {
+      const { broker, inbox } = await connected();
+      await broker.subscribe('a');
+      const lock = new NatsSseScheduleLock(broker);
+      expect(await lock.acquire('job', 'tick-1', 5000)).toBe(true);
+      const jsm = await (await admin()).jetstreamManager();
+      await jsm.streams.delete(`KV_SSE_LOCKS_${broker.namespace}`);
+      logs.clear();
+      for (const tick of ['tick-2', 'tick-3', 'tick-4']) expect(await lock.acquire('job', tick, 5000)).toBe(true);
+      expect(await lock.acquire('job', 'tick-4', 5000)).toBe(false);
+      // The events stream was never in question: no consumer restart, no gap, no refusal logged.
+      const position = await broker.publish('a', 'after');
+      await inbox.until(() => inbox.seqs('a').includes(position.seq), 'the event');
+      expect(inbox.gaps()).toEqual([]);
+      expect(logs.messages('warn', 'are answered 503')).toEqual([]);
+      expect(broker.status().state).toBe('up');
+    });
   });
 
   describe('channels and payloads', () => {

@@ -13,6 +13,16 @@ const NANOS_PER_MS = 1_000_000;
 const encoder = new TextEncoder();
 
 /**
+ * Whether a claim failed because the bucket's stream is not there: no stream
+ * took the publish (no responders: a 503), or JetStream says it has no such
+ * stream. Pure.
+ */
+export function bucketMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '503' || apiErrorCode(error) === JS_ERRORS.streamNotFound;
+}
+
+/**
  * The schedule lock for instances that share a `NatsSseBroker`: each tick of
  * each job is claimed by creating a key (a hash of the job name and the tick
  * key) in the KV bucket `SSE_LOCKS_<namespace>`, as `kv.create()` does: a put
@@ -54,14 +64,26 @@ export class NatsSseScheduleLock implements SseScheduleLock {
     return this.broker.withJetStream(`take the lock ${JSON.stringify(name)}`, async (api) => {
       await this.bucketFor(api, ttlMs);
       try {
-        // What kv.create() does, in one request: a put that JetStream refuses if the key has a value.
-        await api.publish(subject, claim, { expect: { lastSubjectSequence: 0 } });
-        return true;
+        return await this.claim(api, subject, claim);
       } catch (error) {
-        if (apiErrorCode(error) === JS_ERRORS.wrongLastSequence) return false;
-        throw error;
+        // The bucket is gone (deleted, or NATS restarted with an empty store): made again, and claimed once more.
+        if (!bucketMissing(error)) throw error;
+        this.bucket = undefined;
+        await this.bucketFor(api, ttlMs);
+        return this.claim(api, subject, claim);
       }
     });
+  }
+
+  /** What kv.create() does, in one request: a put that JetStream refuses if the key has a value. */
+  private async claim(api: NatsSseJetStream, subject: string, claim: Uint8Array): Promise<boolean> {
+    try {
+      await api.publish(subject, claim, { expect: { lastSubjectSequence: 0 } });
+      return true;
+    } catch (error) {
+      if (apiErrorCode(error) === JS_ERRORS.wrongLastSequence) return false;
+      throw error;
+    }
   }
 
   /** Makes the bucket if it is missing, and raises its TTL to at least `ttlMs`. */

@@ -234,10 +234,11 @@ export class NatsSseBroker implements SseBroker {
    * `NatsSseUnavailableError` while NATS is unreachable (without calling
    * `run`) or when a request is not answered within `commandTimeoutMs`, and
    * with a plain error when JetStream refuses it. `operation` ends the
-   * sentence "could not ...".
+   * sentence "could not ...". Its requests are on objects of their own (a KV
+   * bucket): their failures never make the broker set its streams up again.
    */
   withJetStream<T>(operation: string, run: (api: NatsSseJetStream) => Promise<T>): Promise<T> {
-    return this.command(operation, undefined, (api) => run(api));
+    return this.command(operation, undefined, (api) => run(api), false);
   }
 
   /**
@@ -286,12 +287,15 @@ export class NatsSseBroker implements SseBroker {
    * Runs `run` if NATS can take requests now. `effect`: what the operation
    * does that a client must be told may have happened when NATS does not
    * answer it (a publish, a send). Errors of the caller's making (a
-   * `TypeError`, a `RangeError`) pass as they are.
+   * `TypeError`, a `RangeError`) pass as they are. `onEvents`: its requests
+   * are on the namespace's streams, so that a 503 (no stream took it) means
+   * they may be gone and the link sets them up again.
    */
   private async command<T>(
     operation: string,
     effect: NatsSseEffect,
     run: (api: NatsSseJetStream, link: NatsSseLink) => Promise<T>,
+    onEvents = true,
   ): Promise<T> {
     const link = this.linkFor(operation);
     const api = link.usable(operation, effect);
@@ -302,7 +306,7 @@ export class NatsSseBroker implements SseBroker {
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) throw error;
       if (this.closed) throw new Error(NATS_SSE_MESSAGES.closed(operation), { cause: error });
-      if ((error as { code?: unknown } | null)?.code === '503') link.suspect();
+      if (onEvents && (error as { code?: unknown } | null)?.code === '503') link.suspect();
       throw link.refusals.failure(operation, error, effect);
     }
   }
