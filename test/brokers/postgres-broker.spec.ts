@@ -284,6 +284,51 @@ describe('PostgresSseBroker', () => {
       }
     });
 
+    it('publishes at once on a client with no transaction open, and says once that publish() is meant for that', async () => {
+      const { broker } = await connected();
+      logs.clear();
+      const first = await broker.publishIn(admin, 'plain', 'one');
+      await broker.publishIn(admin, 'plain', 'two');
+      expect((await broker.read(['plain'], { ...first, seq: first.seq - 1 }, 10)).events.map((e) => e.payload)).toEqual(
+        ['one', 'two'],
+      );
+      expect(logs.messages('warn', 'publishIn() ran on a client with no transaction open')).toHaveLength(1);
+    });
+
+    it("makes a new namespace's row before publishing in a transaction when it has not listened yet: head reads do not wait for that transaction", async () => {
+      const schema = `${prefix}_first`;
+      const holder = new pg.Client({ connectionString: POSTGRES_URL });
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await Promise.all([holder.connect(), client.connect()]);
+      try {
+        await (await connected({ schema })).broker.close();
+        // An older schema version, and its lock held: the first LISTEN of the next broker waits for it.
+        await admin.query(
+          `CREATE OR REPLACE FUNCTION "${schema}".sse_schema_version() RETURNS integer LANGUAGE sql IMMUTABLE AS $fn$SELECT 1$fn$`,
+        );
+        await holder.query('BEGIN');
+        await holder.query("SELECT pg_advisory_xact_lock(hashtext('nestjs-event-stream schema'), hashtext($1))", [
+          schema,
+        ]);
+        const { broker } = await connected({ schema, connectTimeoutMs: 200 });
+        expect(broker.status().state).toBe('down');
+        await client.query('BEGIN');
+        await broker.publishIn(client, 'orders', 'in a long transaction');
+        // The head of a namespace whose row is not committed yet would wait for that transaction to end.
+        await admin.query('SET statement_timeout = 1000');
+        const head = await admin
+          .query<{ r_seq: string }>(`SELECT r_seq FROM "${schema}".sse_head_v1($1, 'e', NULL)`, [broker.namespace])
+          .catch((error: unknown) => error);
+        expect(head).toEqual(expect.objectContaining({ rows: [{ r_seq: '0' }] }));
+        await client.query('COMMIT');
+      } finally {
+        await admin.query('RESET statement_timeout');
+        await Promise.all([holder.end(), client.end()]);
+        await Promise.all(open.splice(0).map((broker) => broker.close()));
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      }
+    });
+
     it('refuses what is not a pg client, and a broker not connected', async () => {
       const { broker } = await connected();
       await expect(broker.publishIn({} as pg.Client, 'a', 'x')).rejects.toThrow('publishIn() takes a pg client');

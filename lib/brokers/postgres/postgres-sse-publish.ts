@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import type { SseBrokerPosition, SseBrokerPublishOptions } from '../sse-broker.interface.js';
 import { checkChannelName } from '../../protocol/channel-name.js';
 import { newEpoch } from '../../protocol/event-id.js';
@@ -56,4 +57,9 @@ export function publishValues(
 /** The position of the row `sse_publish_v1()` returned. */
 export function positionOf(rows: readonly PublishRow[]): SseBrokerPosition {
   return { epoch: rows[0].r_epoch, seq: Number(rows[0].r_seq) };
+}
+
+/** Whether `client` has no transaction open (`false` when `pg` is too old to tell). */
+export function outsideTransaction(client: ClientBase): boolean {
+  return (client as Partial<Pick<ClientBase, 'getTransactionStatus'>>).getTransactionStatus?.() === 'I';
 }

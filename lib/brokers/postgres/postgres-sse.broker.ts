@@ -18,7 +18,7 @@ import { encodeSentMessage, isPosition, sentMessageOf } from './postgres-sse.cod
 import { MAX_READ_LIMIT, PostgresSseHistoryReader } from './postgres-sse-history-reader.js';
 import { PostgresSseInbound } from './postgres-sse-inbound.js';
 import { POSTGRES_SSE_MESSAGES, type PostgresSseEffect } from './postgres-sse.messages.js';
-import { positionOf, publishValues, type PublishRow } from './postgres-sse-publish.js';
+import { outsideTransaction, positionOf, publishValues, type PublishRow } from './postgres-sse-publish.js';
 import { PostgresSseRuntime } from './postgres-sse-runtime.js';
 import { PostgresSseStatements, type PostgresSseStatement } from './postgres-sse.statements.js';
 import { resolvePostgresSseOptions, type ResolvedPostgresSseOptions } from './resolve-postgres-sse-options.js';
@@ -74,6 +74,8 @@ export class PostgresSseBroker implements SseBroker {
   private runtime: PostgresSseRuntime | undefined;
   private connecting = false;
   private closed = false;
+  /** `publishIn()` ran on a client with no transaction open, and that was said (once). */
+  private warnedAutocommit = false;
   /** When the broker was made, then closed: the `since` of `status()` without a link. */
   private since = Date.now();
 
@@ -169,6 +171,10 @@ export class PostgresSseBroker implements SseBroker {
    * passed on as `pg` gave them. In REPEATABLE READ or SERIALIZABLE
    * transactions, a concurrent publish makes it fail with a serialization
    * error: retry the transaction.
+   *
+   * On a client with no transaction open it commits on its own, a plain
+   * publish without `commandTimeoutMs` and the 503s of `publish()` (the
+   * client's errors and `statement_timeout` apply), logged once.
    */
   async publishIn(
     client: ClientBase,
@@ -179,17 +185,23 @@ export class PostgresSseBroker implements SseBroker {
     if (typeof (client as Partial<ClientBase> | null)?.query !== 'function') {
       throw new TypeError(POSTGRES_SSE_MESSAGES.invalidClient(client));
     }
-    const values = publishValues(
-      this.settings,
-      this.notifyChannel,
-      'PostgresSseBroker.publishIn()',
-      channel,
-      payload,
-      options,
-    );
-    this.runtimeFor(`publish to channel ${JSON.stringify(channel)}`);
+    const method = 'PostgresSseBroker.publishIn()';
+    const values = publishValues(this.settings, this.notifyChannel, method, channel, payload, options);
+    const operation = `publish to channel ${JSON.stringify(channel)}`;
+    const { commands } = this.runtimeFor(operation);
+    if (this.inbound.received === undefined) {
+      // Not listened yet, so the namespace's row may be missing: made now in a transaction of its own, not
+      // left uncommitted in the caller's (where every head read of the namespace would wait behind it).
+      const head = [this.namespace, newEpoch(), null];
+      await commands.run(`create the namespace to ${operation}`, undefined, this.statements.head, head);
+    }
     const { name, text } = this.statements.publish;
-    return positionOf((await client.query<PublishRow>({ name, text, values })).rows);
+    const position = positionOf((await client.query<PublishRow>({ name, text, values })).rows);
+    if (!this.warnedAutocommit && outsideTransaction(client)) {
+      this.warnedAutocommit = true;
+      this.logger.warn(POSTGRES_SSE_MESSAGES.publishInWithoutTransaction());
+    }
+    return position;
   }
 
   /** Delivers a broadcast, targeted send, disconnect or revoke to every instance (not stored). Rejects like `publish()`. */

@@ -85,6 +85,8 @@ export const POSTGRES_SSE_MESSAGES = {
     `nestjs-event-stream: PostgresSseBroker.read(): limit must be an integer from 1 to ${max}, got ${formatValue(value)}. Read a long history page by page, from the position of the last event returned.`,
   invalidClient: (value: unknown) =>
     `nestjs-event-stream: PostgresSseBroker.publishIn() takes a pg client (a Client, or a PoolClient from pool.connect()) with the caller's transaction open on it, got ${formatValue(value)}.`,
+  publishInWithoutTransaction: () =>
+    'PostgresSseBroker.publishIn() ran on a client with no transaction open: the event was published at once, as by publish(), but without its commandTimeoutMs and 503 answers. Run BEGIN on the client first, or call publish(). (Said once.)',
   lockNeedsBroker: (value: unknown) =>
     `nestjs-event-stream: new PostgresSseScheduleLock(broker) takes the app's PostgresSseBroker, got ${formatValue(value)}.`,
   invalidLockName: (value: unknown) =>
