@@ -151,17 +151,23 @@ function runningPostmaster(root: string): number | undefined {
   }
 }
 
-/** Whether the test process that made `root` (its PID in `root/owner`) is gone; without the mark, whether `root` is old. */
+/**
+ * Whether the test process that made `root` (its PID in `root/owner`) is
+ * gone; without a valid mark (not written yet: a suite is still making the
+ * directory), whether `root` is old.
+ */
 function abandoned(root: string): boolean {
+  let owner = Number.NaN;
   try {
-    const owner = Number(readFileSync(join(root, 'owner'), 'utf8'));
-    return !anyAlive([owner]);
+    owner = Number(readFileSync(join(root, 'owner'), 'utf8'));
   } catch {
-    try {
-      return statSync(root).mtimeMs < Date.now() - STALE_MS;
-    } catch {
-      return false;
-    }
+    // No mark (yet).
+  }
+  if (Number.isSafeInteger(owner) && owner > 0) return !anyAlive([owner]);
+  try {
+    return statSync(root).mtimeMs < Date.now() - STALE_MS;
+  } catch {
+    return false;
   }
 }
 
@@ -204,7 +210,9 @@ export class PostgresServer {
   static async start(): Promise<PostgresServer> {
     sweepAbandoned();
     const root = mkdtempSync(join(tmpdir(), 'sse-pg-'));
-    writeFileSync(join(root, 'owner'), String(process.pid));
+    // Written whole or not at all (a rename): a sweep of another suite never reads half of it.
+    writeFileSync(join(root, 'owner.tmp'), String(process.pid));
+    renameSync(join(root, 'owner.tmp'), join(root, 'owner'));
     const dataDir = join(root, 'data');
     const socketDir = join(root, 'socket');
     cpSync(template(), dataDir, { recursive: true });
