@@ -137,6 +137,27 @@ describe('NatsSseBroker', () => {
       expect(page.resets).toEqual([]);
     });
 
+    it('lets two instances publishing to one channel without a pause both make progress, the chain exact', async () => {
+      const shared = namespace();
+      // A short command timeout: a publish that keeps losing the race to the other instance fails within it.
+      const options = { namespace: shared, history: { maxEvents: 10_000 }, commandTimeoutMs: 200 };
+      const a = await connected(options);
+      const b = await connected(options);
+      const loop = async (broker: NatsSseBroker, name: string) => {
+        const seqs: number[] = [];
+        for (let i = 0; i < 300; i++) seqs.push((await broker.publish('hot', `${name}${i}`)).seq);
+        return seqs;
+      };
+      const [fromA, fromB] = await Promise.all([loop(a.broker, 'a'), loop(b.broker, 'b')]);
+      const head = await a.broker.head();
+      const page = await readAll(a.broker, ['hot'], { epoch: head.epoch, seq: 0 }, 1000);
+      expect(page.resets).toEqual([]);
+      expect(page.seqs).toEqual([...fromA, ...fromB].sort((x, y) => x - y));
+      // Each instance's own events are in the order it published them.
+      expect(page.payloads.filter((p) => p.startsWith('a'))).toEqual(fromA.map((_, i) => `a${i}`));
+      expect(page.payloads.filter((p) => p.startsWith('b'))).toEqual(fromB.map((_, i) => `b${i}`));
+    });
+
     it('delivers broadcasts, targeted sends and disconnects to every instance', async () => {
       const shared = namespace();
       const a = await connected({ namespace: shared });

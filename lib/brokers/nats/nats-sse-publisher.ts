@@ -16,8 +16,22 @@ import type { NatsSseJetStream } from './nats-sse-jetstream.js';
 import { NATS_SSE_MESSAGES } from './nats-sse.messages.js';
 import type { NatsSseNames } from './nats-sse.names.js';
 
-/** How long a publish that another instance's beat waits for the feed to bring that one's tail (else it reads it). */
-const CONFLICT_WAIT_MS = 50;
+/**
+ * Refused publishes in a row (other instances beat them) after which each
+ * retry first waits a random while. Not sooner: against an instance that
+ * publishes without a pause, the one retrying at once, with the newest tail
+ * it knows, wins half the races; waiting would lose them all. Several
+ * instances that keep beating each other spread out.
+ */
+const JITTER_AFTER = 8;
+/** Most a retry waits, in ms, however many publishes in a row were refused. */
+const MAX_JITTER_MS = 20;
+
+/** Waits a random while, longer (up to `MAX_JITTER_MS`) the more attempts were refused: contenders spread out. */
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(MAX_JITTER_MS, 2 ** (attempt - JITTER_AFTER));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 /** Most events one publish walks over to enforce `maxChannelBytes` (the next publishes walk on). */
 const MAX_TRIM_STEPS = 64;
 
@@ -128,11 +142,8 @@ export class NatsSsePublisher {
     const subject = this.names.event(channel);
     const msgID = idempotencyKey === undefined ? undefined : this.names.messageId(channel, idempotencyKey);
     const deadline = Date.now() + this.settings.commandTimeoutMs;
-    /** The channel's last seq, as a refused attempt said it is. */
-    let actual: number | undefined;
+    let tail = this.tails.get(channel) ?? (await this.readTail(api, channel));
     for (let attempt = 1; ; attempt++) {
-      const known = this.tails.get(channel);
-      const tail = known && (actual === undefined || known.seq === actual) ? known : await this.readTail(api, channel);
       const started = tail.seq === 0;
       const bytes = (started ? 0 : tail.bytes) + data.length;
       const prev = started ? tail.lost : tail.seq;
@@ -142,14 +153,17 @@ export class NatsSsePublisher {
       try {
         ack = await api.publish(subject, data, { headers, msgID, expect: { lastSubjectSequence: tail.seq } });
       } catch (error) {
-        actual = apiErrorCode(error) === JS_ERRORS.wrongLastSequence ? wrongLastSequenceOf(error) : undefined;
+        const actual = apiErrorCode(error) === JS_ERRORS.wrongLastSequence ? wrongLastSequenceOf(error) : undefined;
         if (actual === undefined) {
           this.tails.delete(channel);
           throw error;
         }
-        // Another instance published to the channel first: its event is on its way to this one's feed.
+        // Another instance published to the channel first: the error says which seq it is now at.
         if (Date.now() > deadline) throw contended(channel, attempt);
-        if (actual > 0) await this.feedReached(actual, CONFLICT_WAIT_MS);
+        if (attempt >= JITTER_AFTER) await jitter(attempt);
+        // Fewer than expected: its newest events were let go of (age, the byte budget); its tail is read again.
+        tail =
+          actual > tail.seq ? await this.tailAt(api, channel, actual, tail.first) : await this.readTail(api, channel);
         continue;
       }
       // A duplicate stored nothing: the chain is as it was.
@@ -188,6 +202,23 @@ export class NatsSsePublisher {
     const size = storedSize(subject, headers, bytes);
     if (size > this.settings.maxBytes)
       throw new RangeError(NATS_SSE_MESSAGES.eventOverMaxBytes(size, this.settings.maxBytes));
+  }
+
+  /**
+   * The channel's tail at `seq` (the last seq a refused publish was told) or
+   * later: what the feed brought, if it got that far (often further: the
+   * other instance's next events arrive before the refusal), else one direct
+   * get of `seq` (or, if it is gone meanwhile, of the channel's newest).
+   */
+  private async tailAt(api: NatsSseJetStream, channel: string, seq: number, first: ChannelTail['first']) {
+    const known = this.tails.get(channel);
+    if (known && known.seq >= seq) return known;
+    const message = seq > 0 ? await api.at(this.names.eventsStream, seq) : undefined;
+    const event =
+      message?.subject === this.names.event(channel)
+        ? readStoredEvent(channel, '', seq, message.header, message.data)
+        : undefined;
+    return event ? { seq, bytes: event.bytes, lost: 0, first } : this.readTail(api, channel);
   }
 
   /** The channel's newest event, read from JetStream; for a channel without events, what its history may have lost. */

@@ -69,6 +69,10 @@ export class NatsSseRefusals {
     const kind = failureKind(error);
     if (kind === 'other') return error instanceof Error ? error : new Error(String(error));
     if (kind === 'refused') return new Error(NATS_SSE_MESSAGES.refused(operation, reasonOf(error)), { cause: error });
+    if ((error as { code?: unknown } | null)?.code === CONTENDED) {
+      const reason = reasonOf(error);
+      return this.error(NATS_SSE_MESSAGES.contendedDetail(operation, reason), reason, effect, false, error);
+    }
     if (kind === 'not sent') return this.unavailable(operation, reasonOf(error), effect, error);
     // Sent (or queued to be sent once the connection is back) and not answered: it may still happen.
     const reason =

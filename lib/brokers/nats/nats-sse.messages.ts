@@ -77,6 +77,8 @@ export const NATS_SSE_MESSAGES = {
     `The broker's JetStream consumer lost its place (${reason}); starting it again after seq ${position}: streams catch up on what they missed.`,
   contended: (channel: string, attempts: number) =>
     `other instances published to channel ${JSON.stringify(channel)} first, ${attempts} times in a row, until the command timeout`,
+  contendedDetail: (operation: string, reason: string) =>
+    `NatsSseBroker: could not ${operation}: ${reason}. NATS is up and nothing was stored: the instances publish to this channel faster than they can take turns. Retry; if it recurs, raise commandTimeoutMs or spread the events over more channels.`,
   boundsUpdated: (stream: string) =>
     `JetStream stream ${stream} had other bounds than this instance's history options: updated to them. Give every instance of a namespace the same history options.`,
   malformedMessage: (subject: string) =>
