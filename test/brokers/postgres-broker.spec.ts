@@ -174,6 +174,23 @@ describe('PostgresSseBroker', () => {
       );
     });
 
+    it('keeps small events behind a spilled one, in seq order and once each, while two other instances keep publishing', async () => {
+      const [a, b] = await pair();
+      const c = await connected({ namespace: a.broker.namespace });
+      await b.broker.subscribe('mix');
+      const payloadOf = (i: number) => (i % 7 === 0 ? `${'L'.repeat(9000)}${i}` : `s${i}`);
+      const positions = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? a : c).broker.publish('mix', payloadOf(i))),
+      );
+      await b.inbox.until(() => b.inbox.channel('mix').length === 40, 'every event');
+      const seqs = b.inbox.seqs('mix');
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect(seqs).toEqual(positions.map((p) => p.seq).sort((x, y) => x - y));
+      const bySeq = new Map(positions.map((p, i) => [p.seq, payloadOf(i)]));
+      expect(b.inbox.channel('mix').map((m) => m.payload)).toEqual(seqs.map((seq) => bySeq.get(seq)));
+      expect(b.inbox.gaps()).toEqual([]);
+    });
+
     it('remembers an idempotency key across instances: a retry on B resolves to what A published', async () => {
       const [a, b] = await pair();
       const first = await a.broker.publish('orders', 'order 7', { idempotencyKey: 'order-7' });
