@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { describeBrokerContract, type SseBrokerContext } from 'nestjs-event-stream/broker';
@@ -14,6 +15,31 @@ import { watchHandles } from '../utils/handles.js';
 import { RedisClusterServer } from '../utils/redis-cluster.js';
 import { deleteKeys, randomPrefix, REDIS_URL, RedisServer } from '../utils/redis.js';
 import { eventually, Inbox, readAll } from './broker-inbox.js';
+
+/**
+ * What the broker (and ioredis under it) leaves behind from now on: its sockets, and the timers it made
+ * (told from the timers of Jest's own reporter, which ticks in the same process when the file runs in band,
+ * by where they were made).
+ */
+function watchBrokerHandles(): { stop(): Promise<Record<string, number>> } {
+  const sockets = watchHandles(['TCPWRAP', 'TLSWRAP', 'TCPCONNECTWRAP']);
+  const timers = new Set<number>();
+  const hook = createHook({
+    init: (id, type) => {
+      if (type === 'Timeout' && /node_modules[\\/]ioredis|lib[\\/]brokers[\\/]redis/.test(new Error().stack ?? '')) {
+        timers.add(id);
+      }
+    },
+    destroy: (id) => void timers.delete(id),
+  }).enable();
+  return {
+    stop: async () => {
+      const counts = await sockets.stop();
+      hook.disable();
+      return timers.size > 0 ? { ...counts, Timeout: timers.size } : counts;
+    },
+  };
+}
 
 /** The Redis broker on a private Redis Cluster of 3 masters (no replicas), started for this file. */
 describe('RedisSseBroker on a Redis Cluster', () => {
@@ -284,7 +310,7 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         const status = broker.status();
         expect(status).toMatchObject({ state: 'down', detail: expect.stringContaining(`${cluster.ports[master]}`) });
         expect(JSON.stringify(status) + logs.entries.map((entry) => entry.message).join()).not.toMatch(/s3cret/);
-        const handles = watchHandles();
+        const handles = watchBrokerHandles();
         const closing = Date.now();
         await broker.close();
         expect(Date.now() - closing).toBeLessThan(1000);
@@ -314,6 +340,10 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       const before = await a.broker.publish('room', 'before');
       await b.inbox.until(() => b.inbox.seqs('room').includes(before.seq), 'the event before');
       const master = cluster.ports.indexOf(await cluster.ownerOf(`${a.broker.keyPrefix}seq`));
+      // A namespace of another master, which the cluster stops serving too once it sees the master fail.
+      let other = namespace();
+      while ((await cluster.ownerOf(`{${other}}seq`)) === cluster.ports[master]) other = namespace();
+      const elsewhere = await connected({ keyPrefix: other, commandTimeoutMs: 10_000 });
 
       logs.clear();
       await cluster.stopNode(master);
@@ -325,6 +355,13 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect((refused as RedisSseUnavailableError).getStatus()).toBe(503);
       expect(JSON.stringify((refused as RedisSseUnavailableError).getResponse())).not.toMatch(/127\.0\.0\.1/);
       expect(a.broker.status().state).toBe('down');
+      // CLUSTERDOWN is a 503 too, of a publish that was not done (not a plain error, not "maybe published").
+      const clusterDown = (await eventually<unknown>(
+        () => elsewhere.broker.publish('room', 'refused'),
+        (result) => result instanceof RedisSseUnavailableError && result.detail.includes('CLUSTERDOWN'),
+        'CLUSTERDOWN on the other master',
+      )) as RedisSseUnavailableError;
+      expect(clusterDown.maybePublished).toBe(false);
 
       await cluster.startNode(master);
       for (const { inbox } of [a, b]) await inbox.until(() => inbox.gaps().length === 1, 'the gap');
@@ -341,6 +378,7 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         expect((await readAll(broker, ['room'], gap.after, 10)).payloads).toEqual(['after']);
         expect(broker.status().state).toBe('up');
       }
+      // One outage each for the brokers whose master went away (the other's link stayed up).
       expect(logs.messages('error', 'No connection to Redis')).toHaveLength(2);
       expect(logs.messages('log', 'Reconnected to Redis')).toHaveLength(2);
     }, 30_000);
@@ -383,7 +421,7 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect(logs.messages('error', 'says it is not a cluster node')).toHaveLength(1);
       expect(broker.status().state).toBe('down');
       await expect(broker.publish('room', 'x')).rejects.toBeInstanceOf(RedisSseUnavailableError);
-      const handles = watchHandles();
+      const handles = watchBrokerHandles();
       await broker.close();
       expect(await handles.stop()).toEqual({});
     });

@@ -2,19 +2,11 @@ import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { endConnection, ownOptions, retryStrategy, type RedisSseConnections } from './redis-sse-connections.js';
 import { clusterNodeOf } from './redis-sse-cluster-node.js';
-import { reasonOf } from './redis-sse-failure.js';
+import { transientReplyOf } from './redis-sse-failure.js';
 import { clusterKeyPrefix, hashSlotOf } from './redis-sse-hash-slot.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 import type { RedisSsePubSub } from './redis-sse-pubsub.js';
 import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
-
-/** A MOVED, ASK, TRYAGAIN or CLUSTERDOWN reply (or a node still loading): where the cluster is between states. */
-function clusterReply(error: unknown): 'MOVED' | 'transient' | undefined {
-  if ((error as Error | null)?.name !== 'ReplyError') return undefined;
-  const reason = reasonOf(error);
-  if (reason.startsWith('MOVED ')) return 'MOVED';
-  return /^(ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN) /.test(reason) ? 'transient' : undefined;
-}
 
 /**
  * The connections of a broker on a Redis Cluster: ioredis's `Cluster` for
@@ -29,13 +21,16 @@ function clusterReply(error: unknown): 'MOVED' | 'transient' | undefined {
  * the cluster's slot map says another master serves it, when the server
  * ends its shard subscriptions (`SUNSUBSCRIBE` on a slot migration or a
  * failover) and when its set-up is answered MOVED. Commands of the namespace
- * are refused at once while the subscriber is not connected: the namespace's
- * master is unreachable.
+ * are refused at once while the subscriber is not connected (the namespace's
+ * master is unreachable) and while the cluster client's slot map does not
+ * name that master yet (see `commandStatus()`).
  */
 export class RedisSseClusterConnections implements RedisSseConnections {
   readonly cluster = true;
   private readonly detach: (() => void)[] = [];
   private ending = false;
+  /** A slot map refresh asked by `commandStatus()` is under way. */
+  private refreshing = false;
 
   private constructor(
     readonly command: Cluster,
@@ -89,9 +84,26 @@ export class RedisSseClusterConnections implements RedisSseConnections {
     return made.connections;
   }
 
+  /**
+   * `'ready'` once the cluster client is, the subscriber is connected (to
+   * the namespace's master) and the client's slot map names that master for
+   * the slot, with a connection to it: a map made while the cluster was
+   * coming back may not yet (the client would send commands elsewhere, to be
+   * answered MOVED); it is then refreshed, and commands wait for it.
+   */
   commandStatus(): string {
     if (this.command.status !== 'ready') return this.command.status;
-    return this.subscriber.status;
+    if (this.subscriber.status !== 'ready') return this.subscriber.status;
+    const { host, port } = this.subscriber.options;
+    const master = `${host}:${port}`;
+    // The map names it, and the client has a connection to it (else it would send the command to any node).
+    const known = (node: Redis) => `${node.options.host}:${node.options.port}` === master;
+    if (this.command.slots[this.slot]?.[0] === master && this.command.nodes('master').some(known)) return 'ready';
+    if (!this.refreshing) {
+      this.refreshing = true;
+      this.command.refreshSlotsCache(() => (this.refreshing = false));
+    }
+    return 'waiting for the slot map';
   }
 
   /** Starts the cluster client; the subscriber connects once the cluster has said where the slot is. */
@@ -116,7 +128,7 @@ export class RedisSseClusterConnections implements RedisSseConnections {
   }
 
   subscriberFailed(error: unknown): 'moving' | 'transient' | undefined {
-    const reply = clusterReply(error);
+    const reply = transientReplyOf(error);
     if (reply === 'MOVED') {
       this.move();
       return 'moving';

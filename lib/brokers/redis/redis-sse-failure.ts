@@ -19,6 +19,29 @@ export function redactCredentials(text: string): string {
   return text.replace(CREDENTIALS, '$1***@');
 }
 
+/**
+ * Whether `error` is a reply by which Redis refused a command for now, not
+ * for good: `MOVED` (the key's slot is on another node), or `ASK`,
+ * `TRYAGAIN`, `CLUSTERDOWN`, `MASTERDOWN` (a cluster between states),
+ * `LOADING` (a server loading its data after a restart), also as the last
+ * error of ioredis's Cluster once it gave up retrying. The command was not
+ * run: retrying it later may succeed.
+ */
+export function transientReplyOf(error: unknown): 'MOVED' | 'transient' | undefined {
+  const reason = reasonOf(error);
+  // ioredis's Cluster retried it until its redirections ran out, each answered so: not run either.
+  if (
+    /^Too many Cluster redirections\. Last error: ReplyError: (ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN) /.test(
+      reason,
+    )
+  ) {
+    return 'transient';
+  }
+  if ((error as Error | null)?.name !== 'ReplyError') return undefined;
+  if (reason.startsWith('MOVED ')) return 'MOVED';
+  return /^(ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN) /.test(reason) ? 'transient' : undefined;
+}
+
 /** Whether `error` is the rejection of `withTimeout()`: Redis did not answer in time. */
 export function isTimeout(error: unknown): boolean {
   return (error as Error | null)?.name === 'RedisSseTimeout';

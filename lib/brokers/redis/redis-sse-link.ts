@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { SseBrokerMessage, SseBrokerPosition } from '../sse-broker.interface.js';
 import type { RedisSseConnections } from './redis-sse-connections.js';
 import { isTimeout, reasonOf, withTimeout } from './redis-sse-failure.js';
+import { RedisSseInFlight } from './redis-sse-in-flight.js';
 import { RedisSseIntake } from './redis-sse-intake.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
@@ -47,7 +48,10 @@ export class RedisSseLink {
   private readonly intake: RedisSseIntake;
   /** Joins waiting for the subscriber to be back. */
   private readonly waiters = new RedisSseWaiters();
-  private readonly upWaiters: (() => void)[] = [];
+  /** The commands in flight, rejected as soon as the link can no longer run commands. */
+  private readonly inFlight = new RedisSseInFlight();
+  /** `start()` waiting for both connections to be up. */
+  private readonly upWaiters = new RedisSseWaiters();
   private readonly detach: (() => void)[] = [];
   private closed = false;
   private readonly refusals: RedisSseRefusals;
@@ -83,13 +87,10 @@ export class RedisSseLink {
   start(timeoutMs: number): Promise<boolean> {
     this.connections.start();
     if (this.subscribed && this.commandReady()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.upWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(!this.closed);
-      });
-    });
+    return this.upWaiters
+      .wait(timeoutMs, () => false)
+      .then(() => !this.closed)
+      .catch(() => false);
   }
 
   /**
@@ -140,9 +141,10 @@ export class RedisSseLink {
   /** The command connection, if it can take a command now; otherwise throws the error to reject with. */
   commandFor(operation: string, effect?: RedisSseEffect): RedisSseClient {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed(operation));
-    const status = this.connections.commandStatus();
-    if (status !== 'ready') {
-      const reason = this.health.lastError ?? REDIS_SSE_MESSAGES.connectionState(status);
+    if (!this.canCommand()) {
+      const status = this.connections.commandStatus();
+      const reason =
+        this.health.lastError ?? REDIS_SSE_MESSAGES.connectionState(status === 'ready' ? 'resubscribing' : status);
       throw this.refusals.unavailable(operation, reason, effect);
     }
     return this.connections.command;
@@ -150,7 +152,7 @@ export class RedisSseLink {
 
   /** The command connection if it is ready, for work that is skipped otherwise. */
   readyCommand(): RedisSseClient | undefined {
-    return !this.closed && this.commandReady() ? this.connections.command : undefined;
+    return !this.closed && this.canCommand() ? this.connections.command : undefined;
   }
 
   /** The Pub/Sub the namespace uses (what the publish script publishes with). */
@@ -165,6 +167,11 @@ export class RedisSseLink {
    */
   head(client: RedisSseClient): Promise<SseBrokerPosition> {
     return this.markers.head(client);
+  }
+
+  /** `command` (in flight on the command connection), rejected as soon as the link cannot run commands: see `RedisSseInFlight`. */
+  guard<T>(command: Promise<T>): Promise<T> {
+    return this.inFlight.guard(command);
   }
 
   /** What an operation whose command failed rejects with (see `RedisSseRefusals.failure()`). */
@@ -192,7 +199,7 @@ export class RedisSseLink {
     this.syncRetry.cancel();
     this.waiters.rejectAll(new Error(REDIS_SSE_MESSAGES.closed('join a channel')));
     this.markers.close(new Error(REDIS_SSE_MESSAGES.closed('read the newest position')));
-    this.upWaiters.splice(0).forEach((resolve) => resolve());
+    this.upWaiters.resolveAll();
     await this.connections.end();
     this.detach.splice(0).forEach((detach) => detach());
   }
@@ -205,16 +212,16 @@ export class RedisSseLink {
     const onReady = () => this.onReady(role);
     // On a cluster: the server ended the shard subscriptions (the slot moved); the connections follow it.
     const onMoved = () => this.health.failed(new Error(REDIS_SSE_MESSAGES.slotMoved()));
-    client.on('error', onError);
-    client.on('close', onClose);
-    client.on('ready', onReady);
-    client.on('moved', onMoved);
-    this.detach.push(() => {
-      client.off('error', onError);
-      client.off('close', onClose);
-      client.off('ready', onReady);
-      client.off('moved', onMoved);
-    });
+    const events: Record<string, (error: Error) => void> = {
+      error: onError,
+      close: onClose,
+      ready: onReady,
+      moved: onMoved,
+    };
+    // A cluster client's new slot map may be what its commands waited for.
+    if (role === 'command') events.refresh = onReady;
+    for (const [event, listener] of Object.entries(events)) client.on(event, listener);
+    this.detach.push(() => Object.entries(events).forEach(([event, listener]) => client.off(event, listener)));
   }
 
   private onClose(role: 'command' | 'subscriber'): void {
@@ -227,6 +234,8 @@ export class RedisSseLink {
       this.intake.drop();
     }
     this.health.lost();
+    // The command connection went with it (on a cluster, the subscriber's master is the namespace's).
+    if (!this.commandReady()) this.inFlight.abortAll(new Error(REDIS_SSE_MESSAGES.connectionClosed()));
   }
 
   private onReady(role: 'command' | 'subscriber'): void {
@@ -236,7 +245,8 @@ export class RedisSseLink {
       void this.sync();
       return;
     }
-    this.pendingCatchUp?.();
+    // (On a cluster, 'refresh' comes here too: the commands may still wait for the slot map.)
+    if (this.commandReady()) this.pendingCatchUp?.();
     this.checkUp();
   }
 
@@ -264,8 +274,10 @@ export class RedisSseLink {
       }
       this.health.syncFailed(error);
       const first = this.syncRetry.attempts === 0;
+      // A cluster between states (coming back, moving a slot) or a server loading is no news: it is retried
+      // quietly, at the first delay (it is ok again any moment).
+      if (failed === 'transient') this.syncRetry.succeeded();
       const delay = this.syncRetry.schedule(() => void this.sync());
-      // A cluster between states (coming back, moving a slot) is no news: retried quietly.
       if (first && failed !== 'transient') {
         this.logger.error(REDIS_SSE_MESSAGES.subscribeFailed(this.target(), reasonOf(error), delay));
       }
@@ -299,7 +311,7 @@ export class RedisSseLink {
   /** Both connections are ready: resolves those waiting for it, and says so if the link had been down. */
   private checkUp(): void {
     if (!this.subscribed || !this.commandReady()) return;
-    this.upWaiters.splice(0).forEach((resolve) => resolve());
+    this.upWaiters.resolveAll();
     if (this.health.restored()) {
       this.refusals.answered();
       this.events.restored();
@@ -308,6 +320,17 @@ export class RedisSseLink {
 
   private commandReady(): boolean {
     return this.connections.commandStatus() === 'ready';
+  }
+
+  /**
+   * Whether commands can be sent now. On a cluster, only once the subscriber
+   * has (re)subscribed too: its set-up is the proof that the namespace's
+   * master serves its slot again (until then a command would be answered
+   * CLUSTERDOWN, and ioredis would retry it out of sight); what is asked
+   * meanwhile is refused at once, as while the master is away.
+   */
+  private canCommand(): boolean {
+    return this.commandReady() && (this.subscribed || !this.connections.cluster);
   }
 
   private subscribeOne(channel: string): Promise<unknown> {

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { reasonOf } from './redis-sse-failure.js';
+import { reasonOf, transientReplyOf } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
 import { RedisSseUnavailableError } from './redis-sse-unavailable.error.js';
 
@@ -37,9 +37,11 @@ export class RedisSseRefusals {
    * What an operation whose command failed rejects with: a plain error when
    * Redis answered with an error (retrying does not help); otherwise
    * `RedisSseUnavailableError`, saying that a publish or send may have been
-   * done unless ioredis refused it before sending it.
+   * done unless ioredis refused it before sending it, or Redis refused it
+   * for now (a cluster between states, a server loading: nothing was done).
    */
   failure(operation: string, error: unknown, effect?: RedisSseEffect): Error {
+    if (transientReplyOf(error)) return this.unavailable(operation, reasonOf(error), effect, error);
     if ((error as Error)?.name === 'ReplyError') {
       return new Error(REDIS_SSE_MESSAGES.refused(operation, reasonOf(error)), { cause: error });
     }

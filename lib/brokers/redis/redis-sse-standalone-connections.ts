@@ -1,6 +1,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { endConnection, ownOptions, retryStrategy, type RedisSseConnections } from './redis-sse-connections.js';
+import { transientReplyOf } from './redis-sse-failure.js';
 import type { RedisSsePubSub } from './redis-sse-pubsub.js';
 import type { ResolvedRedisSseOptions } from './resolve-redis-sse-options.js';
 
@@ -65,8 +66,8 @@ export class RedisSseStandaloneConnections implements RedisSseConnections {
     return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}${options.db ? `/${options.db}` : ''}`;
   }
 
-  /** A single server is where it is: nothing to follow. */
-  subscriberFailed(): undefined {
-    return undefined;
+  /** A single server is where it is: nothing to follow; one loading its data after a restart is between states. */
+  subscriberFailed(error: unknown): 'transient' | undefined {
+    return transientReplyOf(error) === 'transient' ? 'transient' : undefined;
   }
 }

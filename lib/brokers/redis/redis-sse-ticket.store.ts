@@ -7,7 +7,7 @@ import { MAX_TICKET_RECORD_BYTES, type SseTicketStore } from '../../auth/sse-tic
 import type { RedisSseBroker } from './redis-sse.broker.js';
 import { clusterNodeOf } from './redis-sse-cluster-node.js';
 import type { RedisSseClient } from './redis-sse-pubsub.js';
-import { reasonOf, withTimeout } from './redis-sse-failure.js';
+import { reasonOf, transientReplyOf, withTimeout } from './redis-sse-failure.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 import { RedisSseUnavailableError } from './redis-sse-unavailable.error.js';
 
@@ -238,7 +238,8 @@ export class RedisSseTicketStore implements SseTicketStore {
   /** What a failed command rejects with: a plain error when Redis answered one, otherwise a 503. */
   private failure(operation: string, client: RedisSseClient, error: unknown): Error {
     const reason = reasonOf(error);
-    if ((error as Error)?.name === 'ReplyError') {
+    // A cluster between states (or a server loading) refused it for now: a 503, as when Redis is away.
+    if ((error as Error)?.name === 'ReplyError' && !transientReplyOf(error)) {
       return new Error(SSE_MESSAGES.redisTicketRefused(operation, reason), { cause: error });
     }
     const detail = SSE_MESSAGES.redisTicketUnavailable(operation, targetOf(client), reason);

@@ -12,11 +12,11 @@ import type {
   SseHistoryPage,
 } from '../sse-broker.interface.js';
 import { checkChannelName } from '../../protocol/channel-name.js';
-import { checkIdempotencyKey } from '../idempotency-key.js';
+import { checkedPublish, checkedRead } from './redis-sse-arguments.js';
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
-import { encodeSentMessage, isExcept, isPosition, sentMessageOf } from './redis-sse.codec.js';
+import { encodeSentMessage, sentMessageOf } from './redis-sse.codec.js';
 import type { RedisSseConnections } from './redis-sse-connections.js';
-import { MAX_READ_LIMIT, RedisSseHistoryReader } from './redis-sse-history-reader.js';
+import { RedisSseHistoryReader } from './redis-sse-history-reader.js';
 import { RedisSseKeys } from './redis-sse.keys.js';
 import { clusterKeyPrefix } from './redis-sse-hash-slot.js';
 import { RedisSseLink } from './redis-sse-link.js';
@@ -109,10 +109,12 @@ export class RedisSseBroker implements SseBroker {
   }
 
   /**
-   * Opens the connections and subscribes. Resolves once Redis is ready, or
-   * after `connectTimeoutMs` without it (the broker keeps connecting in the
-   * background): an unreachable Redis does not stop the app from starting.
-   * With a `context`, writes this instance's stream counts for `clusterCount()`.
+   * Opens the connections and subscribes (with `cluster: 'auto'`, once the
+   * node of `url` has said whether it is a cluster node). Resolves once Redis
+   * is ready, or after `connectTimeoutMs` without it (the broker keeps
+   * connecting in the background): an unreachable Redis does not stop the
+   * app from starting. With a `context`, writes this instance's stream
+   * counts for `clusterCount()`.
    */
   async connect(context?: SseBrokerContext): Promise<void> {
     if (this.closed) throw new Error(REDIS_SSE_MESSAGES.closed('connect'));
@@ -136,8 +138,9 @@ export class RedisSseBroker implements SseBroker {
       );
       return;
     }
-    if (connections)
-      await this.startLink(connections, context, Math.max(0, connectTimeoutMs - (Date.now() - startedAt)));
+    // Undefined: closed while opening.
+    if (!connections) return;
+    await this.startLink(connections, context, Math.max(0, connectTimeoutMs - (Date.now() - startedAt)));
   }
 
   /** Makes the link on `connections` and starts it (waiting `timeoutMs` at most: 0 in the background), then the statistics. */
@@ -193,15 +196,7 @@ export class RedisSseBroker implements SseBroker {
    * retry with the same key).
    */
   async publish(channel: string, payload: string, options: SseBrokerPublishOptions = {}): Promise<SseBrokerPosition> {
-    checkChannelName(channel);
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(REDIS_SSE_MESSAGES.invalidPublishOptions(options));
-    }
-    const { except, idempotencyKey } = options;
-    if (except !== undefined && !isExcept(except)) throw new TypeError(REDIS_SSE_MESSAGES.invalidExcept(except));
-    checkIdempotencyKey('RedisSseBroker.publish()', idempotencyKey);
-    if (typeof payload !== 'string') throw new TypeError(REDIS_SSE_MESSAGES.invalidPayload(payload));
-    const publish = { channel, payload, except, idempotencyKey };
+    const publish = checkedPublish(channel, payload, options);
     return this.command(`publish to channel ${JSON.stringify(channel)}`, 'publish', (client, link) =>
       runPublishScript(client, this.keys, this.settings, link.pubsub, publish),
     );
@@ -242,13 +237,7 @@ export class RedisSseBroker implements SseBroker {
    * of each channel. See `SseHistoryPage` for `more`, `reset` and `head`.
    */
   async read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> {
-    if (!Array.isArray(channels)) throw new TypeError(REDIS_SSE_MESSAGES.invalidChannels(channels));
-    const names = [...new Set(channels)];
-    names.forEach(checkChannelName);
-    if (!isPosition(after)) throw new TypeError(REDIS_SSE_MESSAGES.invalidPosition(after));
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
-      throw new TypeError(REDIS_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
-    }
+    const names = checkedRead(channels, after, limit);
     return this.command('read history', undefined, (client) => this.reader.read(client, names, after, limit));
   }
 
@@ -334,7 +323,7 @@ export class RedisSseBroker implements SseBroker {
     const link = this.linkFor(operation, effect);
     const client = link.commandFor(operation, effect);
     try {
-      const result = await withTimeout(run(client, link), this.settings.commandTimeoutMs);
+      const result = await withTimeout(link.guard(run(client, link)), this.settings.commandTimeoutMs);
       link.answered();
       return result;
     } catch (error) {
