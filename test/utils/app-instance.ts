@@ -41,6 +41,11 @@ export class Instance {
     return this.output.split(text).length - 1;
   }
 
+  /** The lines the process printed that contain `text` (what a failed count shows). */
+  lines(text: string): string[] {
+    return this.output.split('\n').filter((line) => line.includes(text));
+  }
+
   waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = () => {
