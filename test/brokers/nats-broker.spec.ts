@@ -5,7 +5,7 @@ import { NatsSseBroker, NatsSseScheduleLock, type NatsSseBrokerOptions } from 'n
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { deleteNamespace, NATS_URL, randomNamespace, watchNatsHandles } from '../utils/nats.js';
 import { freePort } from '../utils/redis.js';
-import { eventually, Inbox, readAll } from './broker-inbox.js';
+import { eventually, Inbox, readAll, within } from './broker-inbox.js';
 
 /** Every namespace this file makes: their streams and buckets are deleted after it (the broker never deletes them). */
 const made: string[] = [];
@@ -365,6 +365,49 @@ describe('NatsSseBroker', () => {
       expect((await broker.read(['a'], before, 10)).reset).toBe('unknown');
       expect((await readAll(broker, ['a'], after, 10)).payloads).toEqual(['2']);
     });
+  });
+
+  describe('its consumer deleted under it', () => {
+    it('starts it again from where it was, while another instance publishes, delivering every event once, in order', async () => {
+      const shared = namespace();
+      const a = await connected({ namespace: shared, history: { maxEvents: 100_000 } });
+      const b = await connected({ namespace: shared, history: { maxEvents: 100_000 } });
+      await a.broker.subscribe('x');
+      await a.broker.subscribe('y');
+      const jsm = await (await admin()).jetstreamManager();
+      const stream = `SSE_EVENTS_${shared}`;
+      const published: number[] = [];
+      let stop = false;
+      const publishing = (async () => {
+        for (let i = 0; !stop && i < 20_000; i++)
+          published.push((await b.broker.publish(i % 2 ? 'x' : 'y', `${i}`)).seq);
+      })();
+      for (let round = 0; round < 3; round++) {
+        await eventually(
+          async () => published.length,
+          (n) => n >= (round + 1) * 1500,
+          'more events published',
+        );
+        const names: string[] = [];
+        for await (const consumer of jsm.consumers.list(stream)) names.push(consumer.name);
+        for (const name of names) await jsm.consumers.delete(stream, name).catch(() => undefined);
+      }
+      stop = true;
+      await publishing;
+      const last = published[published.length - 1];
+      const delivered = () => a.inbox.messages.flatMap((m) => (m.type === 'channel' ? [m.seq] : []));
+      // A consumer that stops delivering is noticed within a few heartbeats (2 s each) and started again.
+      await eventually(
+        async () => delivered(),
+        (seqs) => seqs.includes(last),
+        'A to get the last event',
+        30_000,
+      );
+      expect(delivered()).toEqual(published);
+      expect(a.inbox.gaps().length).toBeGreaterThanOrEqual(1);
+      expect(a.broker.status().state).toBe('up');
+      await within(a.broker.head(), 'the head, once the feed caught up');
+    }, 60_000);
   });
 
   describe('close', () => {

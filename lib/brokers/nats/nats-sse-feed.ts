@@ -44,6 +44,9 @@ export class NatsSseFeed {
   private consumer: string | undefined;
   private consumerSeq = 0;
   private lastSeen = 0;
+  /** When the last event was delivered, and how many more the consumer had for this instance then. */
+  private lastDelivery = 0;
+  private pending = 0;
   private monitor: NodeJS.Timeout | undefined;
   private readonly waiters: Waiter[] = [];
   /** Deletions of replaced consumers under way (awaited on close). */
@@ -72,6 +75,8 @@ export class NatsSseFeed {
     this.position = position;
     this.consumerSeq = 0;
     this.lastSeen = Date.now();
+    this.lastDelivery = this.lastSeen;
+    this.pending = 0;
     const inbox = this.api.nats.createInbox();
     this.subscription = this.api.nc.subscribe(inbox, {
       callback: (error, msg) => {
@@ -163,6 +168,8 @@ export class NatsSseFeed {
       return this.break(`delivery ${delivery.consumerSeq} after ${this.consumerSeq}`);
     }
     this.consumerSeq = delivery.consumerSeq;
+    this.lastDelivery = this.lastSeen;
+    this.pending = delivery.pending;
     if (delivery.streamSeq <= this.position) return;
     this.position = delivery.streamSeq;
     const channel = this.names.channelOf(msg.subject);
@@ -182,13 +189,26 @@ export class NatsSseFeed {
       return;
     }
     const stalled = msg.headers?.get('Nats-Consumer-Stalled');
-    if (stalled) this.api.nc.publish(stalled);
+    // Waiting for the answer to a flow control request that was lost: answered now, it goes on.
+    if (stalled) return this.api.nc.publish(stalled);
     const last = msg.headers?.get('Nats-Last-Consumer');
-    if (last && Number(last) !== this.consumerSeq) this.break(`a heartbeat after delivery ${last}`);
+    if (last && Number(last) !== this.consumerSeq) return this.break(`a heartbeat after delivery ${last}`);
+    // A heartbeat comes when the consumer has sent nothing for a while: it should have sent what it has.
+    if (this.idleWithPending(HEARTBEAT_MS)) this.break(`idle with ${this.pending} events pending`);
   }
 
   private checkHeartbeats(): void {
     if (Date.now() - this.lastSeen > 3 * HEARTBEAT_MS) this.break('heartbeats missed');
+    else if (this.idleWithPending(2 * HEARTBEAT_MS)) this.break(`idle with ${this.pending} events pending`);
+  }
+
+  /**
+   * The consumer said it had more events after its last delivery, and sent
+   * none for `ms`: it stalled (seen on nats-server 2.9 under load after
+   * consumers were replaced, heartbeats still coming), and is restarted.
+   */
+  private idleWithPending(ms: number): boolean {
+    return this.pending > 0 && Date.now() - this.lastDelivery >= ms;
   }
 
   /** Stops at once (what this consumer still delivers is ignored) and asks the link for a restart. */

@@ -208,17 +208,20 @@ export class NatsSsePublisher {
    * The channel's tail at `seq` (the last seq a refused publish was told) or
    * later: what the feed brought, if it got that far (often further: the
    * other instance's next events arrive before the refusal), else one direct
-   * get of `seq` (or, if it is gone meanwhile, of the channel's newest).
+   * get of `seq` (or, if it is gone meanwhile, of the channel's newest), or
+   * what the feed brought meanwhile if that is newer.
    */
   private async tailAt(api: NatsSseJetStream, channel: string, seq: number, first: ChannelTail['first']) {
     const known = this.tails.get(channel);
     if (known && known.seq >= seq) return known;
-    const message = seq > 0 ? await api.at(this.names.eventsStream, seq) : undefined;
+    const message = await api.at(this.names.eventsStream, seq);
     const event =
       message?.subject === this.names.event(channel)
         ? readStoredEvent(channel, '', seq, message.header, message.data)
         : undefined;
-    return event ? { seq, bytes: event.bytes, lost: 0, first } : this.readTail(api, channel);
+    const read = event ? { seq, bytes: event.bytes, lost: 0, first } : await this.readTail(api, channel);
+    const newer = this.tails.get(channel);
+    return newer && newer.seq > read.seq ? newer : read;
   }
 
   /** The channel's newest event, read from JetStream; for a channel without events, what its history may have lost. */
