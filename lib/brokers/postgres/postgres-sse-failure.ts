@@ -1,6 +1,7 @@
+import { withTimeout as within } from '../shared/broker-timeout.js';
 import { POSTGRES_SSE_MESSAGES } from './postgres-sse.messages.js';
 
-export { reasonOf } from '../redis/redis-sse-failure.js';
+export { reasonOf } from '../shared/broker-failure-reason.js';
 
 /** Errors of the OS (a connection refused, reset, cut or never made) that say PostgreSQL cannot be reached. */
 const NETWORK_CODES = new Set([
@@ -56,9 +57,5 @@ export function timeoutError(ms: number): Error {
 
 /** Resolves after `promise`, or rejects after `ms` (with an error `isTimeout()` knows). */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeoutError(ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return within(promise, ms, timeoutError);
 }

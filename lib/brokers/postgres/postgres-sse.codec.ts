@@ -1,7 +1,9 @@
 import type { SseBrokerMessage, SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
-import { EPOCH, sentMessageOf } from '../redis/redis-sse.codec.js';
+import { EPOCH, SEQ } from '../shared/broker-position.js';
+import { parseSentMessage } from '../shared/broker-sent-message.js';
 
-export { advance, isExcept, isPosition, sentMessageOf } from '../redis/redis-sse.codec.js';
+export { advance, isPosition } from '../shared/broker-position.js';
+export { encodeSentMessage, isExcept, parseSentMessage, sentMessageOf } from '../shared/broker-sent-message.js';
 
 /**
  * What the broker's functions NOTIFY and the listener reads back, checked on
@@ -35,7 +37,6 @@ export type DecodedNotification =
   | { readonly kind: 'marker'; readonly position: SseBrokerPosition }
   | { readonly kind: 'malformed' };
 
-const SEQ = /^(0|[1-9][0-9]{0,15})$/;
 const SPILL_ID = /^[1-9][0-9]{0,18}$/;
 const MALFORMED: DecodedNotification = { kind: 'malformed' };
 
@@ -50,20 +51,6 @@ function lines(text: string, count: number): { head: string[]; rest: string } | 
     start = end + 1;
   }
   return { head, rest: text.slice(start) };
-}
-
-/** The JSON text `send()` hands to `sse_send_v1()` for a checked message. */
-export function encodeSentMessage(message: SseBrokerSentMessage): string {
-  return JSON.stringify(message);
-}
-
-/** The message of a JSON text of `encodeSentMessage()`, or `undefined` if it is not one. */
-export function parseSentMessage(text: string): SseBrokerSentMessage | undefined {
-  try {
-    return sentMessageOf(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Decodes a notification of the namespace's channel (`marker`: of this instance's channel). */

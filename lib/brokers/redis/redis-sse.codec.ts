@@ -1,6 +1,7 @@
 import type { SseBrokerMessage, SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
 import type { RedisSseKeys } from './redis-sse.keys.js';
-import { isRevocationId } from '../revocation-id.js';
+import { EPOCH, SEQ } from '../shared/broker-position.js';
+import { parseSentMessage } from '../shared/broker-sent-message.js';
 
 /**
  * What the broker writes on Redis and reads back, checked on receipt: another
@@ -15,76 +16,8 @@ import { isRevocationId } from '../revocation-id.js';
 
 type ChannelMessage = Extract<SseBrokerMessage, { type: 'channel' }>;
 
-export const EPOCH = /^[a-z0-9]{1,16}$/;
-const SEQ = /^(0|[1-9][0-9]{0,15})$/;
-const EXCEPT_MAX_LENGTH = 200;
-
-/** Whether `value` is a position `read()` can take. */
-export function isPosition(value: unknown): value is SseBrokerPosition {
-  const position = value as Partial<SseBrokerPosition> | null;
-  return (
-    typeof position === 'object' &&
-    position !== null &&
-    typeof position.epoch === 'string' &&
-    EPOCH.test(position.epoch) &&
-    Number.isSafeInteger(position.seq) &&
-    (position.seq as number) >= 0
-  );
-}
-
-/** Whether `value` can be the `except` of a channel event: its line of the wire format stays one line. */
-export function isExcept(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= EXCEPT_MAX_LENGTH && !/[\r\n]/.test(value);
-}
-
-const isString = (value: unknown): value is string => typeof value === 'string';
-const isOptionalString = (value: unknown): value is string | undefined => value === undefined || isString(value);
-
-/**
- * The message `value` stands for, with its known fields only, if it is one
- * `send()` carries; checked before it is sent and when it arrives.
- */
-export function sentMessageOf(value: unknown): SseBrokerSentMessage | undefined {
-  const m = value as Record<string, unknown> | null;
-  if (typeof m !== 'object' || m === null) return undefined;
-  switch (m.type) {
-    case 'broadcast':
-      if (!isString(m.payload) || !isOptionalString(m.except)) return undefined;
-      return m.except === undefined
-        ? { type: 'broadcast', payload: m.payload }
-        : { type: 'broadcast', payload: m.payload, except: m.except };
-    case 'connection':
-      if (!isString(m.connectionId) || !isString(m.payload)) return undefined;
-      return { type: 'connection', connectionId: m.connectionId, payload: m.payload };
-    case 'user':
-      if (!isString(m.userId) || !isString(m.payload) || !isOptionalString(m.except)) return undefined;
-      return m.except === undefined
-        ? { type: 'user', userId: m.userId, payload: m.payload }
-        : { type: 'user', userId: m.userId, payload: m.payload, except: m.except };
-    case 'disconnect':
-      return isString(m.connectionId) ? { type: 'disconnect', connectionId: m.connectionId } : undefined;
-    case 'revoke':
-      return (m.target === 'user' || m.target === 'session') && isRevocationId(m.id)
-        ? { type: 'revoke', target: m.target, id: m.id }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** The control-channel text of a message `send()` carries. */
-export function encodeSentMessage(message: SseBrokerSentMessage): string {
-  return JSON.stringify(message);
-}
-
-/** The message of a control-channel text, or `undefined` if it is not one. */
-export function parseSentMessage(text: string): SseBrokerSentMessage | undefined {
-  try {
-    return sentMessageOf(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-}
+export { advance, EPOCH, isPosition } from '../shared/broker-position.js';
+export { encodeSentMessage, isExcept, parseSentMessage, sentMessageOf } from '../shared/broker-sent-message.js';
 
 /** The channel event of a text the publish script published on `channel`'s Pub/Sub channel, or `undefined`. */
 export function parseChannelMessage(channel: string, text: string): ChannelMessage | undefined {
@@ -106,11 +39,6 @@ export function parseMarker(text: string): SseBrokerPosition | undefined {
   const epoch = text.slice(0, dot);
   const seq = text.slice(dot + 1);
   return dot > 0 && EPOCH.test(epoch) && SEQ.test(seq) ? { epoch, seq: Number(seq) } : undefined;
-}
-
-/** The newer of two positions of one epoch; a position of another epoch replaces the current one. */
-export function advance(current: SseBrokerPosition | undefined, next: SseBrokerPosition): SseBrokerPosition {
-  return !current || current.epoch !== next.epoch || next.seq > current.seq ? next : current;
 }
 
 /** What a message off the subscriber connection is, once decoded. */
