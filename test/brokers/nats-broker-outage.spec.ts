@@ -185,7 +185,12 @@ describe('NatsSseBroker when the link to NATS drops', () => {
     await down.close();
     expect(Date.now() - started).toBeLessThan(500);
     // What is left is the nats client's wait before its next attempt (50 ms), after which it sees it is closed.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(
+      async () => watch.alive(),
+      (alive) => Object.keys(alive).length === 0,
+      "the nats client's last wait to end",
+      2000,
+    );
     expect(await watch.stop()).toEqual({});
   });
 });

@@ -47,7 +47,7 @@ export async function deleteNamespace(url: string, namespace: string): Promise<s
  * handle's destroy is reported in the turn after it closes) and returns
  * those still alive, by type.
  */
-export function watchNatsHandles(): { stop(): Promise<Record<string, number>> } {
+export function watchNatsHandles(): { alive(): Record<string, number>; stop(): Promise<Record<string, number>> } {
   const live = new Map<number, string>();
   const types = ['TCPWRAP', 'TLSWRAP', 'TCPCONNECTWRAP', 'Timeout'];
   const hook = createHook({
@@ -61,14 +61,19 @@ export function watchNatsHandles(): { stop(): Promise<Record<string, number>> } 
     },
     destroy: (id) => void live.delete(id),
   }).enable();
+  const alive = () => {
+    const counts: Record<string, number> = {};
+    for (const type of live.values()) counts[type] = (counts[type] ?? 0) + 1;
+    return counts;
+  };
   return {
+    /** Those alive now, by type (the watch goes on). */
+    alive,
     stop: async () => {
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       hook.disable();
-      const counts: Record<string, number> = {};
-      for (const type of live.values()) counts[type] = (counts[type] ?? 0) + 1;
-      return counts;
+      return alive();
     },
   };
 }

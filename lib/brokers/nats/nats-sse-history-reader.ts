@@ -43,8 +43,9 @@ export class NatsSseHistoryReader {
   /**
    * One page of `channels` (valid, distinct names) after `after`, read on
    * `api`. A position of the epoch the broker knows (`epoch`) has its
-   * channels read while the stream's state is (the page is dropped if the
-   * state says otherwise); any other waits for the state first.
+   * channels read before the stream's state (the page is dropped if the
+   * state says otherwise), so that the head it reports is never before an
+   * event of the page; any other waits for the state first.
    */
   async read(
     api: NatsSseJetStream,
@@ -55,8 +56,10 @@ export class NatsSseHistoryReader {
   ): Promise<SseHistoryPage> {
     const early =
       after.epoch === epoch && this.settings.maxEvents > 0 ? this.readChannels(api, after, channels, limit) : undefined;
-    early?.catch(() => undefined);
-    return this.readPage(api, channels, after, limit, () => early ?? this.readChannels(api, after, channels, limit));
+    return this.readPage(api, channels, after, limit, {
+      early,
+      read: () => this.readChannels(api, after, channels, limit),
+    });
   }
 
   private async readPage(
@@ -64,8 +67,13 @@ export class NatsSseHistoryReader {
     channels: readonly string[],
     after: SseBrokerPosition,
     limit: number,
-    reading: () => Promise<ChannelPage[]>,
+    reading: { early?: Promise<ChannelPage[]>; read(): Promise<ChannelPage[]> },
   ): Promise<SseHistoryPage> {
+    // The channels read first (when they can be read early), the state after: no event found is past its head.
+    const early = await reading.early?.then(
+      (pages) => ({ pages }),
+      (error: unknown) => ({ error }),
+    );
     const info = await api.info(this.names.eventsStream);
     const epoch = epochOf(info);
     const { last_seq: headSeq, first_seq: firstSeq } = info.state;
@@ -77,7 +85,8 @@ export class NatsSseHistoryReader {
         ? { events: [], more: false, reset: 'expired', head }
         : { events: [], more: false, head };
     }
-    const pages = await reading();
+    if (early && 'error' in early) throw early.error;
+    const pages = early ? early.pages : await reading.read();
     const expired = await Promise.all(
       pages.map(async (p, i) => p.expired ?? (await this.index.lostBy(api, channels[i], firstSeq)) > after.seq),
     );

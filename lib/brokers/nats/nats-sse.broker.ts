@@ -200,7 +200,8 @@ export class NatsSseBroker implements SseBroker {
 
   /**
    * At most `limit` (1 to 10000) events of `channels` after `after`, in seq
-   * order, reading at most `limit + 1` events of each channel. See
+   * order, reading at most `limit + 1` events of each channel, within
+   * `commandTimeoutMs` (else `NatsSseUnavailableError`). See
    * `SseHistoryPage` for `more`, `reset` and `head`.
    */
   async read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> {
@@ -211,8 +212,9 @@ export class NatsSseBroker implements SseBroker {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
       throw new TypeError(NATS_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
     }
+    // Each request is bounded; the page as a whole too (it may take several rounds of them).
     return this.command('read history', undefined, (api, link) =>
-      this.reader.read(api, link.epoch, names, after, limit),
+      withTimeout(this.reader.read(api, link.epoch, names, after, limit), this.settings.commandTimeoutMs),
     );
   }
 
