@@ -226,7 +226,7 @@ export class PostgresSseBroker implements SseBroker {
     const operation = `join channel ${JSON.stringify(channel)}`;
     const { health, refusals, listener } = this.runtimeFor(operation);
     this.inbound.subscribe(channel);
-    if (health.isDown) {
+    if (health.refusing) {
       throw refusals.unavailable(operation, health.lastError ?? POSTGRES_SSE_MESSAGES.connectionClosed());
     }
     // Never listened yet (a first connection still being set up): no event would come, and no gap after.

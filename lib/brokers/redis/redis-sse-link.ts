@@ -240,7 +240,7 @@ export class RedisSseLink {
 
   private onReady(role: 'command' | 'subscriber'): void {
     if (this.closed) return;
-    this.health.connectionReady(this.commandReady() && this.connections.subscriber.status === 'ready');
+    if (this.commandReady() && this.connections.subscriber.status === 'ready') this.health.connected();
     if (role === 'subscriber') {
       void this.sync();
       return;
@@ -272,7 +272,7 @@ export class RedisSseLink {
         this.health.failed(error);
         return;
       }
-      this.health.syncFailed(error);
+      this.health.setupFailed(error);
       const first = this.syncRetry.attempts === 0;
       // A cluster between states (coming back, moving a slot) or a server loading is no news: it is retried
       // quietly, at the first delay (it is ok again any moment).

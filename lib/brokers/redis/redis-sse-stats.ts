@@ -11,7 +11,7 @@ export interface RedisSseStatsLink {
   /** The command connection if it can take a command now. */
   readyCommand(): RedisSseClient | undefined;
   /** Whether an outage is already logged (the heartbeat then stays quiet). */
-  readonly health: { readonly isDown: boolean };
+  readonly health: { readonly outage: boolean };
 }
 
 /**
@@ -64,7 +64,7 @@ export class RedisSseStats {
       await HEARTBEAT_SCRIPT.run(command, [this.keys.instance(this.instanceId), this.keys.instances], args);
       this.failing = false;
     } catch (error) {
-      if (!this.failing && !this.link.health.isDown && this.timer) {
+      if (!this.failing && !this.link.health.outage && this.timer) {
         this.logger.warn(REDIS_SSE_MESSAGES.heartbeatFailed(reasonOf(error)));
       }
       this.failing = true;
