@@ -320,6 +320,39 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       }
     }, 30_000);
 
+    it('closes (and completes its messages) when its opening failed: a database in the url of a cluster found by auto', async () => {
+      const broker = new RedisSseBroker({ url: `${cluster.url}/2`, cluster: 'auto', keyPrefix: namespace() });
+      let completed = false;
+      broker.messages$.subscribe({ complete: () => (completed = true) });
+      await expect(broker.connect()).rejects.toThrow('a Redis Cluster has only database 0');
+      const handles = watchBrokerHandles();
+      await expect(broker.close()).resolves.toBeUndefined();
+      expect(completed).toBe(true);
+      expect(broker.status().state).toBe('down');
+      expect(await handles.stop()).toEqual({});
+    });
+
+    it("leaves nothing on the app's Cluster client when closed while its connections are being made", async () => {
+      const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }]);
+      clients.push(given);
+      await new Promise((resolve) => given.once('ready', resolve));
+      const before = { ready: given.listenerCount('ready'), refresh: given.listenerCount('refresh') };
+      const broker = new RedisSseBroker({ client: given, keyPrefix: `{${namespace()}}` });
+      let closing: Promise<void> | undefined;
+      // Closed the moment the broker's connections attach to the client (inside their making).
+      const onListener = (event: string | symbol) => {
+        if (event === 'refresh' && !closing) closing = broker.close();
+      };
+      given.on('newListener', onListener);
+      await broker.connect();
+      given.off('newListener', onListener);
+      expect(closing).toBeDefined();
+      await closing;
+      expect({ ready: given.listenerCount('ready'), refresh: given.listenerCount('refresh') }).toEqual(before);
+      expect(given.status).toBe('ready');
+      expect(broker.status().state).toBe('down');
+    });
+
     it("works on the app's own Cluster client, which it never quits", async () => {
       const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[1] }]);
       clients.push(given);

@@ -63,21 +63,30 @@ export class RedisSseOpening {
     return this.refusals.unavailable(operation, reason, effect);
   }
 
-  /** Stops asking, and ends the connection it asked on; `opened` then resolves to `undefined`. */
-  async close(): Promise<void> {
+  /**
+   * Stops asking, and ends the connection it asked on; `opened` then
+   * resolves to `undefined`. Resolves to the connections if they were made
+   * before (the broker ends them when no link took them), `undefined` if
+   * not or if the opening failed (a failure was logged: closing goes on).
+   */
+  async close(): Promise<RedisSseConnections | undefined> {
     this.cancelled = true;
     this.retry.cancel();
     this.wake?.();
-    await this.opened;
+    return this.opened.catch(() => undefined);
   }
 
   private async open(): Promise<RedisSseConnections | undefined> {
     const kind = await this.kind();
     if (!kind || this.cancelled) return undefined;
     const pubsub = pubSubFor(this.settings.pubsub, kind);
-    return kind.cluster
-      ? RedisSseClusterConnections.open(this.settings, pubsub)
-      : RedisSseStandaloneConnections.open(this.settings, pubsub);
+    const connections = kind.cluster
+      ? await RedisSseClusterConnections.open(this.settings, pubsub)
+      : await RedisSseStandaloneConnections.open(this.settings, pubsub);
+    if (!this.cancelled) return connections;
+    // Closed while they were being made: nobody takes them (their listeners on an app's client go too).
+    await connections.end();
+    return undefined;
   }
 
   /** What the server is: from the options when they say, else asked until it answers (or the broker closes). */

@@ -305,8 +305,10 @@ export class RedisSseBroker implements SseBroker {
     this.closed = true;
     this.since = Date.now();
     await this.stats?.stop();
-    await this.opening?.close();
-    await this.link?.close();
+    const opened = await this.opening?.close();
+    // Connections made while it was closing, which no link took, are ended here.
+    if (this.link) await this.link.close();
+    else await opened?.end();
     this.subject.complete();
   }
 
