@@ -353,6 +353,35 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect(broker.status().state).toBe('down');
     });
 
+    it("asks the cluster for a fresh slot map while the namespace's master cannot be reached (a failover may have moved it)", async () => {
+      const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }], {
+        clusterRetryStrategy: () => 50,
+        redisOptions: { retryStrategy: () => 50 },
+      });
+      clients.push(given);
+      const { broker } = await connected({ client: given, keyPrefix: `{${namespace()}}` });
+      await broker.subscribe('room');
+      const master = cluster.ports.indexOf(await cluster.ownerOf(`${broker.keyPrefix}seq`));
+      logs.clear();
+      await cluster.stopNode(master);
+      try {
+        await logs.waitFor('error', 'No connection to Redis');
+        // Refreshes asked from now on, while the subscriber retries the dead master (50 ms apart).
+        let refreshes = 0;
+        const onRefresh = () => void refreshes++;
+        given.on('refresh', onRefresh);
+        await eventually(
+          async () => refreshes,
+          (count) => count >= 3,
+          'the slot map to be refreshed while the master is down',
+        );
+        given.off('refresh', onRefresh);
+        expect(broker.status().state).toBe('down');
+      } finally {
+        await cluster.startNode(master);
+      }
+    }, 30_000);
+
     it("works on the app's own Cluster client, which it never quits", async () => {
       const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[1] }]);
       clients.push(given);

@@ -75,7 +75,7 @@ export class RedisSseClusterConnections implements RedisSseConnections {
       ...ownOptions(timeoutMs),
       // Before each reconnection: to the master that serves the slot now (a failover moves it).
       retryStrategy: (times) => {
-        made.connections?.retarget();
+        made.connections?.reconnecting();
         return retry(times) ?? retryStrategy(times);
       },
     });
@@ -150,6 +150,21 @@ export class RedisSseClusterConnections implements RedisSseConnections {
       this.subscriber.disconnect(true);
     }
     return moved;
+  }
+
+  /**
+   * The subscriber lost its connection and tries again: points it at the
+   * master of the slot in the cluster client's map, and asks the cluster for
+   * a fresh map. Nothing else would while the namespace is down (its
+   * commands are refused, so ioredis never hears MOVED): after a failover
+   * whose old master stays dead, the map would name it for good. ioredis
+   * merges refreshes under way; the `'refresh'` that follows re-points the
+   * subscriber (`follow()`), whose next attempt goes to the new master.
+   */
+  private reconnecting(): void {
+    if (this.ending) return;
+    this.retarget();
+    this.command.refreshSlotsCache();
   }
 
   /** Points the subscriber's next connection at the master of the slot in the cluster client's map; returns whether that changed it. */
