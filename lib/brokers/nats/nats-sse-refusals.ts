@@ -1,10 +1,8 @@
 import type { Logger } from '@nestjs/common';
-import { reasonOf } from '../redis/redis-sse-failure.js';
+import { reasonOf } from '../shared/broker-failure-reason.js';
+import { BrokerRefusals } from '../shared/broker-refusals.js';
 import { NATS_SSE_MESSAGES, type NatsSseEffect } from './nats-sse.messages.js';
 import { NatsSseUnavailableError } from './nats-sse-unavailable.error.js';
-
-/** How many distinct reasons one outage logs at most. */
-const MAX_LOGGED_REASONS = 16;
 
 /** The code of the error of a publish that other instances' publishes to its channel beat until its time ran out. */
 export const CONTENDED = 'SSE_CONTENDED';
@@ -42,20 +40,21 @@ export function failureKind(error: unknown): NatsSseFailureKind {
  * the server, the error of the client or of JetStream), which go to the log
  * once per outage and reason, not once per request.
  */
-export class NatsSseRefusals {
-  private readonly logged = new Set<string>();
-
+export class NatsSseRefusals extends BrokerRefusals<NatsSseUnavailableError> {
   constructor(
     /** host:port of NATS, for the details. */
-    private readonly target: () => string,
-    private readonly retryAfterSeconds: number,
+    target: () => string,
+    retryAfterSeconds: number,
     private readonly commandTimeoutMs: number,
-    private readonly logger: Logger,
-  ) {}
-
-  /** For an operation that was not sent to NATS (it is away): nothing happened. */
-  unavailable(operation: string, reason: string, effect?: NatsSseEffect, cause?: unknown): NatsSseUnavailableError {
-    return this.error(NATS_SSE_MESSAGES.unavailable(operation, this.target(), reason), reason, effect, false, cause);
+    logger: Logger,
+  ) {
+    super({
+      target,
+      retryAfterSeconds,
+      logger,
+      messages: NATS_SSE_MESSAGES,
+      errorOf: (message, details) => new NatsSseUnavailableError(message, details),
+    });
   }
 
   /**
@@ -71,35 +70,12 @@ export class NatsSseRefusals {
     if (kind === 'refused') return new Error(NATS_SSE_MESSAGES.refused(operation, reasonOf(error)), { cause: error });
     if ((error as { code?: unknown } | null)?.code === CONTENDED) {
       const reason = reasonOf(error);
-      return this.error(NATS_SSE_MESSAGES.contendedDetail(operation, reason), reason, effect, false, error);
+      return this.refuse(NATS_SSE_MESSAGES.contendedDetail(operation, reason), reason, effect, false, error);
     }
     if (kind === 'not sent') return this.unavailable(operation, reasonOf(error), effect, error);
     // Sent (or queued to be sent once the connection is back) and not answered: it may still happen.
     const reason =
       kind === 'lost' ? NATS_SSE_MESSAGES.connectionLost() : NATS_SSE_MESSAGES.noAnswer(this.commandTimeoutMs);
-    const detail = NATS_SSE_MESSAGES.unanswered(operation, this.target(), reason, effect);
-    return this.error(detail, reason, effect, effect !== undefined, error);
-  }
-
-  /** NATS answered: the next refusal is logged again. */
-  answered(): void {
-    if (this.logged.size > 0) this.logged.clear();
-  }
-
-  private error(
-    detail: string,
-    reason: string,
-    effect: NatsSseEffect,
-    maybePublished: boolean,
-    cause: unknown,
-  ): NatsSseUnavailableError {
-    const key = `${maybePublished}:${reason}`;
-    if (!this.logged.has(key) && this.logged.size < MAX_LOGGED_REASONS) {
-      this.logged.add(key);
-      this.logger.warn(NATS_SSE_MESSAGES.refusing(detail));
-    }
-    const { retryAfterSeconds } = this;
-    const message = NATS_SSE_MESSAGES.publicUnavailable(retryAfterSeconds, effect, maybePublished);
-    return new NatsSseUnavailableError(message, { detail, maybePublished, retryAfterSeconds, cause });
+    return this.unanswered(operation, reason, effect, true, error);
   }
 }
