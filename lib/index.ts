@@ -86,12 +86,23 @@ export type {
 
 // Resumable runs: work that outlives its connection, recorded through the broker.
 export { SseRunsModule } from './runs/sse-runs.module.js';
-export { SseRuns, type SseRunHandle, type SseRunLookup, type SseRunStartOptions } from './runs/sse-runs.js';
+export {
+  SseRuns,
+  type SseRunHandle,
+  type SseRunListenOptions,
+  type SseRunLookup,
+  type SseRunStartOptions,
+} from './runs/sse-runs.js';
 export { RunStream, type RunStreamOptions } from './runs/run-stream.decorator.js';
 export type { SseRunsModuleOptions, SseRunsOptionsFactory } from './runs/sse-runs-options.interface.js';
 export type { SseRunContext, SseRunProducer } from './runs/run-source.js';
 export type { SseRunError, SseRunOutcome } from './runs/run-records.js';
-export type { SseRunEncoder, SseRunInfo, SseRunPreset } from './presets/sse-run-preset.interface.js';
+export type {
+  SseRunEncoder,
+  SseRunInfo,
+  SseRunInterruption,
+  SseRunPreset,
+} from './presets/sse-run-preset.interface.js';
 export { sseRunEvents } from './presets/sse-run-events.preset.js';
 export { openAiChatCompletions, type OpenAiChatCompletionsOptions } from './presets/openai-chat-completions.preset.js';
-export { aiSdkUiMessageStream } from './presets/ai-sdk-ui-message-stream.preset.js';
+export { aiSdkUiMessageStream, type AiSdkUiMessageStreamOptions } from './presets/ai-sdk-ui-message-stream.preset.js';

@@ -2,13 +2,18 @@ import { BadRequestException } from '@nestjs/common';
 import { invalidChannelNameMessage, isChannelName } from '../protocol/channel-name.js';
 
 /**
- * A channel name that is not allowed: empty, longer than 200 characters, or
- * with characters other than letters, digits and `-_.:/@`. A
- * `BadRequestException`, so a name that came from the request answers 400.
+ * A channel name that is not allowed: empty, longer than 200 characters,
+ * with characters other than letters, digits and `-_.:/@`, or reserved by
+ * the library (`run:`, `run-state:`, `sse-runs:`, for the public join and
+ * publish). A `BadRequestException`, so a name that came from the request
+ * answers 400.
  */
 export class SseChannelNameError extends BadRequestException {
-  constructor(readonly channel: unknown) {
-    super(invalidChannelNameMessage(channel));
+  constructor(
+    readonly channel: unknown,
+    message: string = invalidChannelNameMessage(channel),
+  ) {
+    super(message);
   }
 }
 

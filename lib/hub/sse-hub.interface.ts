@@ -9,7 +9,9 @@ export interface SseJoinOptions {
   /**
    * An event id of the hub: a stream without a `Last-Event-ID` of the hub
    * (its own wins) is replayed the events of its channels after it, instead
-   * of starting at the newest. A bad id is a `TypeError`.
+   * of starting at the newest. Meant for a stream's first join: a later join
+   * of the same stream goes on from the stream's own position when that is
+   * newer. A bad id is a `TypeError`.
    */
   after?: string;
 }

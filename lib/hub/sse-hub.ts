@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type 
 import { Observable, type Subscription } from 'rxjs';
 import { SSE_BROKER, SSE_CHANNEL_AUTHORIZER, SSE_RESOLVED_OPTIONS } from '../sse.constants.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
-import { SseConnection } from '../stream/sse-connection.js';
 import { SseStreamRegistry } from '../stream/sse-stream-registry.js';
 import type { SseClient } from '../stream/sse-client.interface.js';
 import type { SseLifecycleEvent } from '../stream/sse-lifecycle.interface.js';
@@ -11,6 +10,7 @@ import { checkIdempotencyKey } from '../brokers/idempotency-key.js';
 import type { ResolvedSseModuleOptions } from '../options/resolve-module-options.js';
 import { parseEventId } from '../protocol/event-id.js';
 import { assertChannelName } from './sse-channel-name.error.js';
+import { assertPublicChannelName } from './reserved-channels.js';
 import type { SseChannelAuthorizer } from './sse-channel-authorizer.interface.js';
 import type {
   SseConnectionFilter,
@@ -22,14 +22,11 @@ import type {
 import { ChannelIndex } from './channel-index.js';
 import { PendingSubscriptions } from './pending-subscriptions.js';
 import { DeliveryEngine } from './delivery-engine.js';
+import { HubJoins } from './hub-joins.js';
 import { revocationOf } from './revocation.js';
-import { authorizeChannels } from './authorize-channels.js';
-import { countJoinRefusal } from './join-refusal.js';
 import { publishToBroker } from './publish-to-broker.js';
-import { subscribeMember } from './subscribe-member.js';
 import { encodeHubEvent, exceptId } from './hub-payload.js';
 import type { HubMember } from './hub-member.js';
-import { isThenable } from '../utils/is-thenable.js';
 import { hubStats } from './hub-stats.js';
 import type { SseInstrumentation } from '../stream/sse-instrumentation.js';
 
@@ -55,8 +52,8 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   private readonly index = new ChannelIndex<HubMember>();
   private readonly subscribing = new PendingSubscriptions();
   private readonly engine: DeliveryEngine;
+  private readonly joins: HubJoins;
   private brokerSubscription: Subscription | undefined;
-  private closed = false;
 
   /** Streams connecting, joining channels and disconnecting (with the reason). */
   readonly lifecycle$: Observable<SseLifecycleEvent>;
@@ -69,6 +66,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.lifecycle$ = registry.lifecycle$;
     this.engine = new DeliveryEngine(broker, registry, this.index, options.resetEventName);
+    this.joins = new HubJoins(broker, registry, this.index, this.subscribing, this.engine, this.logger);
     registry.onRelease((connection) => this.engine.forget(connection));
   }
 
@@ -80,7 +78,7 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closed = true;
+    this.joins.close();
     this.engine.close();
     await this.broker.close();
     this.brokerSubscription?.unsubscribe();
@@ -97,60 +95,22 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * resume from if dropped before any event). Joins of one stream made
    * together replay together; a later join starts at the stream's position.
    *
-   * Channel names are checked (`SseChannelNameError`, a 400) and, with an
-   * `SseChannelAuthorizer`, authorized (403) before the stream opens. With
-   * `after` (an event id), a stream without a `Last-Event-ID` of the hub is
-   * replayed what its channels have after it, as if it had sent that id.
+   * Channel names are checked (`SseChannelNameError`, a 400: names starting
+   * with `run:`, `run-state:` or `sse-runs:` are reserved for `SseRuns`) and,
+   * with an `SseChannelAuthorizer`, authorized (403) before the stream opens.
+   * With `after` (an event id), a stream without a `Last-Event-ID` of the hub
+   * is replayed what its channels have after it, as if it had sent that id.
    */
   join(client: SseClient, channels: string | readonly string[], options: SseJoinOptions = {}): Observable<never> {
-    if (!(client instanceof SseConnection)) throw new TypeError(SSE_MESSAGES.joinWithoutClient(client));
-    const connection = client;
-    const names = [...new Set(typeof channels === 'string' ? [channels] : channels)];
-    names.forEach(assertChannelName);
-    const after = options.after === undefined ? undefined : parseEventId(options.after);
-    if (options.after !== undefined && !after) throw new TypeError(SSE_MESSAGES.invalidJoinAfter(options.after));
-    return new Observable<never>((subscriber) => {
-      let left = false;
-      let joined = false;
-      const member = this.engine.memberOf(connection);
-      this.engine.beginJoin(member, after);
-      let gate: Promise<void> | undefined;
-      try {
-        const joining = this.joinChannels(
-          member,
-          names,
-          () => left,
-          () => (joined = true),
-        );
-        if (isThenable(joining)) {
-          gate = Promise.resolve(joining).then(
-            () => this.engine.endJoin(member),
-            (error: unknown) => {
-              void this.engine.endJoin(member);
-              throw error;
-            },
-          );
-        } else {
-          gate = this.engine.endJoin(member);
-        }
-      } catch (error) {
-        void this.engine.endJoin(member);
-        subscriber.error(error);
-        return;
-      }
-      if (gate) {
-        // Always observed: a join that fails once the stream is open (or ending) errors the handler's stream.
-        gate.catch((error: unknown) => {
-          countJoinRefusal(this.registry, connection, error);
-          subscriber.error(error);
-        });
-        if (!connection.isOpen && !connection.closed) connection.deferOpenUntil(gate);
-      }
-      return () => {
-        left = true;
-        if (joined) this.leave(member, names);
-      };
-    });
+    return this.joins.join(client, channels, options, assertPublicChannelName, this.authorizer);
+  }
+
+  /**
+   * @internal For `SseRuns`: `join()` of the reserved run channels, without
+   * the app's `SseChannelAuthorizer` (runs check their owners themselves).
+   */
+  joinReserved(client: SseClient, channel: string, options: SseJoinOptions = {}): Observable<never> {
+    return this.joins.join(client, channel, options, assertChannelName, undefined);
   }
 
   /**
@@ -160,20 +120,31 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * of a plain message; it is encoded once for all recipients. With an
    * `idempotencyKey` the broker has seen on the channel within its window,
    * nothing is stored or delivered: it resolves to the first publish's id.
+   * A reserved channel (`run:`, `run-state:`, `sse-runs:`) is refused like a
+   * bad name (`SseChannelNameError`).
    */
   publish(channel: string, value: unknown, options: SsePublishOptions = {}): Promise<string> {
+    return this.publishWith(assertPublicChannelName, channel, value, options);
+  }
+
+  /** @internal For `SseRuns`: `publish()` to a reserved run channel. */
+  publishReserved(channel: string, value: unknown): Promise<string> {
+    return this.publishWith(assertChannelName, channel, value, {});
+  }
+
+  private publishWith(
+    assertName: (channel: unknown) => void,
+    channel: string,
+    value: unknown,
+    options: SsePublishOptions,
+  ): Promise<string> {
     try {
-      assertChannelName(channel);
+      assertName(channel);
       const idempotencyKey = options?.idempotencyKey;
       checkIdempotencyKey('SseHub.publish()', idempotencyKey);
       const given = { except: exceptId(options?.except), idempotencyKey };
-      return publishToBroker(
-        this.broker,
-        this.registry,
-        channel,
-        encodeHubEvent(value, this.options.serializer),
-        given,
-      );
+      const payload = encodeHubEvent(value, this.options.serializer);
+      return publishToBroker(this.broker, this.registry, channel, payload, given);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -257,6 +228,10 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
    * Resolves to true once `client`'s stream is past the event `id` (written
    * it or a later one, or replayed to the newest with it gone from history),
    * to false once it never will be (closed, joined nothing, another history).
+   * "Replayed to the newest" trusts the `head` of the broker's last history
+   * page to be no newer than the events that page returned: a broker that
+   * reads its head apart from its events (NATS can see a newer head while a
+   * publish is in flight) may make it resolve a little early.
    */
   whenDelivered(client: SseClient, id: string): Promise<boolean> {
     const position = parseEventId(id);
@@ -308,42 +283,5 @@ export class SseHub implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  /**
-   * Authorizes, then subscribes, in that order. Synchronous as long as every
-   * step is (the in-memory broker without an async authorizer): returns a
-   * promise only once a step is asynchronous.
-   */
-  private joinChannels(
-    member: HubMember,
-    channels: string[],
-    hasLeft: () => boolean,
-    joined: () => void,
-  ): Promise<void> | void {
-    const subscribeAll = (): Promise<void> | void => {
-      if (hasLeft() || member.connection.closed) return;
-      joined();
-      // Stamped once this instance receives the channels' events: a read issued before cannot stand for it.
-      return subscribeMember(this.broker, this.index, this.subscribing, member, channels, () => {
-        this.engine.joined(member);
-        this.registry.joined(member.connection, channels);
-      });
-    };
-    const authorized = this.authorizer && authorizeChannels(this.authorizer, member.connection, channels);
-    return authorized ? authorized.then(subscribeAll) : subscribeAll();
-  }
-
-  private leave(member: HubMember, channels: string[]): void {
-    for (const channel of channels) {
-      if (this.index.remove(member, channel) && !this.closed) this.unsubscribe(channel);
-    }
-  }
-
-  private unsubscribe(channel: string): void {
-    Promise.resolve()
-      // A stream may have joined the channel again in the meantime (leave and rejoin in one turn).
-      .then(() => (this.index.hasChannel(channel) ? undefined : this.broker.unsubscribe(channel)))
-      .catch((error: unknown) => this.logger.warn(SSE_MESSAGES.unsubscribeFailed(channel, error)));
   }
 }

@@ -1,6 +1,7 @@
 import { sseEvent } from '../protocol/sse-event.js';
 import type { SseRunError, SseRunOutcome } from '../runs/run-records.js';
-import type { SseRunEncoder, SseRunInfo, SseRunPreset } from './sse-run-preset.interface.js';
+import type { SseRunEncoder, SseRunInfo, SseRunInterruption, SseRunPreset } from './sse-run-preset.interface.js';
+import { SSE_RUN_PRESETS_MESSAGES } from './sse-run-presets.messages.js';
 
 /** Options of {@link openAiChatCompletions}. */
 export interface OpenAiChatCompletionsOptions {
@@ -18,7 +19,21 @@ const ERROR_TYPES: Partial<Record<SseRunOutcome, string>> = {
   idle: 'run_idle',
   timeout: 'run_timeout',
   shutdown: 'server_shutdown',
+  lost: 'run_lost',
 };
+
+/** Whether `value` can be passed through as a chunk: a JSON object (not an array, not null). */
+function isChunkObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An `error` chunk (its SDK throws an `APIError` with it) for a stream the server ends early; `[DONE]` if the run is over. */
+function interruption(reason: SseRunInterruption): readonly unknown[] {
+  const message = SSE_RUN_PRESETS_MESSAGES.interrupted(reason);
+  const type = reason === 'lost' ? 'run_lost' : 'stream_interrupted';
+  const error = json({ error: { message, type, code: 503 } });
+  return reason === 'lost' ? [error, DONE] : [error];
+}
 
 class OpenAiChunks implements SseRunEncoder {
   private made = 0;
@@ -31,6 +46,7 @@ class OpenAiChunks implements SseRunEncoder {
 
   encode(value: unknown): readonly unknown[] {
     if (typeof value !== 'string') {
+      if (!isChunkObject(value)) throw new TypeError(SSE_RUN_PRESETS_MESSAGES.invalidOpenAiValue(value));
       this.passedThrough = true;
       return [json(value)];
     }
@@ -68,26 +84,36 @@ class OpenAiChunks implements SseRunEncoder {
  * producer yields `ChatCompletionChunk` objects (a model client's stream,
  * passed through) or text tokens (strings), which become chunks with
  * `delta.content` and a last chunk with `finish_reason: "stop"`. A run that
- * fails (or ends idle, timed out or by shutdown) ends with an `error` chunk
- * before `[DONE]`; a cancelled one with `[DONE]`.
+ * fails (or ends idle, timed out, by shutdown or lost) ends with an `error`
+ * chunk before `[DONE]`; a cancelled one with `[DONE]`. Anything else a
+ * producer yields (a number, null, an array) fails the run with a
+ * `TypeError`. A listener the server ends early (shutdown, a recording it
+ * cannot read) gets an `error` chunk with `type: "stream_interrupted"` and
+ * no `[DONE]`, so that `openai`'s reader throws instead of finishing as if
+ * the answer were whole: give `listen()` the preset.
  *
  * @example
- * \@RunStream('v1/chat/completions', { method: 'POST', preset: openAiChatCompletions() })
- * chat(\@Body() body: ChatRequest, \@SseClient() client: SseClient) {
- *   return this.runs.stream(client, ({ signal }) => this.model.tokens(body, signal), {
- *     preset: openAiChatCompletions({ model: body.model }),
- *   });
+ * const openAi = openAiChatCompletions({ model: 'my-model' });
+ *
+ * \@RunStream('v1/chat/completions', { method: 'POST', preset: openAi })
+ * chat(\@Body() body: ChatRequest, \@SseClient() client: SseClient, \@Headers('idempotency-key') key?: string) {
+ *   return this.runs.stream(client, ({ signal }) => this.model.tokens(body, signal), { id: key, preset: openAi });
+ * }
+ *
+ * \@RunStream('v1/chat/completions/:id', { preset: openAi })
+ * resume(\@Param('id') id: string, \@SseClient() client: SseClient) {
+ *   return this.runs.listen(client, id, { preset: openAi });
  * }
  */
 export function openAiChatCompletions(options: OpenAiChatCompletionsOptions = {}): SseRunPreset {
   const model = options.model ?? 'unknown';
-  if (typeof model !== 'string' || model.length === 0) {
-    throw new TypeError(`openAiChatCompletions(): option "model" must be a non-empty string, got ${String(model)}.`);
-  }
+  if (typeof model !== 'string' || model.length === 0)
+    throw new TypeError(SSE_RUN_PRESETS_MESSAGES.invalidModel(model));
   return Object.freeze({
     name: 'openAiChatCompletions',
     headers: Object.freeze({}),
     streamOptions: Object.freeze({ endEventName: false as const }),
     encoder: (run: SseRunInfo) => new OpenAiChunks(run, model),
+    interrupted: interruption,
   });
 }

@@ -23,6 +23,17 @@ export interface SseRunEncoder {
 }
 
 /**
+ * Why a listener's stream ends without the run's recorded closing events:
+ * - `shutdown`: this instance shuts down (the client is to resume elsewhere);
+ * - `unavailable`: the recording could not be read to its end (the broker
+ *   is away, or lost it): the client is to resume later;
+ * - `lost`: the run's instance stopped recording it (it died, or lost the
+ *   broker), and another instance recorded its end (outcome `lost`): the run
+ *   is over, with no closing events of its own.
+ */
+export type SseRunInterruption = 'shutdown' | 'unavailable' | 'lost';
+
+/**
  * A wire format of runs, chosen per route: how values are written (at the
  * start of a run: `SseRuns.start({ preset })`), and what the routes that
  * stream the run answer with (`@RunStream(path, { preset })`: headers and
@@ -39,6 +50,15 @@ export interface SseRunPreset {
   readonly streamOptions: Readonly<SseStreamOptions>;
   /** A fresh encoder for one run. */
   encoder(run: SseRunInfo): SseRunEncoder;
+  /**
+   * The events a listener's stream ends with when the run's recorded
+   * closing events do not reach it (see {@link SseRunInterruption}), written
+   * to that stream only (not recorded, without ids: a resume goes on from
+   * the last event). For clients that would take a silent end for a
+   * complete answer, since presets turn the final word off. Optional; the
+   * listener must be given the preset (`SseRuns.listen(client, id, { preset })`).
+   */
+  interrupted?(reason: SseRunInterruption): readonly unknown[];
 }
 
 /** Whether `value` looks like an `SseRunPreset`. */
@@ -50,6 +70,7 @@ export function isSseRunPreset(value: unknown): value is SseRunPreset {
     typeof preset.encoder === 'function' &&
     typeof preset.name === 'string' &&
     typeof preset.headers === 'object' &&
-    typeof preset.streamOptions === 'object'
+    typeof preset.streamOptions === 'object' &&
+    (preset.interrupted === undefined || typeof preset.interrupted === 'function')
   );
 }

@@ -10,6 +10,38 @@ export interface RetryPacing {
 }
 
 /**
+ * The pauses between the retries of the starts of one service: each can be
+ * cut short, and all are at shutdown (`cutAll()`), so that no timer is left.
+ * Gives up (`givingUp`) once `closing()` says so. The one owner of those timers.
+ */
+export class RetryPauses implements RetryPacing {
+  private readonly pending = new Set<() => void>();
+
+  constructor(private readonly closing: () => boolean) {}
+
+  get givingUp(): boolean {
+    return this.closing();
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pending.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.pending.add(done);
+    });
+  }
+
+  /** Ends every pause now (their retries then see `givingUp`). */
+  cutAll(): void {
+    for (const done of [...this.pending]) done();
+  }
+}
+
+/**
  * Runs `attempt` until it succeeds, again after a pause (50 ms doubling to
  * 1 s) while it fails with the broker's unavailable error, for at most
  * `RECORD_RETRY_MS`. After a failure that may have been stored all the same

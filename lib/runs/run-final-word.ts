@@ -8,8 +8,8 @@ const GONE = Object.freeze({ status: 503, message: 'Service Unavailable' });
  * How a listener's stream ends for how its run ended: `completed` (with
  * `outcome` when the run did not complete: `cancelled`, `idle`, `timeout`),
  * or `error` for a run that failed (its status and message) or whose
- * instance shut down (503): a client that reconnects after it has it all
- * gets 204 and stops. Pure.
+ * instance shut down or was lost (503): a client that reconnects after it
+ * has it all gets 204 and stops. Pure.
  */
 export function runFinalWord(end: RunEnd): { reason: SseCloseReason; details?: Record<string, unknown> } {
   switch (end.outcome) {
@@ -18,6 +18,7 @@ export function runFinalWord(end: RunEnd): { reason: SseCloseReason; details?: R
     case 'failed':
       return { reason: 'error', details: { ...(end.error ?? GONE), outcome: end.outcome } };
     case 'shutdown':
+    case 'lost':
       return { reason: 'error', details: { ...GONE, outcome: end.outcome } };
     default:
       return { reason: 'completed', details: { outcome: end.outcome } };

@@ -4,8 +4,15 @@ import { createHash } from 'node:crypto';
 export const MAX_RUN_ID_LENGTH = 128;
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** The channel every instance with runs hears leases on: which runs have listeners where. */
-export const LEASES_CHANNEL = 'sse-runs:leases';
+/**
+ * Where leases go (which runs have listeners where): the connection id of a
+ * broker `send()` message that no stream has (so the hub drops it), which
+ * every instance's `SseRuns` reads. Not stored: leases cost no history.
+ */
+export const LEASES_TARGET = 'sse-runs:leases';
+
+/** The channel the startup check publishes to and reads back (does the broker keep history?). */
+export const PROBE_CHANNEL = 'sse-runs:history-probe';
 
 /** Whether `value` can be a run id: 1 to 128 letters, digits, `-` or `_` (a UUID is one). */
 export function isRunId(value: unknown): value is string {

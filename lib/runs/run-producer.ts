@@ -2,17 +2,18 @@ import { HttpException, type Logger } from '@nestjs/common';
 import type { SseBroker } from '../brokers/sse-broker.interface.js';
 import type { SseHub } from '../hub/sse-hub.js';
 import { formatEventId, parseEventId } from '../protocol/event-id.js';
-import type { SseRunEncoder } from '../presets/sse-run-preset.interface.js';
+import type { SseRunEncoder, SseRunPreset } from '../presets/sse-run-preset.interface.js';
 import type { RunRef } from './run-names.js';
 import {
   encodeRecord,
+  endKey,
   endOf,
   type RunEnd,
   type RunRecord,
   type SseRunError,
   type SseRunOutcome,
 } from './run-records.js';
-import { iteratorOf, type SseRunProducer } from './run-source.js';
+import { discardSource, iteratorOf, type SseRunProducer } from './run-source.js';
 import { retryRecord, type RetryPacing } from './record-retry.js';
 import type { ResolvedSseRunsOptions } from './sse-runs-options.interface.js';
 import { SSE_RUNS_MESSAGES } from './sse-runs.messages.js';
@@ -40,21 +41,38 @@ export type RunOver = (end: RunEnd) => void;
 
 const STOPPED = Symbol('stopped');
 
+/** Who a run is: its id and channels, the id of its start record, the nonce of its start. */
+export interface RunIdentity {
+  readonly ref: RunRef;
+  readonly startId: string;
+  readonly nonce: string;
+  readonly startedAt: number;
+}
+
 /**
- * One run on the instance that produces it: pulls the producer's values,
- * has the preset encode them, records each on the run's channel (in order,
- * one publish at a time, retried while the broker is away without ever
- * recording one twice), then the preset's closing events and the end record.
- * Stops early on `stop()` (cancel, idle, timeout, shutdown): aborts its
- * signal and ends the producer (an Observable's teardown runs at once, an
- * AsyncIterable's `return()` is called). The one owner of the producer's
- * subscription and of its retry timer.
+ * One run on the instance that produces it: makes the preset's encoder,
+ * pulls the producer's values, has the encoder encode them, records each on
+ * the run's channel (in order, one publish at a time, retried while the
+ * broker is away without ever recording one twice), then the preset's
+ * closing events and the end record. Whatever fails (the encoder, the
+ * producer) fails the run, whose end is recorded all the same. Records its
+ * state again on each `beat()`. Stops early on `stop()` (cancel, idle,
+ * timeout, shutdown, an end recorded by another instance): aborts its signal
+ * and ends the producer (an Observable's teardown runs at once, an
+ * AsyncIterable's `return()` is called, also when it arrives after the stop).
+ * The one owner of the producer's subscription and of its retry timer.
+ * Logs with its service's logger (`SseRuns`): a run is part of it.
  */
 export class RunProducer implements RetryPacing {
-  readonly startedAt = Date.now();
+  readonly ref: RunRef;
+  readonly startedAt: number;
   /** The last time a listener was seen (here or, by lease, elsewhere). */
-  lastHeard = this.startedAt;
+  lastHeard: number;
+  /** The last time the run's state was recorded (its start, or a beat). */
+  lastBeat: number;
   private last: string;
+  private encoder: SseRunEncoder | undefined;
+  private beatFailing = false;
   private stopping: SseRunOutcome | undefined;
   private finished = false;
   private readonly stopped: Promise<typeof STOPPED>;
@@ -67,15 +85,16 @@ export class RunProducer implements RetryPacing {
 
   constructor(
     private readonly host: RunProducerHost,
-    readonly ref: RunRef,
-    startId: string,
-    private readonly encoder: SseRunEncoder,
+    private readonly identity: RunIdentity,
+    preset: SseRunPreset,
     producer: SseRunProducer,
     over: RunOver,
   ) {
-    this.last = startId;
+    this.ref = identity.ref;
+    this.startedAt = this.lastHeard = this.lastBeat = identity.startedAt;
+    this.last = identity.startId;
     this.stopped = new Promise((resolve) => (this.stop$ = () => resolve(STOPPED)));
-    this.done = this.run(producer).then(over);
+    this.done = this.run(preset, producer).then(over);
   }
 
   /** Whether the run is still producing (not stopping, not over). */
@@ -90,6 +109,23 @@ export class RunProducer implements RetryPacing {
   /** A listener was seen now. */
   heard(now: number): void {
     this.lastHeard = now;
+  }
+
+  /** Records the run's state again (not awaited: a beat that fails is logged once, the next one is the retry). */
+  beat(now: number): void {
+    if (!this.running) return;
+    this.lastBeat = now;
+    const { startId, nonce } = this.identity;
+    const payload = encodeRecord({ t: 'beat', s: startId, n: nonce, last: this.last, at: now });
+    Promise.resolve()
+      .then(() => this.host.broker.publish(this.ref.stateChannel, payload))
+      .then(
+        () => (this.beatFailing = false),
+        (error: unknown) => {
+          if (!this.beatFailing) this.host.logger.warn(SSE_RUNS_MESSAGES.beatFailed(this.ref.id, error));
+          this.beatFailing = true;
+        },
+      );
   }
 
   /** Stops the run early with `outcome`; false if it was stopping or over already. */
@@ -116,10 +152,11 @@ export class RunProducer implements RetryPacing {
     });
   }
 
-  private async run(producer: SseRunProducer): Promise<RunEnd> {
+  private async run(preset: SseRunPreset, producer: SseRunProducer): Promise<RunEnd> {
     let outcome: SseRunOutcome = 'completed';
     let error: SseRunError | undefined;
     try {
+      this.encoder = preset.encoder({ id: this.ref.id, startedAt: this.startedAt });
       await this.pull(producer);
     } catch (failure) {
       if (this.stopping === undefined) {
@@ -132,7 +169,7 @@ export class RunProducer implements RetryPacing {
     this.stopping ??= outcome;
     this.closeProducer();
     try {
-      for (const event of this.encoder.end(outcome, error)) await this.record(event);
+      for (const event of this.encoder?.end(outcome, error) ?? []) await this.record(event);
     } catch (failure) {
       this.host.logger.error(SSE_RUNS_MESSAGES.runFailed(this.ref.id, failure));
     }
@@ -140,15 +177,21 @@ export class RunProducer implements RetryPacing {
   }
 
   private async pull(producer: SseRunProducer): Promise<void> {
-    const source = await this.race(
-      Promise.resolve().then(() => producer({ id: this.ref.id, signal: this.abort.signal })),
+    // A run stopped before its producer was called (cancelled at once) never calls it.
+    const made = Promise.resolve().then(() =>
+      this.stopping ? STOPPED : producer({ id: this.ref.id, signal: this.abort.signal }),
     );
-    if (source === STOPPED || this.stopping) return;
+    const source = await this.race(made);
+    if (source === STOPPED || this.stopping) {
+      // Stopped while the producer was making its source: let go of it when it comes.
+      made.then(discardSource, () => undefined);
+      return;
+    }
     const iterator = (this.iterator = iteratorOf(source, this.host.options.maxQueuedValues));
     for (;;) {
       const step = await this.race(iterator.next());
       if (step === STOPPED || this.stopping || step.done) return;
-      for (const event of this.encoder.encode(step.value)) await this.record(event);
+      for (const event of this.encoder!.encode(step.value)) await this.record(event);
       if (this.stopping) return;
     }
   }
@@ -172,7 +215,7 @@ export class RunProducer implements RetryPacing {
     const { hub, broker } = this.host;
     this.last = await retryRecord(
       this,
-      () => hub.publish(this.ref.channel, value),
+      () => hub.publishReserved(this.ref.channel, value),
       async () => {
         // The run's channel has one writer, this run: an event after the last one recorded is this one.
         const page = await broker.read([this.ref.channel], parseEventId(this.last)!, 1);
@@ -182,16 +225,19 @@ export class RunProducer implements RetryPacing {
     );
   }
 
-  /** Records how the run ended (once, whatever the retries: the record has an idempotency key). */
+  /** Records how the run ended (once, whatever the retries: the record has this run's idempotency key). */
   private async recordEnd(outcome: SseRunOutcome, error: SseRunError | undefined): Promise<RunEnd> {
     const at = Date.now();
-    const record: RunRecord = { t: 'end', o: outcome, last: this.last, at, exp: at + this.host.options.expireAfterMs };
+    const { startId, nonce } = this.identity;
+    const exp = at + this.host.options.expireAfterMs;
+    const record: RunRecord = { t: 'end', o: outcome, last: this.last, at, exp, s: startId, n: nonce };
     const end = endOf(error ? { ...record, err: error } : record);
     const payload = encodeRecord(error ? { ...record, err: error } : record);
+    const idempotencyKey = endKey(nonce);
     try {
       await retryRecord(
         this,
-        () => Promise.resolve(this.host.broker.publish(this.ref.stateChannel, payload, { idempotencyKey: 'end' })),
+        () => Promise.resolve(this.host.broker.publish(this.ref.stateChannel, payload, { idempotencyKey })),
         () => Promise.resolve(undefined),
       );
     } catch (failure) {

@@ -26,6 +26,19 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /**
+ * Lets go of what a producer returned after its run stopped (cancelled while
+ * the producer's promise was pending): an `AsyncIterable` is told to return,
+ * so that what it holds (a model's HTTP response) is released; an
+ * `Observable` was never subscribed, and needs nothing.
+ */
+export function discardSource(source: unknown): void {
+  if (isObservable(source) || !isAsyncIterable(source)) return;
+  Promise.resolve()
+    .then(() => source[Symbol.asyncIterator]().return?.())
+    .catch(() => undefined);
+}
+
+/**
  * The values of what a producer returned, as an async iterator: an
  * `AsyncIterable` pulled as the broker stores (it is paced), an `Observable`
  * through a queue of at most `maxQueued` values. A `TypeError` for anything else.

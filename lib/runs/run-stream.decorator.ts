@@ -14,19 +14,21 @@ export interface RunStreamOptions extends EventStreamOptions {
  * `listen()`), in the wire format of `preset`: its headers (the AI SDK's
  * `x-vercel-ai-ui-message-stream: v1`) and its stream options (no final
  * word, for clients that would take it for data). Use the same preset in
- * the `SseRuns.start()` of the run.
+ * the `SseRuns.start()` of the run, and give it to `listen()`.
  *
  * @example
  * const preset = aiSdkUiMessageStream();
  *
  * \@RunStream('chat', { method: 'POST', preset })
  * chat(\@Body() body: ChatBody, \@SseClient() client: SseClient) {
- *   return this.runs.stream(client, ({ signal }) => this.model.tokens(body, signal), { id: body.id, preset });
+ *   const runId = this.chats.newRunId(body.id); // one run per answer: the chat's active run
+ *   return this.runs.stream(client, ({ signal }) => this.model.tokens(body, signal), { id: runId, preset });
  * }
  *
  * \@RunStream('chat/:id/stream', { preset })
- * resume(\@Param('id') id: string, \@SseClient() client: SseClient) {
- *   return this.runs.listen(client, id);
+ * async resume(\@Param('id') chatId: string, \@SseClient() client: SseClient) {
+ *   const runId = await this.chats.activeRunId(chatId);
+ *   return runId ? this.runs.listen(client, runId, { preset }) : null;
  * }
  */
 export function RunStream(path?: string | string[], options: RunStreamOptions = {}): MethodDecorator {

@@ -16,7 +16,7 @@ export const SSE_RUNS_MESSAGES = {
   invalidRunId: (value: unknown) =>
     `Invalid run id ${shown(value)}: use 1 to ${MAX_RUN_ID_LENGTH} letters, digits, '-' or '_' (a UUID is one).`,
   invalidOwner: (value: unknown) =>
-    `nestjs-event-stream: SseRuns option "owner" must be a non-empty string or a number (the user the run belongs to), got ${shown(value)}.`,
+    `nestjs-event-stream: SseRuns option "owner" must be a non-empty string or a number (the user the run belongs to, e.g. request.user.id), got ${shown(value)}; leave it out for a run without owner. Check the user id before passing it: an empty one is your app's error.`,
   invalidProducer: (value: unknown) =>
     `nestjs-event-stream: SseRuns.start() takes a function that returns the run's Observable or AsyncIterable (called only when this request starts the run), got ${shown(value)}.`,
   invalidSource: (value: unknown) =>
@@ -24,6 +24,12 @@ export const SSE_RUNS_MESSAGES = {
   invalidPreset: (value: unknown) =>
     `nestjs-event-stream: SseRuns option "preset" must be an SseRunPreset (sseRunEvents, openAiChatCompletions(), aiSdkUiMessageStream()), got ${shown(value)}.`,
   tooManyRuns: (limit: number) => `This server runs its maximum of ${limit} runs (maxRuns); retry later.`,
+  noHistory: () =>
+    'nestjs-event-stream: SseRunsModule needs a broker that stores channel history (runs are recorded in it), ' +
+    'but an event it published could not be read back: its history keeps no event (history.maxEvents / maxEvents 0?). ' +
+    'Give the broker a history bound above the events of your longest run.',
+  noHistoryCheck: (error: unknown) =>
+    `Could not check at startup that the broker keeps history for runs (${errorText(error)}); a broker that keeps none makes every start a 409.`,
   runExpired: (id: string) =>
     `Run ${JSON.stringify(id)} is over and its recording has expired; start a new run with another id.`,
   shuttingDown: () => 'The server is shutting down; start the run again shortly.',
@@ -37,4 +43,12 @@ export const SSE_RUNS_MESSAGES = {
     `Could not unsubscribe from channel ${channel}: ${errorText(error)}`,
   leaseFailed: (error: unknown) =>
     `Could not tell the other instances which runs have listeners here: ${errorText(error)}`,
+  beatFailed: (id: string, error: unknown) =>
+    `Run ${id}: could not record its state again (${errorText(error)}); if this lasts, its listeners elsewhere take it for lost.`,
+  lostCheckFailed: (id: string, error: unknown) =>
+    `Run ${id}: its instance has not recorded it for a while, and its state could not be read to check: ${errorText(error)}`,
+  runLost: (id: string, silentMs: number) =>
+    `Run ${id}: its instance recorded nothing of it for ${silentMs} ms (it died, or lost the broker): recorded its end as lost, so that its listeners get the final word.`,
+  listenerEndFailed: (id: string, error: unknown) =>
+    `Run ${id}: could not tell whether a listener had every event (${errorText(error)}); its stream is ended, and the client resumes with its Last-Event-ID.`,
 };

@@ -6,6 +6,8 @@ import {
   Logger,
   ServiceUnavailableException,
   type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -17,50 +19,23 @@ import { parseEventId } from '../protocol/event-id.js';
 import { SSE_MESSAGES } from '../sse.messages.js';
 import type { SseClient } from '../stream/sse-client.interface.js';
 import { SseConnection } from '../stream/sse-connection.js';
-import { isSseRunPreset, type SseRunPreset } from '../presets/sse-run-preset.interface.js';
+import { isSseRunPreset } from '../presets/sse-run-preset.interface.js';
 import { sseRunEvents } from '../presets/sse-run-events.preset.js';
 import { LocalRuns } from './local-runs.js';
 import { isRunId, runRefOf, type RunRef } from './run-names.js';
 import { RunProducer, type RunProducerHost } from './run-producer.js';
-import { encodeRecord, type RunEnd } from './run-records.js';
-import { runListener } from './run-listener.js';
+import { cancelKey, encodeRecord, type RunEnd, type RunState } from './run-records.js';
+import { runListener, type RunListenerStream } from './run-listener.js';
+import { RetryPauses, retryRecord } from './record-retry.js';
+import { checkKeepsHistory } from './history-check.js';
 import type { SseRunProducer } from './run-source.js';
 import { RunWatches } from './run-watches.js';
 import { SSE_RUNS_RESOLVED_OPTIONS } from './sse-runs.module-definition.js';
 import type { ResolvedSseRunsOptions } from './sse-runs-options.interface.js';
 import { SSE_RUNS_MESSAGES } from './sse-runs.messages.js';
+import type { SseRunHandle, SseRunListenOptions, SseRunLookup, SseRunStartOptions } from './sse-runs.interface.js';
 
-/** Which run a call is about: the id, and the user it belongs to. */
-export interface SseRunLookup {
-  /**
-   * The user the run belongs to (e.g. `request.user.id`): a run started with
-   * an owner is found only with the same owner, so that another user asking
-   * for the same id finds none (204, `false`). Default: none.
-   */
-  owner?: string | number;
-}
-
-/** How `SseRuns.start()` and `stream()` start a run. */
-export interface SseRunStartOptions extends SseRunLookup {
-  /**
-   * The run's id: the client's idempotency key (e.g. an `Idempotency-Key`
-   * header, a chat id), 1 to 128 letters, digits, `-` or `_`, else a 400. A
-   * start with the id of a run that is running or not expired yet joins it
-   * instead of starting a second one, on any instance; with the id of one
-   * that expired, it is a 409. Default: a random UUID.
-   */
-  id?: string;
-  /** The wire format of the run's events. Default `sseRunEvents`. */
-  preset?: SseRunPreset;
-}
-
-/** What `SseRuns.start()` resolves to. */
-export interface SseRunHandle {
-  /** The run's id, to listen to it (`GET .../runs/:id`) and cancel it. */
-  readonly id: string;
-  /** Whether this call started it (false: it joined a run with this id). */
-  readonly created: boolean;
-}
+export type { SseRunHandle, SseRunListenOptions, SseRunLookup, SseRunStartOptions } from './sse-runs.interface.js';
 
 /**
  * Resumable runs: work (a model's tokens, a long job) started as a run with
@@ -95,10 +70,16 @@ export interface SseRunHandle {
  * }
  */
 @Injectable()
-export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProducerHost {
+export class SseRuns
+  implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown, RunProducerHost
+{
   readonly logger = new Logger('SseRuns');
   private readonly watches: RunWatches;
   private readonly local: LocalRuns;
+  /** The pauses of starts retrying while the broker is away. */
+  private readonly pauses = new RetryPauses(() => this.shuttingDown);
+  /** This instance's listener streams (ended in their preset's words at shutdown). */
+  private readonly streams = new Set<RunListenerStream>();
   /** Starts deciding whether they win (counted against `maxRuns`). */
   private starting = 0;
   private shuttingDown = false;
@@ -119,9 +100,28 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
     this.watches.open();
   }
 
+  /** Checks that the broker keeps history (runs are recorded in it): an error naming the option if it keeps none. */
+  onApplicationBootstrap(): Promise<void> {
+    return checkKeepsHistory(this.broker, this.logger);
+  }
+
+  /**
+   * The app begins to close: starts are refused from now on, and this
+   * instance's listeners whose preset has words for it are told so, and
+   * ended (before the streams are ended with the final word `shutdown`,
+   * which those clients do not read). The others end as before: with their
+   * run's end (outcome `shutdown`) if it is produced here, else `shutdown`.
+   */
+  onModuleDestroy(): void {
+    this.shuttingDown = true;
+    this.pauses.cutAll();
+    for (const stream of [...this.streams]) stream.interrupt('shutdown');
+  }
+
   /** Stops this instance's runs (outcome `shutdown`: their listeners are told) before the broker closes. */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.pauses.cutAll();
     await this.local.close();
     this.watches.close();
   }
@@ -139,8 +139,11 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
   /**
    * Starts a run, or joins the run that has `options.id` (a retried request):
    * `producer` is called only when this call starts it. Resolves once the
-   * run is recorded as started. Refused with 503 past `maxRuns` and while the
-   * app shuts down, 400 for a bad id, 409 for the id of a run that expired.
+   * run is recorded as started (a start the broker may have stored without
+   * answering is looked for, and retried, for up to 10 s). Refused with 503
+   * (`ServiceUnavailableException`) past `maxRuns`, while the app shuts down
+   * and while the broker is away; 400 for a bad id, 409 for the id of a run
+   * that expired.
    */
   async start(producer: SseRunProducer, options: SseRunStartOptions = {}): Promise<SseRunHandle> {
     if (typeof producer !== 'function') throw new TypeError(SSE_RUNS_MESSAGES.invalidProducer(producer));
@@ -159,26 +162,25 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
       watched = await this.watches.watch(ref);
       const nonce = randomBytes(9).toString('base64url');
       const startedAt = Date.now();
-      const record = encodeRecord({ t: 'start', n: nonce, at: startedAt });
-      await this.broker.publish(ref.stateChannel, record, { idempotencyKey: 'start' });
       // The first start record wins: this call's, or that of a run with this id started before (anywhere).
-      const state = await this.watches.read(ref);
+      const state = await this.recordStart(ref, nonce, startedAt);
       if (!state || (state.end && state.end.expiresAt <= Date.now())) {
         throw new ConflictException(SSE_RUNS_MESSAGES.runExpired(ref.id));
       }
       if (state.nonce !== nonce) return { id: ref.id, created: false };
+      // This call's start won: from here the run always has a producer, which records its end whatever fails.
       const run = watched;
-      const encoder = preset.encoder({ id: ref.id, startedAt });
-      const over = (end: RunEnd) => {
+      const identity = { ref, startId: state.startId, nonce, startedAt };
+      const produced = new RunProducer(this, identity, preset, producer, (end) => {
         run.ended(end);
         this.local.remove(produced);
         this.watches.release(run);
-      };
-      const produced = new RunProducer(this, ref, state.startId, encoder, producer, over);
-      run.onCancel = () => produced.stop('cancelled');
-      this.local.add(produced);
+      });
       kept = true;
-      // Cancelled already, or the app began to shut down meanwhile: the run ends at once, and says so.
+      this.local.add(produced);
+      // A cancel heard meanwhile stops it at once; so does an end another instance recorded for it.
+      run.onCancel = () => produced.stop('cancelled');
+      run.whenEnded(() => produced.stop('lost'));
       if (state.cancelled) produced.stop('cancelled');
       else if (this.shuttingDown) produced.stop('shutdown');
       return { id: ref.id, created: true };
@@ -194,22 +196,26 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
    * one), then the rest live, then the final word (`completed`, with
    * `outcome` when it did not complete; `error` if it failed). Resolves to
    * `null` (204 No Content: `EventSource` stops) when there is no such run,
-   * its recording expired, or the client has every event already.
+   * its recording expired, or the client has every event already. Give it
+   * the route's `preset`, so that an early end is told in its words.
    */
-  async listen(client: SseClient, id: string, options: SseRunLookup = {}): Promise<Observable<never> | null> {
+  async listen(client: SseClient, id: string, options: SseRunListenOptions = {}): Promise<Observable<never> | null> {
     const ref = this.refOf(id, options.owner);
+    const preset = options.preset;
+    if (preset !== undefined && !isSseRunPreset(preset)) throw new TypeError(SSE_RUNS_MESSAGES.invalidPreset(preset));
     if (!(client instanceof SseConnection)) throw new TypeError(SSE_MESSAGES.joinWithoutClient(client));
     const watched = await this.watches.watch(ref);
     let handed = false;
     try {
       const state = await this.watches.read(ref);
       if (!state) return null;
-      if (state.end) watched.ended(state.end);
+      watched.apply(state);
       const end = watched.end;
       if (end && (end.expiresAt <= Date.now() || hasAll(client, end))) return null;
-      const listened = this.local.listened(ref.channel);
+      const listened = this.local.listened(watched);
       handed = true;
-      return runListener(this.hub, client, watched, state, () => {
+      const context = { hub: this.hub, logger: this.logger, preset, streams: this.streams };
+      return runListener(context, client, watched, state, () => {
         listened();
         this.watches.release(watched);
       });
@@ -230,7 +236,7 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
     options: SseRunStartOptions = {},
   ): Promise<Observable<never> | null> {
     const { id } = await this.start(producer, options);
-    return this.listen(client, id, { owner: options.owner });
+    return this.listen(client, id, { owner: options.owner, preset: options.preset });
   }
 
   /**
@@ -238,7 +244,9 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
    * signal aborts, its teardown runs), its preset's closing events and its
    * end are recorded, and its listeners get the final word. Resolves to
    * `true` once the cancel is taken, `false` if there is no such run or it
-   * is over.
+   * is over. On another instance than the run's, "taken" means recorded:
+   * a run that completes meanwhile ends `completed` all the same (its
+   * listeners say which).
    */
   async cancel(id: string, options: SseRunLookup = {}): Promise<boolean> {
     const ref = this.refOf(id, options.owner);
@@ -246,9 +254,29 @@ export class SseRuns implements OnModuleInit, BeforeApplicationShutdown, RunProd
     if (local) return local.stop('cancelled');
     const state = await this.watches.read(ref);
     if (!state || state.end) return false;
-    const record = encodeRecord({ t: 'cancel', at: Date.now() });
-    await this.broker.publish(ref.stateChannel, record, { idempotencyKey: 'cancel' });
+    const record = encodeRecord({ t: 'cancel', at: Date.now(), s: state.startId });
+    await this.broker.publish(ref.stateChannel, record, { idempotencyKey: cancelKey(state.startId) });
     return true;
+  }
+
+  /**
+   * Records this call's start (idempotency key `start`: a retry of it is
+   * stored once) and reads the run's state. A publish that may have been
+   * stored without an answer, or a read that failed, is retried while the
+   * broker is away (up to 10 s), looking for the state first: the nonce that
+   * won is then known, and a start of ours that was stored always gets its
+   * producer.
+   */
+  private recordStart(ref: RunRef, nonce: string, at: number): Promise<RunState | undefined> {
+    const record = encodeRecord({ t: 'start', n: nonce, at });
+    return retryRecord(
+      this.pauses,
+      async () => {
+        await this.broker.publish(ref.stateChannel, record, { idempotencyKey: 'start' });
+        return this.watches.read(ref);
+      },
+      () => this.watches.read(ref),
+    );
   }
 
   private refOf(id: unknown, owner: unknown): RunRef {

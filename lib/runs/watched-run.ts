@@ -4,13 +4,23 @@ import { endOf, type RunEnd, type RunRecord, type RunState } from './run-records
 /**
  * A run this instance follows through its state channel: its own producer
  * (told of a cancel), and the listeners that wait for its end. Knows the end
- * once a record tells it (live, or read after a gap).
+ * once a record tells it (live, or read after a gap), whether a cancel came
+ * (even before the producer was there to hear it), and when the run was last
+ * seen recorded (for the listeners to tell a run whose instance died).
  */
 export class WatchedRun {
   /** Holders: this instance's producer of the run, and each of its listeners. */
   refs = 0;
-  /** Called on a cancel record: this instance's producer stops. */
-  onCancel: (() => void) | undefined;
+  /** When a record of the run was last heard or read here (this instance's clock). */
+  heardAt = Date.now();
+  /** The seq of the newest record of the run known here. */
+  newest = 0;
+  /** The last event of the run's channel its newest record named, once one was heard or read. */
+  last: string | undefined;
+  /** Whether its instance's silence is being looked into (see `LostRuns`). */
+  checking = false;
+  private cancel: (() => void) | undefined;
+  private cancelled = false;
   private known: RunEnd | undefined;
   private readonly waiters = new Set<(end: RunEnd) => void>();
 
@@ -21,16 +31,33 @@ export class WatchedRun {
     return this.known;
   }
 
-  /** A record of its state channel arrived. */
-  record(record: RunRecord): void {
-    if (record.t === 'cancel') this.onCancel?.();
+  /** Called on a cancel: this instance's producer stops. Set after a cancel came, it is called at once. */
+  set onCancel(cancel: (() => void) | undefined) {
+    this.cancel = cancel;
+    if (cancel && this.cancelled && !this.known) cancel();
+  }
+
+  /** A record of its state channel arrived, at `seq`. */
+  record(record: RunRecord, seq: number): void {
+    this.heard(seq);
+    if (record.t === 'beat') this.last = record.last;
+    else if (record.t === 'cancel') this.cancelNow();
     else if (record.t === 'end') this.ended(endOf(record));
   }
 
   /** Its state was read (after a gap, or to start a listener). */
   apply(state: RunState | undefined): void {
-    if (state?.cancelled && !state.end) this.onCancel?.();
-    if (state?.end) this.ended(state.end);
+    if (!state) return;
+    if (state.newest >= this.newest) this.last = state.last;
+    this.heard(state.newest);
+    if (state.cancelled && !state.end) this.cancelNow();
+    if (state.end) this.ended(state.end);
+  }
+
+  /** The run was seen recorded now (a record at `seq`, or the broker came back: give it time again). */
+  heard(seq = this.newest): void {
+    this.heardAt = Date.now();
+    if (seq > this.newest) this.newest = seq;
   }
 
   /** The run is over: every waiter is told, once. */
@@ -50,5 +77,10 @@ export class WatchedRun {
     }
     this.waiters.add(waiter);
     return () => this.waiters.delete(waiter);
+  }
+
+  private cancelNow(): void {
+    this.cancelled = true;
+    this.cancel?.();
   }
 }

@@ -8,7 +8,15 @@ import {
 } from '../../lib/index.js';
 import { encodeEvent } from '../../lib/protocol/encode-event.js';
 import { toSseEventInit } from '../../lib/protocol/sse-event.js';
-import { decodeRecord, encodeRecord, runStateOf, type RunRecord } from '../../lib/runs/run-records.js';
+import {
+  cancelKey,
+  decodeRecord,
+  encodeRecord,
+  endKey,
+  runStateOf,
+  type RunRecord,
+} from '../../lib/runs/run-records.js';
+import { beatIntervalMs, lostAfterMs, tickMs } from '../../lib/runs/run-timing.js';
 import { isRunId, runRefOf } from '../../lib/runs/run-names.js';
 import { runFinalWord } from '../../lib/runs/run-final-word.js';
 import { resolveRunsOptions } from '../../lib/runs/resolve-runs-options.js';
@@ -39,18 +47,71 @@ describe('run records', () => {
     const state = runStateOf([
       event(1, { t: 'start', n: 'first', at: 1 }),
       event(2, { t: 'start', n: 'second', at: 2 }),
-      event(3, { t: 'cancel', at: 3 }),
-      event(4, { t: 'end', o: 'cancelled', last: 'e1.3', at: 4, exp: 9 }),
-      event(5, { t: 'end', o: 'completed', last: 'e1.5', at: 5, exp: 9 }),
+      event(3, { t: 'cancel', at: 3, s: 'e1.1' }),
+      event(4, { t: 'end', o: 'cancelled', last: 'e1.3', at: 4, exp: 9, s: 'e1.1', n: 'first' }),
+      event(5, { t: 'end', o: 'completed', last: 'e1.5', at: 5, exp: 9, s: 'e1.1', n: 'first' }),
     ]);
     expect(state).toEqual({
       startId: 'e1.1',
       nonce: 'first',
-      startedAt: 1,
       cancelled: true,
       end: { outcome: 'cancelled', last: 'e1.3', expiresAt: 9, error: undefined },
+      last: 'e1.1',
+      newest: 4,
     });
     expect(runStateOf([event(1, { t: 'cancel', at: 1 })])).toBeUndefined();
+  });
+
+  it('tell the state from a beat or an end alone, once older records were evicted', () => {
+    expect(runStateOf([event(7, { t: 'beat', s: 'e1.1', n: 'first', last: 'e1.6', at: 7 })])).toEqual({
+      startId: 'e1.1',
+      nonce: 'first',
+      cancelled: false,
+      end: undefined,
+      last: 'e1.6',
+      newest: 7,
+    });
+    const end: RunRecord = { t: 'end', o: 'completed', last: 'e1.8', at: 9, exp: 99, s: 'e1.1', n: 'first' };
+    expect(runStateOf([event(9, end)])).toMatchObject({
+      startId: 'e1.1',
+      nonce: 'first',
+      end: { outcome: 'completed', last: 'e1.8', expiresAt: 99 },
+    });
+    // An end without the run's name (an older version's) tells nothing on its own.
+    expect(runStateOf([event(9, { t: 'end', o: 'completed', last: 'e1.8', at: 9, exp: 99 })])).toBeUndefined();
+  });
+
+  it('ignore records of another run with the same id (another nonce or start), and beats after the end', () => {
+    const state = runStateOf([
+      event(1, { t: 'start', n: 'mine', at: 1 }),
+      event(2, { t: 'beat', s: 'e1.1', n: 'mine', last: 'e1.2', at: 2 }),
+      event(3, { t: 'beat', s: 'e1.9', n: 'theirs', last: 'e1.10', at: 3 }),
+      event(4, { t: 'cancel', at: 4, s: 'e1.9' }),
+      event(5, { t: 'end', o: 'failed', last: 'e1.10', at: 5, exp: 9, s: 'e1.9', n: 'theirs' }),
+      event(6, { t: 'end', o: 'completed', last: 'e1.2', at: 6, exp: 9, s: 'e1.1', n: 'mine' }),
+      event(7, { t: 'beat', s: 'e1.1', n: 'mine', last: 'e1.7', at: 7 }),
+    ]);
+    expect(state).toMatchObject({ startId: 'e1.1', nonce: 'mine', cancelled: false, last: 'e1.2', newest: 6 });
+    expect(state?.end?.outcome).toBe('completed');
+  });
+
+  it('have idempotency keys of their own run: a reused id never shares its cancel or end key', () => {
+    expect(endKey('n1')).toBe('end:n1');
+    expect(endKey('n1')).not.toBe(endKey('n2'));
+    expect(cancelKey('e1.1')).toBe('cancel:e1.1');
+    expect(cancelKey('e1.1')).not.toBe(cancelKey('e1.5'));
+  });
+});
+
+describe('run timing', () => {
+  it('records a running run again every third of idleTimeoutMs (100 ms to 20 s), and takes it for lost after three', () => {
+    expect(beatIntervalMs({ idleTimeoutMs: 60_000 })).toBe(20_000);
+    expect(beatIntervalMs({ idleTimeoutMs: 30_000 })).toBe(10_000);
+    expect(beatIntervalMs({ idleTimeoutMs: 90 })).toBe(100);
+    expect(beatIntervalMs({ idleTimeoutMs: 0 })).toBe(20_000);
+    expect(lostAfterMs({ idleTimeoutMs: 30_000 })).toBe(30_000);
+    expect(tickMs({ idleTimeoutMs: 300 })).toBe(25);
+    expect(tickMs({ idleTimeoutMs: 0 })).toBe(1000);
   });
 });
 
@@ -84,6 +145,10 @@ describe('runFinalWord', () => {
     expect(runFinalWord({ outcome: 'shutdown', last: 'e.1', expiresAt: 0 })).toEqual({
       reason: 'error',
       details: { status: 503, message: 'Service Unavailable', outcome: 'shutdown' },
+    });
+    expect(runFinalWord({ outcome: 'lost', last: 'e.1', expiresAt: 0 })).toEqual({
+      reason: 'error',
+      details: { status: 503, message: 'Service Unavailable', outcome: 'lost' },
     });
   });
 });
@@ -155,13 +220,41 @@ describe('presets', () => {
     expect(
       wire(openAiChatCompletions().encoder(run).end('failed', { status: 500, message: 'Internal server error' })),
     ).toBe('data: {"error":{"message":"Internal server error","type":"server_error","code":500}}\n\ndata: [DONE]\n\n');
-    expect(() => openAiChatCompletions({ model: '' })).toThrow(TypeError);
+    expect(() => openAiChatCompletions({ model: '' })).toThrow(
+      new TypeError('openAiChatCompletions(): option "model" must be a non-empty string, got "".'),
+    );
+  });
+
+  it('openAiChatCompletions(): a value that is no string or chunk object is a TypeError naming what it takes', () => {
+    const encoder = openAiChatCompletions().encoder(run);
+    for (const [bad, shown] of [
+      [null, 'null'],
+      [['a'], 'an array'],
+      [42, 'number 42'],
+    ] as const) {
+      expect(() => encoder.encode(bad)).toThrow(
+        new TypeError(
+          `openAiChatCompletions(): a run's producer must yield strings (text tokens) or ChatCompletionChunk objects, got ${shown}.`,
+        ),
+      );
+    }
+  });
+
+  it('openAiChatCompletions(): an early end is an error chunk its SDK throws on; a lost run also ends with [DONE]', () => {
+    const preset = openAiChatCompletions();
+    expect(wire(preset.interrupted!('shutdown'))).toBe(
+      'data: {"error":{"message":"The stream was interrupted (the server is restarting); reconnect with Last-Event-ID to resume.","type":"stream_interrupted","code":503}}\n\n',
+    );
+    expect(wire(preset.interrupted!('lost'))).toMatch(/"type":"run_lost","code":503\}\}\n\ndata: \[DONE\]\n\n$/);
+    expect(wire(preset.encoder(run).end('lost'))).toBe(
+      'data: {"error":{"message":"The run ended: lost.","type":"run_lost","code":null}}\n\ndata: [DONE]\n\n',
+    );
   });
 
   it('aiSdkUiMessageStream(): text tokens become a text part between start and finish, then [DONE]', () => {
     const encoder = aiSdkUiMessageStream().encoder(run);
     expect(wire([...encoder.encode('a'), ...encoder.encode('b'), ...encoder.end('completed')])).toBe(
-      'data: {"type":"start"}\n\n' +
+      'data: {"type":"start","messageId":"r1"}\n\n' +
         'data: {"type":"text-start","id":"text-0"}\n\n' +
         'data: {"type":"text-delta","id":"text-0","delta":"a"}\n\n' +
         'data: {"type":"text-delta","id":"text-0","delta":"b"}\n\n' +
@@ -171,13 +264,54 @@ describe('presets', () => {
     );
     const own = aiSdkUiMessageStream().encoder(run);
     expect(wire([...own.encode({ type: 'start' }), ...own.encode({ type: 'finish' }), ...own.end('completed')])).toBe(
-      'data: {"type":"start"}\n\ndata: {"type":"finish"}\n\ndata: [DONE]\n\n',
+      'data: {"type":"start","messageId":"r1"}\n\ndata: {"type":"finish"}\n\ndata: [DONE]\n\n',
+    );
+    expect(wire(aiSdkUiMessageStream().encoder(run).encode({ type: 'start', messageId: 'm0' }))).toBe(
+      'data: {"type":"start","messageId":"m0"}\n\n',
     );
     expect(wire(aiSdkUiMessageStream().encoder(run).end('idle'))).toBe(
       'data: {"type":"abort","reason":"idle"}\n\ndata: [DONE]\n\n',
     );
     expect(wire(aiSdkUiMessageStream().encoder(run).end('failed', { status: 500, message: 'boom' }))).toBe(
       'data: {"type":"error","errorText":"boom"}\n\ndata: [DONE]\n\n',
+    );
+  });
+
+  it('aiSdkUiMessageStream(): messageId is a string or a function of the run; a bad one is a TypeError', () => {
+    expect(wire(aiSdkUiMessageStream({ messageId: 'answer-1' }).encoder(run).encode('x'))).toMatch(
+      /^data: \{"type":"start","messageId":"answer-1"\}/,
+    );
+    expect(
+      wire(
+        aiSdkUiMessageStream({ messageId: ({ id }) => `msg-${id}` })
+          .encoder(run)
+          .encode('x'),
+      ),
+    ).toMatch(/^data: \{"type":"start","messageId":"msg-r1"\}/);
+    const message =
+      'aiSdkUiMessageStream(): option "messageId" must be a non-empty string or a function of the run that returns one, got "".';
+    expect(() => aiSdkUiMessageStream({ messageId: '' })).toThrow(new TypeError(message));
+    expect(() => aiSdkUiMessageStream({ messageId: () => '' }).encoder(run)).toThrow(new TypeError(message));
+  });
+
+  it('aiSdkUiMessageStream(): a value that is no string or chunk is a TypeError (no "[object Object]" text)', () => {
+    const encoder = aiSdkUiMessageStream().encoder(run);
+    expect(() => encoder.encode({ text: 'no type' })).toThrow(
+      new TypeError(
+        'aiSdkUiMessageStream(): a run\'s producer must yield strings (text tokens) or UI message chunks (objects with a string "type"), got an object.',
+      ),
+    );
+    expect(() => encoder.encode(7)).toThrow(/got number 7\.$/);
+  });
+
+  it('aiSdkUiMessageStream(): an early end is an error chunk; a lost run also ends with [DONE]', () => {
+    const preset = aiSdkUiMessageStream();
+    expect(wire(preset.interrupted!('unavailable'))).toBe(
+      'data: {"type":"error","errorText":"The stream was interrupted (the recording could not be read); reconnect with Last-Event-ID to resume."}\n\n',
+    );
+    expect(wire(preset.interrupted!('lost'))).toMatch(/^data: \{"type":"error",.*\n\ndata: \[DONE\]\n\n$/);
+    expect(wire(preset.encoder(run).end('lost'))).toBe(
+      'data: {"type":"error","errorText":"The run ended: lost."}\n\ndata: [DONE]\n\n',
     );
   });
 
