@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Stream } from 'openai/streaming';
 import {
+  AbstractChat,
   DefaultChatTransport,
   parseJsonEventStream,
   readUIMessageStream,
   uiMessageChunkSchema,
+  type ChatState,
+  type ChatStatus,
   type UIMessage,
   type UIMessageChunk,
 } from 'ai';
@@ -46,6 +49,25 @@ async function lastMessage(chunks: ReadableStream<UIMessageChunk>): Promise<UIMe
   return last;
 }
 
+/** The state a front end keeps of a chat (React's, Vue's...), as a plain array: what a reload restores. */
+class ArrayChatState implements ChatState<UIMessage> {
+  status: ChatStatus = 'ready';
+  error: Error | undefined;
+  constructor(public messages: UIMessage[]) {}
+  pushMessage = (message: UIMessage) => void (this.messages = [...this.messages, message]);
+  popMessage = () => void (this.messages = this.messages.slice(0, -1));
+  replaceMessage = (index: number, message: UIMessage) =>
+    void (this.messages = this.messages.map((old, i) => (i === index ? message : old)));
+  snapshot = <T>(thing: T): T => structuredClone(thing);
+}
+
+/** The AI SDK's own chat logic (what useChat() runs), over a plain array of messages; the answer's tokens ride in the body. */
+class TestChat extends AbstractChat<UIMessage> {
+  constructor(id: string, api: string, tokens: string[], messages: UIMessage[] = []) {
+    super({ id, transport: new DefaultChatTransport({ api, body: { tokens } }), state: new ArrayChatState(messages) });
+  }
+}
+
 const textParts = (message: UIMessage | undefined) =>
   (message?.parts ?? []).flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
 
@@ -84,6 +106,14 @@ describe('the wire presets, read by the clients that speak them', () => {
       expect(text).toMatch(/^retry: \d+\n\nid: [a-z0-9]+\.\d+\ndata: \{"id":"chatcmpl-/);
       expect(text.endsWith('\ndata: [DONE]\n\n')).toBe(true);
       expect(text).not.toContain('sse-end');
+    });
+
+    it('fails the run with a TypeError naming what it takes for a value that is no string or chunk object', async () => {
+      for (const bad of [null, 42, ['a']]) {
+        await expect(readChunks(await postJson('/v1/chat/completions', { tokens: [bad] }))).rejects.toThrow(
+          /Internal server error/,
+        );
+      }
     });
 
     it('passes chunk objects through as they are', async () => {
@@ -179,6 +209,21 @@ describe('the wire presets, read by the clients that speak them', () => {
       const [fromPost, fromReplay] = await Promise.all([lastMessage(sent), lastMessage(replay!)]);
       expect(textParts(fromPost)).toBe('Resumed!');
       expect(textParts(fromReplay)).toBe('Resumed!');
+    });
+
+    it('starts with the run id as messageId: a chat reloaded after the answer and resumed replaces it, not appends it', async () => {
+      const id = randomUUID();
+      const api = `${instance.url}/api/chat`;
+      const chat = new TestChat(id, api, ['Hi', ' there']);
+      await chat.sendMessage({ text: 'hello' });
+      expect(chat.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
+      expect(chat.messages[1].id).toBe(id);
+      expect(textParts(chat.messages[1])).toBe('Hi there');
+      // A reload within expireAfterMs: the page restores the chat and resumes (listen() replays the whole answer).
+      const reloaded = new TestChat(id, api, [], structuredClone(chat.messages));
+      await reloaded.resumeStream();
+      expect(reloaded.messages.map((message) => message.role)).toEqual(['user', 'assistant']);
+      expect(textParts(reloaded.messages[1])).toBe('Hi there');
     });
 
     it('a cancelled run ends with an abort chunk the SDK accepts', async () => {

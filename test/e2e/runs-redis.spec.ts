@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { parseJsonEventStream, uiMessageChunkSchema, type UIMessageChunk } from 'ai';
+import { Stream } from 'openai/streaming';
 import { openEventStream, type TestEventStream } from 'nestjs-event-stream/testing';
 import { RedisSseBroker } from 'nestjs-event-stream/redis';
 import { startRunsApp, type RunsInstance } from '../src/runs/runs-app.js';
+import { FaultyBroker } from '../src/runs/faulty-broker.js';
 import { deleteKeys, randomPrefix, REDIS_URL } from '../utils/redis.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const tokens = (stream: TestEventStream) => stream.events.filter((e) => e.type === 'message').map((e) => e.data);
 const finalWord = (stream: TestEventStream) => {
@@ -18,21 +23,27 @@ describe('SseRuns on two instances sharing Redis: resume, cancel, idle and retri
   const streams: TestEventStream[] = [];
   let a: RunsInstance;
   let b: RunsInstance;
+  /** The brokers of A and B: real Redis brokers, through which a test can cut an instance off. */
+  const brokers: Record<'a' | 'b', FaultyBroker> = {} as never;
 
   async function start(runs: Parameters<typeof startRunsApp>[0] = {}) {
     const keyPrefix = `${prefix}${++namespaces}:`;
-    const make = async (name: string) => {
+    const make = async (name: 'a' | 'b') => {
       const broker = new RedisSseBroker({
         url: REDIS_URL,
         keyPrefix,
         redisOptions: { connectionName: `${keyPrefix}${name}` },
       });
-      const instance = await startRunsApp(runs, { broker });
+      brokers[name] = new FaultyBroker(broker);
+      const instance = await startRunsApp(runs, { broker: brokers[name] });
       instances.push(instance);
       return instance;
     };
     [a, b] = await Promise.all([make('a'), make('b')]);
   }
+
+  /** Closes one instance now (the others stay for the test). */
+  const shutDown = (instance: RunsInstance) => instances.splice(instances.indexOf(instance), 1)[0].close();
 
   const open = async (on: RunsInstance, path: string, options: Parameters<typeof openEventStream>[2] = {}) => {
     const stream = await openEventStream(on.app, path, { decode: 'text', ...options });
@@ -167,7 +178,7 @@ describe('SseRuns on two instances sharing Redis: resume, cancel, idle and retri
     feed.emit('s');
     const onB = await open(b, `/runs/${id}`);
     await onB.waitForEvents(1);
-    await instances.splice(instances.indexOf(a), 1)[0].close();
+    await shutDown(a);
     await feed.tornDown.promise;
     await onB.waitForEnd();
     expect(finalWord(onB)).toEqual({
@@ -176,5 +187,106 @@ describe('SseRuns on two instances sharing Redis: resume, cancel, idle and retri
       message: 'Service Unavailable',
       outcome: 'shutdown',
     });
+  });
+
+  it('a listener that comes to B late in the idle window keeps the run on A alive: B leases it at once', async () => {
+    await start({ idleTimeoutMs: 400 });
+    const id = randomUUID();
+    expect((await fetch(`${a.url}/runs/start`, { method: 'POST', headers: { 'idempotency-key': id } })).status).toBe(
+      201,
+    );
+    const feed = await a.source.started(id);
+    // Most of an idle window with no listener anywhere (the time itself is what is tested), then one on B.
+    await sleep(350);
+    const onB = await open(b, `/runs/${id}`);
+    for (let i = 0; i < 4; i++) {
+      feed.emit(String(i));
+      await onB.waitForEvents(i + 1);
+      await sleep(200);
+    }
+    expect(feed.signal?.aborted).toBe(false);
+    feed.complete();
+    await onB.waitForEnd();
+    expect(finalWord(onB)).toEqual({ reason: 'completed' });
+  });
+
+  it('a run whose instance stops recording (crashed, cut off) ends for its listeners elsewhere: error 503, outcome lost', async () => {
+    await start({ idleTimeoutMs: 600 });
+    const id = randomUUID();
+    expect((await fetch(`${a.url}/runs/start`, { method: 'POST', headers: { 'idempotency-key': id } })).status).toBe(
+      201,
+    );
+    const feed = await a.source.started(id);
+    feed.emit('last words');
+    const onB = await open(b, `/runs/${id}`, { timeoutMs: 10_000 });
+    await onB.waitForEvents(1);
+    brokers.a.die();
+    await onB.waitForEnd();
+    const lost = { reason: 'error', status: 503, message: 'Service Unavailable', outcome: 'lost' };
+    expect(tokens(onB)).toEqual(['last words']);
+    expect(finalWord(onB)).toEqual(lost);
+    // B recorded that end: a late listener gets the recording and the same word at once; one with every event, 204.
+    const late = await open(b, `/runs/${id}`);
+    await late.waitForEnd();
+    expect(tokens(late)).toEqual(['last words']);
+    expect(finalWord(late)).toEqual(lost);
+    expect((await open(b, `/runs/${id}`, { lastEventId: late.lastEventId })).status).toBe(204);
+  });
+
+  it("a preset listener that B ends early (shutdown) is told in the preset's format: openai's reader throws", async () => {
+    await start();
+    const id = randomUUID();
+    const post = new AbortController();
+    const onA = await fetch(`${a.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+      signal: post.signal,
+    });
+    expect(onA.status).toBe(200);
+    const feed = await a.source.started(id);
+    post.abort();
+    const resumed = await fetch(`${b.url}/v1/chat/completions/${id}`);
+    const chunks = Stream.fromSSEResponse<{ choices: { delta: { content?: string } }[] }>(
+      resumed,
+      new AbortController(),
+    )[Symbol.asyncIterator]();
+    feed.emit('partial');
+    expect((await chunks.next()).value?.choices[0].delta.content).toBe('partial');
+    const closing = shutDown(b);
+    await expect(chunks.next()).rejects.toThrow(/interrupted/);
+    await closing;
+    feed.complete();
+  });
+
+  it('an AI SDK listener that B ends early (shutdown) gets an error chunk, not a silent end the SDK takes for done', async () => {
+    await start();
+    const id = randomUUID();
+    const post = new AbortController();
+    await fetch(`${a.url}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id }),
+      signal: post.signal,
+    });
+    const feed = await a.source.started(id);
+    post.abort();
+    const resumed = await fetch(`${b.url}/api/chat/${id}/stream`);
+    const reader = parseJsonEventStream({ stream: resumed.body!, schema: uiMessageChunkSchema }).getReader();
+    const chunks: UIMessageChunk[] = [];
+    feed.emit('partial');
+    while (!chunks.some((chunk) => chunk.type === 'text-delta')) {
+      const { value } = await reader.read();
+      if (value?.success) chunks.push(value.value);
+    }
+    const closing = shutDown(b);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value.success) chunks.push(value.value);
+    }
+    await closing;
+    feed.complete();
+    expect(chunks.at(-1)).toMatchObject({ type: 'error', errorText: expect.stringMatching(/interrupted/) });
   });
 });
