@@ -130,6 +130,37 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         );
       });
 
+      it('refuses an ioredis keyPrefix with sharded Pub/Sub or on a cluster (ioredis would prefix only the shard channels it subscribes to), naming where it is', async () => {
+        const refused = 'an ioredis `keyPrefix` (redisOptions.keyPrefix) is not supported on a Redis Cluster';
+        expect(
+          () => new RedisSseBroker({ url: cluster.url, cluster: true, redisOptions: { keyPrefix: 'app:' } }),
+        ).toThrow(refused);
+        expect(
+          () => new RedisSseBroker({ url: cluster.url, cluster: true, redisOptions: { keyPrefix: 'app:' } }),
+        ).toThrow(TypeError);
+        expect(
+          () => new RedisSseBroker({ cluster: true, clusterOptions: { redisOptions: { keyPrefix: 'app:' } } }),
+        ).toThrow('(clusterOptions.redisOptions.keyPrefix)');
+        expect(() => new RedisSseBroker({ pubsub: 'sharded', redisOptions: { keyPrefix: 'app:' } })).toThrow(
+          'is not supported with sharded Pub/Sub',
+        );
+        const prefixed = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }], {
+          lazyConnect: true,
+          keyPrefix: 'app:',
+        });
+        expect(() => new RedisSseBroker({ client: prefixed })).toThrow("(the client's keyPrefix)");
+        const nodePrefixed = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }], {
+          lazyConnect: true,
+          redisOptions: { keyPrefix: 'app:' },
+        });
+        expect(() => new RedisSseBroker({ client: nodePrefixed })).toThrow("(the client's");
+        // A single server with classic Pub/Sub keeps it, as before; 'auto' refuses once it finds a cluster.
+        expect(() => new RedisSseBroker({ url: REDIS_URL, redisOptions: { keyPrefix: 'app:' } })).not.toThrow();
+        const auto = new RedisSseBroker({ url: cluster.url, cluster: 'auto', redisOptions: { keyPrefix: 'app:' } });
+        await expect(auto.connect()).rejects.toThrow(refused);
+        await auto.close();
+      });
+
       it('computes the hash slot of a key as the cluster does, by its hash tag if it has one', async () => {
         const keys = [
           'sse:',
@@ -354,10 +385,7 @@ describe('RedisSseBroker on a Redis Cluster', () => {
     });
 
     it("asks the cluster for a fresh slot map while the namespace's master cannot be reached (a failover may have moved it)", async () => {
-      const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }], {
-        clusterRetryStrategy: () => 50,
-        redisOptions: { retryStrategy: () => 50 },
-      });
+      const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0] }], { clusterRetryStrategy: () => 50 });
       clients.push(given);
       const { broker } = await connected({ client: given, keyPrefix: `{${namespace()}}` });
       await broker.subscribe('room');

@@ -4,6 +4,7 @@ import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { RedisSseClusterConnections } from './redis-sse-cluster-connections.js';
 import { endConnection, ownOptions, retryStrategy, type RedisSseConnections } from './redis-sse-connections.js';
 import { withTimeout } from './redis-sse-failure.js';
+import { refuseIoredisKeyPrefix } from './redis-sse-ioredis-prefix.js';
 import { RedisSseLinkHealth } from './redis-sse-link-health.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
 import { probeServer, type RedisSseServerKind } from './redis-sse-probe.js';
@@ -80,6 +81,7 @@ export class RedisSseOpening {
     const kind = await this.kind();
     if (!kind || this.cancelled) return undefined;
     const pubsub = pubSubFor(this.settings.pubsub, kind);
+    if (kind.cluster || pubsub.sharded) refuseIoredisKeyPrefix(this.settings, kind.cluster ? 'cluster' : 'sharded');
     const connections = kind.cluster
       ? await RedisSseClusterConnections.open(this.settings, pubsub)
       : await RedisSseStandaloneConnections.open(this.settings, pubsub);

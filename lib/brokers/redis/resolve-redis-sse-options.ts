@@ -4,6 +4,7 @@ import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '..
 import type { RedisSseBrokerOptions } from './redis-sse-broker-options.interface.js';
 import { clusterNodeOf } from './redis-sse-cluster-node.js';
 import { clusterKeyPrefix } from './redis-sse-hash-slot.js';
+import { refuseIoredisKeyPrefix } from './redis-sse-ioredis-prefix.js';
 import { REDIS_SSE_MESSAGES } from './redis-sse.messages.js';
 
 const KEY_PREFIX = /^[A-Za-z0-9\-_.:/@{}]{1,100}$/;
@@ -59,6 +60,17 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     );
   }
   const cluster = resolveCluster(options);
+  // Known now: sharded Pub/Sub or a cluster (with 'auto', checked once the server is known).
+  if (cluster === true || options.pubsub === 'sharded') {
+    refuseIoredisKeyPrefix(
+      {
+        client: options.client,
+        redisOptions: options.redisOptions ?? {},
+        clusterOptions: options.clusterOptions ?? {},
+      },
+      cluster === true ? 'cluster' : 'sharded',
+    );
+  }
   const history = options.history ?? {};
   const maxEvents = checkInteger('RedisSseBroker history.maxEvents', history.maxEvents, 0, 1000);
   const maxAgeMs = checkInteger('RedisSseBroker history.maxAgeMs', history.maxAgeMs, 0, 0);
