@@ -10,6 +10,7 @@ import {
   type RedisSseBrokerOptions,
 } from 'nestjs-event-stream/redis';
 import { hashSlotOf } from '../../lib/brokers/redis/redis-sse-hash-slot.js';
+import { RedisSignedOutUsers } from '../../sample/src/sessions/redis-signed-out-users.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { watchHandles } from '../utils/handles.js';
 import { RedisClusterServer } from '../utils/redis-cluster.js';
@@ -409,6 +410,19 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         await cluster.startNode(master);
       }
     }, 30_000);
+
+    it("keeps the sample's sign-outs under the namespace's hash tag, also when made before connect() with 'auto'", async () => {
+      const keyPrefix = namespace();
+      const broker = new RedisSseBroker({ url: cluster.url, cluster: 'auto', keyPrefix });
+      open.push(broker);
+      const users = new RedisSignedOutUsers(broker);
+      await broker.connect();
+      await users.add('ann', 60_000);
+      expect(await users.has('ann')).toBe(true);
+      expect((await keysOf(`{${keyPrefix}}sample:`)).map(({ key }) => key)).toEqual([
+        `{${keyPrefix}}sample:signed-out:ann`,
+      ]);
+    });
 
     it("works on the app's own Cluster client, which it never quits", async () => {
       const given = new Cluster([{ host: '127.0.0.1', port: cluster.ports[1] }]);

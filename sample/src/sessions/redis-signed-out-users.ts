@@ -13,21 +13,24 @@ import type { SignedOutUsers } from './signed-out-users.interface.js';
  * loads `ioredis` itself.
  */
 export class RedisSignedOutUsers implements SignedOutUsers {
-  private readonly prefix: string;
+  constructor(private readonly broker: RedisSseBroker) {}
 
-  constructor(private readonly broker: RedisSseBroker) {
-    this.prefix = `${broker.keyPrefix}sample:signed-out:`;
+  /**
+   * The key of `userId`, from the broker's prefix now: with `cluster: 'auto'`
+   * it gets its hash tag only once `connect()` found a cluster, after this
+   * object was made.
+   */
+  private key(userId: string): string {
+    return `${this.broker.keyPrefix}sample:signed-out:${userId}`;
   }
 
   async add(userId: string, ttlMs: number): Promise<void> {
-    await this.broker.withCommandClient('record a sign-out', (redis) =>
-      redis.set(this.prefix + userId, '1', 'PX', ttlMs),
-    );
+    await this.broker.withCommandClient('record a sign-out', (redis) => redis.set(this.key(userId), '1', 'PX', ttlMs));
   }
 
   async has(userId: string): Promise<boolean> {
     const found = await this.broker.withCommandClient('check for a sign-out', (redis) =>
-      redis.exists(this.prefix + userId),
+      redis.exists(this.key(userId)),
     );
     return found === 1;
   }
