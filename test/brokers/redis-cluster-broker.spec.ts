@@ -162,6 +162,19 @@ describe('RedisSseBroker on a Redis Cluster', () => {
         await auto.close();
       });
 
+      it("refuses a keyPrefix that can get no hash tag on a cluster (one starting with '}'), naming it", () => {
+        for (const cluster of [true, 'auto'] as const) {
+          const make = () => new RedisSseBroker({ url: 'redis://127.0.0.1:7000', cluster, keyPrefix: '}x:' });
+          expect(make).toThrow(TypeError);
+          expect(make).toThrow('the keyPrefix "}x:" gives no hash tag on a Redis Cluster');
+        }
+        // One with a tag of its own later on is kept; a single server takes it as it is.
+        expect(
+          new RedisSseBroker({ url: 'redis://127.0.0.1:7000', cluster: true, keyPrefix: '}x{t}:' }).keyPrefix,
+        ).toBe('}x{t}:');
+        expect(new RedisSseBroker({ url: REDIS_URL, keyPrefix: '}x:' }).keyPrefix).toBe('}x:');
+      });
+
       it('computes the hash slot of a key as the cluster does, by its hash tag if it has one', async () => {
         const keys = [
           'sse:',

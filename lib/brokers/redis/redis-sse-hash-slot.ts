@@ -4,6 +4,8 @@
  * keeps the keys of a namespace on one. Pure.
  */
 
+import { REDIS_SSE_CLUSTER_MESSAGES } from './redis-sse-cluster.messages.js';
+
 /** How many hash slots a Redis Cluster has. */
 export const HASH_SLOTS = 16384;
 
@@ -24,9 +26,14 @@ export function hashTagOf(key: string): string | undefined {
  * tag (`app:{sse}:`), else `prefix` wrapped in one (`sse:` → `{sse:}`). Every
  * key and channel that starts with the result has its tag, so it hashes to
  * the same slot whatever follows (a channel name with braces included).
+ * Throws a `TypeError` for a prefix that starts with `}` (and has no tag):
+ * wrapped, its tag would be empty (`{}x}`), its keys on several slots.
  */
 export function clusterKeyPrefix(prefix: string): string {
-  return hashTagOf(prefix) === undefined ? `{${prefix}}` : prefix;
+  if (hashTagOf(prefix) !== undefined) return prefix;
+  const wrapped = `{${prefix}}`;
+  if (hashTagOf(wrapped) === undefined) throw new TypeError(REDIS_SSE_CLUSTER_MESSAGES.noHashTag(prefix));
+  return wrapped;
 }
 
 const CRC16_TABLE = (() => {

@@ -60,6 +60,8 @@ export function resolveRedisSseOptions(options: RedisSseBrokerOptions): Resolved
     );
   }
   const cluster = resolveCluster(options);
+  // A prefix that can get no hash tag is refused now, also where 'auto' may find a cluster.
+  if (cluster !== false) clusterKeyPrefix(keyPrefix);
   // Known now: sharded Pub/Sub or a cluster (with 'auto', checked once the server is known).
   if (cluster === true || options.pubsub === 'sharded') {
     refuseIoredisKeyPrefix(
