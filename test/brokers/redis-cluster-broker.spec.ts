@@ -543,6 +543,25 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect(await handles.stop()).toEqual({});
     });
 
+    it("with 'auto', fails to open with a clear error when the server refuses CLUSTER INFO (NOPERM): no single server taken for granted", async () => {
+      const server = await RedisServer.start();
+      open.push({ close: () => server.stop() });
+      const admin = new Redis(server.url);
+      clients.push(admin);
+      await admin.call('ACL', 'SETUSER', 'nocluster', 'on', '>pw', '~*', '&*', '+@all', '-cluster');
+      const broker = new RedisSseBroker({
+        url: server.url.replace('redis://', 'redis://nocluster:pw@'),
+        cluster: 'auto',
+        keyPrefix: namespace(),
+      });
+      open.push(broker);
+      const failed = await broker.connect().catch((error: unknown) => error as Error);
+      expect(failed).toBeInstanceOf(Error);
+      expect((failed as Error).message).toContain('it answered CLUSTER INFO with "NOPERM');
+      expect((failed as Error).message).not.toContain('pw@');
+      expect(broker.status().state).toBe('down');
+    });
+
     it("with 'auto', starts down while the server does not answer, refuses with 503, and connects once it does", async () => {
       const server = await RedisServer.start();
       await server.stop();

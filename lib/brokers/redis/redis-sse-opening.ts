@@ -7,7 +7,7 @@ import { withTimeout } from './redis-sse-failure.js';
 import { refuseIoredisKeyPrefix } from './redis-sse-ioredis-prefix.js';
 import { RedisSseLinkHealth } from './redis-sse-link-health.js';
 import { REDIS_SSE_MESSAGES, type RedisSseEffect } from './redis-sse.messages.js';
-import { probeServer, type RedisSseServerKind } from './redis-sse-probe.js';
+import { probeServer, RedisSseProbeRefusal, type RedisSseServerKind } from './redis-sse-probe.js';
 import { pubSubFor, type RedisSseClient } from './redis-sse-pubsub.js';
 import { RedisSseRefusals } from './redis-sse-refusals.js';
 import { RedisSseRetry } from './redis-sse-retry.js';
@@ -110,6 +110,8 @@ export class RedisSseOpening {
           return { cluster: true, sharded: false };
         } catch (error) {
           if (this.cancelled) return undefined;
+          // Asking again would get the same refusal: the opening fails, saying what to do.
+          if (error instanceof RedisSseProbeRefusal) throw error;
           this.health.failed(error);
           await new Promise<void>((resolve) => {
             this.wake = resolve;
