@@ -1,8 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import type { ConnectionOptions, Msg, NatsConnection, Status, Subscription } from 'nats';
 import type { SseBrokerPosition, SseBrokerSentMessage } from '../sse-broker.interface.js';
-import { parseSentMessage } from '../redis/redis-sse.codec.js';
-import { reasonOf } from '../redis/redis-sse-failure.js';
+import { backoffDelay } from '../shared/broker-backoff.js';
+import { parseSentMessage } from '../shared/broker-sent-message.js';
+import { reasonOf } from '../shared/broker-failure-reason.js';
 import type { NatsSseStoredEvent } from './nats-sse.codec.js';
 import { NatsSseFeed } from './nats-sse-feed.js';
 import { NatsSseJetStream, type NatsModule } from './nats-sse-jetstream.js';
@@ -277,7 +278,10 @@ export class NatsSseLink {
     } catch (error) {
       if (this.closed || run !== this.setupRun) return;
       this.health.setupFailed(error);
-      const delay = Math.min(MAX_SETUP_RETRY_MS, this.settings.reconnectDelayMs * 2 ** this.setupFailures);
+      const delay = backoffDelay(
+        { firstMs: this.settings.reconnectDelayMs, maxMs: MAX_SETUP_RETRY_MS },
+        this.setupFailures,
+      );
       // JetStream takes a moment after a restart: only a setup that still fails on its third try is logged (once).
       if (++this.setupFailures === LOGGED_SETUP_FAILURE) {
         this.logger.error(NATS_SSE_MESSAGES.setupFailed(this.target(), reasonOf(error), delay));

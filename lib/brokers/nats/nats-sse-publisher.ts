@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { reasonOf } from '../redis/redis-sse-failure.js';
+import { reasonOf } from '../shared/broker-failure-reason.js';
 import {
   apiErrorCode,
   encodePayload,

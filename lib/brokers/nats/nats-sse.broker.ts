@@ -13,7 +13,8 @@ import type {
 import { checkChannelName } from '../../protocol/channel-name.js';
 import { loadOptionalPackage } from '../../utils/load-optional-package.js';
 import { checkIdempotencyKey } from '../idempotency-key.js';
-import { encodeSentMessage, isExcept, isPosition, sentMessageOf } from '../redis/redis-sse.codec.js';
+import { isPosition } from '../shared/broker-position.js';
+import { encodeSentMessage, isExcept, sentMessageOf } from '../shared/broker-sent-message.js';
 import type { NatsSseBrokerOptions } from './nats-sse-broker-options.interface.js';
 import type { NatsSseStoredEvent } from './nats-sse.codec.js';
 import { NatsSseChannelIndex } from './nats-sse-channel-index.js';
