@@ -1,39 +1,17 @@
 import type { ConnectionOptions, NatsConnection } from 'nats';
-import { checkInteger } from '../../options/check-option.js';
-import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_CHANNEL_BYTES } from '../../sse.constants.js';
+import { resolveBrokerBudgets, type ResolvedBrokerBudgets } from '../shared/resolve-broker-budgets.js';
 import type { NatsSseBrokerOptions } from './nats-sse-broker-options.interface.js';
 import { NATS_SSE_MESSAGES } from './nats-sse.messages.js';
 import { NAMESPACE } from './nats-sse.names.js';
 
-const HOUR_MS = 3_600_000;
 const SERVER = /^(nats|tls|ws|wss):\/\/\S+$|^[^\s/]+:\d+$/;
 
 /** The options of a `NatsSseBroker`, checked, with every default filled in. */
-export interface ResolvedNatsSseOptions {
+export interface ResolvedNatsSseOptions extends ResolvedBrokerBudgets {
   readonly servers: readonly string[];
   readonly connection?: NatsConnection;
   readonly natsOptions: ConnectionOptions;
   readonly namespace: string;
-  readonly maxEvents: number;
-  readonly maxAgeMs: number;
-  readonly maxChannels: number;
-  /** The smaller of `maxChannelBytes` and `maxBytes`: the payload bytes one channel keeps. */
-  readonly maxChannelBytes: number;
-  readonly maxBytes: number;
-  readonly idempotencyTtlMs: number;
-  readonly maxIdempotencyKeys: number;
-  readonly commandTimeoutMs: number;
-  readonly connectTimeoutMs: number;
-  readonly reconnectDelayMs: number;
-}
-
-/** `checkInteger`, throwing a `TypeError` (the error of a bad option of this broker). */
-function integer(name: string, value: unknown, min: number, fallback: number, max?: number): number {
-  try {
-    return checkInteger(`NatsSseBroker ${name}`, value, min, fallback, max);
-  } catch (error) {
-    throw new TypeError((error as Error).message);
-  }
 }
 
 function serversOf(value: unknown): string[] {
@@ -72,31 +50,12 @@ export function resolveNatsSseOptions(options: NatsSseBrokerOptions): ResolvedNa
   if (typeof namespace !== 'string' || !NAMESPACE.test(namespace)) {
     throw new TypeError(NATS_SSE_MESSAGES.invalidOption('namespace', namespace, '1 to 32 characters of [A-Za-z0-9_-]'));
   }
-  const history = options.history ?? {};
-  if (typeof history !== 'object' || history === null) {
-    throw new TypeError(NATS_SSE_MESSAGES.invalidOption('history', history, 'an object'));
-  }
-  const maxBytes = integer('history.maxBytes', history.maxBytes, 1, DEFAULT_HISTORY_MAX_BYTES);
-  const channelBytes = integer(
-    'history.maxChannelBytes',
-    history.maxChannelBytes,
-    1,
-    DEFAULT_HISTORY_MAX_CHANNEL_BYTES,
-  );
+  const budgets = resolveBrokerBudgets('NatsSseBroker', options);
   return {
     servers: connection === undefined ? serversOf(options.servers) : [],
     connection: options.connection,
     natsOptions,
     namespace,
-    maxEvents: integer('history.maxEvents', history.maxEvents, 0, 1000),
-    maxAgeMs: integer('history.maxAgeMs', history.maxAgeMs, 0, 0),
-    maxChannels: integer('history.maxChannels', history.maxChannels, 1, 10_000),
-    maxChannelBytes: Math.min(channelBytes, maxBytes),
-    maxBytes,
-    idempotencyTtlMs: integer('idempotencyTtlMs', options.idempotencyTtlMs, 1, HOUR_MS),
-    maxIdempotencyKeys: integer('maxIdempotencyKeys', options.maxIdempotencyKeys, 1, 10_000),
-    commandTimeoutMs: integer('commandTimeoutMs', options.commandTimeoutMs, 1, 5000),
-    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs, 0, 10_000),
-    reconnectDelayMs: integer('reconnectDelayMs', options.reconnectDelayMs, 1, 1000),
+    ...budgets,
   };
 }
