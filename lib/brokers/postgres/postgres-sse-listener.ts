@@ -1,13 +1,16 @@
 import type { Logger } from '@nestjs/common';
+import { BrokerBackoff } from '../shared/broker-backoff.js';
 import type { Client, Notification, QueryResult, QueryResultRow } from 'pg';
 import { newEpoch } from '../../protocol/event-id.js';
-import { PostgresSseBackoff } from './postgres-sse-backoff.js';
 import { isConnectionError, isTimeout, reasonOf, withTimeout } from './postgres-sse-failure.js';
 import type { PostgresSseInbound } from './postgres-sse-inbound.js';
 import type { PostgresSseLinkHealth } from './postgres-sse-link-health.js';
 import { POSTGRES_SSE_MESSAGES } from './postgres-sse.messages.js';
 import { ensurePostgresSseSchema } from './postgres-sse.schema.js';
 import type { PostgresSseStatement, PostgresSseStatements } from './postgres-sse.statements.js';
+
+/** The longest delay between two attempts to listen again, whatever the first one. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /** Creating the schema may wait for another instance doing it: at least this long. */
 const SCHEMA_TIMEOUT_MS = 30_000;
@@ -45,7 +48,7 @@ export class PostgresSseListener {
   /** The current connection listens and its sync was handed to the inbound. */
   private listening = false;
   private closed = false;
-  private readonly retry: PostgresSseBackoff;
+  private readonly retry: BrokerBackoff;
   private readonly upWaiters: (() => void)[] = [];
   /** A setup that PostgreSQL refused (not an outage) was logged: once until one succeeds. */
   private refusalLogged = false;
@@ -64,7 +67,9 @@ export class PostgresSseListener {
     private readonly settings: PostgresSseListenerSettings,
     private readonly logger: Logger,
   ) {
-    this.retry = new PostgresSseBackoff(settings.reconnectDelayMs);
+    // reconnectDelayMs, doubling up to 16 times it (at most 30 s, unless reconnectDelayMs is longer).
+    const firstMs = settings.reconnectDelayMs;
+    this.retry = new BrokerBackoff({ firstMs, maxMs: Math.max(firstMs, MAX_RETRY_DELAY_MS), doublings: 4 });
   }
 
   /** Starts connecting. Resolves to whether the link is up within `timeoutMs` (it keeps trying after). */
