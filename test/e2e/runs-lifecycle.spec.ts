@@ -162,6 +162,36 @@ describe('SseRuns on one instance: runs that outlive their connection', () => {
     expect(instance.runs.running).toBe(0);
   });
 
+  it('an AsyncIterable that arrives after its run was cancelled is told to return (what it holds is released)', async () => {
+    const id = randomUUID();
+    let arrive!: (source: AsyncIterable<string>) => void;
+    let returned!: () => void;
+    const released = new Promise<void>((resolve) => (returned = resolve));
+    const iterable: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.resolve({ done: true as const, value: undefined }),
+        return: () => {
+          returned();
+          return Promise.resolve({ done: true as const, value: undefined });
+        },
+      }),
+    };
+    // A model client that takes its time to answer with its stream.
+    const started = await instance.runs.start(
+      () => new Promise<AsyncIterable<string>>((resolve) => (arrive = resolve)),
+      {
+        id,
+      },
+    );
+    expect(started).toEqual({ id, created: true });
+    expect(await instance.runs.cancel(id)).toBe(true);
+    arrive(iterable);
+    await released;
+    const late = await open(`/runs/${id}`);
+    await late.waitForEnd();
+    expect(finalWord(late)).toEqual({ reason: 'completed', outcome: 'cancelled' });
+  });
+
   it('answers 400 naming the rule for a bad run id, and 204 for a run that does not exist', async () => {
     const bad = await fetch(`${instance.url}/runs/${encodeURIComponent('no spaces')}`);
     expect(bad.status).toBe(400);
