@@ -543,6 +543,24 @@ describe('RedisSseBroker on a Redis Cluster', () => {
       expect(await handles.stop()).toEqual({});
     });
 
+    it("with 'auto', leaves no timer or socket behind when closed while the server has not answered yet", async () => {
+      const server = await RedisServer.start();
+      await server.stop();
+      open.push({ close: () => server.stop() });
+      const broker = new RedisSseBroker({
+        url: server.url,
+        cluster: 'auto',
+        keyPrefix: namespace(),
+        connectTimeoutMs: 100,
+        redisOptions: { retryStrategy: () => 50 },
+      });
+      await broker.connect();
+      expect(broker.status().state).toBe('down');
+      const handles = watchBrokerHandles();
+      await broker.close();
+      expect(await handles.stop()).toEqual({});
+    });
+
     it("with 'auto', fails to open with a clear error when the server refuses CLUSTER INFO (NOPERM): no single server taken for granted", async () => {
       const server = await RedisServer.start();
       open.push({ close: () => server.stop() });
