@@ -46,7 +46,14 @@ export class LostRuns {
   private async confirm(run: WatchedRun, silentMs: number): Promise<void> {
     const known = run.newest;
     const state = await this.watches.read(run.ref);
-    if (!state || state.end || state.newest > known) return run.apply(state);
+    if (!state) {
+      // Every record of it is gone from the broker: nothing can be recorded for it; its listeners here are told.
+      const at = Date.now();
+      if (run.last) run.ended({ outcome: 'lost', last: run.last, expiresAt: at + this.options.expireAfterMs });
+      else run.heard();
+      return;
+    }
+    if (state.end || state.newest > known) return run.apply(state);
     const last = await this.lastEvent(run.ref, state);
     const at = Date.now();
     const record: RunRecord = {

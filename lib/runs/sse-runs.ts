@@ -76,12 +76,15 @@ export class SseRuns
   readonly logger = new Logger('SseRuns');
   private readonly watches: RunWatches;
   private readonly local: LocalRuns;
-  /** The pauses of starts retrying while the broker is away. */
-  private readonly pauses = new RetryPauses(() => this.shuttingDown);
+  /** The pauses of starts retrying while the broker is away (cut short once starts are refused). */
+  private readonly pauses = new RetryPauses(() => this.refusingStarts);
   /** This instance's listener streams (ended in their preset's words at shutdown). */
   private readonly streams = new Set<RunListenerStream>();
   /** Starts deciding whether they win (counted against `maxRuns`). */
   private starting = 0;
+  /** The app began to close (`onModuleDestroy`): starts are refused. */
+  private refusingStarts = false;
+  /** The app shuts down (`beforeApplicationShutdown`): records that fail are not retried. */
   private shuttingDown = false;
 
   constructor(
@@ -113,14 +116,14 @@ export class SseRuns
    * run's end (outcome `shutdown`) if it is produced here, else `shutdown`.
    */
   onModuleDestroy(): void {
-    this.shuttingDown = true;
+    this.refusingStarts = true;
     this.pauses.cutAll();
     for (const stream of [...this.streams]) stream.interrupt('shutdown');
   }
 
   /** Stops this instance's runs (outcome `shutdown`: their listeners are told) before the broker closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.shuttingDown = true;
+    this.refusingStarts = this.shuttingDown = true;
     this.pauses.cutAll();
     await this.local.close();
     this.watches.close();
@@ -150,7 +153,7 @@ export class SseRuns
     const preset = options.preset ?? sseRunEvents;
     if (!isSseRunPreset(preset)) throw new TypeError(SSE_RUNS_MESSAGES.invalidPreset(preset));
     const ref = this.refOf(options.id ?? randomUUID(), options.owner);
-    if (this.shuttingDown) throw new ServiceUnavailableException(SSE_RUNS_MESSAGES.shuttingDown());
+    if (this.refusingStarts) throw new ServiceUnavailableException(SSE_RUNS_MESSAGES.shuttingDown());
     if (this.local.get(ref.channel)) return { id: ref.id, created: false };
     if (this.local.size + this.starting >= this.options.maxRuns) {
       throw new ServiceUnavailableException(SSE_RUNS_MESSAGES.tooManyRuns(this.options.maxRuns));
@@ -182,7 +185,7 @@ export class SseRuns
       run.onCancel = () => produced.stop('cancelled');
       run.whenEnded(() => produced.stop('lost'));
       if (state.cancelled) produced.stop('cancelled');
-      else if (this.shuttingDown) produced.stop('shutdown');
+      else if (this.refusingStarts) produced.stop('shutdown');
       return { id: ref.id, created: true };
     } finally {
       this.starting--;
