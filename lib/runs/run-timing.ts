@@ -18,14 +18,17 @@ export function beatIntervalMs(options: Pick<ResolvedSseRunsOptions, 'idleTimeou
   return Math.min(MAX_BEAT_MS, Math.max(MIN_BEAT_MS, Math.floor(idleTimeoutMs / 3)));
 }
 
+/** What a silence must exceed besides three beats: an instance stalled for a moment (a long GC) is not lost. */
+const LOST_MARGIN_MS = 2000;
+
 /**
  * How long the listeners of a run produced elsewhere wait without hearing
- * its state recorded before they look into it: three beats. A run still
- * silent then (its instance died, or lost the broker) is ended for it,
- * outcome `lost`. Pure.
+ * its state recorded before they look into it: three beats and 2 s. A run
+ * still silent then (its instance died, or lost the broker) is ended for
+ * it, outcome `lost`. Pure.
  */
 export function lostAfterMs(options: Pick<ResolvedSseRunsOptions, 'idleTimeoutMs'>): number {
-  return 3 * beatIntervalMs(options);
+  return 3 * beatIntervalMs(options) + LOST_MARGIN_MS;
 }
 
 /** The period of the one timer of a run's instance: a quarter of a beat, from 10 ms to 1 s. Pure. */

@@ -12,7 +12,7 @@ export interface SseRunsModuleOptions {
    * It also sets the pace of a running run's records: its state is recorded
    * again (and leases sent) every third of it, from 100 ms to 20 s (20 s
    * with 0), and its listeners elsewhere take a run whose state nobody
-   * recorded for three of those for lost.
+   * recorded for three of those and 2 s for lost.
    */
   idleTimeoutMs?: number;
   /**

@@ -190,19 +190,20 @@ describe('SseRuns on two instances sharing Redis: resume, cancel, idle and retri
   });
 
   it('a listener that comes to B late in the idle window keeps the run on A alive: B leases it at once', async () => {
-    await start({ idleTimeoutMs: 400 });
+    await start({ idleTimeoutMs: 1000 });
     const id = randomUUID();
     expect((await fetch(`${a.url}/runs/start`, { method: 'POST', headers: { 'idempotency-key': id } })).status).toBe(
       201,
     );
     const feed = await a.source.started(id);
     // Most of an idle window with no listener anywhere (the time itself is what is tested), then one on B.
-    await sleep(350);
+    await sleep(800);
     const onB = await open(b, `/runs/${id}`);
+    // More than another idle window with the listener on B: the run goes on.
     for (let i = 0; i < 4; i++) {
       feed.emit(String(i));
       await onB.waitForEvents(i + 1);
-      await sleep(200);
+      await sleep(300);
     }
     expect(feed.signal?.aborted).toBe(false);
     feed.complete();

@@ -104,12 +104,12 @@ describe('run records', () => {
 });
 
 describe('run timing', () => {
-  it('records a running run again every third of idleTimeoutMs (100 ms to 20 s), and takes it for lost after three', () => {
+  it('records a running run again every third of idleTimeoutMs (100 ms to 20 s), and takes it for lost after three and 2 s', () => {
     expect(beatIntervalMs({ idleTimeoutMs: 60_000 })).toBe(20_000);
     expect(beatIntervalMs({ idleTimeoutMs: 30_000 })).toBe(10_000);
     expect(beatIntervalMs({ idleTimeoutMs: 90 })).toBe(100);
     expect(beatIntervalMs({ idleTimeoutMs: 0 })).toBe(20_000);
-    expect(lostAfterMs({ idleTimeoutMs: 30_000 })).toBe(30_000);
+    expect(lostAfterMs({ idleTimeoutMs: 30_000 })).toBe(32_000);
     expect(tickMs({ idleTimeoutMs: 300 })).toBe(25);
     expect(tickMs({ idleTimeoutMs: 0 })).toBe(1000);
   });
