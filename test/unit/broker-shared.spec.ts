@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Logger } from '@nestjs/common';
+import { checkPublishOptions, checkReadArguments } from '../../lib/brokers/shared/broker-arguments.js';
 import { backoffDelay, BrokerBackoff } from '../../lib/brokers/shared/broker-backoff.js';
 import { reasonOf } from '../../lib/brokers/shared/broker-failure-reason.js';
 import { brokerMessages } from '../../lib/brokers/shared/broker-messages.js';
@@ -101,5 +102,24 @@ describe('shared broker pieces', () => {
     refusals.answered();
     refusals.unavailable('read', 'ECONNREFUSED');
     expect(warnings).toHaveLength(3);
+  });
+
+  it("checks publish options and read arguments in the broker's words", () => {
+    const messages = brokerMessages('TestSseBroker', 'Test');
+    const where = 'TestSseBroker.publish()';
+    expect(checkPublishOptions(messages, where, 'room', { except: 'c1' })).toEqual({
+      except: 'c1',
+      idempotencyKey: undefined,
+    });
+    expect(() => checkPublishOptions(messages, where, 'room', null as never)).toThrow(
+      messages.invalidPublishOptions(null),
+    );
+    expect(() => checkPublishOptions(messages, where, 'room', { except: 'a\nb' })).toThrow(TypeError);
+    expect(() => checkPublishOptions(messages, where, '', {})).toThrow();
+    const after = { epoch: 'e', seq: 0 };
+    expect(checkReadArguments(messages, ['a', 'a', 'b'], after, 10, 100)).toEqual(['a', 'b']);
+    expect(() => checkReadArguments(messages, 'a' as never, after, 10, 100)).toThrow(messages.invalidChannels('a'));
+    expect(() => checkReadArguments(messages, ['a'], { epoch: 'E', seq: 0 }, 10, 100)).toThrow(TypeError);
+    expect(() => checkReadArguments(messages, ['a'], after, 101, 100)).toThrow(messages.invalidLimit(101, 100));
   });
 });

@@ -12,9 +12,8 @@ import type {
 } from '../sse-broker.interface.js';
 import { checkChannelName } from '../../protocol/channel-name.js';
 import { loadOptionalPackage } from '../../utils/load-optional-package.js';
-import { checkIdempotencyKey } from '../idempotency-key.js';
-import { isPosition } from '../shared/broker-position.js';
-import { encodeSentMessage, isExcept, sentMessageOf } from '../shared/broker-sent-message.js';
+import { checkPublishOptions, checkReadArguments } from '../shared/broker-arguments.js';
+import { encodeSentMessage, sentMessageOf } from '../shared/broker-sent-message.js';
 import type { NatsSseBrokerOptions } from './nats-sse-broker-options.interface.js';
 import type { NatsSseStoredEvent } from './nats-sse.codec.js';
 import { NatsSseChannelIndex } from './nats-sse-channel-index.js';
@@ -142,13 +141,12 @@ export class NatsSseBroker implements SseBroker {
    * `RangeError` for an event larger than the server's `max_payload`.
    */
   async publish(channel: string, payload: string, options: SseBrokerPublishOptions = {}): Promise<SseBrokerPosition> {
-    checkChannelName(channel);
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(NATS_SSE_MESSAGES.invalidPublishOptions(options));
-    }
-    const { except, idempotencyKey } = options;
-    if (except !== undefined && !isExcept(except)) throw new TypeError(NATS_SSE_MESSAGES.invalidExcept(except));
-    checkIdempotencyKey('NatsSseBroker.publish()', idempotencyKey);
+    const { except, idempotencyKey } = checkPublishOptions(
+      NATS_SSE_MESSAGES,
+      'NatsSseBroker.publish()',
+      channel,
+      options,
+    );
     if (typeof payload !== 'string') throw new TypeError(NATS_SSE_MESSAGES.invalidPayload(payload));
     const operation = `publish to channel ${JSON.stringify(channel)}`;
     return this.command(operation, 'publish', async (api, link) => {
@@ -206,13 +204,7 @@ export class NatsSseBroker implements SseBroker {
    * `SseHistoryPage` for `more`, `reset` and `head`.
    */
   async read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> {
-    if (!Array.isArray(channels)) throw new TypeError(NATS_SSE_MESSAGES.invalidChannels(channels));
-    const names = [...new Set(channels)];
-    names.forEach(checkChannelName);
-    if (!isPosition(after)) throw new TypeError(NATS_SSE_MESSAGES.invalidPosition(after));
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
-      throw new TypeError(NATS_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
-    }
+    const names = checkReadArguments(NATS_SSE_MESSAGES, channels, after, limit, MAX_READ_LIMIT);
     // Each request is bounded; the page as a whole too (it may take several rounds of them).
     return this.command('read history', undefined, (api, link) =>
       withTimeout(this.reader.read(api, link.epoch, names, after, limit), this.settings.commandTimeoutMs),

@@ -1,9 +1,7 @@
 import type { ClientBase } from 'pg';
 import type { SseBrokerPosition, SseBrokerPublishOptions } from '../sse-broker.interface.js';
-import { checkChannelName } from '../../protocol/channel-name.js';
 import { newEpoch } from '../../protocol/event-id.js';
-import { checkIdempotencyKey } from '../idempotency-key.js';
-import { isExcept } from './postgres-sse.codec.js';
+import { checkPublishOptions } from '../shared/broker-arguments.js';
 import { POSTGRES_SSE_MESSAGES } from './postgres-sse.messages.js';
 import type { ResolvedPostgresSseOptions } from './resolve-postgres-sse-options.js';
 
@@ -26,13 +24,7 @@ export function publishValues(
   payload: string,
   options: SseBrokerPublishOptions,
 ): unknown[] {
-  checkChannelName(channel);
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(POSTGRES_SSE_MESSAGES.invalidPublishOptions(options));
-  }
-  const { except, idempotencyKey } = options;
-  if (except !== undefined && !isExcept(except)) throw new TypeError(POSTGRES_SSE_MESSAGES.invalidExcept(except));
-  checkIdempotencyKey(where, idempotencyKey);
+  const { except, idempotencyKey } = checkPublishOptions(POSTGRES_SSE_MESSAGES, where, channel, options);
   if (typeof payload !== 'string' || payload.includes('\u0000')) {
     throw new TypeError(POSTGRES_SSE_MESSAGES.invalidPayload(payload));
   }

@@ -14,7 +14,8 @@ import type {
 import { checkChannelName } from '../../protocol/channel-name.js';
 import { newEpoch } from '../../protocol/event-id.js';
 import type { PostgresSseBrokerOptions } from './postgres-sse-broker-options.interface.js';
-import { encodeSentMessage, isPosition, sentMessageOf } from './postgres-sse.codec.js';
+import { checkReadArguments } from '../shared/broker-arguments.js';
+import { encodeSentMessage, sentMessageOf } from './postgres-sse.codec.js';
 import { MAX_READ_LIMIT, PostgresSseHistoryReader } from './postgres-sse-history-reader.js';
 import { PostgresSseInbound } from './postgres-sse-inbound.js';
 import { POSTGRES_SSE_MESSAGES, type PostgresSseEffect } from './postgres-sse.messages.js';
@@ -246,13 +247,7 @@ export class PostgresSseBroker implements SseBroker {
    * order, read in one statement. See `SseHistoryPage` for `more`, `reset` and `head`.
    */
   async read(channels: readonly string[], after: SseBrokerPosition, limit: number): Promise<SseHistoryPage> {
-    if (!Array.isArray(channels)) throw new TypeError(POSTGRES_SSE_MESSAGES.invalidChannels(channels));
-    const names = [...new Set(channels)];
-    names.forEach(checkChannelName);
-    if (!isPosition(after)) throw new TypeError(POSTGRES_SSE_MESSAGES.invalidPosition(after));
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_READ_LIMIT) {
-      throw new TypeError(POSTGRES_SSE_MESSAGES.invalidLimit(limit, MAX_READ_LIMIT));
-    }
+    const names = checkReadArguments(POSTGRES_SSE_MESSAGES, channels, after, limit, MAX_READ_LIMIT);
     const { commands } = this.runtimeFor('read history');
     return this.reader.read(commands, names, after, limit);
   }
