@@ -1,11 +1,11 @@
 import { createHook } from 'node:async_hooks';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { freePort } from './redis.js';
+import { freePort, spawnUntilReady } from './server-process.js';
 
 /** The shared NATS server (with JetStream) of the test machine. */
 export const NATS_URL = process.env.SSE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -127,27 +127,13 @@ export class NatsServer {
   start(): Promise<void> {
     const running = this.process;
     if (running && running.exitCode === null && running.signalCode === null) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      this.process = child;
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Server is ready')) {
-          child.stderr!.off('data', onData);
-          child.stderr!.resume();
-          resolve();
-        }
-      };
-      child.stderr!.on('data', onData);
-      child.stdout!.resume();
-      child.once('error', reject);
-      child.once('exit', (code) =>
-        reject(new Error(`nats-server exited (${code}) before it was ready: ${output.slice(-500)}`)),
-      );
-    });
+    const { child, ready } = spawnUntilReady(
+      NATS_SERVER,
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      { name: 'nats-server', text: 'Server is ready', on: 'stderr' },
+    );
+    this.process = child;
+    return ready;
   }
 
   /** Kills it (SIGKILL: no goodbye to clients); resolves once it is gone. */

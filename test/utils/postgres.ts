@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { freePort } from './redis.js';
+import { freePort, spawnUntilReady } from './server-process.js';
 
 /** The shared PostgreSQL of the test machine (trust auth, user postgres, database test). */
 export const POSTGRES_URL = process.env.SSE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -243,32 +243,19 @@ export class PostgresServer {
       '-c',
       'max_connections=50',
     ];
-    return new Promise((resolve, reject) => {
-      // Detached: the server is not in Jest's process group (a Ctrl-C there does not reach it half-way).
-      const child = spawn(join(BIN, 'postgres'), args, {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-        ...runAs(),
-      });
-      this.process = child;
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('database system is ready to accept connections')) {
-          child.stderr!.off('data', onData);
-          child.stderr!.resume();
-          resolve();
-        }
-      };
-      child.stderr!.on('data', onData);
-      child.stdout!.resume();
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        // It is not this server's process any more (a start that failed leaves it stopped).
-        if (this.process === child) this.process = undefined;
-        reject(new Error(`postgres exited (${code}) before it was ready: ${output.slice(-800)}`));
-      });
+    // Detached: the server is not in Jest's process group (a Ctrl-C there does not reach it half-way).
+    const { child, ready } = spawnUntilReady(
+      join(BIN, 'postgres'),
+      args,
+      { name: 'postgres', text: 'database system is ready to accept connections', on: 'stderr', quote: 800 },
+      { detached: true, ...runAs() },
+    );
+    this.process = child;
+    // It is not this server's process any more once it exited (a start that failed leaves it stopped).
+    child.once('exit', () => {
+      if (this.process === child) this.process = undefined;
     });
+    return ready;
   }
 
   /** Stalls it and every backend (SIGSTOP): connections stay open, nothing is answered until `resume()`. */

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort, spawnUntilReady } from './server-process.js';
 
 /** The shared Redis of the test machine. */
 export const REDIS_URL = process.env.SSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,17 +29,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<number> {
   }
 }
 
-/** A free TCP port of 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './server-process.js';
 
 /** A private `redis-server` (no persistence) on a port of its own, that a test can kill and start again. */
 export class RedisServer {
@@ -59,41 +49,25 @@ export class RedisServer {
 
   /** Starts it (again) on its port, with `args` added to its command line (e.g. `['--maxmemory', '1']`); resolves when it accepts connections. */
   start(args: readonly string[] = []): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(this.port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--daemonize',
-          'no',
-          ...args,
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      this.process = child;
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
-          child.stdout!.off('data', onData);
-          child.stdout!.resume();
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.resume();
-      child.once('error', reject);
-      child.once('exit', (code) =>
-        reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)),
-      );
-    });
+    const { child, ready } = spawnUntilReady(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        ...args,
+      ],
+      { name: 'redis-server', text: 'Ready to accept connections', on: 'stdout' },
+    );
+    this.process = child;
+    return ready;
   }
 
   /** Stalls it (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
