@@ -246,7 +246,11 @@ export function describeTwoInstances({ name, service, start }: TwoInstancesOptio
       await a.post('/schedule/outage', {}, 'DELETE');
       expect(Number(failed)).toBeGreaterThanOrEqual(5);
       // One line when it went down, one when it came back: none per tick.
-      const lines = a.lines('Scheduled broadcast "tick:outage"');
+      // A tick that overran its 50 ms period (a claim or publish slowed by the restart, or by a loaded
+      // machine) is skipped with a line of its own: not an outage line, and not what this test is about.
+      const lines = a
+        .lines('Scheduled broadcast "tick:outage"')
+        .filter((line) => !line.includes('the previous run has not finished'));
       expect(lines).toEqual([
         expect.stringContaining("cannot reach the hub's broker"),
         expect.stringContaining('runs again'),
