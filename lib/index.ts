@@ -1,7 +1,8 @@
 /**
  * `nestjs-event-stream`: what app authors use. Broker authors have their own
- * entry point, `nestjs-event-stream/broker`; the Redis broker is
- * `nestjs-event-stream/redis`. Nothing internal is exported.
+ * entry point, `nestjs-event-stream/broker`; the brokers are
+ * `nestjs-event-stream/redis`, `nestjs-event-stream/postgres` and
+ * `nestjs-event-stream/nats`. Nothing internal is exported.
  */
 
 // The module and its options.
@@ -47,7 +48,11 @@ export type { SseChannelAuthorizer } from './hub/sse-channel-authorizer.interfac
 export type { SseInstrumentation, SsePublishedInfo, SseStreamClosedInfo } from './stream/sse-instrumentation.js';
 export { SSE_CHANNEL_AUTHORIZER } from './sse.constants.js';
 export type { SseBroker, SseBrokerStatus } from './brokers/sse-broker.interface.js';
-export { SseBrokerUnavailableError, type SseBrokerUnavailableDetails } from './brokers/sse-broker-unavailable.error.js';
+export {
+  isBrokerUnavailable,
+  SseBrokerUnavailableError,
+  type SseBrokerUnavailableDetails,
+} from './brokers/sse-broker-unavailable.error.js';
 
 // Stream authentication.
 export { SseAuthGuard, isSseAuthResult, type SseUnauthorizedReason } from './auth/sse-auth.guard.js';

@@ -54,6 +54,7 @@ function startNode(port, dir) {
         resolve(child);
       }
     });
+    child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`redis-server :${port} exited (${code}): ${output.slice(-300)}`)));
   });
 }

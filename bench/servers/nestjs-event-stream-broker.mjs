@@ -3,15 +3,24 @@
  * nestjs-event-stream bench app with its hub on the broker that
  * BENCH_BROKER_URL names (redis://, postgres://, nats://), in the namespace
  * BENCH_NAMESPACE. A Redis URL may be any node of a Redis Cluster (detected).
- * Runs against the built package (dist/).
+ * Runs against the built package (dist/). Skipped when the server does not answer.
  */
+import { probeBrokerServer } from '../lib/broker-servers.mjs';
 import { startNestjsSseServer } from './nestjs-event-stream-app.mjs';
 
 const url = process.env.BENCH_BROKER_URL ?? '';
 const namespace = process.env.BENCH_NAMESPACE ?? 'bench';
 const scheme = /^([a-z]+):/.exec(url)?.[1];
 
-async function brokerOptions() {
+async function brokerOptions(kit) {
+  if (url !== '') {
+    try {
+      await probeBrokerServer(url);
+    } catch (error) {
+      kit.skip(`no server answers at ${url} (${error?.message ?? error})`);
+      return null;
+    }
+  }
   if (scheme === 'redis') {
     const { RedisSseBroker } = await import('../../dist/brokers/redis/index.js');
     return { broker: new RedisSseBroker({ url, cluster: 'auto', keyPrefix: `${namespace}:`, statsIntervalMs: 0 }) };

@@ -3,7 +3,7 @@ import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testi
 import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { parseSampleConfig, SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { deleteNamespace, NATS_URL, randomNamespace as natsNamespace } from '../utils/nats.js';
-import { POSTGRES_URL, randomNamespace as postgresNamespace } from '../utils/postgres.js';
+import { deleteNamespaces, POSTGRES_URL, randomNamespace as postgresNamespace } from '../utils/postgres.js';
 import { RedisClusterServer } from '../utils/redis-cluster.js';
 import { randomPrefix } from '../utils/redis.js';
 
@@ -59,10 +59,13 @@ const CASES: BrokerCase[] = [
   {
     name: 'PostgreSQL',
     broker: 'postgres',
-    setUp: async () => ({
-      env: { SSE_BROKER_URL: POSTGRES_URL, SSE_NAMESPACE: postgresNamespace('sample') },
-      tearDown: async () => undefined,
-    }),
+    setUp: async () => {
+      const namespace = postgresNamespace('sample');
+      return {
+        env: { SSE_BROKER_URL: POSTGRES_URL, SSE_NAMESPACE: namespace },
+        tearDown: () => deleteNamespaces(POSTGRES_URL, namespace),
+      };
+    },
   },
   {
     name: 'NATS JetStream',

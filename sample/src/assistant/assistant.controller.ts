@@ -31,7 +31,7 @@ const BAD_ID = 'Bad Request: the run id is not 1 to 128 letters, digits, - or _.
  * run (`SseRuns`) of the user who asked, from the deterministic demo text
  * generator (`DemoTextGenerator`, not a model). The run is recorded through
  * the hub's broker: a reload resumes it with `Last-Event-ID`, on any
- * instance of a shared Redis, and Stop cancels it wherever it runs. Runs are
+ * instance sharing the broker, and Stop cancels it wherever it runs. Runs are
  * scoped to their user (`owner`): another user's id finds nothing.
  */
 @Controller('assistant')
