@@ -1,20 +1,19 @@
 import { ScheduleModule } from '@nestjs/schedule';
-import { SseScheduler, type SseScheduleLock } from '../../lib/index.js';
+import { SseBrokerUnavailableError, SseScheduler, type SseScheduleLock } from '../../lib/index.js';
 import type { SseBrokerPosition } from '../../lib/broker.js';
 import { DelegatingBroker } from '../src/hub/hub-fixture.js';
 import { CaptureLogger } from '../utils/capture-logger.js';
 import { startApp, type TestApp } from '../utils/test-app.js';
 
-/** What `RedisSseBroker` and `RedisSseScheduleLock` reject with while Redis is away (matched by name). */
-class UnavailableError extends Error {
-  override name = 'RedisSseUnavailableError';
-
-  /** `detail`: for logs only (where Redis is, what the OS said); the message is what a client may see. */
-  constructor(
-    message: string,
-    readonly detail?: string,
-  ) {
-    super(message);
+/**
+ * What a broker and its schedule lock reject with while their server is away:
+ * an `SseBrokerUnavailableError` (the scheduler knows it by its mark). `detail`:
+ * for logs only (where the server is, what the OS said); the message is what a
+ * client may see.
+ */
+class UnavailableError extends SseBrokerUnavailableError {
+  constructor(message: string, detail?: string) {
+    super(message, { detail });
   }
 }
 
