@@ -22,6 +22,8 @@ describe('RedisSseBroker history reads', () => {
       url: server.url,
       keyPrefix: randomPrefix('redis-pages'),
       history: { maxEvents: 6000 },
+      // 5,000 publishes are sent at once: on a loaded machine the last ones wait longer than the default 5 s.
+      commandTimeoutMs: 60_000,
     });
     await broker.connect();
     admin = new Redis(server.url);
