@@ -11,6 +11,9 @@ import { startNestjsSseServer } from './nestjs-event-stream-app.mjs';
 const url = process.env.BENCH_BROKER_URL ?? '';
 const namespace = process.env.BENCH_NAMESPACE ?? 'bench';
 const scheme = /^([a-z]+):/.exec(url)?.[1];
+// The burst sends 2,000 publishes at once: on PostgreSQL (publishes of a namespace serialised, a few
+// hundred a second here) the last ones wait past the default 5 s. The bench measures delivery, not refusals.
+const commandTimeoutMs = 60_000;
 
 async function brokerOptions(kit) {
   if (url !== '') {
@@ -23,15 +26,23 @@ async function brokerOptions(kit) {
   }
   if (scheme === 'redis') {
     const { RedisSseBroker } = await import('../../dist/brokers/redis/index.js');
-    return { broker: new RedisSseBroker({ url, cluster: 'auto', keyPrefix: `${namespace}:`, statsIntervalMs: 0 }) };
+    return {
+      broker: new RedisSseBroker({
+        url,
+        cluster: 'auto',
+        keyPrefix: `${namespace}:`,
+        statsIntervalMs: 0,
+        commandTimeoutMs,
+      }),
+    };
   }
   if (scheme === 'postgres') {
     const { PostgresSseBroker } = await import('../../dist/brokers/postgres/index.js');
-    return { broker: new PostgresSseBroker({ url, namespace }) };
+    return { broker: new PostgresSseBroker({ url, namespace, commandTimeoutMs }) };
   }
   if (scheme === 'nats') {
     const { NatsSseBroker } = await import('../../dist/brokers/nats/index.js');
-    return { broker: new NatsSseBroker({ servers: url, namespace }) };
+    return { broker: new NatsSseBroker({ servers: url, namespace, commandTimeoutMs }) };
   }
   if (url === '') return {};
   throw new Error(`BENCH_BROKER_URL=${url}: expected redis://, postgres:// or nats://`);
