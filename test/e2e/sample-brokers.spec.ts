@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { type TestEventStream, openEventStream } from 'nestjs-event-stream/testing';
-import { createSampleApp, type SampleApp } from '../../sample/src/bootstrap.js';
 import { parseSampleConfig, SampleConfigError, type SampleEnv } from '../../sample/src/config/sample-config.js';
 import { deleteNamespace, NATS_URL, randomNamespace as natsNamespace } from '../utils/nats.js';
 import { deleteNamespaces, POSTGRES_URL, randomNamespace as postgresNamespace } from '../utils/postgres.js';
 import { RedisClusterServer } from '../utils/redis-cluster.js';
+import { callSample, startSample, type RunningSample } from '../utils/sample-app.js';
 import { randomPrefix } from '../utils/redis.js';
 
 const bearer = { authorization: 'Bearer demo-token' };
@@ -93,28 +92,26 @@ const CASES: BrokerCase[] = [
 
 /** Two instances of the sample on each broker: what one publishes, the other's streams get, and replay. */
 describe.each(CASES)('the sample app on $name', ({ broker, setUp }) => {
-  const instances: SampleApp[] = [];
+  const instances: RunningSample[] = [];
   const streams: TestEventStream[] = [];
   let tearDown: () => Promise<void> = async () => undefined;
-  let a: string;
-  let b: string;
+  let a: RunningSample;
+  let b: RunningSample;
 
-  async function start(env: SampleEnv): Promise<string> {
-    const sample = await createSampleApp({ ...BASE, ...env }, { logger: false });
+  async function start(env: SampleEnv): Promise<RunningSample> {
+    const sample = await startSample({ ...BASE, ...env });
     instances.push(sample);
-    await sample.app.listen(0, '127.0.0.1');
-    return `http://127.0.0.1:${(sample.app.getHttpServer().address() as AddressInfo).port}`;
+    return sample;
   }
 
-  async function post(url: string, text: string): Promise<string> {
-    const answer = await openEventStream(url, '', {
+  async function post(sample: RunningSample, path: string, text: string): Promise<string> {
+    const answer = await callSample(sample, path, {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'application/json' },
       body: JSON.stringify({ text }),
     });
-    await answer.ended;
     expect(answer.status).toBe(201);
-    return (JSON.parse(answer.text) as { id: string }).id;
+    return (answer.json() as { id: string }).id;
   }
 
   beforeAll(async () => {
@@ -131,7 +128,7 @@ describe.each(CASES)('the sample app on $name', ({ broker, setUp }) => {
   });
 
   it('says which broker in /health, ready with the broker up', async () => {
-    const health = await openEventStream(a, '/health');
+    const health = await openEventStream(a.url, '/health');
     await health.ended;
     expect(health.status).toBe(200);
     expect(JSON.parse(health.text)).toMatchObject({
@@ -141,16 +138,16 @@ describe.each(CASES)('the sample app on $name', ({ broker, setUp }) => {
   });
 
   it("delivers a message posted to one instance to the other's streams, and replays it there", async () => {
-    const onB = await openEventStream(b, '/rooms/brokers/events', { headers: bearer });
+    const onB = await openEventStream(b.url, '/rooms/brokers/events', { headers: bearer });
     streams.push(onB);
     expect(onB.status).toBe(200);
-    const first = await post(`${a}/rooms/brokers/messages`, 'from A');
+    const first = await post(a, '/rooms/brokers/messages', 'from A');
     const [event] = await onB.waitForEvents(1);
     expect(event).toMatchObject({ type: 'message', id: first });
     expect(JSON.parse(event.data)).toMatchObject({ room: 'brokers', text: 'from A', user: 'demo' });
 
-    const second = await post(`${b}/rooms/brokers/messages`, 'from B');
-    const resumed = await openEventStream(a, '/rooms/brokers/events', {
+    const second = await post(b, '/rooms/brokers/messages', 'from B');
+    const resumed = await openEventStream(a.url, '/rooms/brokers/events', {
       headers: { ...bearer, 'last-event-id': first },
     });
     streams.push(resumed);
